@@ -1,0 +1,43 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.engine.ggml.GgmlType;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The quantizer of every type the engine can produce. */
+public final class Quantizers {
+    private static final Map<GgmlType, Quantizer> BY_TYPE = new EnumMap<>(GgmlType.class);
+
+    static {
+        register(new F32Codec());
+        register(new F16Codec());
+        register(new Bf16Codec());
+    }
+
+    private Quantizers() {
+    }
+
+    private static void register(Quantizer q) {
+        BY_TYPE.put(q.type(), q);
+    }
+
+    public static Optional<Quantizer> forType(GgmlType type) {
+        return Optional.ofNullable(BY_TYPE.get(type));
+    }
+
+    public static Quantizer require(GgmlType type) {
+        Quantizer q = BY_TYPE.get(type);
+        if (q == null) {
+            throw new UnsupportedOperationException("quantization to " + type + " is not supported; supported: " + supported());
+        }
+        return q;
+    }
+
+    public static Set<GgmlType> supported() {
+        return Collections.unmodifiableSet(BY_TYPE.keySet());
+    }
+}

@@ -1,0 +1,36 @@
+package dev.quantforge.engine.tensor;
+
+import dev.quantforge.engine.ggml.Bf16;
+import dev.quantforge.engine.ggml.Fp16;
+import dev.quantforge.engine.ggml.GgmlType;
+
+import java.nio.ByteBuffer;
+
+/** Reads rows of an F32, F16 or BF16 tensor as float32 (F16 and BF16 widen exactly). */
+public final class FloatRows {
+    private FloatRows() {
+    }
+
+    public static void read(TensorSource tensor, long firstRow, int rows, float[] dst) {
+        GgmlType type = tensor.type();
+        long rowLength = tensor.rowLength();
+        int count = Math.toIntExact(rows * rowLength);
+        long offset = firstRow * rowLength * type.typeSize();
+        ByteBuffer bytes = tensor.bytes(offset, Math.multiplyExact(count, type.typeSize()));
+        switch (type) {
+            case F32 -> bytes.asFloatBuffer().get(dst, 0, count);
+            case F16 -> {
+                for (int i = 0; i < count; i++) {
+                    dst[i] = Fp16.toFloat(bytes.getShort(i * 2));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < count; i++) {
+                    dst[i] = Bf16.toFloat(bytes.getShort(i * 2));
+                }
+            }
+            default -> throw new IllegalArgumentException(
+                    "tensor " + tensor.name() + " is " + type + "; only F32, F16 and BF16 can be read as floats");
+        }
+    }
+}
