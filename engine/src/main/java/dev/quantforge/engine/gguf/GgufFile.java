@@ -1,6 +1,7 @@
 package dev.quantforge.engine.gguf;
 
 import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.tensor.TensorSource;
 
 import java.io.IOException;
@@ -24,7 +25,7 @@ import java.util.Optional;
  * An open GGUF file (v2 or v3): its metadata and tensor table are read and validated at open, tensor
  * data is memory-mapped on demand, piece by piece, so files larger than the heap or than 2 GiB work.
  */
-public final class GgufFile implements AutoCloseable {
+public final class GgufFile implements ModelSource {
     public static final int MAGIC = 0x46554747; // "GGUF" read little-endian
     public static final int DEFAULT_ALIGNMENT = 32;
     public static final String ALIGNMENT_KEY = "general.alignment";
@@ -220,11 +221,11 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /** Tensor infos in file order. */
-    public List<GgufTensorInfo> tensors() {
+    public List<GgufTensorInfo> tensorInfos() {
         return tensors;
     }
 
-    public Optional<GgufTensorInfo> tensor(String name) {
+    public Optional<GgufTensorInfo> tensorInfo(String name) {
         return Optional.ofNullable(tensorsByName.get(name));
     }
 
@@ -280,7 +281,14 @@ public final class GgufFile implements AutoCloseable {
         };
     }
 
-    public List<TensorSource> sources() {
+    @Override
+    public String description() {
+        return path.toString();
+    }
+
+    /** Every tensor as a {@link TensorSource}, in file order. */
+    @Override
+    public List<TensorSource> tensors() {
         return tensors.stream().map(this::source).toList();
     }
 

@@ -35,12 +35,12 @@ public final class ImportanceMatrix {
     public static ImportanceMatrix read(Path path) {
         try (GgufFile file = GgufFile.open(path)) {
             Map<String, float[]> weights = new LinkedHashMap<>();
-            for (GgufTensorInfo sums : file.tensors()) {
+            for (GgufTensorInfo sums : file.tensorInfos()) {
                 if (!sums.name().endsWith(SUM_SUFFIX)) {
                     continue;
                 }
                 String name = sums.name().substring(0, sums.name().length() - SUM_SUFFIX.length());
-                GgufTensorInfo counts = file.tensor(name + COUNT_SUFFIX).orElseThrow(() -> new InvalidInputException(
+                GgufTensorInfo counts = file.tensorInfo(name + COUNT_SUFFIX).orElseThrow(() -> new InvalidInputException(
                         path + ": importance matrix has " + sums.name() + " but no " + name + COUNT_SUFFIX));
                 if (sums.type() != GgmlType.F32 || counts.type() != GgmlType.F32) {
                     throw new InvalidInputException(path + ": importance matrix tensors of " + name + " must be F32");

@@ -27,10 +27,10 @@ class GgufRoundTripTest {
         return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
             Path out = tmp.resolve(file.getFileName());
             try (GgufFile in = GgufFile.open(file)) {
-                List<GgufWriter.TensorSpec> specs = in.tensors().stream()
+                List<GgufWriter.TensorSpec> specs = in.tensorInfos().stream()
                         .map(t -> new GgufWriter.TensorSpec(t.name(), t.shape(), t.type())).toList();
                 try (GgufWriter writer = GgufWriter.create(out, in.metadata(), specs)) {
-                    for (GgufTensorInfo t : in.tensors()) {
+                    for (GgufTensorInfo t : in.tensorInfos()) {
                         writer.copyTensor(t.name(), (offset, length) -> in.map(t, offset, length));
                     }
                     writer.commit();
