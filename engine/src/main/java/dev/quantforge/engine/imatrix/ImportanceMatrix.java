@@ -4,6 +4,7 @@ import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.gguf.GgufFile;
 import dev.quantforge.engine.gguf.GgufTensorInfo;
+import dev.quantforge.engine.gguf.GgufValueType;
 import dev.quantforge.engine.tensor.FloatRows;
 
 import java.nio.file.Path;
@@ -73,8 +74,10 @@ public final class ImportanceMatrix {
             }
             Map<String, String> provenance = new LinkedHashMap<>();
             file.metadata().forEach((key, value) -> {
-                if (key.startsWith("imatrix.") && value.type() != dev.quantforge.engine.gguf.GgufValueType.ARRAY) {
-                    provenance.put(key, String.valueOf(value.value()));
+                if (key.startsWith("imatrix.")) {
+                    provenance.put(key, value.type() == GgufValueType.ARRAY && value.asArray().elementType() == GgufValueType.STRING
+                            ? String.join(", ", value.asArray().strings())
+                            : value.type() == GgufValueType.STRING ? value.asString() : value.display());
                 }
             });
             return new ImportanceMatrix(path, Collections.unmodifiableMap(weights), Collections.unmodifiableMap(provenance));

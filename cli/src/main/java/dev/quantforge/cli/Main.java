@@ -1,0 +1,46 @@
+package dev.quantforge.cli;
+
+import dev.quantforge.cli.bench.BenchKernelsCommand;
+import dev.quantforge.cli.inspect.InspectCommand;
+import dev.quantforge.cli.quantize.QuantizeCommand;
+import dev.quantforge.common.InvalidInputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.UncheckedIOException;
+import java.util.concurrent.CancellationException;
+
+/** The {@code quantforge} command. */
+@Command(name = "quantforge", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Quantize, convert, inspect and benchmark models for named hardware targets.",
+        subcommands = {QuantizeCommand.class, InspectCommand.class, BenchKernelsCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("quantforge: " + userMessage(e));
+            if (!(e instanceof InvalidInputException) && Boolean.getBoolean("quantforge.debug")) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return e instanceof InvalidInputException ? 1 : 3;
+        });
+        return cli.execute(args);
+    }
+
+    /** One line a user can act on; the exception's class only where the message alone would not say much. */
+    static String userMessage(Exception e) {
+        if (e instanceof InvalidInputException || e instanceof CancellationException) {
+            return e.getMessage();
+        }
+        if (e instanceof UncheckedIOException io) {
+            return io.getMessage();
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage() + " (run with -Dquantforge.debug=true for details)";
+    }
+}

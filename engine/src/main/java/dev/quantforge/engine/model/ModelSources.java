@@ -1,0 +1,37 @@
+package dev.quantforge.engine.model;
+
+import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.engine.gguf.GgufFile;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens whatever a user points at as a model: a GGUF file, a safetensors file, or a Hugging Face directory. */
+public final class ModelSources {
+    private ModelSources() {
+    }
+
+    public static ModelSource open(Path path) {
+        if (!Files.exists(path)) {
+            throw new InvalidInputException(path + ": no such file or directory");
+        }
+        if (Files.isDirectory(path)) {
+            throw new InvalidInputException(path + ": Hugging Face directories are not supported yet");
+        }
+        if (isGguf(path)) {
+            return GgufFile.open(path);
+        }
+        throw new InvalidInputException(path + ": not a GGUF file (expected the magic \"GGUF\")");
+    }
+
+    static boolean isGguf(Path path) {
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+        } catch (IOException e) {
+            throw new InvalidInputException(path + ": cannot read: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.engine.ggml.GgmlType;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Quantization throughput on one matrix, as {@code quantforge bench-kernels} reports it: MB/s of
+ * float32 input, rows split evenly across threads, best of the repetitions that fit in the time
+ * budget after one warm-up pass.
+ */
+public final class KernelBenchmark {
+
+    /** ggml's own C quantizer, 1 thread, on a 2-core machine of the kind quantforge is built on (MB/s of F32 input). */
+    public static final Map<GgmlType, Double> GGML_REFERENCE_MB_S = Map.ofEntries(
+            Map.entry(GgmlType.F16, 2168.0), Map.entry(GgmlType.BF16, 5986.0), Map.entry(GgmlType.Q4_0, 2545.0),
+            Map.entry(GgmlType.Q8_0, 979.0), Map.entry(GgmlType.Q2_K, 65.0), Map.entry(GgmlType.Q3_K, 272.0),
+            Map.entry(GgmlType.Q4_K, 63.0), Map.entry(GgmlType.Q5_K, 70.0), Map.entry(GgmlType.Q6_K, 123.0),
+            Map.entry(GgmlType.IQ4_NL, 11.0), Map.entry(GgmlType.IQ4_XS, 14.0), Map.entry(GgmlType.TQ2_0, 1648.0),
+            Map.entry(GgmlType.MXFP4, 771.0));
+
+    private final float[] values;
+    private final int rows;
+    private final int rowLength;
+    private final float[] ones;
+
+    private KernelBenchmark(float[] values, int rows, int rowLength) {
+        this.values = values;
+        this.rows = rows;
+        this.rowLength = rowLength;
+        this.ones = new float[rowLength];
+        java.util.Arrays.fill(ones, 1f);
+    }
+
+    public static KernelBenchmark gaussianMatrix(int rows, int rowLength, float sigma, long seed) {
+        Random random = new Random(seed);
+        float[] values = new float[rows * rowLength];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextGaussian() * sigma);
+        }
+        return new KernelBenchmark(values, rows, rowLength);
+    }
+
+    /** MB/s of float32 input; types that need importance weights get weights of one. */
+    public double measure(Quantizer quantizer, int threads, double seconds) throws Exception {
+        GgmlType type = quantizer.type();
+        byte[] out = new byte[Math.toIntExact(type.byteSize((long) rows * rowLength, rowLength))];
+        float[] importance = quantizer.requiresImportance() ? ones : null;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            pass(quantizer, threads, importance, out, pool);
+            long budget = (long) (seconds * 1e9);
+            long spent = 0;
+            long best = Long.MAX_VALUE;
+            int runs = 0;
+            while (runs < 1 || (spent < budget && runs < 20)) {
+                long t = pass(quantizer, threads, importance, out, pool);
+                best = Math.min(best, t);
+                spent += t;
+                runs++;
+            }
+            return (double) values.length * Float.BYTES / 1e6 / (best / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private long pass(Quantizer quantizer, int threads, float[] importance, byte[] out, ExecutorService pool) throws Exception {
+        long rowBytes = quantizer.type().rowSize(rowLength);
+        int perThread = (rows + threads - 1) / threads;
+        long start = System.nanoTime();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int first = 0; first < rows; first += perThread) {
+            int from = first;
+            int count = Math.min(perThread, rows - first);
+            futures.add(pool.submit(() -> quantizer.quantize(values, from * rowLength, count, rowLength, importance,
+                    out, Math.toIntExact(from * rowBytes))));
+        }
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        return System.nanoTime() - start;
+    }
+}
