@@ -22,6 +22,11 @@ public final class Main {
     }
 
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line; tests redirect its output streams. */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("quantforge: " + userMessage(e));
@@ -30,7 +35,7 @@ public final class Main {
             }
             return e instanceof InvalidInputException ? 1 : 3;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     /** One line a user can act on; the exception's class only where the message alone would not say much. */

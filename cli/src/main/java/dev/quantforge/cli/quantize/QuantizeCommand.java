@@ -88,7 +88,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             QuantizeProgress listener = ConsoleProgress.wanted(progress)
                     ? new ConsoleProgress(System.err) : QuantizeProgress.NONE;
             QuantizeResult result = ModelQuantizer.withThreads(threadCount).progress(listener)
-                    .write(metadata, jobs, output);
+                    .write(model.description(), metadata, jobs, output);
             out.printf(Locale.ROOT, "wrote %s: %d tensors, %.2f MB, %.3f bits per weight, %.1f s%n",
                     result.output(), result.tensors(), result.fileBytes() / 1e6, result.bitsPerWeight(),
                     result.elapsed().toMillis() / 1000.0);

@@ -60,7 +60,20 @@ public final class ModelQuantizer {
         return new ModelQuantizer(threads, progress, check);
     }
 
-    public QuantizeResult write(Map<String, GgufValue> metadata, List<TensorJob> jobs, Path output) {
+    /**
+     * Writes {@code jobs} to {@code output} as GGUF.
+     *
+     * @param source names the input in error messages
+     */
+    public QuantizeResult write(String source, Map<String, GgufValue> metadata, List<TensorJob> jobs, Path output) {
+        try {
+            return write(metadata, jobs, output);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private QuantizeResult write(Map<String, GgufValue> metadata, List<TensorJob> jobs, Path output) {
         long started = System.nanoTime();
         List<GgufWriter.TensorSpec> specs = jobs.stream()
                 .map(j -> new GgufWriter.TensorSpec(j.name(), j.source().shape(), j.target())).toList();

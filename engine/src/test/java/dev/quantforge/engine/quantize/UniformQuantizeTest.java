@@ -48,7 +48,7 @@ class UniformQuantizeTest {
         try (GgufFile source = GgufFile.open(Golden.ggml(variant.get("source").asText()))) {
             var jobs = UniformPlan.jobs(source, type(variant), imatrix);
             var metadata = OutputMetadata.of(source.metadata(), OptionalInt.empty(), true, imatrix);
-            ModelQuantizer.withThreads(threads).write(metadata, jobs, out);
+            ModelQuantizer.withThreads(threads).write(source.description(), metadata, jobs, out);
         }
         try (GgufFile expected = GgufFile.open(Golden.ggml(variant.get("expected_file").asText()));
              GgufFile actual = GgufFile.open(out)) {
