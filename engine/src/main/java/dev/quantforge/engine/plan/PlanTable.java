@@ -3,12 +3,13 @@ package dev.quantforge.engine.plan;
 import dev.quantforge.engine.tensor.Shapes;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * A plan as a plain-text table, one row per tensor (name, shape, source → target type, bytes, and
- * the reason of a fallback), then the totals. What {@code quantforge quantize --dry-run} prints.
+ * the reason of a fallback, when there is one), then the totals. What {@code quantforge quantize --dry-run} prints.
  */
 public final class PlanTable {
     private static final String[] HEADER = {"tensor", "shape", "type", "bytes", "note"};
@@ -18,7 +19,8 @@ public final class PlanTable {
 
     public static String render(QuantizationPlan plan) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(HEADER);
+        boolean anyNote = plan.tensors().stream().anyMatch(t -> t.reason() != null);
+        rows.add(anyNote ? HEADER : Arrays.copyOf(HEADER, HEADER.length - 1));
         for (PlannedTensor t : plan.tensors()) {
             rows.add(row(t));
         }
@@ -35,7 +37,7 @@ public final class PlanTable {
                     .append(pad(row[1], widths[1], false)).append("  ")
                     .append(pad(row[2], widths[2], false)).append("  ")
                     .append(pad(row[3], widths[3], true));
-            if (!row[4].isEmpty()) {
+            if (row.length > 4 && !row[4].isEmpty()) {
                 line.append("  ").append(row[4]);
             }
             out.append(line.toString().stripTrailing()).append('\n');
