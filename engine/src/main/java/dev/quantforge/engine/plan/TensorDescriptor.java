@@ -21,6 +21,10 @@ public record TensorDescriptor(String name, long[] shape, GgmlType type) {
                 throw new IllegalArgumentException("tensor " + name + " has a dimension of " + d);
             }
         }
+        if (shape[0] % type.blockSize() != 0) {
+            throw new IllegalArgumentException("tensor " + name + " is " + type.ggmlName() + " but its row length "
+                    + shape[0] + " is not a multiple of the block size " + type.blockSize());
+        }
         shape = shape.clone();
     }
 
