@@ -118,6 +118,7 @@ class QuantizeErrorsTest {
     void unknownType() {
         CliRun run = CliRun.of("quantize", "--uniform", model, output, "Q9_9");
         assertFailure(run, "unknown ggml type Q9_9", false);
+        assertFailure(CliRun.of("quantize", model, output, "Q9_9"), "Q9_9", false);
     }
 
     @Test

@@ -101,6 +101,11 @@ public final class ImportanceMatrix {
         return Optional.of(w);
     }
 
+    /** Names of the tensors the matrix has weights for. */
+    public java.util.Set<String> tensorNames() {
+        return weights.keySet();
+    }
+
     public int size() {
         return weights.size();
     }

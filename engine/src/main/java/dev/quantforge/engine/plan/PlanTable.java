@@ -18,10 +18,15 @@ public final class PlanTable {
     }
 
     public static String render(QuantizationPlan plan) {
+        return rows(plan.tensors()) + totals(plan) + '\n';
+    }
+
+    /** The table without the totals line. */
+    public static String rows(List<PlannedTensor> tensors) {
         List<String[]> rows = new ArrayList<>();
-        boolean anyNote = plan.tensors().stream().anyMatch(t -> t.reason() != null);
+        boolean anyNote = tensors.stream().anyMatch(t -> t.reason() != null);
         rows.add(anyNote ? HEADER : Arrays.copyOf(HEADER, HEADER.length - 1));
-        for (PlannedTensor t : plan.tensors()) {
+        for (PlannedTensor t : tensors) {
             rows.add(row(t));
         }
         int[] widths = new int[HEADER.length - 1];
@@ -42,15 +47,21 @@ public final class PlanTable {
             }
             out.append(line.toString().stripTrailing()).append('\n');
         }
-        out.append(totals(plan)).append('\n');
         return out.toString();
     }
 
     /** One line: tensor count, data size, bits per weight and the file type. */
     public static String totals(QuantizationPlan plan) {
-        return String.format(Locale.ROOT, "%d tensors, %,d bytes (%.2f MiB), %.2f bits per weight, file type %s (general.file_type = %d)",
-                plan.tensors().size(), plan.totalBytes(), plan.totalBytes() / 1048576.0, plan.bitsPerWeight(),
+        return totals(plan.tensors()) + String.format(Locale.ROOT, ", file type %s (general.file_type = %d)",
                 plan.fileType(), plan.fileTypeId());
+    }
+
+    /** Tensor count, data size and bits per weight of any list of planned tensors. */
+    public static String totals(List<PlannedTensor> tensors) {
+        long bytes = tensors.stream().mapToLong(PlannedTensor::byteSize).sum();
+        long elements = tensors.stream().mapToLong(PlannedTensor::elementCount).sum();
+        return String.format(Locale.ROOT, "%d tensors, %,d bytes (%.2f MiB), %.2f bits per weight",
+                tensors.size(), bytes, bytes / 1048576.0, elements == 0 ? 0 : bytes * 8.0 / elements);
     }
 
     /** The cells of one tensor's row: name, shape, type change, bytes, note. */

@@ -5,6 +5,7 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.gguf.GgufFile;
 import dev.quantforge.engine.gguf.GgufTensorInfo;
 import dev.quantforge.engine.imatrix.ImportanceMatrix;
+import dev.quantforge.engine.plan.TensorDescriptor;
 import dev.quantforge.engine.quant.Quantizers;
 import dev.quantforge.engine.testing.Golden;
 import org.junit.jupiter.api.DynamicTest;
@@ -46,7 +47,8 @@ class UniformQuantizeTest {
         Path out = tmp.resolve(variant.get("name").asText() + "-" + threads + ".gguf");
         ImportanceMatrix imatrix = variant.get("imatrix").asBoolean() ? ImportanceMatrix.read(Golden.ggml("imatrix.gguf")) : null;
         try (GgufFile source = GgufFile.open(Golden.ggml(variant.get("source").asText()))) {
-            var jobs = UniformPlan.jobs(source, type(variant), imatrix);
+            var plan = UniformPlan.plan(source.tensors().stream().map(TensorDescriptor::of).toList(), type(variant));
+            var jobs = TensorJobs.of(source, plan, imatrix);
             var metadata = OutputMetadata.of(source.metadata(), OptionalInt.empty(), true, imatrix);
             ModelQuantizer.withThreads(threads).write(source.description(), metadata, jobs, out);
         }
