@@ -6,16 +6,17 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Receives llama.cpp's and ggml's log output. Lines go to the debug log (errors to WARNING) instead
- * of stderr, and the last error line of each thread is kept so that a failed call can say why it
- * failed. llama.cpp sends some lines in pieces (level CONT); pieces are joined up to the newline.
+ * Receives llama.cpp's and ggml's log output. Lines go to the debug log instead of stderr, and the
+ * first error line of each thread since {@link #clearError()} is kept so that a failed call can say
+ * why it failed (the first line names the cause; later ones only say that loading failed).
+ * llama.cpp sends some lines in pieces (level CONT); pieces are joined up to the newline.
  */
 final class LlamaLog implements LlamaLibrary.LogCallback {
     private static final System.Logger LOG = System.getLogger("dev.quantforge.engine.runtime.llama.cpp");
 
     private final ThreadLocal<StringBuilder> pending = ThreadLocal.withInitial(StringBuilder::new);
     private final ThreadLocal<Integer> pendingLevel = ThreadLocal.withInitial(() -> 0);
-    private final ThreadLocal<String> lastError = new ThreadLocal<>();
+    private final ThreadLocal<String> firstError = new ThreadLocal<>();
 
     @Override
     public void invoke(int level, Pointer text, Pointer userData) {
@@ -43,18 +44,19 @@ final class LlamaLog implements LlamaLibrary.LogCallback {
         if (line.isBlank()) {
             return;
         }
-        if (level == LlamaLibrary.LOG_LEVEL_ERROR) {
-            lastError.set(line.strip());
-            LOG.log(Level.WARNING, line);
-        } else {
-            LOG.log(Level.DEBUG, line);
+        if (level == LlamaLibrary.LOG_LEVEL_ERROR && firstError.get() == null) {
+            firstError.set(line.strip());
         }
+        LOG.log(Level.DEBUG, line);
     }
 
-    /** The last error line llama.cpp logged on this thread, cleared by the call. */
-    String takeLastError() {
-        String error = lastError.get();
-        lastError.remove();
-        return error == null ? "no reason given" : error;
+    void clearError() {
+        firstError.remove();
+    }
+
+    /** The first error line llama.cpp logged on this thread since {@link #clearError()}. */
+    String error() {
+        String error = firstError.get();
+        return error == null ? "llama.cpp logged no reason" : error;
     }
 }

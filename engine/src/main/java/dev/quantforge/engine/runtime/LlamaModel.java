@@ -92,9 +92,10 @@ public final class LlamaModel implements AutoCloseable {
         LlamaRuntime runtime = LlamaRuntime.get();
         LlamaLibrary llama = runtime.library();
         LlamaLibrary.ModelParams.ByValue modelParams = llama.llama_model_default_params();
+        runtime.clearError();
         Pointer model = llama.llama_model_load_from_file(file.toString(), modelParams);
         if (model == null) {
-            throw new InvalidInputException(file + ": llama.cpp cannot load it (" + runtime.lastError() + ")");
+            throw new InvalidInputException(file + ": llama.cpp cannot load it (" + runtime.error() + ")");
         }
         int contextLength = options.contextLength() == 0 ? llama.llama_model_n_ctx_train(model) : options.contextLength();
         LlamaLibrary.ContextParams.ByValue contextParams = llama.llama_context_default_params();
@@ -104,9 +105,10 @@ public final class LlamaModel implements AutoCloseable {
         contextParams.n_seq_max = 1;
         contextParams.n_threads = options.threads();
         contextParams.n_threads_batch = options.threads();
+        runtime.clearError();
         Pointer context = llama.llama_init_from_model(model, contextParams);
         if (context == null) {
-            String reason = runtime.lastError();
+            String reason = runtime.error();
             llama.llama_model_free(model);
             throw new InvalidInputException(file + ": llama.cpp cannot create a context of " + contextLength
                     + " positions for it (" + reason + ")");
@@ -317,10 +319,11 @@ public final class LlamaModel implements AutoCloseable {
         batch.pos.write(0, positions, 0, count);
         batch.logits.write(0, wantLogits, 0, count);
         batch.n_tokens = count;
+        runtime.clearError();
         int status = llama.llama_decode(context, batch);
         if (status != 0) {
             throw new IllegalStateException("llama_decode failed with status " + status + " on " + count
-                    + " tokens at position " + firstPosition + " (" + runtime.lastError() + ")");
+                    + " tokens at position " + firstPosition + " (" + runtime.error() + ")");
         }
     }
 
@@ -329,7 +332,7 @@ public final class LlamaModel implements AutoCloseable {
         Pointer logits = llama.llama_get_logits_ith(context, index);
         if (logits == null) {
             throw new IllegalStateException("llama.cpp has no logits for batch index " + index
-                    + " (" + runtime.lastError() + ")");
+                    + " (" + runtime.error() + ")");
         }
         logits.read(0, row, 0, vocabularySize);
         return row;

@@ -85,9 +85,14 @@ public final class LlamaRuntime {
         return library;
     }
 
-    /** Why the last failed call on this thread failed, as llama.cpp logged it. */
-    String lastError() {
-        return log.takeLastError();
+    /** Forgets earlier errors of this thread, so that {@link #error()} speaks of the next call. */
+    void clearError() {
+        log.clearError();
+    }
+
+    /** Why a call on this thread since {@link #clearError()} failed, as llama.cpp logged it. */
+    String error() {
+        return log.error();
     }
 
     public Path libraryPath() {
