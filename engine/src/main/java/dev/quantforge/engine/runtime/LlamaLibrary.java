@@ -14,8 +14,7 @@ import com.sun.jna.Structure.FieldOrder;
  */
 interface LlamaLibrary extends Library {
 
-    /** {@code enum ggml_log_level}: levels below WARN only go to the debug log. */
-    int LOG_LEVEL_WARN = 3;
+    /** {@code enum ggml_log_level} values the log callback tells apart. */
     int LOG_LEVEL_ERROR = 4;
     /** Continues the previous message (llama.cpp prints some lines in pieces). */
     int LOG_LEVEL_CONT = 5;
@@ -114,8 +113,6 @@ interface LlamaLibrary extends Library {
     void llama_model_free(Pointer model);
 
     int llama_model_desc(Pointer model, byte[] buf, long bufSize);
-
-    long llama_model_size(Pointer model);
 
     long llama_model_n_params(Pointer model);
 

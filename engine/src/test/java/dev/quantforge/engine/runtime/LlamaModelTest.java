@@ -1,11 +1,14 @@
 package dev.quantforge.engine.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.testing.Golden;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +16,7 @@ import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -42,6 +46,8 @@ class LlamaModelTest {
         assertEquals(512, model.contextLength(), "context comes from the model's training context");
         assertEquals(1, model.bosToken());
         assertEquals(expected.path("n_params").asLong(), model.parameterCount());
+        assertTrue(model.description().startsWith("llama "), model.description());
+        System.out.println("[model] " + model);
     }
 
     @Test
@@ -79,11 +85,16 @@ class LlamaModelTest {
         while (same < reference.length && generated[same] == reference[same]) {
             same++;
         }
+        ByteArrayOutputStream continuation = new ByteArrayOutputStream();
+        for (int id : generated) {
+            continuation.writeBytes(model.piece(id));
+        }
         int[] full = IntStream.concat(IntStream.of(prompt).skip(1), IntStream.of(generated)).toArray();
         System.out.printf("[greedy] Q6_K matches the F32 reference for %d of %d tokens, %.0f tokens/s with 1 thread%n%s%n",
                 same, reference.length, reference.length / seconds, model.detokenize(full));
         assertTrue(same >= 32, "Q6_K (q8_0 weights) should follow the F32 greedy path for at least 32 tokens, matched " + same);
         if (same == reference.length) {
+            assertEquals(greedy.path("continuation_text").asText(), continuation.toString(StandardCharsets.UTF_8));
             assertEquals(greedy.path("full_text").asText(), model.detokenize(full));
         }
     }
@@ -126,6 +137,35 @@ class LlamaModelTest {
             }
         }
         assertArrayEquals(flattened, targets.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    @Test
+    void shortContextScoresEveryTokenOnceAcrossWindows() {
+        List<String> paragraphs = EvalText.read(Golden.models("eval.txt"));
+        JsonNode f32 = expected.path("eval_ppl").path("f32");
+        try (LlamaModel shortContext = LlamaModel.load(Q6_K, new LlamaModel.Options(1, 128))) {
+            assertEquals(128, shortContext.contextLength());
+            Perplexity result = shortContext.perplexity(paragraphs);
+            assertEquals(128, result.contextLength());
+            assertEquals(f32.path("overall").path("n_text_tokens").asInt(), result.textTokens());
+            for (Perplexity.Paragraph paragraph : result.paragraphs()) {
+                assertEquals((paragraph.textTokens() + 126) / 127, paragraph.windows(), "paragraph " + paragraph.index());
+            }
+            // each later window starts again from BOS, so the text is harder to predict than with 512 positions
+            assertTrue(result.ppl() > model.perplexity(paragraphs).ppl(), "ppl with 128 positions " + result.ppl());
+            System.out.printf("[ppl] Q6_K with a context of 128: %.6f%n", result.ppl());
+        }
+    }
+
+    @Test
+    void refusesWorkBeyondTheContextAndAfterClose() {
+        int[] prompt = model.tokenize("Once upon a time", true);
+        assertThrows(InvalidInputException.class, () -> model.greedy(prompt, model.contextLength()));
+        assertThrows(IllegalArgumentException.class, () -> model.greedy(new int[]{1, model.vocabularySize()}, 1));
+        LlamaModel closed = LlamaModel.load(Q6_K, LlamaModel.Options.threads(1));
+        closed.close();
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.greedy(prompt, 1));
     }
 
     static int[] ints(JsonNode array) {
