@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every stories260K file llama.cpp quantized (tied and with-output) on the bundled runtime with one
  * thread: perplexity on eval.txt against the F32 reference, greedy agreement, mean KL divergence
- * from Q6_K, and speed after a warm-up. Prints a table; run with -Dgroups=slow.
+ * from Q6_K, load time, and speed after a warm-up (best of three). Prints a table; run with
+ * {@code -Dgroups=slow -Dtest.excludedGroups=}.
  */
 @Tag("slow")
 class LlamaShippedVariantsBenchmarkTest {
@@ -37,14 +38,16 @@ class LlamaShippedVariantsBenchmarkTest {
             reference.perplexity(paragraphs, (index, target, logits) -> q6k[index] = logits.clone());
         }
 
-        System.out.printf("%-28s %10s %9s %8s %11s %10s %10s%n", "file", "ppl", "vs F32", "greedy", "KL vs Q6_K",
-                "pp tok/s", "tg tok/s");
+        System.out.printf("%-36s %9s %8s %7s %11s %8s %9s %9s%n", "file", "ppl", "vs F32", "greedy", "KL vs Q6_K",
+                "load ms", "pp tok/s", "tg tok/s");
         List<Path> files;
         try (Stream<Path> found = Stream.concat(Files.list(root.resolve("tied")), Files.list(root.resolve("with-output")))) {
             files = found.filter(f -> f.toString().endsWith(".gguf")).sorted().toList();
         }
         for (Path file : files) {
+            long loadStarted = System.nanoTime();
             try (LlamaModel model = LlamaModel.load(file, LlamaModel.Options.threads(1))) {
+                long loadNanos = System.nanoTime() - loadStarted;
                 double[] kl = new double[1];
                 Perplexity ppl = model.perplexity(paragraphs, (index, target, logits) ->
                         kl[0] += klDivergence(q6k[index], logits));
@@ -64,9 +67,9 @@ class LlamaShippedVariantsBenchmarkTest {
                 while (same < referenceIds.length && generated[same] == referenceIds[same]) {
                     same++;
                 }
-                System.out.printf("%-28s %10.6f %+8.2f%% %5d/%d %11.6f %10.0f %10.0f%n",
+                System.out.printf("%-36s %9.6f %+7.2f%% %4d/%d %11.6f %8.0f %9.0f %9.0f%n",
                         root.relativize(file), ppl.ppl(), 100 * (ppl.ppl() / referencePpl - 1), same, referenceIds.length,
-                        kl[0] / ppl.textTokens(), ppl.textTokens() / (bestPrompt / 1e9),
+                        kl[0] / ppl.textTokens(), loadNanos / 1e6, ppl.textTokens() / (bestPrompt / 1e9),
                         referenceIds.length / (bestGeneration / 1e9));
                 assertEquals(q6k.length, ppl.textTokens());
                 assertTrue(ppl.ppl() > referencePpl * 0.9 && ppl.ppl() < referencePpl * 1.5,
