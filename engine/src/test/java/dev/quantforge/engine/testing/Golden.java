@@ -23,6 +23,11 @@ public final class Golden {
         return resource("golden/llama-quant/" + file);
     }
 
+    /** Real models' reference data: eval.txt, stories260K-expected.json. */
+    public static Path models(String file) {
+        return resource("models/" + file);
+    }
+
     public static JsonNode json(Path path) {
         try {
             return new ObjectMapper().readTree(path.toFile());
