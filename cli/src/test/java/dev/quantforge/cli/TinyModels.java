@@ -34,6 +34,10 @@ final class TinyModels {
         Map<String, GgufValue> metadata = new LinkedHashMap<>();
         metadata.put("general.architecture", GgufValue.ofString("llama"));
         metadata.put("general.name", GgufValue.ofString("tiny"));
+        metadata.put("llama.block_count", GgufValue.ofUint32(1));
+        metadata.put("llama.embedding_length", GgufValue.ofUint32(256));
+        metadata.put("llama.attention.head_count", GgufValue.ofUint32(4));
+        metadata.put("llama.attention.head_count_kv", GgufValue.ofUint32(4));
         List<GgufWriter.TensorSpec> specs = new ArrayList<>();
         tensors.forEach(t -> specs.add(new GgufWriter.TensorSpec(t.name(), t.shape(), GgmlType.F32)));
         try (GgufWriter writer = GgufWriter.create(file, metadata, specs)) {

@@ -16,7 +16,6 @@ import dev.quantforge.engine.plan.TensorDescriptor;
 import dev.quantforge.engine.plan.TensorTypeOverride;
 import dev.quantforge.engine.quantize.ModelQuantizer;
 import dev.quantforge.engine.quantize.OutputMetadata;
-import dev.quantforge.engine.quantize.QuantizeProgress;
 import dev.quantforge.engine.quantize.QuantizeResult;
 import dev.quantforge.engine.quantize.TensorJob;
 import dev.quantforge.engine.quantize.TensorJobs;
@@ -108,8 +107,7 @@ public final class QuantizeCommand implements Callable<Integer> {
                 fileTypeId = OptionalInt.empty();
                 totals = PlanTable.totals(plan);
             } else {
-                QuantizationPlan mixture = new QuantizationPlanner().plan(tensors, model.metadata(),
-                        LlamaFileType.parse(fileType), options(imatrix));
+                QuantizationPlan mixture = plan(model, tensors, LlamaFileType.parse(fileType), options(imatrix));
                 plan = mixture.tensors();
                 fileTypeId = OptionalInt.of(mixture.fileTypeId());
                 totals = PlanTable.totals(mixture);
@@ -125,14 +123,21 @@ public final class QuantizeCommand implements Callable<Integer> {
             List<TensorJob> jobs = TensorJobs.of(model, plan, imatrix);
             boolean blockQuantized = plan.stream().anyMatch(p -> p.targetType().isQuantized());
             var metadata = OutputMetadata.of(model.metadata(), fileTypeId, blockQuantized, imatrix);
-            QuantizeProgress listener = ConsoleProgress.wanted(progress)
-                    ? new ConsoleProgress(System.err) : QuantizeProgress.NONE;
-            QuantizeResult result = ModelQuantizer.withThreads(threadCount).progress(listener)
+            QuantizeResult result = ModelQuantizer.withThreads(threadCount).progress(ConsoleProgress.forConsole(progress))
                     .write(model.description(), metadata, jobs, output);
             out.printf(Locale.ROOT, "wrote %s: %d tensors, %.2f MB, %.3f bits per weight, %.1f s%n",
                     result.output(), result.tensors(), result.fileBytes() / 1e6, result.bitsPerWeight(),
                     result.elapsed().toMillis() / 1000.0);
             return 0;
+        }
+    }
+
+    private static QuantizationPlan plan(ModelSource model, List<TensorDescriptor> tensors, LlamaFileType type,
+                                         QuantizeOptions options) {
+        try {
+            return new QuantizationPlanner().plan(tensors, model.metadata(), type, options);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(model.description() + ": " + e.getMessage(), e);
         }
     }
 
