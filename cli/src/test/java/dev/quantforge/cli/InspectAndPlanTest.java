@@ -23,7 +23,7 @@ class InspectAndPlanTest {
                 TinyModels.random("token_embd.weight", 256, 32, 1),
                 TinyModels.random("blk.0.attn_norm.weight", 256, 1, 2),
                 TinyModels.random("blk.0.attn_q.weight", 256, 256, 3),
-                TinyModels.random("blk.0.ffn_down.weight", 96, 256, 4)));
+                TinyModels.random("blk.0.ffn_down.weight", 100, 256, 4)));
     }
 
     @Test
@@ -32,7 +32,7 @@ class InspectAndPlanTest {
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("blk.0.attn_q.weight"), run.out());
         assertTrue(run.out().contains("256x256"), run.out());
-        assertTrue(run.out().contains("parameters      98,560"), run.out());
+        assertTrue(run.out().contains("parameters      99,584"), run.out());
         assertTrue(run.out().contains("bits per weight 32.000"), run.out());
     }
 
@@ -41,7 +41,7 @@ class InspectAndPlanTest {
         CliRun run = CliRun.of("inspect", "--json", llamaLike());
         assertEquals(0, run.exitCode(), run.err());
         JsonNode json = new ObjectMapper().readTree(run.out());
-        assertEquals(98_560, json.get("parameters").asLong());
+        assertEquals(99_584, json.get("parameters").asLong());
         assertEquals(4, json.get("tensors").size());
         assertEquals("f32", json.get("tensors").get(2).get("type").asText());
         assertEquals("llama", json.get("metadata").get("general.architecture").asText());
