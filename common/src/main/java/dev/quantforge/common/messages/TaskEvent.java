@@ -1,0 +1,45 @@
+package dev.quantforge.common.messages;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What a worker reports about a task. Each event has its own id, so the API applies it once even
+ * when Kafka delivers it twice.
+ *
+ * @param progress percent done, 0 to 100 (PROGRESS and STARTED)
+ * @param reason   why a task failed, was rejected or cancelled; null otherwise
+ * @param result   the variant built (SUCCEEDED, REJECTED); null otherwise
+ */
+public record TaskEvent(UUID eventId, UUID taskId, UUID jobId, Type type, Instant at, String worker, int progress,
+                        String reason, VariantResult result) {
+
+    public enum Type {
+        STARTED, PROGRESS, SUCCEEDED, FAILED, REJECTED, CANCELLED
+    }
+
+    public TaskEvent {
+        Objects.requireNonNull(eventId, "eventId");
+        Objects.requireNonNull(taskId, "taskId");
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(at, "at");
+        if (progress < 0 || progress > 100) {
+            throw new IllegalArgumentException("progress must be 0..100, got " + progress);
+        }
+    }
+
+    /** One file of a variant in object storage. */
+    public record StoredFile(String uri, long bytes, String sha256) {
+    }
+
+    /** A built variant: its files (model, manifest, card), size and timings. */
+    public record VariantResult(String manifestUri, List<StoredFile> files, long modelBytes, double bitsPerWeight,
+                                long parameters, long convertMillis, long quantizeMillis, long totalMillis) {
+        public VariantResult {
+            files = List.copyOf(files);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.quantforge.common.messages;
+
+import dev.quantforge.common.jobs.Recipe;
+import dev.quantforge.common.jobs.SourceFormat;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A task as a worker receives it: everything needed to build one variant without asking the API.
+ *
+ * @param source        s3:// URI of the source model (a directory prefix for HF, a file for GGUF)
+ * @param resultsPrefix s3:// URI under which the variant's files go: {@code <bucket>/<model>/<job>/<variant>/}
+ * @param profile       the hardware profile the task came from, or null for an explicit recipe
+ */
+public record TaskMessage(UUID taskId, UUID jobId, String modelName, String source, SourceFormat sourceFormat,
+                          String variant, Recipe recipe, String profile, String resultsPrefix) {
+
+    public TaskMessage {
+        Objects.requireNonNull(taskId, "taskId");
+        Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(sourceFormat, "sourceFormat");
+        Objects.requireNonNull(recipe, "recipe");
+        Objects.requireNonNull(resultsPrefix, "resultsPrefix");
+    }
+}

@@ -1,0 +1,14 @@
+package dev.quantforge.common.messages;
+
+/** Kafka topics between the API and the workers. */
+public final class Topics {
+    /** One {@link TaskMessage} per task, keyed by job id; the workers' consumer group reads it. */
+    public static final String TASKS = "quantforge.tasks";
+    /** {@link TaskEvent}s from the workers, keyed by job id; the API applies each once. */
+    public static final String EVENTS = "quantforge.events";
+    /** Consumer group of the workers. */
+    public static final String WORKERS_GROUP = "workers";
+
+    private Topics() {
+    }
+}

@@ -1,0 +1,30 @@
+package dev.quantforge.common.profiles;
+
+import dev.quantforge.common.jobs.Recipe;
+
+import java.util.Objects;
+
+/**
+ * A named recipe for a kind of hardware: what to build (format and file type), for which machine,
+ * and the runtime it is meant for.
+ */
+public record HardwareProfile(String name, String description, Target target, String format, String ftype,
+                              String runtime) {
+
+    /** The machine a profile is meant for. */
+    public record Target(String os, String arch, String accelerator) {
+    }
+
+    public HardwareProfile {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(ftype, "ftype");
+        if (!name.matches("[a-z0-9][a-z0-9-]*")) {
+            throw new IllegalArgumentException("profile name '" + name + "' must be lower-case letters, digits and dashes");
+        }
+    }
+
+    public Recipe recipe() {
+        return new Recipe(format, ftype, false, null, null, false, null);
+    }
+}
