@@ -49,6 +49,11 @@ public final class JsonFiles {
         }
     }
 
+    /** An empty object, for an optional file that is absent. */
+    public static JsonNode emptyObject() {
+        return MAPPER.createObjectNode();
+    }
+
     /** Parses {@code bytes} (taken from {@code file}), which must hold a JSON object. */
     public static JsonNode parseObject(Path file, byte[] bytes, String what) {
         try {
