@@ -42,7 +42,7 @@ public final class HfConfig {
     }
 
     public int positiveInt(String key) {
-        return optionalPositiveInt(key).orElseThrow(() -> problem("is missing " + key));
+        return optionalPositiveInt(key).orElseThrow(() -> problem(key + " is missing"));
     }
 
     public Optional<Integer> optionalPositiveInt(String key) {
@@ -57,7 +57,7 @@ public final class HfConfig {
     }
 
     public double positiveNumber(String key) {
-        return optionalPositiveNumber(key).orElseThrow(() -> problem("is missing " + key));
+        return optionalPositiveNumber(key).orElseThrow(() -> problem(key + " is missing"));
     }
 
     public Optional<Double> optionalPositiveNumber(String key) {
