@@ -15,6 +15,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -142,7 +144,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         if (end - begin != expected) {
             throw new SafetensorsFormatException(path, "tensor " + name + " holds " + (end - begin) + " bytes but "
-                    + dtype + " " + java.util.Arrays.toString(shape) + " needs " + expected);
+                    + dtype + " " + Arrays.toString(shape) + " needs " + expected);
         }
         return new SafetensorsTensorInfo(name, dtype, shape, begin, end);
     }
@@ -173,7 +175,7 @@ public final class SafetensorsFile implements AutoCloseable {
         return n;
     }
 
-    private static void checkNoOverlap(Path path, java.util.Collection<SafetensorsTensorInfo> tensors) {
+    private static void checkNoOverlap(Path path, Collection<SafetensorsTensorInfo> tensors) {
         List<SafetensorsTensorInfo> byOffset = new ArrayList<>();
         for (SafetensorsTensorInfo t : tensors) {
             if (t.byteSize() > 0) {

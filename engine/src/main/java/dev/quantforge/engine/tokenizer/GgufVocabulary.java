@@ -4,6 +4,7 @@ import dev.quantforge.engine.gguf.GgufArray;
 import dev.quantforge.engine.gguf.GgufValue;
 import dev.quantforge.engine.gguf.GgufValueType;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +46,9 @@ public record GgufVocabulary(String model, String pre, List<String> tokens, floa
         tokens = List.copyOf(tokens);
         types = List.copyOf(types);
         merges = List.copyOf(merges);
-        specialIds = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(specialIds));
-        addFlags = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(addFlags));
-        chatTemplates = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(chatTemplates));
+        specialIds = Collections.unmodifiableMap(new LinkedHashMap<>(specialIds));
+        addFlags = Collections.unmodifiableMap(new LinkedHashMap<>(addFlags));
+        chatTemplates = Collections.unmodifiableMap(new LinkedHashMap<>(chatTemplates));
         if (types.size() != tokens.size() || (scores != null && scores.length != tokens.size())) {
             throw new IllegalArgumentException(tokens.size() + " tokens need as many types and scores");
         }

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -127,7 +128,7 @@ class HfConverterErrorsTest {
         Path dir = Checkpoints.copyStories(tmp.resolve("in"));
         try {
             byte[] all = Files.readAllBytes(dir.resolve("model.safetensors"));
-            Files.write(dir.resolve("model.safetensors"), java.util.Arrays.copyOf(all, all.length - 100));
+            Files.write(dir.resolve("model.safetensors"), Arrays.copyOf(all, all.length - 100));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

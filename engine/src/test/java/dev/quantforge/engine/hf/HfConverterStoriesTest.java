@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -87,9 +88,9 @@ class HfConverterStoriesTest {
             int[] types = gguf.get("tokenizer.ggml.token_type").orElseThrow().asArray().ints();
             assertEquals(512, tokens.length);
             // tokenizer_config.json marks ids 0-2 special: llama.cpp makes them CONTROL, score -1000
-            assertArrayEquals(new String[] {"<unk>", "<s>", "</s>", "<0x00>"}, java.util.Arrays.copyOf(tokens, 4));
-            assertArrayEquals(new int[] {3, 3, 3, 6}, java.util.Arrays.copyOf(types, 4));
-            assertArrayEquals(new float[] {-1000, -1000, -1000, 0}, java.util.Arrays.copyOf(scores, 4));
+            assertArrayEquals(new String[] {"<unk>", "<s>", "</s>", "<0x00>"}, Arrays.copyOf(tokens, 4));
+            assertArrayEquals(new int[] {3, 3, 3, 6}, Arrays.copyOf(types, 4));
+            assertArrayEquals(new float[] {-1000, -1000, -1000, 0}, Arrays.copyOf(scores, 4));
             assertEquals("<0xFF>", tokens[258]);
             assertEquals("\u2581t", tokens[259]);
             assertEquals(1, types[259]);

@@ -10,7 +10,10 @@ import dev.quantforge.engine.testing.SafetensorsFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -122,21 +125,21 @@ class SafetensorsCheckpointTest {
                     Files.copy(f, dir.resolve(f.getFileName()));
                 }
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return dir;
     }
 
     private static void index(Path dir, String json) {
-        SafetensorsFiles.write(dir.resolve(SafetensorsCheckpoint.INDEX_FILE), json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        SafetensorsFiles.write(dir.resolve(SafetensorsCheckpoint.INDEX_FILE), json.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void delete(Path file) {
         try {
             Files.delete(file);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,7 @@ public final class SafetensorsFiles {
             long offset = 0;
             for (Entry e : entries) {
                 json.append(quote(e.name)).append(":{\"dtype\":").append(quote(e.dtype)).append(",\"shape\":[")
-                        .append(java.util.Arrays.stream(e.shape).mapToObj(Long::toString).collect(Collectors.joining(",")))
+                        .append(Arrays.stream(e.shape).mapToObj(Long::toString).collect(Collectors.joining(",")))
                         .append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.data.length).append("]},");
                 offset += e.data.length;
             }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -160,7 +161,7 @@ class HfTokenizersTest {
 
     private static String messageAfterPath(Path file, byte[] content) {
         try {
-            java.nio.file.Files.write(file, content);
+            Files.write(file, content);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
