@@ -1,0 +1,203 @@
+package dev.quantforge.engine.hf;
+
+import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.gguf.GgufValue;
+import dev.quantforge.engine.model.ModelSource;
+import dev.quantforge.engine.safetensors.SafetensorsCheckpoint;
+import dev.quantforge.engine.safetensors.SafetensorsTensorInfo;
+import dev.quantforge.engine.tensor.TensorSource;
+import dev.quantforge.engine.tokenizer.GgufVocabulary;
+import dev.quantforge.engine.tokenizer.HfTokenizers;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A Hugging Face checkpoint directory seen as a GGUF model: llama.cpp's metadata and tensor names,
+ * tensors read lazily from the safetensors files with the q/k re-pairing and the output type applied
+ * as pieces are read. Everything that can be wrong with the checkpoint (config, tensor set, shapes,
+ * dtypes, tokenizer) is found when it is opened.
+ */
+public final class HfModelSource implements ModelSource {
+    private static final int QUANTIZATION_VERSION = 2;
+    /** Buffers some exporters leave in checkpoints; llama.cpp drops them too. */
+    private static final List<String> IGNORED_SUFFIXES = List.of(".rotary_emb.inv_freq", ".attention.masked_bias", ".attention.bias");
+
+    private final Path dir;
+    private final SafetensorsCheckpoint checkpoint;
+    private final Map<String, GgufValue> metadata;
+    private final List<TensorSource> tensors;
+
+    private HfModelSource(Path dir, SafetensorsCheckpoint checkpoint, Map<String, GgufValue> metadata, List<TensorSource> tensors) {
+        this.dir = dir;
+        this.checkpoint = checkpoint;
+        this.metadata = Collections.unmodifiableMap(metadata);
+        this.tensors = List.copyOf(tensors);
+    }
+
+    /**
+     * Opens {@code dir} for conversion to {@code outputType}. To quantize, open with {@link OutputType#F32}:
+     * F16 and BF16 checkpoints widen exactly, so the quantizer sees the checkpoint's own values.
+     */
+    public static HfModelSource open(Path dir, OutputType outputType) {
+        HfConfig config = HfConfig.read(dir);
+        String name = config.architecture();
+        HfArchitecture architecture = HfArchitecture.byHfName(name).orElseThrow(() -> config.problem(
+                "architecture " + name + " is not supported; supported: " + HfArchitecture.supported()));
+        HfHyperparameters hp = HfHyperparameters.from(config, architecture);
+        GgufVocabulary vocabulary = HfTokenizers.read(dir, config.json(), hp.vocabSize());
+        SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir);
+        try {
+            List<TensorSource> tensors = tensors(dir, checkpoint, architecture, hp, outputType);
+            Map<String, GgufValue> metadata = metadata(dir, architecture, hp, outputType, vocabulary, tensors);
+            return new HfModelSource(dir, checkpoint, metadata, tensors);
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    private static List<TensorSource> tensors(Path dir, SafetensorsCheckpoint checkpoint, HfArchitecture architecture,
+                                              HfHyperparameters hp, OutputType outputType) {
+        Map<String, PlannedTensor> plan = PlannedTensor.plan(architecture, hp);
+        List<TensorSource> tensors = new ArrayList<>();
+        hp.ropeScaling().filter(s -> s.kind() == RopeScaling.Kind.LLAMA3).ifPresent(s -> tensors.add(
+                new GeneratedTensor("rope_freqs.weight", s.llama3Factors(hp.ropeTheta().orElse(10000.0), hp.headDim()))));
+        Set<String> found = new HashSet<>();
+        for (String name : checkpoint.names()) {
+            if (IGNORED_SUFFIXES.stream().anyMatch(name::endsWith) || (hp.tieWordEmbeddings() && name.equals("lm_head.weight"))) {
+                continue;
+            }
+            PlannedTensor planned = plan.get(name);
+            if (planned == null) {
+                throw new InvalidInputException(checkpoint.fileOf(name) + ": tensor " + name + " is not part of a "
+                        + architecture.hfName() + " as config.json describes it");
+            }
+            SafetensorsTensorInfo info = checkpoint.info(name).orElseThrow();
+            if (!Arrays.equals(info.shape(), planned.hfShape())) {
+                throw new InvalidInputException(checkpoint.fileOf(name) + ": tensor " + name + " has shape " + info.shapeText()
+                        + " but config.json implies " + Arrays.toString(planned.hfShape()));
+            }
+            TensorSource source = checkpoint.source(name);
+            tensors.add(new ConvertedTensor(planned.ggufName(), source, typeOf(planned, outputType), planned.interleaveHeads()));
+            found.add(name);
+        }
+        for (String name : plan.keySet()) {
+            if (!found.contains(name)) {
+                throw new InvalidInputException(dir + ": tensor " + name + " is missing"
+                        + (name.equals("lm_head.weight") ? " (config.json says tie_word_embeddings is false)" : ""));
+            }
+        }
+        return tensors;
+    }
+
+    /** As llama.cpp: vectors, norms and biases stay F32; matrices take the output type. */
+    private static GgmlType typeOf(PlannedTensor tensor, OutputType outputType) {
+        String gguf = tensor.ggufName();
+        boolean matrix = tensor.hfShape().length >= 2 && !gguf.endsWith("_norm.weight") && gguf.endsWith(".weight");
+        return matrix ? outputType.ggmlType() : GgmlType.F32;
+    }
+
+    /** The header llama.cpp's converter writes, in its order. */
+    private static Map<String, GgufValue> metadata(Path dir, HfArchitecture architecture, HfHyperparameters hp,
+                                                   OutputType outputType, GgufVocabulary vocabulary, List<TensorSource> tensors) {
+        String arch = architecture.ggufName();
+        Map<String, GgufValue> kv = new LinkedHashMap<>();
+        kv.put("general.architecture", GgufValue.ofString(arch));
+        kv.put("general.type", GgufValue.ofString("model"));
+        kv.put("general.name", GgufValue.ofString(dir.toAbsolutePath().normalize().getFileName().toString()));
+        kv.put("general.size_label", GgufValue.ofString(sizeLabel(tensors.stream().mapToLong(TensorSource::elementCount).sum())));
+        kv.put(arch + ".block_count", GgufValue.ofUint32(hp.blockCount()));
+        kv.put(arch + ".context_length", GgufValue.ofUint32(hp.contextLength()));
+        kv.put(arch + ".embedding_length", GgufValue.ofUint32(hp.embeddingLength()));
+        kv.put(arch + ".feed_forward_length", GgufValue.ofUint32(hp.feedForwardLength()));
+        kv.put(arch + ".attention.head_count", GgufValue.ofUint32(hp.headCount()));
+        kv.put(arch + ".attention.head_count_kv", GgufValue.ofUint32(hp.headCountKv()));
+        hp.ropeScaling().ifPresent(s -> ropeScaling(kv, arch, s));
+        hp.ropeTheta().ifPresent(theta -> kv.put(arch + ".rope.freq_base", GgufValue.ofFloat32(theta.floatValue())));
+        kv.put(arch + ".attention.layer_norm_rms_epsilon", GgufValue.ofFloat32((float) hp.rmsNormEps()));
+        kv.put(arch + ".attention.key_length", GgufValue.ofUint32(hp.headDim()));
+        kv.put(arch + ".attention.value_length", GgufValue.ofUint32(hp.headDim()));
+        kv.put("general.file_type", GgufValue.ofUint32(outputType.fileType()));
+        if (arch.equals("llama")) {
+            kv.put(arch + ".vocab_size", GgufValue.ofUint32(hp.vocabSize()));
+            kv.put(arch + ".rope.dimension_count", GgufValue.ofUint32(hp.headDim()));
+        }
+        kv.put("general.quantization_version", GgufValue.ofUint32(QUANTIZATION_VERSION));
+        kv.putAll(vocabulary.metadata());
+        return kv;
+    }
+
+    private static void ropeScaling(Map<String, GgufValue> kv, String arch, RopeScaling s) {
+        if (s.kind() == RopeScaling.Kind.LLAMA3) {
+            return; // carried by the rope_freqs.weight tensor
+        }
+        kv.put(arch + ".rope.scaling.type", GgufValue.ofString(s.kind().name().toLowerCase(Locale.ROOT)));
+        kv.put(arch + ".rope.scaling.factor", GgufValue.ofFloat32((float) s.factor()));
+        if (s.kind() == RopeScaling.Kind.YARN) {
+            kv.put(arch + ".rope.scaling.original_context_length", GgufValue.ofUint32(s.originalContext()));
+            putFloat(kv, arch + ".rope.scaling.yarn_ext_factor", s.yarnExtFactor());
+            putFloat(kv, arch + ".rope.scaling.yarn_attn_factor", s.yarnAttnFactor());
+            putFloat(kv, arch + ".rope.scaling.yarn_beta_fast", s.yarnBetaFast());
+            putFloat(kv, arch + ".rope.scaling.yarn_beta_slow", s.yarnBetaSlow());
+        }
+    }
+
+    private static void putFloat(Map<String, GgufValue> kv, String key, Double value) {
+        if (value != null) {
+            kv.put(key, GgufValue.ofFloat32(value.floatValue()));
+        }
+    }
+
+    /** {@code general.size_label} as gguf-py rounds it: "260K", "1.5B", "8.0B", "70B". */
+    static String sizeLabel(long parameters) {
+        double scaled;
+        String suffix;
+        if (parameters > 1e12) {
+            scaled = parameters * 1e-12;
+            suffix = "T";
+        } else if (parameters > 1e9) {
+            scaled = parameters * 1e-9;
+            suffix = "B";
+        } else if (parameters > 1e6) {
+            scaled = parameters * 1e-6;
+            suffix = "M";
+        } else {
+            scaled = parameters * 1e-3;
+            suffix = "K";
+        }
+        String integral = Long.toString(Math.round(scaled)).replaceFirst("^0+", "");
+        int decimals = Math.max(2 - integral.length(), 0);
+        return String.format(Locale.ROOT, "%." + decimals + "f", scaled) + suffix;
+    }
+
+    @Override
+    public String description() {
+        return dir.toString();
+    }
+
+    @Override
+    public Map<String, GgufValue> metadata() {
+        return metadata;
+    }
+
+    /** Tensors in checkpoint name order (the same for a single file and its shards), generated ones first. */
+    @Override
+    public List<TensorSource> tensors() {
+        return tensors;
+    }
+
+    @Override
+    public void close() {
+        checkpoint.close();
+    }
+}
