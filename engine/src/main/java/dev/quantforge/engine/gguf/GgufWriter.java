@@ -177,10 +177,18 @@ public final class GgufWriter implements AutoCloseable {
         try {
             channel.force(true);
             channel.close();
+            makeReadableLikeANewFile(temp);
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             committed = true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot complete " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Temporary files are private (0600); a finished model gets the usual rw-r--r--. */
+    private static void makeReadableLikeANewFile(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

@@ -4,8 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Locates the shared real test models ({@code shared/models} next to the repository, or wherever the
- * {@code quantforge.models} system property points).
+ * Locates the real models the repository bundles ({@code models/} at its root), or wherever the
+ * {@code quantforge.models} system property points.
  */
 public final class Models {
     private Models() {
@@ -22,12 +22,12 @@ public final class Models {
             return require(Path.of(configured).resolve(name));
         }
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared/models").resolve(name);
+            Path candidate = dir.resolve("models").resolve(name);
             if (Files.isDirectory(candidate)) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("test model " + name + " not found in any shared/models above "
+        throw new IllegalStateException("test model " + name + " not found in any models/ above "
                 + Path.of("").toAbsolutePath() + "; set -Dquantforge.models=DIR");
     }
 
