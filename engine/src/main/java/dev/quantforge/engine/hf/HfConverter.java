@@ -1,14 +1,24 @@
 package dev.quantforge.engine.hf;
 
-import dev.quantforge.engine.gguf.GgufWriter;
-import dev.quantforge.engine.model.ModelSource;
+import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.gguf.GgufValue;
+import dev.quantforge.engine.quantize.ModelQuantizer;
+import dev.quantforge.engine.quantize.OutputMetadata;
+import dev.quantforge.engine.quantize.QuantizeResult;
+import dev.quantforge.engine.quantize.TensorJob;
+import dev.quantforge.engine.tensor.Shapes;
 import dev.quantforge.engine.tensor.TensorSource;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** Converts a Hugging Face checkpoint directory to a GGUF file, tensor by tensor. */
+/** {@code quantforge convert}: a Hugging Face checkpoint to one GGUF file, streamed tensor by tensor. */
 public final class HfConverter {
+    /** llama.cpp's LLAMA_FTYPE_MOSTLY_Q8_0. */
+    private static final int Q8_0_FILE_TYPE = 7;
+
     private HfConverter() {
     }
 
@@ -16,22 +26,34 @@ public final class HfConverter {
      * Writes {@code checkpoint} to {@code output} with matrices in {@code outputType}. A checkpoint that
      * cannot be converted fails before anything is written; a failure while writing leaves no file.
      */
-    public static void convert(Path checkpoint, Path output, OutputType outputType) {
-        try (HfModelSource source = HfModelSource.open(checkpoint, outputType)) {
-            write(source, output);
+    public static QuantizeResult convert(Path checkpoint, Path output, OutputType outputType) {
+        return convert(checkpoint, output, outputType.ggmlType(), ModelQuantizer.withThreads(1));
+    }
+
+    /**
+     * Like {@link #convert(Path, Path, OutputType)}, with matrices in F32, F16, BF16 or Q8_0 (as
+     * llama.cpp's converter: a matrix whose rows do not fit Q8_0's blocks becomes F16).
+     */
+    public static QuantizeResult convert(Path checkpoint, Path output, GgmlType matrixType, ModelQuantizer quantizer) {
+        if (matrixType != GgmlType.Q8_0) {
+            try (HfModelSource source = HfModelSource.open(checkpoint, OutputType.parse(matrixType.name()))) {
+                List<TensorJob> copies = source.tensors().stream().map(t -> new TensorJob(t, t.type(), null)).toList();
+                return quantizer.write(source.description(), source.metadata(), copies, output);
+            }
+        }
+        try (HfModelSource source = HfModelSource.open(checkpoint, OutputType.F32)) {
+            List<TensorJob> jobs = source.tensors().stream().map(t -> new TensorJob(t, q8Target(t), null)).toList();
+            Map<String, GgufValue> metadata = new LinkedHashMap<>(source.metadata());
+            metadata.put(OutputMetadata.FILE_TYPE, GgufValue.ofUint32(Q8_0_FILE_TYPE));
+            metadata.put(OutputMetadata.QUANTIZATION_VERSION, GgufValue.ofUint32(OutputMetadata.GGML_QUANTIZATION_VERSION));
+            return quantizer.write(source.description(), metadata, jobs, output);
         }
     }
 
-    /** Streams any model source to a GGUF file; peak memory is one piece of one tensor. */
-    public static void write(ModelSource source, Path output) {
-        List<TensorSource> tensors = source.tensors();
-        List<GgufWriter.TensorSpec> specs = tensors.stream()
-                .map(t -> new GgufWriter.TensorSpec(t.name(), t.shape(), t.type())).toList();
-        try (GgufWriter writer = GgufWriter.create(output, source.metadata(), specs)) {
-            for (TensorSource t : tensors) {
-                writer.copyTensor(t.name(), t::bytes);
-            }
-            writer.commit();
+    private static GgmlType q8Target(TensorSource t) {
+        if (!HfModelSource.isMatrix(t.name(), Shapes.dimensions(t.shape()))) {
+            return t.type();
         }
+        return t.rowLength() % GgmlType.Q8_0.blockSize() == 0 ? GgmlType.Q8_0 : GgmlType.F16;
     }
 }

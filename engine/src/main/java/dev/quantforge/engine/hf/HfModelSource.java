@@ -102,9 +102,12 @@ public final class HfModelSource implements ModelSource {
 
     /** As llama.cpp: vectors, norms and biases stay F32; matrices take the output type. */
     private static GgmlType typeOf(PlannedTensor tensor, OutputType outputType) {
-        String gguf = tensor.ggufName();
-        boolean matrix = tensor.hfShape().length >= 2 && !gguf.endsWith("_norm.weight") && gguf.endsWith(".weight");
-        return matrix ? outputType.ggmlType() : GgmlType.F32;
+        return isMatrix(tensor.ggufName(), tensor.hfShape().length) ? outputType.ggmlType() : GgmlType.F32;
+    }
+
+    /** Whether a converted tensor takes the output type (a weight matrix) or stays F32 (vectors, norms, biases). */
+    public static boolean isMatrix(String ggufName, int dimensions) {
+        return dimensions >= 2 && !ggufName.endsWith("_norm.weight") && ggufName.endsWith(".weight");
     }
 
     /** The header llama.cpp's converter writes, in its order. */

@@ -2,13 +2,19 @@ package dev.quantforge.engine.model;
 
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.gguf.GgufFile;
+import dev.quantforge.engine.hf.HfModelSource;
+import dev.quantforge.engine.hf.OutputType;
+import dev.quantforge.engine.safetensors.SafetensorsFile;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Opens whatever a user points at as a model: a GGUF file, a safetensors file, or a Hugging Face directory. */
+/**
+ * Opens whatever a user points at as a model: a GGUF file, a Hugging Face checkpoint directory
+ * (converted on the fly, values exact in F32), or a single safetensors file (its tensors as stored).
+ */
 public final class ModelSources {
     private ModelSources() {
     }
@@ -18,12 +24,15 @@ public final class ModelSources {
             throw new InvalidInputException(path + ": no such file or directory");
         }
         if (Files.isDirectory(path)) {
-            throw new InvalidInputException(path + ": Hugging Face directories are not supported yet");
+            return HfModelSource.open(path, OutputType.F32);
         }
         if (isGguf(path)) {
             return GgufFile.open(path);
         }
-        throw new InvalidInputException(path + ": not a GGUF file (expected the magic \"GGUF\")");
+        if (path.getFileName().toString().endsWith(".safetensors")) {
+            return new SafetensorsModelSource(SafetensorsFile.open(path));
+        }
+        throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic), a .safetensors file or a Hugging Face directory");
     }
 
     static boolean isGguf(Path path) {

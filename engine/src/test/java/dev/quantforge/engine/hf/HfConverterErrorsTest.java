@@ -10,6 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import dev.quantforge.engine.quantize.ModelQuantizer;
+import dev.quantforge.engine.quantize.TensorJob;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,7 +194,9 @@ class HfConverterErrorsTest {
             public void close() {
             }
         };
-        assertThrows(UncheckedIOException.class, () -> HfConverter.write(failing, out));
+        var copies = failing.tensors().stream().map(t -> new TensorJob(t, t.type(), null)).toList();
+        assertThrows(UncheckedIOException.class,
+                () -> ModelQuantizer.withThreads(1).write("failing", failing.metadata(), copies, out));
         assertEquals(List.of(), filesIn(out.getParent()));
     }
 
