@@ -16,6 +16,8 @@ public final class Quantizers {
         register(new F32Codec());
         register(new F16Codec());
         register(new Bf16Codec());
+        register(new IQ4_NLCodec());
+        register(new IQ4_XSCodec());
     }
 
     private Quantizers() {
