@@ -18,6 +18,8 @@ public final class Quantizers {
         register(new Bf16Codec());
         register(new IQ4_NLCodec());
         register(new IQ4_XSCodec());
+        register(new TQ2_0Codec());
+        register(new TQ1_0Codec());
     }
 
     private Quantizers() {

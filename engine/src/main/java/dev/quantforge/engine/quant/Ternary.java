@@ -1,0 +1,29 @@
+package dev.quantforge.engine.quant;
+
+/** C rounding helpers the ternary and 2-bit quantizers depend on, with x86-64's answers for NaN and overflow. */
+final class Ternary {
+    private Ternary() {
+    }
+
+    /**
+     * {@code (int) lroundf(v)}: half away from zero. NaN and out-of-range values give LONG_MIN on x86-64,
+     * whose low 32 bits are 0.
+     */
+    static int lroundf(float v) {
+        if (!(Math.abs(v) < 0x1p63f)) {
+            return 0;
+        }
+        return (int) (long) roundf(v);
+    }
+
+    /** {@code (int) roundf(v)}: half away from zero; NaN and out-of-range give INT_MIN, as cvttss2si does. */
+    static int roundfToInt(float v) {
+        double r = roundf(v);
+        return r >= -0x1p31 && r < 0x1p31 ? (int) r : Integer.MIN_VALUE;
+    }
+
+    /** C's {@code roundf}; adding 0.5 in double is exact for every float that is not already an integer. */
+    private static double roundf(float v) {
+        return Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
+    }
+}
