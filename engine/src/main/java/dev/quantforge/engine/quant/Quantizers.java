@@ -20,6 +20,8 @@ public final class Quantizers {
         register(new IQ4_XSCodec());
         register(new TQ2_0Codec());
         register(new TQ1_0Codec());
+        register(new MXFP4Codec());
+        register(new NVFP4Codec());
     }
 
     private Quantizers() {
