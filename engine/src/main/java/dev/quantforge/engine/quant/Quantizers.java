@@ -22,6 +22,8 @@ public final class Quantizers {
         register(new TQ1_0Codec());
         register(new MXFP4Codec());
         register(new NVFP4Codec());
+        register(new Q1_0Codec());
+        register(new Q2_0Codec());
     }
 
     private Quantizers() {
