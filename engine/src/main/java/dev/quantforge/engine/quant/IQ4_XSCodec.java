@@ -24,7 +24,7 @@ final class IQ4_XSCodec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        float[] weight = new float[BLOCK];
+        Iq4NonLinear.Scratch scratch = new Iq4NonLinear.Scratch();
         float[] scales = new float[BLOCKS];
         int superBlocks = rows * (rowLength / SUPER_BLOCK);
         for (int sb = 0; sb < superBlocks; sb++) {
@@ -35,8 +35,8 @@ final class IQ4_XSCodec implements Quantizer {
             float maxScale = 0;
             float amaxScale = 0;
             for (int ib = 0; ib < BLOCKS; ib++) {
-                Iq4NonLinear.weights(src, x + ib * BLOCK, importance, column + ib * BLOCK, sigma2, weight);
-                float d = Iq4NonLinear.bestScale(src, x + ib * BLOCK, weight);
+                Iq4NonLinear.weights(src, x + ib * BLOCK, importance, column + ib * BLOCK, sigma2, scratch);
+                float d = Iq4NonLinear.bestScale(src, x + ib * BLOCK, scratch);
                 scales[ib] = d;
                 if (Math.abs(d) > amaxScale) {
                     amaxScale = Math.abs(d);

@@ -12,7 +12,36 @@ final class Iq4NonLinear {
     static final int BLOCK = 32;
 
     private static final int TRIES = 7;
+    /** The initial guess plus trial scales -TRIES..TRIES. */
+    private static final int TRIALS = 2 * TRIES + 2;
     private static final float GROUP_MAX_EPS = 1e-15f;
+
+    /**
+     * The nearest level's index by floor(2x) + 256, for 2x clamped to [-256, 255]. Level i wins over
+     * level i-1 once 2x reaches their (integer) sum, which is what {@code best_index_int8}'s comparison of
+     * the two distances decides: near a midpoint both distances are exact in float.
+     */
+    private static final byte[] INDEX_BY_FLOOR_2X = new byte[512];
+    private static final float[] LEVEL_BY_FLOOR_2X = new float[512];
+
+    static {
+        for (int f = -256; f < 256; f++) {
+            int index = 0;
+            while (index < 15 && f >= LEVELS[index] + LEVELS[index + 1]) {
+                index++;
+            }
+            INDEX_BY_FLOOR_2X[f + 256] = (byte) index;
+            LEVEL_BY_FLOOR_2X[f + 256] = LEVELS[index];
+        }
+    }
+
+    /** Working arrays of one {@code quantize} call; never shared between threads. */
+    static final class Scratch {
+        final float[] weight = new float[BLOCK];
+        private final float[] inverseScales = new float[TRIALS];
+        private final float[] sumqx = new float[TRIALS];
+        private final float[] sumq2 = new float[TRIALS];
+    }
 
     private Iq4NonLinear() {
     }
@@ -27,10 +56,11 @@ final class Iq4NonLinear {
     }
 
     /**
-     * Fills {@code weight} for the block at {@code x[offset]}: importance times sqrt(sigma2 + x²), or x²
-     * without importance.
+     * Fills the scratch weights for the block at {@code x[offset]}: importance times sqrt(sigma2 + x²),
+     * or x² without importance.
      */
-    static void weights(float[] x, int offset, float[] importance, int importanceOffset, float sigma2, float[] weight) {
+    static void weights(float[] x, int offset, float[] importance, int importanceOffset, float sigma2, Scratch scratch) {
+        float[] weight = scratch.weight;
         if (importance != null) {
             for (int j = 0; j < BLOCK; j++) {
                 float v = x[offset + j];
@@ -44,8 +74,11 @@ final class Iq4NonLinear {
         }
     }
 
-    /** The block's scale: the best of 15 trial scales by weighted least squares; 0 for an all-zero block. */
-    static float bestScale(float[] x, int offset, float[] weight) {
+    /**
+     * The block's scale: the best of 15 trial scales by weighted least squares; 0 for an all-zero block.
+     * The trials' sums are accumulated side by side (each in ggml's order) and compared in ggml's order.
+     */
+    static float bestScale(float[] x, int offset, Scratch scratch) {
         float amax = 0;
         float max = 0;
         for (int j = 0; j < BLOCK; j++) {
@@ -58,33 +91,31 @@ final class Iq4NonLinear {
         if (amax < GROUP_MAX_EPS) {
             return 0;
         }
-        float d = -max / LEVELS[0];
-        float id = 1 / d;
-        float sumqx = 0;
-        float sumq2 = 0;
+        float[] id = scratch.inverseScales;
+        float[] sumqx = scratch.sumqx;
+        float[] sumq2 = scratch.sumq2;
+        float[] weight = scratch.weight;
+        id[0] = 1 / (-max / LEVELS[0]);
+        for (int t = 1; t < TRIALS; t++) {
+            id[t] = (t - 1 - TRIES + LEVELS[0]) / max;
+        }
+        java.util.Arrays.fill(sumqx, 0);
+        java.util.Arrays.fill(sumq2, 0);
         for (int j = 0; j < BLOCK; j++) {
             float v = x[offset + j];
-            float q = LEVELS[bestIndex(id * v)];
             float w = weight[j];
-            sumqx += w * q * v;
-            sumq2 += w * q * q;
-        }
-        d = sumq2 > 0 ? sumqx / sumq2 : 0.f;
-        float best = d * sumqx;
-        for (int itry = -TRIES; itry <= TRIES; itry++) {
-            id = (itry + LEVELS[0]) / max;
-            sumqx = 0;
-            sumq2 = 0;
-            for (int j = 0; j < BLOCK; j++) {
-                float v = x[offset + j];
-                float q = LEVELS[bestIndex(id * v)];
-                float w = weight[j];
-                sumqx += w * q * v;
-                sumq2 += w * q * q;
+            for (int t = 0; t < TRIALS; t++) {
+                float q = nearestLevel(id[t] * v);
+                sumqx[t] += w * q * v;
+                sumq2[t] += w * q * q;
             }
-            if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                d = sumqx / sumq2;
-                best = d * sumqx;
+        }
+        float d = sumq2[0] > 0 ? sumqx[0] / sumq2[0] : 0.f;
+        float best = d * sumqx[0];
+        for (int t = 1; t < TRIALS; t++) {
+            if (sumq2[t] > 0 && sumqx[t] * sumqx[t] > best * sumq2[t]) {
+                d = sumqx[t] / sumq2[t];
+                best = d * sumqx[t];
             }
         }
         return d;
@@ -101,23 +132,18 @@ final class Iq4NonLinear {
 
     /** ggml's {@code best_index_int8} over {@link #LEVELS}: the nearest level, the upper one on a tie. */
     static int bestIndex(float x) {
-        if (x <= LEVELS[0]) {
-            return 0;
-        }
-        if (x >= LEVELS[15]) {
-            return 15;
-        }
-        int ml = 0;
-        int mu = 15;
-        while (mu - ml > 1) {
-            int mav = (ml + mu) >> 1;
-            if (x < LEVELS[mav]) {
-                mu = mav;
-            } else {
-                ml = mav;
-            }
-        }
-        return x - LEVELS[mu - 1] < LEVELS[mu] - x ? mu - 1 : mu;
+        return INDEX_BY_FLOOR_2X[floor2x(x)];
+    }
+
+    private static float nearestLevel(float x) {
+        return LEVEL_BY_FLOOR_2X[floor2x(x)];
+    }
+
+    /** floor(2x) + 256 with 2x clamped to [-256, 255]; NaN lands on the top level, as in ggml's search. */
+    private static int floor2x(float x) {
+        float x2 = x + x;
+        float clamped = x2 < 255f ? (x2 > -256f ? x2 : -256f) : 255f;
+        return (int) Math.floor(clamped) + 256;
     }
 
     /** Decodes one block of 16 packed bytes at scale {@code d}. */

@@ -2,6 +2,8 @@ package dev.quantforge.engine.quant;
 
 /** C rounding helpers the ternary and 2-bit quantizers depend on, with x86-64's answers for NaN and overflow. */
 final class Ternary {
+    private static final float SMALL = 0x1p22f;
+
     private Ternary() {
     }
 
@@ -10,6 +12,9 @@ final class Ternary {
      * whose low 32 bits are 0.
      */
     static int lroundf(float v) {
+        if (Math.abs(v) < SMALL) {
+            return roundSmall(v);
+        }
         if (!(Math.abs(v) < 0x1p63f)) {
             return 0;
         }
@@ -18,8 +23,18 @@ final class Ternary {
 
     /** {@code (int) roundf(v)}: half away from zero; NaN and out-of-range give INT_MIN, as cvttss2si does. */
     static int roundfToInt(float v) {
+        if (Math.abs(v) < SMALL) {
+            return roundSmall(v);
+        }
         double r = roundf(v);
         return r >= -0x1p31 && r < 0x1p31 ? (int) r : Integer.MIN_VALUE;
+    }
+
+    /** Half away from zero for |v| < 2^22, where the fraction v - trunc(v) is exact. */
+    private static int roundSmall(float v) {
+        int t = (int) v;
+        float fraction = v - t;
+        return t + (fraction >= 0.5f ? 1 : 0) - (fraction <= -0.5f ? 1 : 0);
     }
 
     /** C's {@code roundf}; adding 0.5 in double is exact for every float that is not already an integer. */
