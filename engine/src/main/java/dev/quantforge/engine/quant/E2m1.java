@@ -8,41 +8,50 @@ final class E2m1 {
     /** ggml's {@code kvalues_mxfp4}: twice the E2M1 value of each 4-bit code (code 8 is -0). */
     static final byte[] LEVELS = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
 
-    /** Midpoints between consecutive non-negative levels, in units of the scale. */
-    private static final double[] MIDPOINTS = {0.5, 1.5, 2.5, 3.5, 5, 7, 10};
-    /** Below this many scales, the comparison with midpoints decides exactly what ggml's scan decides. */
+    /** Below this many scales, comparing with the midpoints decides exactly what ggml's scan decides. */
     private static final double FAST_LIMIT = 64;
+
+    /**
+     * The code among 0..7 by ceil(2|x|/d): how many midpoints between consecutive non-negative levels
+     * (2|x|/d = 1, 3, 5, 7, 10, 14, 20) lie strictly below; a tie stays on the smaller level, as in ggml.
+     */
+    private static final byte[] CODE_BY_CEIL_2Y = new byte[(int) (2 * FAST_LIMIT) + 1];
+
+    static {
+        for (int c = 0; c < CODE_BY_CEIL_2Y.length; c++) {
+            int code = 0;
+            while (code < 7 && c > LEVELS[code] + LEVELS[code + 1]) {
+                code++;
+            }
+            CODE_BY_CEIL_2Y[c] = (byte) code;
+        }
+    }
 
     private E2m1() {
     }
 
-    /**
-     * The decision points for scale {@code d}, into {@code bounds} (8 doubles): the midpoints times d
-     * (exact in double), then the limit of the fast path: none where the top level times d overflows float.
-     */
-    static void bounds(float d, double[] bounds) {
-        for (int i = 0; i < MIDPOINTS.length; i++) {
-            bounds[i] = MIDPOINTS[i] * d;
-        }
-        bounds[MIDPOINTS.length] = d <= Float.MAX_VALUE / 12 ? FAST_LIMIT * d : 0;
+    /** How far (in scales) the shortcut of {@link #bestIndex} holds for scale {@code d}: nowhere if 12d overflows. */
+    static double fastLimit(float d) {
+        return d <= Float.MAX_VALUE / 12 ? FAST_LIMIT : 0;
     }
 
     /**
-     * ggml's {@code best_index_mxfp4} for scale {@code d}, whose {@link #bounds} are given. Between two
-     * levels (and a little past the top one) both candidate distances are exact in float, every other
-     * candidate is farther by at least a scale, and a tie keeps the first (smaller) code: so the code is the
-     * number of midpoints strictly below |x|, on the sign's side of the table. Anything else (zero scale,
-     * huge or non-finite x, where float rounding makes distances tie) goes through ggml's own scan.
+     * ggml's {@code best_index_mxfp4} for scale {@code d}. Between two levels (and a little past the top
+     * one) both candidate distances are exact in float, every other candidate is farther by at least a
+     * scale, and a tie keeps the first (smaller) code: so the code is the number of midpoints strictly below
+     * |x|, on the sign's side of the table. |x|/d in double keeps which side of a midpoint x lies on (the
+     * quotient is exact at a midpoint and far from one otherwise). Anything else (zero scale, huge or
+     * non-finite x, where float rounding makes distances tie) goes through ggml's own scan.
      */
-    static int bestIndex(float x, float d, double[] bounds) {
-        double ax = Math.abs((double) x);
-        if (!(ax < bounds[7])) {
+    static int bestIndex(float x, float d, double fastLimit) {
+        double y = Math.abs((double) x) / d;
+        if (!(y < fastLimit)) {
             return bestIndexByScan(x, d);
         }
-        int k = (ax > bounds[0] ? 1 : 0) + (ax > bounds[1] ? 1 : 0) + (ax > bounds[2] ? 1 : 0)
-                + (ax > bounds[3] ? 1 : 0) + (ax > bounds[4] ? 1 : 0) + (ax > bounds[5] ? 1 : 0)
-                + (ax > bounds[6] ? 1 : 0);
-        return k == 0 ? 0 : x < 0 ? 8 + k : k;
+        int k = CODE_BY_CEIL_2Y[(int) Math.ceil(y + y)];
+        // the negative half of the table (k + 8) for x < 0, but code 0 rather than 8 (-0) for k = 0; no branch
+        int negative = (Float.floatToRawIntBits(x) >>> 31) & ((k + 7) >> 3);
+        return k | negative << 3;
     }
 
     /** ggml's {@code best_index_mxfp4} verbatim: the code nearest {@code x}, the first one on a tie. */

@@ -14,7 +14,6 @@ final class MXFP4Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        double[] bounds = new double[8];
         int blocks = rows * (rowLength / BLOCK);
         for (int b = 0; b < blocks; b++) {
             int x = srcOffset + b * BLOCK;
@@ -29,10 +28,10 @@ final class MXFP4Codec implements Quantizer {
             int e = amax > 0.0f ? exponentByte(amax) : 0;
             float d = e8m0ToFloatHalf(e);
             dst[out] = (byte) e;
-            E2m1.bounds(d, bounds);
+            double fastLimit = E2m1.fastLimit(d);
             for (int j = 0; j < BLOCK / 2; j++) {
-                int x0 = E2m1.bestIndex(src[x + j], d, bounds);
-                int x1 = E2m1.bestIndex(src[x + BLOCK / 2 + j], d, bounds);
+                int x0 = E2m1.bestIndex(src[x + j], d, fastLimit);
+                int x1 = E2m1.bestIndex(src[x + BLOCK / 2 + j], d, fastLimit);
                 dst[out + 1 + j] = (byte) (x0 | x1 << 4);
             }
         }

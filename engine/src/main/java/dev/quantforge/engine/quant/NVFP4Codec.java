@@ -19,7 +19,6 @@ final class NVFP4Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        double[] bounds = new double[8];
         int blocks = rows * (rowLength / BLOCK);
         for (int b = 0; b < blocks; b++) {
             int out = dstOffset + b * BLOCK_BYTES;
@@ -36,10 +35,10 @@ final class NVFP4Codec implements Quantizer {
                 int ue = floatToUe4m3(amax / 6.0f);
                 dst[out + s] = (byte) ue;
                 float d = ue4m3ToFloat(ue);
-                E2m1.bounds(d, bounds);
+                double fastLimit = E2m1.fastLimit(d);
                 for (int j = 0; j < SUB_BLOCK / 2; j++) {
-                    int x0 = E2m1.bestIndex(src[x + j], d, bounds);
-                    int x1 = E2m1.bestIndex(src[x + SUB_BLOCK / 2 + j], d, bounds);
+                    int x0 = E2m1.bestIndex(src[x + j], d, fastLimit);
+                    int x1 = E2m1.bestIndex(src[x + SUB_BLOCK / 2 + j], d, fastLimit);
                     dst[out + SUB_BLOCKS + s * (SUB_BLOCK / 2) + j] = (byte) (x0 | x1 << 4);
                 }
             }

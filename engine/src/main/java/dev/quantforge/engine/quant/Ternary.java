@@ -3,6 +3,8 @@ package dev.quantforge.engine.quant;
 /** C rounding helpers the ternary and 2-bit quantizers depend on, with x86-64's answers for NaN and overflow. */
 final class Ternary {
     private static final float SMALL = 0x1p22f;
+    /** Below this magnitude the answer is -1, 0 or 1, which is all a ternary code ever needs. */
+    private static final float TRIT = 1.5f;
 
     private Ternary() {
     }
@@ -12,6 +14,9 @@ final class Ternary {
      * whose low 32 bits are 0.
      */
     static int lroundf(float v) {
+        if (Math.abs(v) < TRIT) {
+            return (v >= 0.5f ? 1 : 0) - (v <= -0.5f ? 1 : 0);
+        }
         if (Math.abs(v) < SMALL) {
             return roundSmall(v);
         }
@@ -23,6 +28,9 @@ final class Ternary {
 
     /** {@code (int) roundf(v)}: half away from zero; NaN and out-of-range give INT_MIN, as cvttss2si does. */
     static int roundfToInt(float v) {
+        if (Math.abs(v) < TRIT) {
+            return (v >= 0.5f ? 1 : 0) - (v <= -0.5f ? 1 : 0);
+        }
         if (Math.abs(v) < SMALL) {
             return roundSmall(v);
         }

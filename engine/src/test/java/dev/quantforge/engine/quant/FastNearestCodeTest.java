@@ -39,26 +39,25 @@ class FastNearestCodeTest {
     @Test
     void e2m1CodeMatchesGgmlScanForEveryScaleKind() {
         Random random = new Random(11);
-        double[] bounds = new double[8];
         for (int scaleCode = 0; scaleCode < 512; scaleCode++) {
             float d = scaleCode < 256 ? MXFP4Codec.e8m0ToFloatHalf(scaleCode) : NVFP4Codec.ue4m3ToFloat(scaleCode - 256);
-            E2m1.bounds(d, bounds);
+            double limit = E2m1.fastLimit(d);
             for (byte level : E2m1.LEVELS) {
                 for (float center : new float[] {level * d, (level + 0.5f) * d, (level - 0.5f) * d, (level + 1) * d}) {
                     int bits = Float.floatToRawIntBits(center);
                     for (int k = -40; k <= 40; k++) {
-                        assertE2m1Same(Float.intBitsToFloat(bits + k), d, bounds);
+                        assertE2m1Same(Float.intBitsToFloat(bits + k), d, limit);
                     }
                 }
             }
             for (int i = 0; i < 4000; i++) {
-                assertE2m1Same((float) (random.nextGaussian() * 6 * d), d, bounds);
-                assertE2m1Same((float) (random.nextDouble() * 80 - 40) * d, d, bounds);
-                assertE2m1Same(Float.intBitsToFloat(random.nextInt()), d, bounds);
+                assertE2m1Same((float) (random.nextGaussian() * 6 * d), d, limit);
+                assertE2m1Same((float) (random.nextDouble() * 80 - 40) * d, d, limit);
+                assertE2m1Same(Float.intBitsToFloat(random.nextInt()), d, limit);
             }
             for (float x : new float[] {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE,
                     Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN}) {
-                assertE2m1Same(x, d, bounds);
+                assertE2m1Same(x, d, limit);
             }
         }
     }
@@ -85,8 +84,8 @@ class FastNearestCodeTest {
         assertEquals(ggmlBestIndexInt8(x), Iq4NonLinear.bestIndex(x), () -> "x = " + x);
     }
 
-    private static void assertE2m1Same(float x, float d, double[] bounds) {
-        assertEquals(E2m1.bestIndexByScan(x, d), E2m1.bestIndex(x, d, bounds), () -> "x = " + x + ", d = " + d);
+    private static void assertE2m1Same(float x, float d, double limit) {
+        assertEquals(E2m1.bestIndexByScan(x, d), E2m1.bestIndex(x, d, limit), () -> "x = " + x + ", d = " + d);
     }
 
     private static void assertRoundSame(float v) {

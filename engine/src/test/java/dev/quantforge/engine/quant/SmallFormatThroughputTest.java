@@ -36,7 +36,7 @@ class SmallFormatThroughputTest {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long bestCpu = Long.MAX_VALUE;
         long bestWall = Long.MAX_VALUE;
-        for (int run = 0; run < 2; run++) {
+        for (int run = 0; run < 5; run++) {
             long cpu = threads.getCurrentThreadCpuTime();
             long wall = System.nanoTime();
             quantizer.quantize(MATRIX, 0, SIDE, SIDE, null, whole, 0);
