@@ -15,7 +15,7 @@ final class Ternary {
      */
     static int lroundf(float v) {
         if (Math.abs(v) < TRIT) {
-            return (v >= 0.5f ? 1 : 0) - (v <= -0.5f ? 1 : 0);
+            return trit(v);
         }
         if (Math.abs(v) < SMALL) {
             return roundSmall(v);
@@ -29,13 +29,21 @@ final class Ternary {
     /** {@code (int) roundf(v)}: half away from zero; NaN and out-of-range give INT_MIN, as cvttss2si does. */
     static int roundfToInt(float v) {
         if (Math.abs(v) < TRIT) {
-            return (v >= 0.5f ? 1 : 0) - (v <= -0.5f ? 1 : 0);
+            return trit(v);
         }
         if (Math.abs(v) < SMALL) {
             return roundSmall(v);
         }
         double r = roundf(v);
         return r >= -0x1p31 && r < 0x1p31 ? (int) r : Integer.MIN_VALUE;
+    }
+
+    /** Half away from zero for |v| < 1.5 without a data-dependent branch: ±1 from |v| >= 0.5 and the sign bit. */
+    private static int trit(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        int magnitude = ((bits & 0x7FFFFFFF) - 0x3F000000) >>> 31 ^ 1; // |v| >= 0.5 (bit patterns order like values)
+        int sign = bits >> 31; // 0 or -1
+        return (magnitude ^ sign) - sign;
     }
 
     /** Half away from zero for |v| < 2^22, where the fraction v - trunc(v) is exact. */
