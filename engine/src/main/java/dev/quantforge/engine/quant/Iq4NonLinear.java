@@ -1,5 +1,7 @@
 package dev.quantforge.engine.quant;
 
+import java.util.Arrays;
+
 /**
  * The scale search IQ4_NL and IQ4_XS share: ggml's {@code quantize_row_iq4_nl_impl} as
  * {@code quantize_iq4_nl} / {@code quantize_iq4_xs} call it (ntry = 7, with or without importance
@@ -37,7 +39,7 @@ final class Iq4NonLinear {
 
     /** Working arrays of one {@code quantize} call; never shared between threads. */
     static final class Scratch {
-        final float[] weight = new float[BLOCK];
+        private final float[] weight = new float[BLOCK];
         private final float[] inverseScales = new float[TRIALS];
         private final float[] sumqx = new float[TRIALS];
         private final float[] sumq2 = new float[TRIALS];
@@ -99,8 +101,8 @@ final class Iq4NonLinear {
         for (int t = 1; t < TRIALS; t++) {
             id[t] = (t - 1 - TRIES + LEVELS[0]) / max;
         }
-        java.util.Arrays.fill(sumqx, 0);
-        java.util.Arrays.fill(sumq2, 0);
+        Arrays.fill(sumqx, 0);
+        Arrays.fill(sumq2, 0);
         for (int j = 0; j < BLOCK; j++) {
             float v = x[offset + j];
             float w = weight[j];

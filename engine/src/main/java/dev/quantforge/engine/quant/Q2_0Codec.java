@@ -36,7 +36,7 @@ final class Q2_0Codec implements Quantizer {
             for (int byteIndex = 0; byteIndex < BLOCK / 4; byteIndex++) {
                 int codes = 0;
                 for (int k = 0; k < 4; k++) {
-                    int q = Ternary.roundfToInt(src[x + 4 * byteIndex + k] * id) + 1;
+                    int q = CRounding.roundfToInt(src[x + 4 * byteIndex + k] * id) + 1;
                     q = Math.max(0, Math.min(3, q));
                     codes |= q << 2 * k;
                 }

@@ -54,7 +54,7 @@ final class TQ1_0Codec implements Quantizer {
     private static byte packTrits(float[] src, int first, int stride, int count, float id) {
         int q = 0;
         for (int n = 0; n < count; n++) {
-            int xi = Ternary.lroundf(src[first + n * stride] * id) + 1;
+            int xi = CRounding.lroundf(src[first + n * stride] * id) + 1;
             q = (q * 3 + xi) & 0xFF;
         }
         for (int n = count; n < 5; n++) {

@@ -36,7 +36,7 @@ final class TQ2_0Codec implements Quantizer {
                 for (int m = 0; m < 32; m++) {
                     int q = 0;
                     for (int n = 0; n < 4; n++) {
-                        int xi = Ternary.lroundf(src[x + m + n * 32] * id) + 1;
+                        int xi = CRounding.lroundf(src[x + m + n * 32] * id) + 1;
                         q += (xi & 3) << 2 * n;
                     }
                     dst[out + j + m] = (byte) q;

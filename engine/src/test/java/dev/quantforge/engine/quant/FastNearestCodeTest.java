@@ -92,8 +92,8 @@ class FastNearestCodeTest {
         double r = Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
         int viaLong = Math.abs(v) < 0x1p63f ? (int) (long) r : 0;
         int viaInt = r >= -0x1p31 && r < 0x1p31 ? (int) r : Integer.MIN_VALUE;
-        assertEquals(viaLong, Ternary.lroundf(v), () -> "lroundf(" + v + ")");
-        assertEquals(viaInt, Ternary.roundfToInt(v), () -> "(int) roundf(" + v + ")");
+        assertEquals(viaLong, CRounding.lroundf(v), () -> "lroundf(" + v + ")");
+        assertEquals(viaInt, CRounding.roundfToInt(v), () -> "(int) roundf(" + v + ")");
     }
 
     /** ggml's {@code best_index_int8} as written: two range checks, a binary search, a float comparison. */

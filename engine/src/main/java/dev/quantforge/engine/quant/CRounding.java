@@ -1,12 +1,12 @@
 package dev.quantforge.engine.quant;
 
-/** C rounding helpers the ternary and 2-bit quantizers depend on, with x86-64's answers for NaN and overflow. */
-final class Ternary {
+/** C rounding the ternary and 2-bit quantizers depend on (lroundf, roundf), with x86-64's answers for NaN and overflow. */
+final class CRounding {
     private static final float SMALL = 0x1p22f;
     /** Below this magnitude the answer is -1, 0 or 1, which is all a ternary code ever needs. */
     private static final float TRIT = 1.5f;
 
-    private Ternary() {
+    private CRounding() {
     }
 
     /**
