@@ -16,6 +16,14 @@ public final class Quantizers {
         register(new F32Codec());
         register(new F16Codec());
         register(new Bf16Codec());
+        register(new IQ4_NLCodec());
+        register(new IQ4_XSCodec());
+        register(new TQ2_0Codec());
+        register(new TQ1_0Codec());
+        register(new MXFP4Codec());
+        register(new NVFP4Codec());
+        register(new Q1_0Codec());
+        register(new Q2_0Codec());
     }
 
     private Quantizers() {
