@@ -6,6 +6,8 @@ public final class Topics {
     public static final String TASKS = "quantforge.tasks";
     /** {@link TaskEvent}s from the workers, keyed by job id; the API applies each once. */
     public static final String EVENTS = "quantforge.events";
+    /** {@link CancelMessage}s, read by every worker (each in a group of its own). */
+    public static final String CONTROL = "quantforge.control";
     /** Consumer group of the workers. */
     public static final String WORKERS_GROUP = "workers";
 
