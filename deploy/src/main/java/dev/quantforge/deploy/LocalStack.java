@@ -88,15 +88,18 @@ public final class LocalStack {
             Map<LocalServer, ProcessHandle> processes = new LinkedHashMap<>();
             List<LocalServer> startedNow = new ArrayList<>();
             try {
+                Map<LocalServer, ProcessHandle> running = new LinkedHashMap<>();
+                for (LocalServer server : servers) {
+                    registry.find(server.name()).ifPresentOrElse(p -> running.put(server, p),
+                            () -> requireFreePorts(server));
+                }
                 // The two JVMs boot in the background while Zonky blocks until PostgreSQL answers.
                 for (LocalServer server : List.of(servers.get(1), servers.get(2), servers.get(0))) {
-                    Optional<ProcessHandle> running = registry.find(server.name());
-                    if (running.isPresent()) {
-                        out.printf("%-8s already running (pid %d)%n", server.name(), running.get().pid());
-                        processes.put(server, running.get());
+                    if (running.containsKey(server)) {
+                        out.printf("%-8s already running (pid %d)%n", server.name(), running.get(server).pid());
+                        processes.put(server, running.get(server));
                         continue;
                     }
-                    requireFreePorts(server);
                     ProcessHandle process = server.start();
                     registry.register(server.name(), process);
                     startedNow.add(server);
@@ -138,31 +141,32 @@ public final class LocalStack {
                 out.printf("%-8s stopped%n", server.name());
                 continue;
             }
-            out.printf("%-8s running (pid %d, %d MiB resident), %s  %s%n", server.name(), process.get().pid(),
-                    residentKib(process.get()) / 1024, answers(server) ? "answering" : "NOT answering",
+            out.printf("%-8s running (pid %d, %d MiB in memory), %s  %s%n", server.name(), process.get().pid(),
+                    memoryKib(process.get()) / 1024, answers(server) ? "answering" : "NOT answering",
                     server.endpoint());
         }
         for (String name : registry.names()) {
             if (!serverNames.contains(name)) {
-                registry.find(name).ifPresent(p -> out.printf("%-8s running (pid %d, %d MiB resident)%n",
-                        name, p.pid(), residentKib(p) / 1024));
+                registry.find(name).ifPresent(p -> out.printf("%-8s running (pid %d, %d MiB in memory)%n",
+                        name, p.pid(), memoryKib(p) / 1024));
             }
         }
     }
 
     /**
-     * Resident memory of a process and everything it started, in KiB, from /proc; shared pages
-     * (PostgreSQL's shared buffers) count once per process that touched them.
+     * Memory of a process and everything it started, in KiB: the sum of their proportional set
+     * sizes, so pages they share (PostgreSQL's shared buffers) count once rather than per process.
      */
-    public static long residentKib(ProcessHandle process) {
+    public static long memoryKib(ProcessHandle process) {
         return Stream.concat(Stream.of(process), process.descendants())
-                .mapToLong(LocalStack::processResidentKib)
+                .mapToLong(LocalStack::proportionalKib)
                 .sum();
     }
 
-    private static long processResidentKib(ProcessHandle process) {
-        try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-            return lines.filter(l -> l.startsWith("VmRSS:"))
+    private static long proportionalKib(ProcessHandle process) {
+        Path rollup = Path.of("/proc", Long.toString(process.pid()), "smaps_rollup");
+        try (Stream<String> lines = Files.lines(rollup)) {
+            return lines.filter(l -> l.startsWith("Pss:"))
                     .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
                     .findFirst()
                     .orElse(0);
@@ -189,6 +193,10 @@ public final class LocalStack {
                     }
                     lastFailure.put(server, e);
                     continue;
+                }
+                if (!process.isAlive()) {
+                    // Something else answers on its port.
+                    throw new IOException(server.name() + " exited while starting; see " + server.log());
                 }
                 it.remove();
                 if (startedNow.contains(server)) {

@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * PostgreSQL from Zonky's embedded binaries (taken from a Maven artifact, unpacked once under the
@@ -46,22 +47,36 @@ final class PostgresServer implements LocalServer {
         Files.createDirectories(home);
         Redirect toLog = Redirect.appendTo(log().toFile());
         Files.createDirectories(log().getParent());
-        // Deliberately not closed: closing stops the server, which must keep running after we exit.
-        EmbeddedPostgres.builder()
-                .setOverrideWorkingDirectory(home.resolve("dist").toFile())
-                .setDataDirectory(data)
-                .setCleanDataDirectory(false)
-                .setRegisterShutdownHook(false)
-                .setPort(settings.postgresPort())
-                .setServerConfig("listen_addresses", StackSettings.HOST)
-                .setOutputRedirector(toLog)
-                .setErrorRedirector(toLog)
-                .setPGStartupWait(Duration.ofSeconds(60))
-                .start();
-        // The postmaster's own pid file: its first line is the pid.
-        long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
-        return ProcessHandle.of(pid)
+        try {
+            // Deliberately not closed: closing stops the server, which must keep running after we exit.
+            EmbeddedPostgres.builder()
+                    .setOverrideWorkingDirectory(home.resolve("dist").toFile())
+                    .setDataDirectory(data)
+                    .setCleanDataDirectory(false)
+                    .setRegisterShutdownHook(false)
+                    .setPort(settings.postgresPort())
+                    .setServerConfig("listen_addresses", StackSettings.HOST)
+                    .setOutputRedirector(toLog)
+                    .setErrorRedirector(toLog)
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            // Zonky can give up waiting while the postmaster it launched lives on: stop that one too.
+            postmaster(data).ifPresent(StopSignal.INT::send);
+            throw e;
+        }
+        return postmaster(data)
                 .orElseThrow(() -> new IOException("postgres exited right after starting; see " + log()));
+    }
+
+    /** The running postmaster, from the first line of its own pid file in the data directory. */
+    private static Optional<ProcessHandle> postmaster(Path data) {
+        try {
+            String pid = Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim();
+            return ProcessHandle.of(Long.parseLong(pid));
+        } catch (IOException | IndexOutOfBoundsException | NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

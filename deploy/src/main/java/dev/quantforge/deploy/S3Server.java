@@ -56,18 +56,26 @@ final class S3Server implements LocalServer {
                 "jclouds.identity=" + settings.s3AccessKey(),
                 "jclouds.credential=" + settings.s3SecretKey(),
                 ""));
+        // Quick-start JVM settings, as for Kafka.
         return DetachedProcess.start(List.of(DetachedProcess.java(), "-Xms32m", "-Xmx256m",
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-jar", jar.toString(), "--properties", config.toString()), log());
     }
 
-    /** Any HTTP answer will do (an unsigned request gets 403): S3Proxy is serving. */
+    /**
+     * An unsigned request must be refused the S3 way, with an AccessDenied error document: that
+     * tells S3Proxy apart from any other HTTP server that might hold the port.
+     */
     @Override
     public void probe() throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(settings.s3Endpoint() + "/"))
-                .timeout(Duration.ofSeconds(3))
+                .timeout(Duration.ofSeconds(5))
                 .build();
-        client.send(request, HttpResponse.BodyHandlers.discarding());
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 403 || !response.body().contains("<Code>AccessDenied</Code>")) {
+            throw new IOException("not an S3 answer: HTTP " + response.statusCode());
+        }
     }
 
     @Override
