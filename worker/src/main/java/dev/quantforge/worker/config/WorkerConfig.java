@@ -1,0 +1,112 @@
+package dev.quantforge.worker.config;
+
+import dev.quantforge.common.messages.Topics;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Everything a worker is told from outside. Properties start with {@code qf.}; each can also be given
+ * as an environment variable ({@code qf.s3.endpoint} → {@code QF_S3_ENDPOINT},
+ * {@code qf.worker.concurrency} → {@code QF_WORKER_CONCURRENCY}).
+ */
+@ConfigMapping(prefix = "qf")
+public interface WorkerConfig {
+
+    S3 s3();
+
+    Kafka kafka();
+
+    Worker worker();
+
+    Retry retry();
+
+    interface S3 {
+        /** e.g. {@code http://127.0.0.1:58333}; path-style requests. */
+        String endpoint();
+
+        @WithName("access-key")
+        String accessKey();
+
+        @WithName("secret-key")
+        String secretKey();
+
+        @WithDefault("us-east-1")
+        String region();
+    }
+
+    interface Kafka {
+        @WithDefault(Topics.TASKS)
+        String tasksTopic();
+
+        @WithDefault(Topics.EVENTS)
+        String eventsTopic();
+
+        @WithDefault(Topics.CONTROL)
+        String controlTopic();
+
+        @WithDefault(Topics.WORKERS_GROUP)
+        String group();
+
+        /** Partitions of the task topic when the worker has to create it: the most workers that can share the load. */
+        @WithDefault("12")
+        int taskPartitions();
+
+        /** How far back a starting worker reads the control topic to learn which jobs were cancelled. */
+        @WithDefault("P7D")
+        Duration cancelLookback();
+
+        /** How long the producer keeps retrying an event (with backoff) before the task's end counts as not reported. */
+        @WithDefault("PT60S")
+        Duration eventDeliveryTimeout();
+
+        /** How long the poll loops wait for records before they look at finished tasks again. */
+        @WithDefault("PT0.5S")
+        Duration pollTimeout();
+    }
+
+    interface Worker {
+        /** Names the worker in events and logs; defaults to host name and process id. */
+        Optional<String> id();
+
+        /** Tasks one worker runs at the same time. */
+        @WithDefault("1")
+        int concurrency();
+
+        /** Threads the engine quantizes with, per task; defaults to the processors shared out among the concurrent tasks. */
+        OptionalInt engineThreads();
+
+        /** Where sources are downloaded and variants built; one directory per task, removed after it. */
+        @WithDefault("${java.io.tmpdir}/quantforge-worker")
+        Path scratchDir();
+
+        /** On shutdown, how long running tasks get to give up (at their next tensor) before the worker leaves the group. */
+        @WithDefault("PT30S")
+        Duration shutdownGrace();
+
+        /** PROGRESS events are sent at most this often… */
+        @WithDefault("PT2S")
+        Duration progressInterval();
+
+        /** …unless progress moved by at least this many percent. */
+        @WithDefault("5")
+        int progressStep();
+    }
+
+    /** Transient S3 and Kafka faults: how often to try and how long to wait in between (doubling). */
+    interface Retry {
+        @WithDefault("4")
+        int attempts();
+
+        @WithDefault("PT0.5S")
+        Duration initialBackoff();
+
+        @WithDefault("PT10S")
+        Duration maxBackoff();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.quantforge.worker.publish;
+
+import dev.quantforge.common.jobs.Recipe;
+import dev.quantforge.worker.build.PlanSummary;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code README.md} of a variant: what it is, where it came from, how it was quantized and how to run it,
+ * for a person browsing the bucket or a catalog that shows model cards.
+ */
+public final class ModelCard {
+    private ModelCard() {
+    }
+
+    /** From the manifest as it stands before the card is uploaded (it lists the model file, not yet the card). */
+    public static String render(Manifest m) {
+        PlanSummary plan = m.plan();
+        Manifest.FileEntry model = m.model();
+        StringBuilder out = new StringBuilder();
+        out.append("# ").append(m.modelName()).append(" — ").append(m.variant()).append(" (GGUF)\n\n");
+        out.append("Quantized by quantforge ").append(m.engineVersion()).append(" from `").append(m.source().uri())
+                .append("` (").append(m.source().format()).append(")")
+                .append(m.profile() == null ? " with an explicit recipe" : " for the hardware profile `" + m.profile() + "`")
+                .append(".\n\n");
+
+        out.append("| | |\n|---|---|\n");
+        row(out, "file", "`" + model.name() + "`");
+        row(out, "size", String.format(Locale.ROOT, "%.2f MB (%,d bytes)", model.bytes() / 1e6, model.bytes()));
+        row(out, "parameters", String.format(Locale.ROOT, "%,d", plan.parameters()));
+        row(out, "bits per weight", String.format(Locale.ROOT, "%.3f", plan.bitsPerWeight()));
+        row(out, "file type", plan.fileType() + " (general.file_type = " + plan.fileTypeId() + ")");
+        row(out, "tensors", Integer.toString(plan.tensors()));
+        row(out, "sha256", "`" + model.sha256() + "`");
+        out.append('\n');
+
+        out.append("## Recipe\n\n");
+        Recipe r = m.recipe();
+        out.append("- format: ").append(r.format()).append(", file type: ").append(r.ftype()).append('\n');
+        out.append("- pure (no mixture): ").append(yesNo(r.pure())).append('\n');
+        out.append("- output tensor type: ").append(orDefault(r.outputTensorType())).append('\n');
+        out.append("- token embedding type: ").append(orDefault(r.tokenEmbeddingType())).append('\n');
+        out.append("- leave output tensor: ").append(yesNo(r.leaveOutputTensor())).append('\n');
+        out.append("- tensor type overrides: ")
+                .append(r.tensorTypes().isEmpty() ? "none" : "`" + String.join("`, `", r.tensorTypes()) + "`").append("\n\n");
+
+        out.append("## Tensor types\n\n| type | tensors |\n|---|---:|\n");
+        for (Map.Entry<String, Integer> e : plan.tensorsByType().entrySet()) {
+            out.append("| ").append(e.getKey()).append(" | ").append(e.getValue()).append(" |\n");
+        }
+        if (!plan.fallbacks().isEmpty()) {
+            out.append("\nKept at another type than the recipe asked for, because of their shape:\n\n");
+            for (PlanSummary.Fallback f : plan.fallbacks()) {
+                out.append("- `").append(f.tensor()).append("` → ").append(f.type()).append(": ").append(f.reason()).append('\n');
+            }
+        }
+        out.append('\n');
+
+        out.append("## Run it with llama.cpp\n\n```sh\n");
+        out.append("llama-cli -m ").append(model.name()).append(" -p \"Once upon a time\" -n 128\n");
+        out.append("llama-server -m ").append(model.name()).append(" --port 8080\n```\n\n");
+
+        out.append("## Provenance\n\n");
+        out.append("- source: `").append(m.source().uri()).append("`\n");
+        out.append("- job ").append(m.jobId()).append(", task ").append(m.taskId()).append('\n');
+        out.append("- built ").append(m.createdAt()).append(" by worker ").append(m.worker())
+                .append(" with quantforge engine ").append(m.engineVersion()).append('\n');
+        Manifest.Timings t = m.timings();
+        out.append(String.format(Locale.ROOT, "- timings: download %.1f s, convert %.1f s, quantize %.1f s%n",
+                t.downloadMillis() / 1000.0, t.convertMillis() / 1000.0, t.quantizeMillis() / 1000.0));
+        out.append("- `").append(Manifest.FILE_NAME).append("` lists the SHA-256 of every file of this variant.\n");
+        return out.toString();
+    }
+
+    private static void row(StringBuilder out, String name, String value) {
+        out.append("| ").append(name).append(" | ").append(value).append(" |\n");
+    }
+
+    private static String yesNo(boolean value) {
+        return value ? "yes" : "no";
+    }
+
+    private static String orDefault(String type) {
+        return type == null || type.isBlank() ? "the file type's rule" : type;
+    }
+}

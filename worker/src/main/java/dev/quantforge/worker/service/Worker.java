@@ -1,0 +1,116 @@
+package dev.quantforge.worker.service;
+
+import dev.quantforge.worker.build.VariantBuilder;
+import dev.quantforge.worker.cancel.CancelWatcher;
+import dev.quantforge.worker.config.WorkerConfig;
+import dev.quantforge.worker.consumer.TaskConsumer;
+import dev.quantforge.worker.events.EventPublisher;
+import dev.quantforge.worker.retry.Retrier;
+import dev.quantforge.worker.storage.ObjectStore;
+import dev.quantforge.worker.tasks.TaskProcessor;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jboss.logging.Logger;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * One worker: a member of the task topic's group, a reader of the control topic, an event producer and
+ * the task processor, wired from configuration. Plain Java, so that a test can run two in one JVM; the
+ * Quarkus application runs one ({@link WorkerService}).
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Worker.class);
+    private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
+    /** The control topic is tiny and read whole by every worker: one partition keeps it in order. */
+    private static final int CONTROL_PARTITIONS = 1;
+
+    private final String id;
+    private final WorkerConfig config;
+    private final Map<String, Object> kafka;
+    private final ObjectStore store;
+    private final EventPublisher events;
+    private final CancelWatcher cancels;
+    private final TaskConsumer consumer;
+
+    /**
+     * @param kafka the Kafka client settings shared by every client of the worker (bootstrap servers, security)
+     */
+    public Worker(WorkerConfig config, Map<String, Object> kafka, MeterRegistry registry) {
+        this.config = config;
+        this.kafka = Map.copyOf(kafka);
+        this.id = config.worker().id().orElseGet(Worker::defaultId);
+        WorkerConfig.Worker w = config.worker();
+        WorkerConfig.Kafka k = config.kafka();
+        WorkerConfig.Retry r = config.retry();
+        int engineThreads = w.engineThreads()
+                .orElse(Math.max(1, Runtime.getRuntime().availableProcessors() / w.concurrency()));
+        this.store = new ObjectStore(config.s3().endpoint(), config.s3().accessKey(), config.s3().secretKey(),
+                config.s3().region(), new Retrier(r.attempts(), r.initialBackoff(), r.maxBackoff()));
+        this.events = new EventPublisher(kafka, k.eventsTopic(), k.eventDeliveryTimeout());
+        this.cancels = new CancelWatcher(kafka, k.controlTopic(), k.cancelLookback(), k.pollTimeout(), id);
+        TaskProcessor processor = new TaskProcessor(store, new VariantBuilder(engineThreads), events, cancels,
+                w.scratchDir(), id, w.progressStep(), w.progressInterval());
+        WorkerMetrics metrics = new WorkerMetrics(registry);
+        this.consumer = new TaskConsumer(kafka, k.tasksTopic(), k.group(), w.concurrency(), k.pollTimeout(),
+                w.shutdownGrace(), id, new WorkerTaskHandler(processor, events, metrics));
+        metrics.gaugeRunning(consumer::busy);
+    }
+
+    /** Creates missing topics, reads the control topic up to now, then joins the task topic's group. */
+    public void start() throws InterruptedException {
+        WorkerConfig.Kafka k = config.kafka();
+        TopicSetup.ensure(kafka, Map.of(k.tasksTopic(), k.taskPartitions(), k.eventsTopic(), k.taskPartitions(),
+                k.controlTopic(), CONTROL_PARTITIONS));
+        cancels.start();
+        if (!cancels.awaitCaughtUp(CATCH_UP_TIMEOUT)) {
+            LOG.warnf("control topic not read up to now within %s; starting anyway", CATCH_UP_TIMEOUT);
+        }
+        consumer.start();
+        LOG.infof("worker %s started: group %s on %s, %d task(s) at a time", id, k.group(), k.tasksTopic(),
+                config.worker().concurrency());
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** Liveness: the threads that poll Kafka are running. */
+    public boolean isAlive() {
+        return consumer.isAlive() && cancels.isHealthy();
+    }
+
+    /** Object storage answers (Kafka's readiness is the Kafka extension's check). */
+    public boolean storageAnswers() {
+        return store.answers();
+    }
+
+    public int busy() {
+        return consumer.busy();
+    }
+
+    public int assignedPartitions() {
+        return consumer.assignedPartitions();
+    }
+
+    /** Gives running tasks the configured grace to give up, commits what finished and leaves the group. */
+    @Override
+    public void close() {
+        consumer.close();
+        cancels.close();
+        events.close();
+        LOG.infof("worker %s stopped", id);
+    }
+
+    private static String defaultId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "worker";
+        }
+        return host + "-" + ProcessHandle.current().pid();
+    }
+}
