@@ -41,6 +41,10 @@ public interface WorkerConfig {
     }
 
     interface Kafka {
+        /** Read into {@code kafka.bootstrap.servers}, which every Kafka client of the worker is built from. */
+        @WithDefault("127.0.0.1:59092")
+        String bootstrapServers();
+
         @WithDefault(Topics.TASKS)
         String tasksTopic();
 

@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One worker: a member of the task topic's group, a reader of the control topic, an event producer and
@@ -34,6 +35,7 @@ public final class Worker implements AutoCloseable {
     private final EventPublisher events;
     private final CancelWatcher cancels;
     private final TaskConsumer consumer;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * @param kafka the Kafka client settings shared by every client of the worker (bootstrap servers, security)
@@ -98,6 +100,9 @@ public final class Worker implements AutoCloseable {
     /** Gives running tasks the configured grace to give up, commits what finished and leaves the group. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         consumer.close();
         cancels.close();
         events.close();

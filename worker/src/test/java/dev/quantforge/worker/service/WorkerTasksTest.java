@@ -1,0 +1,176 @@
+package dev.quantforge.worker.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.common.jobs.Recipe;
+import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.TaskEvent;
+import dev.quantforge.common.messages.TaskEvent.StoredFile;
+import dev.quantforge.common.messages.TaskMessage;
+import dev.quantforge.engine.EngineVersion;
+import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.gguf.GgufFile;
+import dev.quantforge.engine.gguf.GgufTensorInfo;
+import dev.quantforge.engine.hf.HfModelSource;
+import dev.quantforge.engine.hf.OutputType;
+import dev.quantforge.engine.plan.LlamaFileType;
+import dev.quantforge.engine.plan.PlannedTensor;
+import dev.quantforge.engine.plan.QuantizationPlan;
+import dev.quantforge.engine.plan.QuantizationPlanner;
+import dev.quantforge.engine.plan.QuantizeOptions;
+import dev.quantforge.engine.plan.TensorDescriptor;
+import dev.quantforge.engine.plan.TensorTypeOverride;
+import dev.quantforge.worker.messages.MessageCodec;
+import dev.quantforge.worker.publish.Sha256;
+import dev.quantforge.worker.testing.TestBed;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One worker against the real Kafka and S3: tasks published as the API publishes them, results read back
+ * from S3 the way a user would.
+ */
+class WorkerTasksTest {
+    static final Path STORIES = Path.of(System.getProperty("quantforge.root", "..")).resolve("models/stories260K-hf");
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    static TestBed bed;
+    static String storiesUri;
+
+    @BeforeAll
+    static void start() {
+        bed = new TestBed();
+        storiesUri = bed.uploadDir(STORIES, bed.run + "/models/stories260K");
+        bed.startWorker("w1", Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (bed != null) {
+            bed.close();
+        }
+    }
+
+    @Test
+    void hfCheckpointBecomesAVariantWithModelCardAndManifest(@TempDir Path tmp) throws Exception {
+        TaskMessage task = bed.task(UUID.randomUUID(), "stories260K", storiesUri, SourceFormat.HF, Recipe.gguf("Q4_K_M"));
+        bed.publish(task);
+
+        List<TaskEvent> events = bed.awaitEnd(task.taskId(), TIMEOUT);
+        assertEquals(TaskEvent.Type.STARTED, events.get(0).type(), "first event");
+        TaskEvent last = events.get(events.size() - 1);
+        assertEquals(TaskEvent.Type.SUCCEEDED, last.type(), () -> "last event: " + last);
+        List<TaskEvent> middle = events.subList(1, events.size() - 1);
+        assertTrue(middle.stream().allMatch(e -> e.type() == TaskEvent.Type.PROGRESS), "only PROGRESS between: " + events);
+        List<Integer> percents = middle.stream().map(TaskEvent::progress).toList();
+        assertEquals(percents.stream().sorted().toList(), percents, "progress never goes back");
+        assertEquals(events.size(), events.stream().map(TaskEvent::eventId).distinct().count(), "every event has its own id");
+
+        TaskEvent.VariantResult result = last.result();
+        String prefix = task.resultsPrefix();
+        String modelUri = prefix + "stories260K-Q4_K_M.gguf";
+        assertEquals(prefix + "manifest.json", result.manifestUri());
+        assertEquals(Set.of(modelUri, prefix + "README.md", prefix + "manifest.json"),
+                result.files().stream().map(StoredFile::uri).collect(Collectors.toSet()));
+        for (StoredFile file : result.files()) {
+            byte[] bytes = bed.get(file.uri());
+            assertEquals(file.bytes(), bytes.length, "size of " + file.uri());
+            assertEquals(Sha256.of(bytes), file.sha256(), "sha256 of " + file.uri());
+        }
+
+        JsonNode manifest = MessageCodec.json().readTree(bed.get(result.manifestUri()));
+        assertEquals(EngineVersion.get(), manifest.get("engineVersion").asText());
+        assertEquals(storiesUri, manifest.at("/source/uri").asText());
+        assertEquals("Q4_K_M", manifest.at("/recipe/ftype").asText());
+        assertEquals(task.taskId().toString(), manifest.get("taskId").asText());
+        assertTrue(manifest.at("/timings/totalMillis").asLong() > 0, "total time recorded");
+        for (JsonNode file : manifest.get("files")) {
+            byte[] bytes = bed.get(file.get("uri").asText());
+            assertEquals(Sha256.of(bytes), file.get("sha256").asText(), "manifest's sha256 of " + file.get("name"));
+            assertEquals(bytes.length, file.get("bytes").asLong());
+        }
+
+        QuantizationPlan expected = plan(LlamaFileType.Q4_K_M, QuantizeOptions.defaults());
+        Path gguf = tmp.resolve("variant.gguf");
+        Files.write(gguf, bed.get(modelUri));
+        try (GgufFile file = GgufFile.open(gguf)) {
+            assertEquals(expected.tensors().size(), file.tensorInfos().size(), "tensor count");
+            for (GgufTensorInfo info : file.tensorInfos()) {
+                assertEquals(expected.tensor(info.name()).orElseThrow().targetType(), info.type(), "type of " + info.name());
+            }
+            assertEquals(LlamaFileType.Q4_K_M.id(), file.get("general.file_type").orElseThrow().asLong());
+        }
+        assertEquals(expected.bitsPerWeight(), result.bitsPerWeight(), 1e-9, "bits per weight");
+        int counted = 0;
+        for (var entry : manifest.at("/plan/tensorsByType").properties()) {
+            long planned = expected.tensors().stream().filter(t -> t.targetType().ggmlName().equals(entry.getKey())).count();
+            assertEquals(planned, entry.getValue().asLong(), "tensors of type " + entry.getKey());
+            counted += entry.getValue().asInt();
+        }
+        assertEquals(expected.tensors().size(), counted);
+
+        String card = new String(bed.get(prefix + "README.md"), StandardCharsets.UTF_8);
+        StoredFile model = result.files().stream().filter(f -> f.uri().equals(modelUri)).findFirst().orElseThrow();
+        assertTrue(card.contains(model.sha256()), "card names the model's sha256");
+        assertTrue(card.contains("llama-cli -m stories260K-Q4_K_M.gguf"), "card says how to run it");
+        assertTrue(card.contains(storiesUri), "card names the source");
+        assertTrue(card.contains("| q4_K |"), "card counts tensors by type");
+
+        assertTrue(scratchIsEmpty(), "scratch directory cleaned");
+    }
+
+    @Test
+    void recipeOptionsDecideTheTensorTypes(@TempDir Path tmp) throws Exception {
+        Recipe recipe = new Recipe("gguf", "Q4_0", false, null, "q8_0", false, List.of("attn_v=q5_1"));
+        TaskMessage task = bed.task(UUID.randomUUID(), "stories260K", storiesUri, SourceFormat.HF, recipe);
+        bed.publish(task);
+        TaskEvent end = last(bed.awaitEnd(task.taskId(), TIMEOUT));
+        assertEquals(TaskEvent.Type.SUCCEEDED, end.type(), () -> "end: " + end);
+
+        QuantizationPlan expected = plan(LlamaFileType.Q4_0, new QuantizeOptions(false, null, GgmlType.Q8_0, false,
+                List.of(TensorTypeOverride.parse("attn_v=q5_1")), Set.of()));
+        Path gguf = tmp.resolve("variant.gguf");
+        Files.write(gguf, bed.get(task.resultsPrefix() + "stories260K-" + recipe.variantName() + ".gguf"));
+        try (GgufFile file = GgufFile.open(gguf)) {
+            for (PlannedTensor planned : expected.tensors()) {
+                assertEquals(planned.targetType(), file.tensorInfo(planned.name()).orElseThrow().type(), planned.name());
+            }
+            assertEquals(GgmlType.Q8_0, file.tensorInfo("token_embd.weight").orElseThrow().type());
+            assertEquals(GgmlType.Q5_1, file.tensorInfo("blk.0.attn_v.weight").orElseThrow().type());
+        }
+    }
+
+    static QuantizationPlan plan(LlamaFileType type, QuantizeOptions options) {
+        try (HfModelSource model = HfModelSource.open(STORIES, OutputType.F32)) {
+            List<TensorDescriptor> tensors = model.tensors().stream().map(TensorDescriptor::of).toList();
+            return new QuantizationPlanner().plan(tensors, model.metadata(), type, options);
+        }
+    }
+
+    static TaskEvent last(List<TaskEvent> events) {
+        TaskEvent last = events.get(events.size() - 1);
+        assertNotNull(last);
+        return last;
+    }
+
+    static boolean scratchIsEmpty() throws Exception {
+        try (var entries = Files.list(bed.scratchDir(0))) {
+            return entries.findAny().isEmpty();
+        }
+    }
+}
