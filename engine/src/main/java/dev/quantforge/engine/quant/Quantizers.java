@@ -17,6 +17,7 @@ public final class Quantizers {
         register(new F16Codec());
         register(new Bf16Codec());
         register(new IQ3_XXSCodec());
+        register(new IQ3_SCodec());
     }
 
     private Quantizers() {
