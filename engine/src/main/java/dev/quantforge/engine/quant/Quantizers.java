@@ -18,6 +18,7 @@ public final class Quantizers {
         register(new Bf16Codec());
         register(new IQ3_XXSCodec());
         register(new IQ3_SCodec());
+        register(new IQ2_SCodec());
     }
 
     private Quantizers() {
