@@ -19,6 +19,7 @@ public final class Quantizers {
         register(new IQ3_XXSCodec());
         register(new IQ3_SCodec());
         register(new IQ2_SCodec());
+        register(new IQ2_XXSCodec());
     }
 
     private Quantizers() {
