@@ -20,6 +20,7 @@ public final class Quantizers {
         register(new IQ3_SCodec());
         register(new IQ2_SCodec());
         register(new IQ2_XXSCodec());
+        register(new IQ2_XSCodec());
     }
 
     private Quantizers() {
