@@ -21,6 +21,7 @@ public final class Quantizers {
         register(new IQ2_SCodec());
         register(new IQ2_XXSCodec());
         register(new IQ2_XSCodec());
+        register(new IQ1_SCodec());
     }
 
     private Quantizers() {
