@@ -22,6 +22,7 @@ public final class Quantizers {
         register(new IQ2_XXSCodec());
         register(new IQ2_XSCodec());
         register(new IQ1_SCodec());
+        register(new IQ1_MCodec());
     }
 
     private Quantizers() {
