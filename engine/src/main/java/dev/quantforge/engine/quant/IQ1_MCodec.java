@@ -23,6 +23,8 @@ final class IQ1_MCodec implements Quantizer {
     private static final int QH_AT = QK / 8;
     private static final int SCALES_AT = QH_AT + QK / 16;
     private static final int GROUP = 16;
+    /** Terms per candidate: one per sorted position and level. */
+    private static final int TERMS = 3 * GROUP;
     private static final float GROUP_MAX_EPS = 1e-7f;
     private static final float DELTA = 0.125f;
     private static final float[] SHIFTED_UP = {-1 + DELTA, DELTA, 1 + DELTA};
@@ -59,8 +61,12 @@ final class IQ1_MCodec implements Quantizer {
         final int[] sortedIndex = new int[GROUP];
         final byte[] levels = new byte[GROUP];
         final int[] index = new int[GROUP / 8];
-        final float[] sumqx = new float[4];
-        final float[] sumq2 = new float[4];
+        final float[] termX = new float[4 * TERMS];
+        final float[] termQ = new float[4 * TERMS];
+        final float[] lowX = new float[4];
+        final float[] lowQ = new float[4];
+        final float[] midX = new float[4];
+        final float[] midQ = new float[4];
     }
 
     private static void weights(float[] x, int xb, float[] importance, int qw, float sigma2, float[] weight) {
@@ -86,8 +92,6 @@ final class IQ1_MCodec implements Quantizer {
         float[] weight = s.weight;
         int[] idx = s.sortedIndex;
         byte[] levels = s.levels;
-        float[] sumqx = s.sumqx;
-        float[] sumq2 = s.sumq2;
         Arrays.fill(y, out, out + BLOCK_BYTES, (byte) 0);
 
         float maxScale = 0;
@@ -117,44 +121,70 @@ final class IQ1_MCodec implements Quantizer {
             int besti1 = -1;
             int besti2 = -1;
             int bestK = -1;
+            // Candidate k adds, in sorted order j, the term of value idx[j] at its level (0 before i1, 1 before
+            // i2, 2 after). Splits with the same i1 share the sums up to i2, and all share the level-0 sums up
+            // to i1, so those running sums are carried over: every candidate still sees ggml's exact sequence
+            // of float additions.
+            float[] tx = s.termX;
+            float[] tq = s.termQ;
+            for (int j = 0; j < GROUP; j++) {
+                int i = idx[j];
+                float w = weight[i];
+                for (int level = 0; level < 3; level++) {
+                    float up = SHIFTED_UP[level];
+                    float down = SHIFTED_DOWN[level];
+                    float wxUp = w * up * x[xb + i];
+                    float wxDown = w * down * x[xb + i];
+                    float wqUp = w * up * up;
+                    float wqDown = w * down * down;
+                    boolean firstHalf = i < GROUP / 2;
+                    int t = level * GROUP + j;
+                    tx[t] = wxUp;
+                    tq[t] = wqUp;
+                    tx[TERMS + t] = firstHalf ? wxUp : wxDown;
+                    tq[TERMS + t] = firstHalf ? wqUp : wqDown;
+                    tx[2 * TERMS + t] = firstHalf ? wxDown : wxUp;
+                    tq[2 * TERMS + t] = firstHalf ? wqDown : wqUp;
+                    tx[3 * TERMS + t] = wxDown;
+                    tq[3 * TERMS + t] = wqDown;
+                }
+            }
+            float[] lowX = s.lowX;
+            float[] lowQ = s.lowQ;
+            float[] midX = s.midX;
+            float[] midQ = s.midQ;
+            Arrays.fill(lowX, 0);
+            Arrays.fill(lowQ, 0);
             for (int i1 = 0; i1 <= GROUP; i1++) {
+                System.arraycopy(lowX, 0, midX, 0, 4);
+                System.arraycopy(lowQ, 0, midQ, 0, 4);
                 for (int i2 = i1; i2 <= GROUP; i2++) {
-                    Arrays.fill(sumqx, 0);
-                    Arrays.fill(sumq2, 0);
-                    for (int j = 0; j < GROUP; j++) {
-                        int level = j < i1 ? 0 : j < i2 ? 1 : 2;
-                        int i = idx[j];
-                        float up = SHIFTED_UP[level];
-                        float down = SHIFTED_DOWN[level];
-                        float w = weight[i];
-                        float wxUp = w * up * x[xb + i];
-                        float wxDown = w * down * x[xb + i];
-                        float wqUp = w * up * up;
-                        float wqDown = w * down * down;
-                        sumqx[0] += wxUp;
-                        sumqx[3] += wxDown;
-                        sumq2[0] += wqUp;
-                        sumq2[3] += wqDown;
-                        if (i < GROUP / 2) {
-                            sumqx[1] += wxUp;
-                            sumqx[2] += wxDown;
-                            sumq2[1] += wqUp;
-                            sumq2[2] += wqDown;
-                        } else {
-                            sumqx[1] += wxDown;
-                            sumqx[2] += wxUp;
-                            sumq2[1] += wqDown;
-                            sumq2[2] += wqUp;
-                        }
-                    }
                     for (int k = 0; k < 4; k++) {
-                        if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > bestScore * sumq2[k]) {
-                            scale = sumqx[k] / sumq2[k];
-                            bestScore = scale * sumqx[k];
+                        float sumqx = midX[k];
+                        float sumq2 = midQ[k];
+                        for (int j = i2; j < GROUP; j++) {
+                            sumqx += tx[k * TERMS + 2 * GROUP + j];
+                            sumq2 += tq[k * TERMS + 2 * GROUP + j];
+                        }
+                        if (sumq2 > 0 && sumqx * sumqx > bestScore * sumq2) {
+                            scale = sumqx / sumq2;
+                            bestScore = scale * sumqx;
                             besti1 = i1;
                             besti2 = i2;
                             bestK = k;
                         }
+                    }
+                    if (i2 < GROUP) {
+                        for (int k = 0; k < 4; k++) {
+                            midX[k] += tx[k * TERMS + GROUP + i2];
+                            midQ[k] += tq[k * TERMS + GROUP + i2];
+                        }
+                    }
+                }
+                if (i1 < GROUP) {
+                    for (int k = 0; k < 4; k++) {
+                        lowX[k] += tx[k * TERMS + i1];
+                        lowQ[k] += tq[k * TERMS + i1];
                     }
                 }
             }
