@@ -143,23 +143,13 @@ final class GridSearch {
                          byte[] levels, int lOffset) {
         int at = -map[u] - 1;
         int count = neighbours[at];
-        int half = dims / 2;
-        boolean prune = nonNegative(weight, wOffset);
         float bestD2 = Float.MAX_VALUE;
         int best = -1;
         for (int j = 1; j <= count; j++) {
             int point = neighbours[at + j];
             int base = point * dims;
             float d2 = 0;
-            for (int i = 0; i < half; i++) {
-                float q = points[base + i];
-                float diff = scale * q - xval[xOffset + i];
-                d2 += weight[wOffset + i] * diff * diff;
-            }
-            if (prune && d2 >= bestD2) {
-                continue; // see nonNegative: the full sum cannot end below bestD2
-            }
-            for (int i = half; i < dims; i++) {
+            for (int i = 0; i < dims; i++) {
                 float q = points[base + i];
                 float diff = scale * q - xval[xOffset + i];
                 d2 += weight[wOffset + i] * diff * diff;
@@ -176,20 +166,6 @@ final class GridSearch {
     }
 
     /**
-     * With non-negative weights every term of a distance is non-negative, and adding a non-negative float
-     * never lowers a sum under round-to-nearest: a partial distance that already reaches the best one
-     * proves the candidate loses, so skipping the rest picks exactly the point ggml picks.
-     */
-    private boolean nonNegative(float[] weight, int offset) {
-        for (int i = 0; i < dims; i++) {
-            if (!(weight[offset + i] >= 0)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
      * ggml's {@code iq1_find_best_neighbour2} over 8 coordinates whose level {@code l} stands for
      * {@code levelValue[l]}. {@code x} holds the values from {@code xOffset}; when no neighbour is closer than
      * {@code FLT_MAX} the whole grid is tried, and like ggml that pass reads {@code x[xOffset + pointIndex]}.
@@ -199,24 +175,13 @@ final class GridSearch {
                                 float[] levelValue, byte[] levels, int lOffset) {
         int at = -map[u] - 1;
         int count = neighbours[at];
-        int half = dims / 2;
-        boolean prune = nonNegative(weight, wOffset);
         float bestD2 = Float.MAX_VALUE;
         int best = -1;
         for (int j = 1; j <= count; j++) {
             int point = neighbours[at + j];
             int base = point * dims;
             float d2 = 0;
-            for (int i = 0; i < half; i++) {
-                float q = levelValue[(points[base + i] - 1) / 2];
-                float w = weight[wOffset + i];
-                float diff = scale * q - x[xOffset + i];
-                d2 += w * diff * diff;
-            }
-            if (prune && d2 >= bestD2) {
-                continue; // see nonNegative
-            }
-            for (int i = half; i < dims; i++) {
+            for (int i = 0; i < dims; i++) {
                 float q = levelValue[(points[base + i] - 1) / 2];
                 float w = weight[wOffset + i];
                 float diff = scale * q - x[xOffset + i];
