@@ -24,6 +24,13 @@ public final class Quantizers {
         register(new NVFP4Codec());
         register(new Q1_0Codec());
         register(new Q2_0Codec());
+        register(new IQ3_XXSCodec());
+        register(new IQ3_SCodec());
+        register(new IQ2_SCodec());
+        register(new IQ2_XXSCodec());
+        register(new IQ2_XSCodec());
+        register(new IQ1_SCodec());
+        register(new IQ1_MCodec());
     }
 
     private Quantizers() {
