@@ -17,6 +17,10 @@ public final class Quantizers {
         register(new F16Codec());
         register(new Bf16Codec());
         register(new Q4_0Codec());
+        register(new Q4_1Codec());
+        register(new Q5_0Codec());
+        register(new Q5_1Codec());
+        register(new Q8_0Codec());
     }
 
     private Quantizers() {
