@@ -21,39 +21,19 @@ public final class Fp16 {
     }
 
     public static short fromFloat(float f) {
+        // Branch-free (half of all roundings go up, so a rounding branch is mispredicted half the time):
+        // the float adder does the rounding. |f| is first scaled so that overflow reaches infinity and
+        // values below half precision's range lose their extra bits, then a bias aligns the binary point
+        // at half precision's last mantissa bit (for subnormal halves, at 2^-24) and the add rounds to even.
         int bits = Float.floatToRawIntBits(f);
-        int sign = (bits >>> 16) & 0x8000;
         int abs = bits & 0x7FFFFFFF;
-        if (abs > 0x7F800000) {
-            return (short) (sign | 0x7E00); // NaN: canonical quiet NaN, as ggml produces
-        }
-        if (abs >= 0x477FF000) {
-            return (short) (sign | 0x7C00); // rounds to or beyond infinity
-        }
-        if (abs >= 0x38800000) { // normal half
-            int mantissa = abs & 0x007FFFFF;
-            int exponent = (abs >>> 23) - 127 + 15;
-            int half = (exponent << 10) | (mantissa >>> 13);
-            int rest = mantissa & 0x1FFF;
-            if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) {
-                half++; // may carry into the exponent, which is still correct
-            }
-            return (short) (sign | half);
-        }
-        if (abs < 0x33000000) {
-            return (short) sign; // below half the smallest subnormal: zero (ties-to-even at exactly 2^-25 → 0)
-        }
-        // subnormal half: value = m * 2^-24
-        int exponent = abs >>> 23;
-        int mantissa = (abs & 0x007FFFFF) | 0x00800000;
-        int shift = 126 - exponent; // 14 + (113 - exponent) - ... so that mantissa >> (shift) gives half units
-        int half = mantissa >>> shift;
-        int rest = mantissa & ((1 << shift) - 1);
-        int halfway = 1 << (shift - 1);
-        if (rest > halfway || (rest == halfway && (half & 1) != 0)) {
-            half++;
-        }
-        return (short) (sign | half);
+        float scaled = Float.intBitsToFloat(abs) * 0x1.0p+112f * 0x1.0p-110f;
+        int exponent = Math.max(abs >>> 23, 0x71);
+        float rounded = Float.intBitsToFloat((exponent << 23) + 0x07800000) + scaled;
+        int roundedBits = Float.floatToRawIntBits(rounded);
+        int half = ((roundedBits >>> 13) & 0x7C00) + (roundedBits & 0x0FFF);
+        int sign = (bits >>> 16) & 0x8000;
+        return (short) (sign | (abs > 0x7F800000 ? 0x7E00 : half)); // NaN: canonical quiet NaN, as ggml produces
     }
 
     private static float decode(short h) {
