@@ -49,24 +49,18 @@ final class Q4_0Codec implements Quantizer {
 
     /** quantize_row_q4_0_ref for one block: the scale maps the value of largest magnitude to level -8. */
     private static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
-        float amax = 0.0f;
-        float max = 0.0f;
-        for (int j = 0; j < QK; j++) {
-            float v = src[x + j];
-            float av = Math.abs(v);
-            if (amax < av) {
-                amax = av;
-                max = v;
-            }
-        }
-        float d = max / -8;
+        float max = BlockExtremes.signedAbsMax(src, x, QK);
+        float d = max * -0.125f; // max / -8, exactly
         float id = d != 0 ? 1.0f / d : 0.0f;
         LittleEndian.putHalf(dst, out, d);
+        // A finite reciprocal keeps every level in int range, where Java's cast truncates as C's does
+        // (NaN gives 0 in both once narrowed); an infinite one needs x86's out-of-range result.
+        boolean x86 = Float.isInfinite(id);
         for (int j = 0; j < HALF; j++) {
-            float x0 = src[x + j] * id;
-            float x1 = src[x + HALF + j] * id;
-            int xi0 = Math.min(15, (byte) X86Float.truncate(x0 + 8.5f));
-            int xi1 = Math.min(15, (byte) X86Float.truncate(x1 + 8.5f));
+            float t0 = src[x + j] * id + 8.5f;
+            float t1 = src[x + HALF + j] * id + 8.5f;
+            int xi0 = Math.min(15, x86 ? (byte) CFloat.truncate(t0) : (int) t0);
+            int xi1 = Math.min(15, x86 ? (byte) CFloat.truncate(t1) : (int) t1);
             dst[out + 2 + j] = (byte) (xi0 & 0xFF | xi1 << 4);
         }
     }

@@ -57,25 +57,17 @@ final class Q5_0Codec implements Quantizer {
 
     /** quantize_row_q5_0_ref for one block: the scale maps the value of largest magnitude to level -16. */
     private static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
-        float amax = 0.0f;
-        float max = 0.0f;
-        for (int j = 0; j < QK; j++) {
-            float v = src[x + j];
-            float av = Math.abs(v);
-            if (amax < av) {
-                amax = av;
-                max = v;
-            }
-        }
-        float d = max / -16;
+        float max = BlockExtremes.signedAbsMax(src, x, QK);
+        float d = max * -0.0625f; // max / -16, exactly
         float id = d != 0 ? 1.0f / d : 0.0f;
         LittleEndian.putHalf(dst, out, d);
+        boolean x86 = Float.isInfinite(id); // else Java's cast agrees with C's (see Q4_0Codec)
         int qh = 0;
         for (int j = 0; j < HALF; j++) {
-            float x0 = src[x + j] * id;
-            float x1 = src[x + HALF + j] * id;
-            int xi0 = Math.min(31, (byte) X86Float.truncate(x0 + 16.5f)) & 0xFF;
-            int xi1 = Math.min(31, (byte) X86Float.truncate(x1 + 16.5f)) & 0xFF;
+            float t0 = src[x + j] * id + 16.5f;
+            float t1 = src[x + HALF + j] * id + 16.5f;
+            int xi0 = Math.min(31, x86 ? (byte) CFloat.truncate(t0) : (int) t0) & 0xFF;
+            int xi1 = Math.min(31, x86 ? (byte) CFloat.truncate(t1) : (int) t1) & 0xFF;
             dst[out + QS + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
             qh |= ((xi0 & 0x10) >>> 4) << j;
             qh |= ((xi1 & 0x10) >>> 4) << (j + HALF);

@@ -65,27 +65,19 @@ final class Q5_1Codec implements Quantizer {
 
     /** quantize_row_q5_1_ref for one block: the block's range split into 31 steps. */
     private static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
-        float min = Float.MAX_VALUE;
-        float max = -Float.MAX_VALUE;
-        for (int j = 0; j < QK; j++) {
-            float v = src[x + j];
-            if (v < min) {
-                min = v;
-            }
-            if (v > max) {
-                max = v;
-            }
-        }
+        float min = BlockExtremes.min(src, x, QK);
+        float max = BlockExtremes.max(src, x, QK);
         float d = (max - min) / 31;
         float id = d != 0 ? 1.0f / d : 0.0f;
         LittleEndian.putHalf(dst, out, d);
         LittleEndian.putHalf(dst, out + 2, min);
+        boolean x86 = Float.isInfinite(id); // else Java's cast agrees with C's (see Q4_0Codec)
         int qh = 0;
         for (int j = 0; j < HALF; j++) {
-            float x0 = (src[x + j] - min) * id;
-            float x1 = (src[x + HALF + j] - min) * id;
-            int xi0 = X86Float.truncate(x0 + 0.5f) & 0xFF;
-            int xi1 = X86Float.truncate(x1 + 0.5f) & 0xFF;
+            float t0 = (src[x + j] - min) * id + 0.5f;
+            float t1 = (src[x + HALF + j] - min) * id + 0.5f;
+            int xi0 = x86 ? CFloat.truncate(t0) : (int) t0;
+            int xi1 = x86 ? CFloat.truncate(t1) : (int) t1;
             dst[out + QS + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
             qh |= ((xi0 & 0x10) >>> 4) << j;
             qh |= ((xi1 & 0x10) >>> 4) << (j + HALF);

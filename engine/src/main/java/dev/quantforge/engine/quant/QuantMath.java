@@ -108,10 +108,15 @@ final class QuantMath {
             case 2:
                 return 1;
             case 3:
-                return Math.abs(v);
+                return fabsf(v);
             default:
-                return (float) Math.sqrt(Math.abs(v)); // sqrtf: the double root rounds to the correct float
+                return (float) Math.sqrt(fabsf(v)); // sqrtf: the double root rounds to the correct float
         }
+    }
+
+    /** C's fabsf: clears the sign of NaN too, which Java 17's interpreted Math.abs does not. */
+    private static float fabsf(float v) {
+        return Float.intBitsToFloat(Float.floatToRawIntBits(v) & 0x7FFFFFFF);
     }
 
     /**
