@@ -59,42 +59,37 @@ final class BlockExtremes {
         return magnitude > INFINITY_BITS ? Float.NaN : Float.intBitsToFloat(magnitude);
     }
 
-    /** ggml's {@code if (v < min) min = v;} from {@code min = FLT_MAX}. */
-    static float min(float[] x, int offset, int n) {
-        int key = Integer.MAX_VALUE;
+    /**
+     * ggml's {@code if (v < min) min = v; if (v > max) max = v;} from {@code min = FLT_MAX, max = -FLT_MAX}:
+     * stores the minimum in {@code minMax[0]} and the maximum in {@code minMax[1]}.
+     */
+    static void minMax(float[] x, int offset, int n, float[] minMax) {
+        int low = Integer.MAX_VALUE;
+        int high = Integer.MIN_VALUE;
         for (int i = 0; i < n; i++) {
-            key = Math.min(key, orderKey(Float.floatToRawIntBits(x[offset + i])));
+            int key = orderKey(Float.floatToRawIntBits(x[offset + i]));
+            low = Math.min(low, key);
+            high = Math.max(high, key);
         }
-        float min = Float.intBitsToFloat(orderKey(key));
-        if (min == 0 || !(min < Float.POSITIVE_INFINITY)) { // which zero comes first; NaN; only +inf and NaN
+        float min = Float.intBitsToFloat(orderKey(low));
+        float max = Float.intBitsToFloat(orderKey(high));
+        // In order: which zero comes first; NaN, which ggml skips; a side with only infinities and NaN,
+        // where ggml keeps its FLT_MAX start.
+        if (min == 0 || max == 0 || !(min < Float.POSITIVE_INFINITY) || !(max > Float.NEGATIVE_INFINITY)) {
             min = Float.MAX_VALUE;
+            max = -Float.MAX_VALUE;
             for (int i = 0; i < n; i++) {
                 float v = x[offset + i];
                 if (v < min) {
                     min = v;
                 }
-            }
-        }
-        return min;
-    }
-
-    /** ggml's {@code if (v > max) max = v;} from {@code max = -FLT_MAX}. */
-    static float max(float[] x, int offset, int n) {
-        int key = Integer.MIN_VALUE;
-        for (int i = 0; i < n; i++) {
-            key = Math.max(key, orderKey(Float.floatToRawIntBits(x[offset + i])));
-        }
-        float max = Float.intBitsToFloat(orderKey(key));
-        if (max == 0 || !(max > Float.NEGATIVE_INFINITY)) {
-            max = -Float.MAX_VALUE;
-            for (int i = 0; i < n; i++) {
-                float v = x[offset + i];
                 if (v > max) {
                     max = v;
                 }
             }
         }
-        return max;
+        minMax[0] = min;
+        minMax[1] = max;
     }
 
     /** Maps float bits to an int with the same order (its own inverse); -0.0 sorts below +0.0. */

@@ -24,8 +24,9 @@ final class Q4_1Codec implements Quantizer {
         int rowBytes = (int) type().rowSize(rowLength);
         if (importance == null) {
             int blocks = rows * (rowLength / QK);
+            float[] minMax = new float[2];
             for (int b = 0; b < blocks; b++) {
-                quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + b * BLOCK_BYTES);
+                quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + b * BLOCK_BYTES, minMax);
             }
             return;
         }
@@ -53,9 +54,10 @@ final class Q4_1Codec implements Quantizer {
     }
 
     /** quantize_row_q4_1_ref for one block: the block's range split into 15 steps. */
-    private static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
-        float min = BlockExtremes.min(src, x, QK);
-        float max = BlockExtremes.max(src, x, QK);
+    private static void quantizeBlock(float[] src, int x, byte[] dst, int out, float[] minMax) {
+        BlockExtremes.minMax(src, x, QK, minMax);
+        float min = minMax[0];
+        float max = minMax[1];
         float d = (max - min) / 15;
         float id = d != 0 ? 1.0f / d : 0.0f;
         LittleEndian.putHalf(dst, out, d);

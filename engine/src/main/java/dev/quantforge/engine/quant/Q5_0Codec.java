@@ -42,17 +42,23 @@ final class Q5_0Codec implements Quantizer {
                 LegacyImportance.blockWeights(importance, ib * QK, src, x, sigma2, weight);
                 float d = QuantMath.makeQxQuants(QK, 16, src, x, levels, 0, 1, weight, 0);
                 LittleEndian.putHalf(dst, out, d);
-                int qh = 0;
-                for (int j = 0; j < HALF; j++) {
-                    int xi0 = levels[j] & 0xFF;
-                    int xi1 = levels[j + HALF] & 0xFF;
-                    dst[out + QS + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
-                    qh |= ((xi0 & 0x10) >>> 4) << j;
-                    qh |= ((xi1 & 0x10) >>> 4) << (j + HALF);
-                }
-                LittleEndian.putInt(dst, out + QH, qh);
+                packLevels(levels, dst, out);
             }
         }
+    }
+
+    /** Levels 0..31: low nibbles as in Q4_0, fifth bits gathered into qh. */
+    private static void packLevels(byte[] levels, byte[] dst, int out) {
+        int fifthBits0 = 0;
+        int fifthBits1 = 0;
+        for (int j = 0; j < HALF; j++) {
+            int xi0 = levels[j];
+            int xi1 = levels[j + HALF];
+            dst[out + QS + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
+            fifthBits0 |= (xi0 & 0x10) << j;
+            fifthBits1 |= (xi1 & 0x10) << j;
+        }
+        LittleEndian.putInt(dst, out + QH, (fifthBits0 >>> 4) | (fifthBits1 << 12));
     }
 
     /** quantize_row_q5_0_ref for one block: the scale maps the value of largest magnitude to level -16. */
@@ -62,17 +68,18 @@ final class Q5_0Codec implements Quantizer {
         float id = d != 0 ? 1.0f / d : 0.0f;
         LittleEndian.putHalf(dst, out, d);
         boolean x86 = Float.isInfinite(id); // else Java's cast agrees with C's (see Q4_0Codec)
-        int qh = 0;
+        int fifthBits0 = 0; // bit j + 4 holds value j's fifth bit
+        int fifthBits1 = 0; // bit j + 4 holds value j + 16's
         for (int j = 0; j < HALF; j++) {
             float t0 = src[x + j] * id + 16.5f;
             float t1 = src[x + HALF + j] * id + 16.5f;
-            int xi0 = Math.min(31, x86 ? (byte) CFloat.truncate(t0) : (int) t0) & 0xFF;
-            int xi1 = Math.min(31, x86 ? (byte) CFloat.truncate(t1) : (int) t1) & 0xFF;
+            int xi0 = Math.min(31, x86 ? (byte) CFloat.truncate(t0) : (int) t0);
+            int xi1 = Math.min(31, x86 ? (byte) CFloat.truncate(t1) : (int) t1);
             dst[out + QS + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
-            qh |= ((xi0 & 0x10) >>> 4) << j;
-            qh |= ((xi1 & 0x10) >>> 4) << (j + HALF);
+            fifthBits0 |= (xi0 & 0x10) << j;
+            fifthBits1 |= (xi1 & 0x10) << j;
         }
-        LittleEndian.putInt(dst, out + QH, qh);
+        LittleEndian.putInt(dst, out + QH, (fifthBits0 >>> 4) | (fifthBits1 << 12));
     }
 
     @Override

@@ -25,8 +25,9 @@ final class Q5_1Codec implements Quantizer {
         int rowBytes = (int) type().rowSize(rowLength);
         if (importance == null) {
             int blocks = rows * (rowLength / QK);
+            float[] minMax = new float[2];
             for (int b = 0; b < blocks; b++) {
-                quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + b * BLOCK_BYTES);
+                quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + b * BLOCK_BYTES, minMax);
             }
             return;
         }
@@ -46,43 +47,47 @@ final class Q5_1Codec implements Quantizer {
                         -0.9f, 0.05f, 36, false);
                 LittleEndian.putHalf(dst, out, d);
                 LittleEndian.putHalf(dst, out + 2, -min[0]);
-                writeLevels(levels, dst, out);
+                packLevels(levels, dst, out);
             }
         }
     }
 
-    private static void writeLevels(byte[] levels, byte[] dst, int out) {
-        int qh = 0;
+    /** Levels 0..31: low nibbles as in Q4_1, fifth bits gathered into qh. */
+    private static void packLevels(byte[] levels, byte[] dst, int out) {
+        int fifthBits0 = 0;
+        int fifthBits1 = 0;
         for (int j = 0; j < HALF; j++) {
-            int xi0 = levels[j] & 0xFF;
-            int xi1 = levels[j + HALF] & 0xFF;
+            int xi0 = levels[j];
+            int xi1 = levels[j + HALF];
             dst[out + QS + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
-            qh |= ((xi0 & 0x10) >>> 4) << j;
-            qh |= ((xi1 & 0x10) >>> 4) << (j + HALF);
+            fifthBits0 |= (xi0 & 0x10) << j;
+            fifthBits1 |= (xi1 & 0x10) << j;
         }
-        LittleEndian.putInt(dst, out + QH, qh);
+        LittleEndian.putInt(dst, out + QH, (fifthBits0 >>> 4) | (fifthBits1 << 12));
     }
 
     /** quantize_row_q5_1_ref for one block: the block's range split into 31 steps. */
-    private static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
-        float min = BlockExtremes.min(src, x, QK);
-        float max = BlockExtremes.max(src, x, QK);
+    private static void quantizeBlock(float[] src, int x, byte[] dst, int out, float[] minMax) {
+        BlockExtremes.minMax(src, x, QK, minMax);
+        float min = minMax[0];
+        float max = minMax[1];
         float d = (max - min) / 31;
         float id = d != 0 ? 1.0f / d : 0.0f;
         LittleEndian.putHalf(dst, out, d);
         LittleEndian.putHalf(dst, out + 2, min);
         boolean x86 = Float.isInfinite(id); // else Java's cast agrees with C's (see Q4_0Codec)
-        int qh = 0;
+        int fifthBits0 = 0; // bit j + 4 holds value j's fifth bit
+        int fifthBits1 = 0; // bit j + 4 holds value j + 16's
         for (int j = 0; j < HALF; j++) {
             float t0 = (src[x + j] - min) * id + 0.5f;
             float t1 = (src[x + HALF + j] - min) * id + 0.5f;
             int xi0 = x86 ? CFloat.truncate(t0) : (int) t0;
             int xi1 = x86 ? CFloat.truncate(t1) : (int) t1;
             dst[out + QS + j] = (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
-            qh |= ((xi0 & 0x10) >>> 4) << j;
-            qh |= ((xi1 & 0x10) >>> 4) << (j + HALF);
+            fifthBits0 |= (xi0 & 0x10) << j;
+            fifthBits1 |= (xi1 & 0x10) << j;
         }
-        LittleEndian.putInt(dst, out + QH, qh);
+        LittleEndian.putInt(dst, out + QH, (fifthBits0 >>> 4) | (fifthBits1 << 12));
     }
 
     @Override
