@@ -71,31 +71,53 @@ final class QuantMath {
             return suml2 > 0 ? 0.5f * (scale + 1 / iscale) : 1 / iscale;
         }
         float best = scale * sumlx;
-        for (int is = -9; is <= 9; is++) {
-            if (is == 0) {
-                continue;
-            }
-            iscale = -(nmax + 0.1f * is) / max;
-            sumlx = 0;
-            suml2 = 0;
+        // The 18 trial scales do not depend on each other: two at a time keep four sums in flight
+        // instead of waiting on each float add. Each sum still adds in C's order, and the trials are
+        // judged in C's order; only the last accepted trial's levels are written, as C leaves them.
+        float acceptedIscale = 0;
+        boolean accepted = false;
+        for (int k = 0; k < 18; k += 2) {
+            float iscaleA = -(nmax + 0.1f * trialStep(k)) / max;
+            float iscaleB = -(nmax + 0.1f * trialStep(k + 1)) / max;
+            float sumlxA = 0;
+            float suml2A = 0;
+            float sumlxB = 0;
+            float suml2B = 0;
             for (int i = 0; i < n; i++) {
                 float v = x[xOffset + i];
-                int l = nearestInt(iscale * v);
-                l = Math.max(-nmax, Math.min(nmax - 1, l));
                 float w = weight(rmseType, weights, weightsOffset + i, v);
-                sumlx += w * v * l;
-                suml2 += w * l * l;
+                int la = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscaleA * v)));
+                int lb = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscaleB * v)));
+                sumlxA += w * v * la;
+                suml2A += w * la * la;
+                sumlxB += w * v * lb;
+                suml2B += w * lb * lb;
             }
-            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-                for (int i = 0; i < n; i++) {
-                    int l = nearestInt(iscale * x[xOffset + i]);
-                    levels[levelsOffset + i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
-                }
-                scale = sumlx / suml2;
-                best = scale * sumlx;
+            if (suml2A > 0 && sumlxA * sumlxA > best * suml2A) {
+                scale = sumlxA / suml2A;
+                best = scale * sumlxA;
+                acceptedIscale = iscaleA;
+                accepted = true;
+            }
+            if (suml2B > 0 && sumlxB * sumlxB > best * suml2B) {
+                scale = sumlxB / suml2B;
+                best = scale * sumlxB;
+                acceptedIscale = iscaleB;
+                accepted = true;
+            }
+        }
+        if (accepted) {
+            for (int i = 0; i < n; i++) {
+                int l = nearestInt(acceptedIscale * x[xOffset + i]);
+                levels[levelsOffset + i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
             }
         }
         return scale;
+    }
+
+    /** The k-th of make_qx_quants' trial steps -9..-1, 1..9. */
+    private static int trialStep(int k) {
+        return k < 9 ? k - 9 : k - 8;
     }
 
     private static float weight(int rmseType, float[] weights, int index, float v) {

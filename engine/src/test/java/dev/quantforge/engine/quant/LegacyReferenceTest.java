@@ -2,6 +2,7 @@ package dev.quantforge.engine.quant;
 
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -37,6 +38,106 @@ class LegacyReferenceTest {
                 }
             }
         }
+    }
+
+    @Test
+    void scaleSearchMatchesGgmlMakeQxQuants() {
+        Random random = new Random(7);
+        float[] values = adversarialBlocks(random);
+        float[] weights = new float[values.length];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = random.nextInt(20) == 0 ? 0 : (float) Math.exp(3 * random.nextGaussian());
+        }
+        byte[] got = new byte[QK];
+        byte[] want = new byte[QK];
+        for (int b = 0; b < BLOCKS; b++) {
+            int nmax = 4 << random.nextInt(4);
+            int rmseType = random.nextInt(6) - 1;
+            float[] w = random.nextBoolean() ? weights : null;
+            float gotScale = QuantMath.makeQxQuants(QK, nmax, values, b * QK, got, 0, rmseType, w, b * QK);
+            float wantScale = makeQxQuants(nmax, values, b * QK, want, rmseType, w);
+            // Which NaN survives a sum depends on the compiler's operand order, in C as in Java.
+            boolean sameScale = Float.floatToRawIntBits(gotScale) == Float.floatToRawIntBits(wantScale)
+                    || Float.isNaN(gotScale) && Float.isNaN(wantScale);
+            if (!sameScale || !java.util.Arrays.equals(got, want)) {
+                fail("block " + b + " nmax " + nmax + " rmse " + rmseType + " weights " + (w != null) + ": scale "
+                        + gotScale + " vs " + wantScale + "\n  want " + HexFormat.of().formatHex(want)
+                        + "\n  got  " + HexFormat.of().formatHex(got));
+            }
+        }
+    }
+
+    /** make_qx_quants as ggml writes it, trial by trial. */
+    private static float makeQxQuants(int nmax, float[] x, int o, byte[] levels, int rmseType, float[] qw) {
+        float max = 0;
+        float amax = 0;
+        for (int i = 0; i < QK; i++) {
+            float ax = CFloat.abs(x[o + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[o + i];
+            }
+        }
+        if (amax < 1e-15f) {
+            java.util.Arrays.fill(levels, (byte) 0);
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        if (rmseType == 0) {
+            for (int i = 0; i < QK; i++) {
+                int l = QuantMath.nearestInt(iscale * x[o + i]);
+                levels[i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
+            }
+            return 1 / iscale;
+        }
+        boolean returnEarly = rmseType < 0;
+        rmseType = Math.abs(rmseType);
+        float sumlx = 0;
+        float suml2 = 0;
+        for (int i = 0; i < QK; i++) {
+            float v = x[o + i];
+            int l = Math.max(-nmax, Math.min(nmax - 1, QuantMath.nearestInt(iscale * v)));
+            levels[i] = (byte) (l + nmax);
+            float w = weight(qw, o + i, rmseType, v);
+            sumlx += w * v * l;
+            suml2 += w * l * l;
+        }
+        float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
+        if (returnEarly) {
+            return suml2 > 0 ? 0.5f * (scale + 1 / iscale) : 1 / iscale;
+        }
+        float best = scale * sumlx;
+        for (int is = -9; is <= 9; is++) {
+            if (is == 0) {
+                continue;
+            }
+            iscale = -(nmax + 0.1f * is) / max;
+            sumlx = 0;
+            suml2 = 0;
+            for (int i = 0; i < QK; i++) {
+                float v = x[o + i];
+                int l = Math.max(-nmax, Math.min(nmax - 1, QuantMath.nearestInt(iscale * v)));
+                float w = weight(qw, o + i, rmseType, v);
+                sumlx += w * v * l;
+                suml2 += w * l * l;
+            }
+            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+                for (int i = 0; i < QK; i++) {
+                    int l = QuantMath.nearestInt(iscale * x[o + i]);
+                    levels[i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
+                }
+                scale = sumlx / suml2;
+                best = scale * sumlx;
+            }
+        }
+        return scale;
+    }
+
+    private static float weight(float[] qw, int i, int rmseType, float v) {
+        if (qw != null) {
+            return qw[i];
+        }
+        return rmseType == 1 ? v * v : rmseType == 2 ? 1 : rmseType == 3 ? CFloat.abs(v) : (float) Math.sqrt(CFloat.abs(v));
     }
 
     private static float[] adversarialBlocks(Random random) {
