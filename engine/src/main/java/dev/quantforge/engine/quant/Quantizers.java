@@ -31,6 +31,11 @@ public final class Quantizers {
         register(new IQ2_XSCodec());
         register(new IQ1_SCodec());
         register(new IQ1_MCodec());
+        register(new Q4_0Codec());
+        register(new Q4_1Codec());
+        register(new Q5_0Codec());
+        register(new Q5_1Codec());
+        register(new Q8_0Codec());
     }
 
     private Quantizers() {
