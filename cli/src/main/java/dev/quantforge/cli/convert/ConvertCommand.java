@@ -1,6 +1,7 @@
 package dev.quantforge.cli.convert;
 
 import dev.quantforge.cli.console.ConsoleProgress;
+import dev.quantforge.cli.console.Written;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.hf.HfConverter;
@@ -15,7 +16,6 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "convert", description = {"Convert a Hugging Face checkpoint (llama, mistral, qwen2) to GGUF, streaming tensor by tensor.",
@@ -52,9 +52,7 @@ public final class ConvertCommand implements Callable<Integer> {
         ModelQuantizer quantizer = ModelQuantizer.withThreads(Math.max(1, threadCount))
                 .progress(ConsoleProgress.forConsole(progress));
         QuantizeResult result = HfConverter.convert(checkpoint, output, type, quantizer);
-        spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %d tensors, %.2f MB, %.3f bits per weight, %.1f s%n",
-                result.output(), result.tensors(), result.fileBytes() / 1e6, result.bitsPerWeight(),
-                result.elapsed().toMillis() / 1000.0);
+        Written.print(spec.commandLine().getOut(), result);
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 package dev.quantforge.cli.quantize;
 
 import dev.quantforge.cli.console.ConsoleProgress;
+import dev.quantforge.cli.console.Written;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.imatrix.ImportanceMatrix;
@@ -32,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -125,9 +125,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             var metadata = OutputMetadata.of(model.metadata(), fileTypeId, blockQuantized, imatrix);
             QuantizeResult result = ModelQuantizer.withThreads(threadCount).progress(ConsoleProgress.forConsole(progress))
                     .write(model.description(), metadata, jobs, output);
-            out.printf(Locale.ROOT, "wrote %s: %d tensors, %.2f MB, %.3f bits per weight, %.1f s%n",
-                    result.output(), result.tensors(), result.fileBytes() / 1e6, result.bitsPerWeight(),
-                    result.elapsed().toMillis() / 1000.0);
+            Written.print(out, result);
             return 0;
         }
     }

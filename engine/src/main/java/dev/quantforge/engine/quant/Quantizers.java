@@ -24,6 +24,18 @@ public final class Quantizers {
         register(new NVFP4Codec());
         register(new Q1_0Codec());
         register(new Q2_0Codec());
+        register(new IQ3_XXSCodec());
+        register(new IQ3_SCodec());
+        register(new IQ2_SCodec());
+        register(new IQ2_XXSCodec());
+        register(new IQ2_XSCodec());
+        register(new IQ1_SCodec());
+        register(new IQ1_MCodec());
+        register(new Q4_0Codec());
+        register(new Q4_1Codec());
+        register(new Q5_0Codec());
+        register(new Q5_1Codec());
+        register(new Q8_0Codec());
     }
 
     private Quantizers() {

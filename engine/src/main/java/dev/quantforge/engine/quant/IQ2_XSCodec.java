@@ -1,0 +1,265 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.ggml.LittleEndian;
+
+import java.util.Arrays;
+
+import static dev.quantforge.engine.quant.IQMath.clamp;
+import static dev.quantforge.engine.quant.IQMath.max;
+import static dev.quantforge.engine.quant.IQMath.nearestInt;
+import static dev.quantforge.engine.quant.IQMath.sqrtf;
+
+/**
+ * IQ2_XS, 2.31 bits per weight: per 256 values an fp16 scale; per 8 values a 16-bit word holding an index
+ * into a 512-point lattice of 8 magnitudes and 7 sign bits (even count of negatives); per 16 values a 4-bit
+ * sub-scale. ggml's {@code quantize_row_iq2_xs_impl} and {@code dequantize_row_iq2_xs}. ggml quantizes to
+ * it only with importance weights.
+ */
+final class IQ2_XSCodec implements Quantizer {
+    private static final int QK = 256;
+    private static final int BLOCK_BYTES = 74;
+    private static final int QS_AT = 2;
+    private static final int SCALES_AT = QS_AT + QK / 4;
+    private static final int MAX_LEVELS = 3;
+    private static final float GROUP_MAX_EPS = 1e-15f;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.IQ2_XS;
+    }
+
+    @Override
+    public boolean requiresImportance() {
+        return true;
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
+        if (importance == null) {
+            throw new InvalidInputException("IQ2_XS needs an importance matrix: ggml does not quantize to it without one");
+        }
+        if (rowLength % QK != 0) {
+            throw new IllegalArgumentException("IQ2_XS needs rows of a multiple of " + QK + " values, got " + rowLength);
+        }
+        GridSearch grid = IQGrids.iq2xs();
+        Scratch s = new Scratch();
+        int blocksPerRow = rowLength / QK;
+        for (int row = 0; row < rows; row++) {
+            for (int b = 0; b < blocksPerRow; b++) {
+                int x = srcOffset + row * rowLength + b * QK;
+                quantizeBlock(grid, src, x, importance, b * QK, dst, dstOffset + (row * blocksPerRow + b) * BLOCK_BYTES, s);
+            }
+        }
+    }
+
+    private static final class Scratch {
+        final float[] scales = new float[QK / 16];
+        final float[] weight = new float[16];
+        final float[] xval = new float[16];
+        final float[] waux = new float[16];
+        final byte[] levels = new byte[16];
+        final byte[] levelsAux = new byte[16];
+        final boolean[] onGrid = new boolean[2];
+        final boolean[] onGridAux = new boolean[2];
+        final int[] blockSigns = new int[2];
+        final int[] q2 = new int[2 * (QK / 16)];
+    }
+
+    private static void quantizeBlock(GridSearch grid, float[] x, int xbl, float[] importance, int qwBase,
+                                      byte[] y, int out, Scratch s) {
+        float[] weight = s.weight;
+        float[] xval = s.xval;
+        float[] waux = s.waux;
+        byte[] levels = s.levels;
+        byte[] levelsAux = s.levelsAux;
+        int[] q2 = s.q2;
+        Arrays.fill(y, out, out + BLOCK_BYTES, (byte) 0);
+        Arrays.fill(q2, 0);
+
+        float maxScale = 0;
+        float sumx2 = 0;
+        for (int i = 0; i < QK; i++) {
+            sumx2 += x[xbl + i] * x[xbl + i];
+        }
+        float sigma2 = sumx2 / QK;
+
+        for (int ib = 0; ib < QK / 16; ib++) {
+            int xb = xbl + 16 * ib;
+            int qw = qwBase + 16 * ib;
+            for (int i = 0; i < 16; i++) {
+                weight[i] = importance[qw + i] * sqrtf(sigma2 + x[xb + i] * x[xb + i]);
+            }
+            for (int i = 0; i < 16; i++) {
+                waux[i] = sqrtf(weight[i]);
+            }
+            for (int k = 0; k < 2; k++) {
+                int nflip = 0;
+                int signs = 0;
+                for (int i = 0; i < 8; i++) {
+                    float v = x[xb + 8 * k + i];
+                    if (v >= 0) {
+                        xval[8 * k + i] = v;
+                    } else {
+                        xval[8 * k + i] = -v;
+                        nflip++;
+                        signs |= 1 << i;
+                    }
+                }
+                if (nflip % 2 != 0) {
+                    // an odd count of negatives cannot be stored: flip the sign that costs least
+                    int imin = 0;
+                    float min = weight[8 * k] * x[xb + 8 * k] * x[xb + 8 * k];
+                    for (int i = 1; i < 8; i++) {
+                        float ax = weight[8 * k + i] * x[xb + 8 * k + i] * x[xb + 8 * k + i];
+                        if (ax < min) {
+                            min = ax;
+                            imin = i;
+                        }
+                    }
+                    xval[8 * k + imin] = -xval[8 * k + imin];
+                    signs ^= 1 << imin;
+                }
+                s.blockSigns[k] = signs & 127;
+            }
+            float max = xval[0];
+            for (int i = 1; i < 16; i++) {
+                max = max(max, xval[i]);
+            }
+            Arrays.fill(levels, (byte) 0);
+            if (max < GROUP_MAX_EPS) {
+                s.scales[ib] = 0;
+                continue;
+            }
+            float best = 0;
+            float scale = max / (2 * MAX_LEVELS - 1);
+            s.onGrid[0] = true;
+            s.onGrid[1] = true;
+            for (int is = -9; is <= 9; is++) {
+                float id = (2 * MAX_LEVELS - 1 + is * 0.1f) / max;
+                float thisScale = 1 / id;
+                for (int k = 0; k < 2; k++) {
+                    for (int i = 0; i < 8; i++) {
+                        int l = nearestInt(0.5f * (id * xval[8 * k + i] - 1));
+                        levelsAux[8 * k + i] = (byte) clamp(l, 0, MAX_LEVELS - 1);
+                    }
+                    int u = grid.pack(levelsAux, 8 * k);
+                    s.onGridAux[k] = true;
+                    if (grid.indexOf(u) < 0) {
+                        s.onGridAux[k] = false;
+                        requireFound(grid.closestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, levelsAux, 8 * k));
+                    }
+                }
+                float sumqx = 0;
+                float sumq2 = 0;
+                for (int i = 0; i < 16; i++) {
+                    float w = weight[i];
+                    float q = 2 * levelsAux[i] + 1;
+                    sumqx += w * xval[i] * q;
+                    sumq2 += w * q * q;
+                }
+                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+                    scale = sumqx / sumq2;
+                    best = scale * sumqx;
+                    System.arraycopy(levelsAux, 0, levels, 0, 16);
+                    s.onGrid[0] = s.onGridAux[0];
+                    s.onGrid[1] = s.onGridAux[1];
+                }
+            }
+            int notOnGrid = (s.onGrid[0] ? 0 : 1) + (s.onGrid[1] ? 0 : 1);
+            if (notOnGrid > 0 && scale > 0) {
+                float id = 1 / scale;
+                for (int k = 0; k < 2; k++) {
+                    if (s.onGrid[k]) {
+                        continue;
+                    }
+                    for (int i = 0; i < 8; i++) {
+                        levels[8 * k + i] = (byte) clamp(nearestInt(0.5f * (id * xval[8 * k + i] - 1)), 0, MAX_LEVELS - 1);
+                    }
+                    int u = grid.pack(levels, 8 * k);
+                    if (grid.indexOf(u) < 0) {
+                        requireFound(grid.closestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, levels, 8 * k));
+                    }
+                }
+                float sumqx = 0;
+                float sumq2 = 0;
+                for (int i = 0; i < 16; i++) {
+                    float w = weight[i];
+                    float q = 2 * levels[i] + 1;
+                    sumqx += w * xval[i] * q;
+                    sumq2 += w * q * q;
+                }
+                if (sumq2 > 0) {
+                    scale = sumqx / sumq2;
+                }
+            }
+            if (scale < 0) {
+                // ggml's guard, never expected: keep the scale positive by flipping the signs
+                scale = -scale;
+                s.blockSigns[0] = ~s.blockSigns[0] & 127;
+                s.blockSigns[1] = ~s.blockSigns[1] & 127;
+            }
+            for (int k = 0; k < 2; k++) {
+                int point = grid.indexOf(grid.pack(levels, 8 * k));
+                if (point < 0) {
+                    throw new IllegalStateException("IQ2_XS: levels off the grid");
+                }
+                q2[2 * ib + k] = point | (s.blockSigns[k] << 9);
+            }
+            s.scales[ib] = scale;
+            maxScale = max(maxScale, scale);
+        }
+
+        if (maxScale == 0) {
+            return;
+        }
+        float d = maxScale / 31;
+        LittleEndian.putHalf(y, out, d);
+        float id = 1 / d;
+        for (int ib = 0; ib < QK / 16; ib++) {
+            int l = clamp(nearestInt(0.5f * (id * s.scales[ib] - 1)), 0, 15);
+            if (ib % 2 == 0) {
+                y[out + SCALES_AT + ib / 2] = (byte) l;
+            } else {
+                y[out + SCALES_AT + ib / 2] |= (byte) (l << 4);
+            }
+        }
+        for (int i = 0; i < q2.length; i++) {
+            LittleEndian.putShort(y, out + QS_AT + 2 * i, (short) q2[i]);
+        }
+    }
+
+    private static void requireFound(int point) {
+        if (point < 0) {
+            throw new InvalidInputException("IQ2_XS cannot quantize a block whose values overflow float32 arithmetic");
+        }
+    }
+
+    @Override
+    public void dequantize(byte[] src, int srcOffset, float[] dst, int dstOffset, int count) {
+        byte[] grid = IQGrids.IQ2XS;
+        byte[] ksigns = IQGrids.KSIGNS;
+        int y = dstOffset;
+        for (int b = 0; b < count / QK; b++) {
+            int block = srcOffset + b * BLOCK_BYTES;
+            float d = LittleEndian.getHalf(src, block);
+            for (int ib32 = 0; ib32 < QK / 32; ib32++) {
+                int scales = src[block + SCALES_AT + ib32] & 0xFF;
+                float db0 = d * (0.5f + (scales & 0xf)) * 0.25f;
+                float db1 = d * (0.5f + (scales >> 4)) * 0.25f;
+                for (int l = 0; l < 4; l++) {
+                    int word = LittleEndian.getUnsignedShort(src, block + QS_AT + 2 * (4 * ib32 + l));
+                    int point = (word & 511) * 8;
+                    int signs = ksigns[word >> 9];
+                    float db = l < 2 ? db0 : db1;
+                    for (int j = 0; j < 8; j++) {
+                        float v = db * (grid[point + j] & 0xFF);
+                        dst[y + j] = (signs & (1 << j)) != 0 ? -v : v;
+                    }
+                    y += 8;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,341 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.ggml.LittleEndian;
+
+import java.util.Arrays;
+
+import static dev.quantforge.engine.quant.IQMath.clamp;
+import static dev.quantforge.engine.quant.IQMath.max;
+import static dev.quantforge.engine.quant.IQMath.nearestInt;
+import static dev.quantforge.engine.quant.IQMath.sqrtf;
+
+/**
+ * IQ2_XXS, 2.06 bits per weight: per 256 values an fp16 scale; per 32 values 4 indexes into a 256-point
+ * lattice of 8 magnitudes each, 4 × 7 sign bits (even count of negatives) and a 4-bit sub-scale. ggml's
+ * {@code quantize_row_iq2_xxs_impl} and {@code dequantize_row_iq2_xxs}. ggml quantizes to it only with
+ * importance weights.
+ */
+final class IQ2_XXSCodec implements Quantizer {
+    private static final int QK = 256;
+    private static final int BLOCK_BYTES = 66;
+    private static final int MAX_LEVELS = 3;
+    private static final float GROUP_MAX_EPS = 1e-15f;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.IQ2_XXS;
+    }
+
+    @Override
+    public boolean requiresImportance() {
+        return true;
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
+        if (importance == null) {
+            throw new InvalidInputException("IQ2_XXS needs an importance matrix: ggml does not quantize to it without one");
+        }
+        if (rowLength % QK != 0) {
+            throw new IllegalArgumentException("IQ2_XXS needs rows of a multiple of " + QK + " values, got " + rowLength);
+        }
+        GridSearch grid = IQGrids.iq2xxs();
+        Scratch s = new Scratch();
+        int blocksPerRow = rowLength / QK;
+        for (int row = 0; row < rows; row++) {
+            for (int b = 0; b < blocksPerRow; b++) {
+                int x = srcOffset + row * rowLength + b * QK;
+                quantizeBlock(grid, src, x, importance, b * QK, dst, dstOffset + (row * blocksPerRow + b) * BLOCK_BYTES, s);
+            }
+        }
+    }
+
+    private static final class Scratch {
+        final float[] scales = new float[QK / 32];
+        final float[] weight = new float[32];
+        final float[] xval = new float[32];
+        final float[] waux = new float[32];
+        final byte[] levels = new byte[32];
+        final byte[] levelsAux = new byte[32];
+        final int[] qpLevels = new int[32];
+        final int[] blockSigns = new int[4];
+        final int[] q2 = new int[2 * (QK / 32)];
+    }
+
+    private static void quantizeBlock(GridSearch grid, float[] x, int xbl, float[] importance, int qwBase,
+                                      byte[] y, int out, Scratch s) {
+        float[] weight = s.weight;
+        float[] xval = s.xval;
+        float[] waux = s.waux;
+        byte[] levels = s.levels;
+        byte[] levelsAux = s.levelsAux;
+        int[] q2 = s.q2;
+        Arrays.fill(y, out, out + BLOCK_BYTES, (byte) 0);
+        Arrays.fill(q2, 0);
+
+        float maxScale = 0;
+        float sumx2 = 0;
+        for (int i = 0; i < QK; i++) {
+            sumx2 += x[xbl + i] * x[xbl + i];
+        }
+        float sigma2 = sumx2 / QK;
+
+        for (int ib = 0; ib < QK / 32; ib++) {
+            int xb = xbl + 32 * ib;
+            int qw = qwBase + 32 * ib;
+            for (int i = 0; i < 32; i++) {
+                weight[i] = importance[qw + i] * sqrtf(sigma2 + x[xb + i] * x[xb + i]);
+            }
+            for (int i = 0; i < 32; i++) {
+                waux[i] = sqrtf(weight[i]);
+            }
+            for (int k = 0; k < 4; k++) {
+                int nflip = 0;
+                int signs = 0;
+                for (int i = 0; i < 8; i++) {
+                    float v = x[xb + 8 * k + i];
+                    if (v >= 0) {
+                        xval[8 * k + i] = v;
+                    } else {
+                        xval[8 * k + i] = -v;
+                        nflip++;
+                        signs |= 1 << i;
+                    }
+                }
+                if (nflip % 2 != 0) {
+                    // an odd count of negatives cannot be stored: flip the sign that costs least
+                    int imin = 0;
+                    float min = weight[8 * k] * x[xb + 8 * k] * x[xb + 8 * k];
+                    for (int i = 1; i < 8; i++) {
+                        float ax = weight[8 * k + i] * x[xb + 8 * k + i] * x[xb + 8 * k + i];
+                        if (ax < min) {
+                            min = ax;
+                            imin = i;
+                        }
+                    }
+                    xval[8 * k + imin] = -xval[8 * k + imin];
+                    signs ^= 1 << imin;
+                }
+                s.blockSigns[k] = signs & 127;
+            }
+            float max = xval[0];
+            for (int i = 1; i < 32; i++) {
+                max = max(max, xval[i]);
+            }
+            if (max < GROUP_MAX_EPS) {
+                s.scales[ib] = 0;
+                Arrays.fill(levels, (byte) 0);
+                continue;
+            }
+            float scale = makeQpQuants(MAX_LEVELS + 1, xval, s.qpLevels, weight);
+            for (int i = 0; i < 32; i++) {
+                levels[i] = (byte) s.qpLevels[i];
+            }
+            float effMax = scale * MAX_LEVELS;
+            if (effMax <= 0) {
+                s.scales[ib] = 0;
+                Arrays.fill(levels, (byte) 0);
+                continue;
+            }
+            float best = 0;
+            for (int is = -6; is <= 6; is++) {
+                float id = (2 * MAX_LEVELS - 1 + is * 0.1f) / effMax;
+                float thisScale = 1 / id;
+                for (int k = 0; k < 4; k++) {
+                    for (int i = 0; i < 8; i++) {
+                        int l = nearestInt(0.5f * (id * xval[8 * k + i] - 1));
+                        levelsAux[8 * k + i] = (byte) clamp(l, 0, MAX_LEVELS - 1);
+                    }
+                    int u = grid.pack(levelsAux, 8 * k);
+                    if (grid.indexOf(u) < 0) {
+                        requireFound(grid.closestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, levelsAux, 8 * k));
+                    }
+                }
+                float sumqx = 0;
+                float sumq2 = 0;
+                for (int i = 0; i < 32; i++) {
+                    float w = weight[i];
+                    float q = 2 * levelsAux[i] + 1;
+                    sumqx += w * xval[i] * q;
+                    sumq2 += w * q * q;
+                }
+                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+                    scale = sumqx / sumq2;
+                    best = scale * sumqx;
+                    System.arraycopy(levelsAux, 0, levels, 0, 32);
+                }
+            }
+            if (scale > 0) {
+                float id = 1 / scale;
+                for (int k = 0; k < 4; k++) {
+                    int u = 0;
+                    for (int i = 0; i < 8; i++) {
+                        int l = clamp(nearestInt(0.5f * (id * xval[8 * k + i] - 1)), 0, MAX_LEVELS - 1);
+                        u |= l << (2 * i);
+                    }
+                    int point = grid.indexOf(u);
+                    if (point < 0) {
+                        point = requireFound(grid.closestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, levels, 8 * k));
+                    }
+                    grid.levelsOf(point, levels, 8 * k);
+                }
+                float sumqx = 0;
+                float sumq2 = 0;
+                for (int i = 0; i < 32; i++) {
+                    float w = weight[i];
+                    float q = 2 * levels[i] + 1;
+                    sumqx += w * xval[i] * q;
+                    sumq2 += w * q * q;
+                }
+                if (sumq2 > 0) {
+                    scale = sumqx / sumq2;
+                }
+            }
+            if (scale < 0) {
+                // ggml's guard, never expected: keep the scale positive by flipping the signs
+                scale = -scale;
+                for (int k = 0; k < 4; k++) {
+                    s.blockSigns[k] = ~s.blockSigns[k] & 127;
+                }
+            }
+            for (int k = 0; k < 4; k++) {
+                int point = grid.indexOf(grid.pack(levels, 8 * k));
+                if (point < 0) {
+                    throw new IllegalStateException("IQ2_XXS: levels off the grid");
+                }
+                q2[2 * ib] |= point << (8 * k);
+                q2[2 * ib + 1] |= s.blockSigns[k] << (7 * k);
+            }
+            s.scales[ib] = scale;
+            maxScale = max(maxScale, scale);
+        }
+
+        if (maxScale == 0) {
+            return;
+        }
+        float d = maxScale / 31;
+        LittleEndian.putHalf(y, out, d);
+        float id = 1 / d;
+        for (int ib = 0; ib < QK / 32; ib++) {
+            int l = clamp(nearestInt(0.5f * (id * s.scales[ib] - 1)), 0, 15);
+            q2[2 * ib + 1] |= l << 28;
+        }
+        for (int i = 0; i < q2.length; i++) {
+            LittleEndian.putInt(y, out + 2 + 4 * i, q2[i]);
+        }
+    }
+
+    /**
+     * ggml's {@code make_qp_quants} for 32 values: the scale of a weighted fit to levels {@code 0..nmax}.
+     * The levels are kept as ggml's {@code uint8_t} keeps them: the one value the sign parity flipped
+     * negative wraps to 255 and up, and later steps read it wrapped, as ggml does.
+     */
+    private static float makeQpQuants(int nmax, float[] x, int[] levels, float[] weights) {
+        int n = 32;
+        float max = 0;
+        for (int i = 0; i < n; i++) {
+            max = max(max, x[i]);
+        }
+        if (max < GROUP_MAX_EPS) {
+            Arrays.fill(levels, 0, n, 0);
+            return 0f;
+        }
+        float iscale = nmax / max;
+        for (int i = 0; i < n; i++) {
+            levels[i] = nearestInt(iscale * x[i]) & 0xFF;
+        }
+        float scale = 1 / iscale;
+        float bestMse = 0;
+        for (int i = 0; i < n; i++) {
+            float diff = x[i] - scale * levels[i];
+            float w = weights[i];
+            bestMse += w * diff * diff;
+        }
+        for (int is = -4; is <= 4; is++) {
+            if (is == 0) {
+                continue;
+            }
+            float iscaleIs = (0.1f * is + nmax) / max;
+            float scaleIs = 1 / iscaleIs;
+            float mse = 0;
+            for (int i = 0; i < n; i++) {
+                int l = Math.min(nmax, nearestInt(iscaleIs * x[i]));
+                float diff = x[i] - scaleIs * l;
+                float w = weights[i];
+                mse += w * diff * diff;
+            }
+            if (mse < bestMse) {
+                bestMse = mse;
+                iscale = iscaleIs;
+            }
+        }
+        float sumlx = 0;
+        float suml2 = 0;
+        for (int i = 0; i < n; i++) {
+            int l = Math.min(nmax, nearestInt(iscale * x[i]));
+            levels[i] = l & 0xFF;
+            float w = weights[i];
+            sumlx += w * x[i] * l;
+            suml2 += w * l * l;
+        }
+        for (int itry = 0; itry < 5; itry++) {
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                float w = weights[i];
+                float slx = sumlx - w * x[i] * levels[i];
+                float sl2 = suml2 - w * levels[i] * levels[i];
+                if (slx > 0 && sl2 > 0) {
+                    int newL = Math.min(nmax, nearestInt(x[i] * sl2 / slx));
+                    if (newL != levels[i]) {
+                        slx += w * x[i] * newL;
+                        sl2 += w * newL * newL;
+                        if (slx * slx * suml2 > sumlx * sumlx * sl2) {
+                            levels[i] = newL & 0xFF;
+                            sumlx = slx;
+                            suml2 = sl2;
+                            changed++;
+                        }
+                    }
+                }
+            }
+            if (changed == 0) {
+                break;
+            }
+        }
+        return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+    }
+
+    private static int requireFound(int point) {
+        if (point < 0) {
+            throw new InvalidInputException("IQ2_XXS cannot quantize a block whose values overflow float32 arithmetic");
+        }
+        return point;
+    }
+
+    @Override
+    public void dequantize(byte[] src, int srcOffset, float[] dst, int dstOffset, int count) {
+        byte[] grid = IQGrids.IQ2XXS;
+        byte[] ksigns = IQGrids.KSIGNS;
+        int y = dstOffset;
+        for (int b = 0; b < count / QK; b++) {
+            int block = srcOffset + b * BLOCK_BYTES;
+            float d = LittleEndian.getHalf(src, block);
+            for (int ib32 = 0; ib32 < QK / 32; ib32++) {
+                int indexes = block + 2 + 8 * ib32;
+                int aux1 = LittleEndian.getInt(src, indexes + 4);
+                float db = d * (0.5f + (aux1 >>> 28)) * 0.25f;
+                for (int l = 0; l < 4; l++) {
+                    int point = (src[indexes + l] & 0xFF) * 8;
+                    int signs = ksigns[(aux1 >>> (7 * l)) & 127];
+                    for (int j = 0; j < 8; j++) {
+                        float v = db * (grid[point + j] & 0xFF);
+                        dst[y + j] = (signs & (1 << j)) != 0 ? -v : v;
+                    }
+                    y += 8;
+                }
+            }
+        }
+    }
+}

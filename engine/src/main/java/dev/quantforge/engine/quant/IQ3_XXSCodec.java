@@ -1,0 +1,264 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.ggml.LittleEndian;
+
+import java.util.Arrays;
+
+import static dev.quantforge.engine.quant.IQMath.clamp;
+import static dev.quantforge.engine.quant.IQMath.max;
+import static dev.quantforge.engine.quant.IQMath.nearestInt;
+import static dev.quantforge.engine.quant.IQMath.sqrtf;
+
+/**
+ * IQ3_XXS, 3.06 bits per weight: per 256 values an fp16 scale; per 32 values 8 indexes into a 256-point
+ * lattice of 4 magnitudes each, 4 × 7 sign bits (the eighth is implied: an even count of negatives) and a
+ * 4-bit sub-scale. ggml's {@code quantize_row_iq3_xxs_impl(256, ...)} and {@code dequantize_row_iq3_xxs}.
+ */
+final class IQ3_XXSCodec implements Quantizer {
+    private static final int QK = 256;
+    private static final int BLOCK_BYTES = 98;
+    private static final int SIGNS_AT = 2 + 64;
+    private static final int MAX_LEVELS = 8;
+    private static final float GROUP_MAX_EPS = 1e-8f;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.IQ3_XXS;
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
+        if (rowLength % QK != 0) {
+            throw new IllegalArgumentException("IQ3_XXS needs rows of a multiple of " + QK + " values, got " + rowLength);
+        }
+        GridSearch grid = IQGrids.iq3xxs();
+        Scratch s = new Scratch();
+        int blocksPerRow = rowLength / QK;
+        for (int row = 0; row < rows; row++) {
+            for (int b = 0; b < blocksPerRow; b++) {
+                int x = srcOffset + row * rowLength + b * QK;
+                int qw = b * QK;
+                quantizeBlock(grid, src, x, importance, qw, dst, dstOffset + (row * blocksPerRow + b) * BLOCK_BYTES, s);
+            }
+        }
+    }
+
+    private static final class Scratch {
+        final float[] scales = new float[QK / 32];
+        final float[] weight = new float[32];
+        final float[] xval = new float[32];
+        final float[] waux = new float[32];
+        final byte[] levels = new byte[32];
+        final byte[] levelsAux = new byte[32];
+        final boolean[] onGrid = new boolean[8];
+        final boolean[] onGridAux = new boolean[8];
+        final int[] blockSigns = new int[4];
+    }
+
+    private static void quantizeBlock(GridSearch grid, float[] x, int xbl, float[] importance, int qwBase,
+                                      byte[] y, int out, Scratch s) {
+        float[] weight = s.weight;
+        float[] xval = s.xval;
+        float[] waux = s.waux;
+        byte[] levels = s.levels;
+        byte[] levelsAux = s.levelsAux;
+        Arrays.fill(y, out, out + BLOCK_BYTES, (byte) 0);
+
+        float maxScale = 0;
+        float sumx2 = 0;
+        for (int i = 0; i < QK; i++) {
+            sumx2 += x[xbl + i] * x[xbl + i];
+        }
+        float sigma2 = 2 * sumx2 / QK;
+
+        for (int ib = 0; ib < QK / 32; ib++) {
+            int xb = xbl + 32 * ib;
+            if (importance != null) {
+                int qw = qwBase + 32 * ib;
+                for (int i = 0; i < 32; i++) {
+                    weight[i] = importance[qw + i] * sqrtf(sigma2 + x[xb + i] * x[xb + i]);
+                }
+            } else {
+                for (int i = 0; i < 32; i++) {
+                    weight[i] = x[xb + i] * x[xb + i];
+                }
+            }
+            for (int i = 0; i < 32; i++) {
+                waux[i] = sqrtf(weight[i]);
+            }
+            for (int k = 0; k < 4; k++) {
+                int nflip = 0;
+                int signs = 0;
+                for (int i = 0; i < 8; i++) {
+                    float v = x[xb + 8 * k + i];
+                    if (v >= 0) {
+                        xval[8 * k + i] = v;
+                    } else {
+                        xval[8 * k + i] = -v;
+                        nflip++;
+                        signs |= 1 << i;
+                    }
+                }
+                if (nflip % 2 != 0) {
+                    // an odd count of negatives cannot be stored: flip the sign that costs least
+                    int imin = 0;
+                    float min = weight[8 * k] * x[xb + 8 * k] * x[xb + 8 * k];
+                    for (int i = 1; i < 8; i++) {
+                        float ax = weight[8 * k + i] * x[xb + 8 * k + i] * x[xb + 8 * k + i];
+                        if (ax < min) {
+                            min = ax;
+                            imin = i;
+                        }
+                    }
+                    xval[8 * k + imin] = -xval[8 * k + imin];
+                    signs ^= 1 << imin;
+                }
+                s.blockSigns[k] = signs & 127;
+            }
+            float max = xval[0];
+            for (int i = 1; i < 32; i++) {
+                max = max(max, xval[i]);
+            }
+            Arrays.fill(levels, (byte) 0);
+            if (max < GROUP_MAX_EPS) {
+                s.scales[ib] = 0;
+                continue;
+            }
+            float best = 0;
+            float scale = max / (2 * MAX_LEVELS - 1);
+            Arrays.fill(s.onGrid, true);
+            for (int is = -15; is <= 15; is++) {
+                float id = (2 * MAX_LEVELS - 1 + is * 0.2f) / max;
+                float thisScale = 1 / id;
+                for (int k = 0; k < 8; k++) {
+                    for (int i = 0; i < 4; i++) {
+                        int l = nearestInt(0.5f * (id * xval[4 * k + i] - 1));
+                        levelsAux[4 * k + i] = (byte) clamp(l, 0, MAX_LEVELS - 1);
+                    }
+                    int u = grid.pack(levelsAux, 4 * k);
+                    s.onGridAux[k] = true;
+                    if (grid.indexOf(u) < 0) {
+                        s.onGridAux[k] = false;
+                        requireFound(grid.closestNeighbour(u, xval, 4 * k, waux, 4 * k, thisScale, levelsAux, 4 * k));
+                    }
+                }
+                float sumqx = 0;
+                float sumq2 = 0;
+                for (int i = 0; i < 32; i++) {
+                    float w = weight[i];
+                    float q = 2 * levelsAux[i] + 1;
+                    sumqx += w * xval[i] * q;
+                    sumq2 += w * q * q;
+                }
+                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+                    scale = sumqx / sumq2;
+                    best = scale * sumqx;
+                    System.arraycopy(levelsAux, 0, levels, 0, 32);
+                    System.arraycopy(s.onGridAux, 0, s.onGrid, 0, 8);
+                }
+            }
+            int notOnGrid = 0;
+            for (int k = 0; k < 8; k++) {
+                if (!s.onGrid[k]) {
+                    notOnGrid++;
+                }
+            }
+            if (notOnGrid > 0 && scale > 0) {
+                float id = 1 / scale;
+                for (int k = 0; k < 8; k++) {
+                    if (s.onGrid[k]) {
+                        continue;
+                    }
+                    int u = 0;
+                    for (int i = 0; i < 4; i++) {
+                        int l = clamp(nearestInt(0.5f * (id * xval[4 * k + i] - 1)), 0, MAX_LEVELS - 1);
+                        u |= l << (3 * i);
+                    }
+                    int point = grid.indexOf(u);
+                    if (point < 0) {
+                        point = requireFound(grid.closestNeighbour(u, xval, 4 * k, waux, 4 * k, scale, levels, 4 * k));
+                    }
+                    grid.levelsOf(point, levels, 4 * k);
+                }
+                float sumqx = 0;
+                float sumq2 = 0;
+                for (int i = 0; i < 32; i++) {
+                    float w = weight[i];
+                    float q = 2 * levels[i] + 1;
+                    sumqx += w * xval[i] * q;
+                    sumq2 += w * q * q;
+                }
+                if (sumq2 > 0) {
+                    scale = sumqx / sumq2;
+                }
+            }
+            if (scale < 0) {
+                // ggml's guard, never expected: keep the scale positive by flipping the signs
+                scale = -scale;
+                for (int k = 0; k < 4; k++) {
+                    s.blockSigns[k] = ~s.blockSigns[k] & 127;
+                }
+            }
+            for (int k = 0; k < 8; k++) {
+                int point = grid.indexOf(grid.pack(levels, 4 * k));
+                if (point < 0) {
+                    throw new IllegalStateException("IQ3_XXS: levels off the grid");
+                }
+                y[out + 2 + 8 * ib + k] = (byte) point;
+            }
+            int signsAndScale = s.blockSigns[0] | (s.blockSigns[1] << 7) | (s.blockSigns[2] << 14) | (s.blockSigns[3] << 21);
+            LittleEndian.putInt(y, out + SIGNS_AT + 4 * ib, signsAndScale);
+            s.scales[ib] = scale;
+            maxScale = max(maxScale, scale);
+        }
+
+        if (maxScale == 0) {
+            Arrays.fill(y, out, out + BLOCK_BYTES, (byte) 0);
+            return;
+        }
+        float d = maxScale / 31;
+        LittleEndian.putHalf(y, out, d * 1.0125f);
+        float id = 1 / d;
+        for (int ib = 0; ib < QK / 32; ib++) {
+            int l = clamp(nearestInt(0.5f * (id * s.scales[ib] - 1)), 0, 15);
+            int at = out + SIGNS_AT + 4 * ib;
+            LittleEndian.putInt(y, at, LittleEndian.getInt(y, at) | (l << 28));
+        }
+    }
+
+    private static int requireFound(int point) {
+        if (point < 0) {
+            throw new InvalidInputException("IQ3_XXS cannot quantize a block whose values overflow float32 arithmetic");
+        }
+        return point;
+    }
+
+    @Override
+    public void dequantize(byte[] src, int srcOffset, float[] dst, int dstOffset, int count) {
+        byte[] grid = IQGrids.IQ3XXS;
+        byte[] ksigns = IQGrids.KSIGNS;
+        int y = dstOffset;
+        for (int b = 0; b < count / QK; b++) {
+            int block = srcOffset + b * BLOCK_BYTES;
+            float d = LittleEndian.getHalf(src, block);
+            for (int ib = 0; ib < QK / 32; ib++) {
+                int aux = LittleEndian.getInt(src, block + SIGNS_AT + 4 * ib);
+                float db = d * (0.5f + (aux >>> 28)) * 0.5f;
+                for (int l = 0; l < 4; l++) {
+                    int signs = ksigns[(aux >>> (7 * l)) & 127];
+                    int grid1 = (src[block + 2 + 8 * ib + 2 * l] & 0xFF) * 4;
+                    int grid2 = (src[block + 2 + 8 * ib + 2 * l + 1] & 0xFF) * 4;
+                    for (int j = 0; j < 4; j++) {
+                        float v1 = db * (grid[grid1 + j] & 0xFF);
+                        float v2 = db * (grid[grid2 + j] & 0xFF);
+                        dst[y + j] = (signs & (1 << j)) != 0 ? -v1 : v1;
+                        dst[y + j + 4] = (signs & (1 << (j + 4))) != 0 ? -v2 : v2;
+                    }
+                    y += 8;
+                }
+            }
+        }
+    }
+}
