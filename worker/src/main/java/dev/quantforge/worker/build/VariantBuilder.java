@@ -20,6 +20,7 @@ import dev.quantforge.engine.quantize.QuantizeProgress;
 import dev.quantforge.engine.quantize.QuantizeResult;
 import dev.quantforge.engine.quantize.TensorJob;
 import dev.quantforge.engine.quantize.TensorJobs;
+import dev.quantforge.engine.quant.Quantizers;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -61,6 +62,7 @@ public final class VariantBuilder {
             refuseQuantized(model);
             List<TensorDescriptor> tensors = model.tensors().stream().map(TensorDescriptor::of).toList();
             QuantizationPlan plan = new QuantizationPlanner().plan(tensors, model.metadata(), fileType, options);
+            requireWritable(plan, recipe);
             List<TensorJob> jobs = TensorJobs.of(model, plan.tensors(), null);
             boolean blockQuantized = plan.tensors().stream().anyMatch(t -> t.targetType().isQuantized());
             var metadata = OutputMetadata.of(model.metadata(), OptionalInt.of(plan.fileTypeId()), blockQuantized, null);
@@ -70,6 +72,17 @@ public final class VariantBuilder {
             return new BuiltVariant(result.output(), result.fileBytes(), PlanSummary.of(plan), convertMillis,
                     result.elapsed().toMillis());
         }
+    }
+
+    /** Fails before any work when the plan needs a type the engine cannot write, naming the first tensor that does. */
+    private static void requireWritable(QuantizationPlan plan, Recipe recipe) {
+        plan.tensors().stream()
+                .filter(t -> !t.isCopied() && Quantizers.forType(t.targetType()).isEmpty())
+                .findFirst()
+                .ifPresent(t -> {
+                    throw new InvalidInputException("recipe " + recipe.ftype() + " needs " + t.targetType().ggmlName()
+                            + " (for " + t.name() + "), which this engine cannot write yet");
+                });
     }
 
     private static ModelSource open(SourceFormat format, Path source) {
