@@ -10,6 +10,7 @@ import dev.quantforge.engine.EngineVersion;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.gguf.GgufFile;
 import dev.quantforge.engine.gguf.GgufTensorInfo;
+import dev.quantforge.engine.hf.HfConverter;
 import dev.quantforge.engine.hf.HfModelSource;
 import dev.quantforge.engine.hf.OutputType;
 import dev.quantforge.engine.plan.LlamaFileType;
@@ -38,6 +39,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -154,6 +156,97 @@ class WorkerTasksTest {
             }
             assertEquals(GgmlType.Q8_0, file.tensorInfo("token_embd.weight").orElseThrow().type());
             assertEquals(GgmlType.Q5_1, file.tensorInfo("blk.0.attn_v.weight").orElseThrow().type());
+        }
+    }
+
+    @Test
+    void truncatedSafetensorsFailsWithAReasonNamingTheFile(@TempDir Path tmp) throws Exception {
+        Path broken = Files.createDirectories(tmp.resolve("broken"));
+        try (var files = Files.list(STORIES)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, broken.resolve(f.getFileName()));
+            }
+        }
+        byte[] weights = Files.readAllBytes(STORIES.resolve("model.safetensors"));
+        Files.write(broken.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 2));
+        String source = bed.uploadDir(broken, bed.run + "/models/broken");
+        TaskMessage task = bed.task(UUID.randomUUID(), "broken", source, SourceFormat.HF, Recipe.gguf("Q4_K_M"));
+        bed.publish(task);
+
+        List<TaskEvent> events = bed.awaitEnd(task.taskId(), TIMEOUT);
+        TaskEvent end = last(events);
+        assertEquals(TaskEvent.Type.FAILED, end.type(), () -> "end: " + end);
+        String reason = end.reason();
+        assertTrue(reason.contains(source + "model.safetensors"), () -> "reason names the object: " + reason);
+        assertFalse(reason.contains("\n") || reason.contains("Exception") || reason.contains("\tat "), () -> "one plain line: " + reason);
+        assertFalse(reason.contains(bed.scratchDir(0).toString()), () -> "no local path: " + reason);
+        assertFalse(bed.exists(task.resultsPrefix() + "manifest.json"), "no manifest for a failed task");
+        assertTrue(scratchIsEmpty(), "scratch directory cleaned after a failure");
+    }
+
+    @Test
+    void missingSourceFails() {
+        String source = "s3://" + TestBed.BUCKET + "/" + bed.run + "/models/nothing-here/";
+        TaskMessage task = bed.task(UUID.randomUUID(), "nothing", source, SourceFormat.HF, Recipe.gguf("Q8_0"));
+        bed.publish(task);
+        TaskEvent end = last(bed.awaitEnd(task.taskId(), TIMEOUT));
+        assertEquals(TaskEvent.Type.FAILED, end.type());
+        assertTrue(end.reason().startsWith(source + ": no objects under this prefix"), end.reason());
+    }
+
+    @Test
+    void redeliveredTaskReportsTheSameResultWithoutBuildingAgain() {
+        TaskMessage task = bed.task(UUID.randomUUID(), "stories260K", storiesUri, SourceFormat.HF, Recipe.gguf("Q8_0"));
+        bed.publish(task);
+        TaskEvent first = last(bed.awaitEnd(task.taskId(), TIMEOUT));
+        assertEquals(TaskEvent.Type.SUCCEEDED, first.type(), () -> "first delivery: " + first);
+        byte[] manifest = bed.get(first.result().manifestUri());
+
+        bed.publish(task);
+        List<TaskEvent> events = bed.awaitEnds(task.taskId(), 2, TIMEOUT);
+        TaskEvent second = last(events);
+        assertEquals(TaskEvent.Type.SUCCEEDED, second.type(), () -> "second delivery: " + second);
+        assertEquals(first.result(), second.result(), "same keys, sizes and hashes");
+        assertTrue(java.util.Arrays.equals(manifest, bed.get(second.result().manifestUri())), "manifest not written again");
+        assertEquals(java.util.Set.of(first.eventId(), second.eventId()).size(), 2, "each event has its own id");
+    }
+
+    @Test
+    void taskOfACancelledJobIsSkipped() {
+        UUID job = UUID.randomUUID();
+        bed.cancel(job);
+        TaskMessage task = bed.task(job, "stories260K", storiesUri, SourceFormat.HF, Recipe.gguf("Q8_0"));
+        bed.publish(task);
+        List<TaskEvent> events = bed.awaitEnd(task.taskId(), TIMEOUT);
+        assertEquals(List.of(TaskEvent.Type.CANCELLED), events.stream().map(TaskEvent::type).toList());
+        assertFalse(bed.exists(task.resultsPrefix() + "manifest.json"));
+    }
+
+    @Test
+    void unreadableRecordDoesNotBlockItsPartition() {
+        bed.publishRaw(2, "garbage", "{\"taskId\": 42".getBytes(StandardCharsets.UTF_8));
+        TaskMessage task = bed.task(UUID.randomUUID(), "stories260K", storiesUri, SourceFormat.HF, Recipe.gguf("Q8_0"));
+        bed.publish(task, 2);
+        assertEquals(TaskEvent.Type.SUCCEEDED, last(bed.awaitEnd(task.taskId(), TIMEOUT)).type());
+    }
+
+    @Test
+    void ggufSourceIsQuantizedFromItsOneObject(@TempDir Path tmp) throws Exception {
+        Path f32 = tmp.resolve("stories260K-f32.gguf");
+        HfConverter.convert(STORIES, f32, OutputType.F32);
+        String source = bed.upload(f32, bed.run + "/models/gguf/stories260K-f32.gguf");
+        TaskMessage task = bed.task(UUID.randomUUID(), "stories260K-f32", source, SourceFormat.GGUF, Recipe.gguf("Q4_0"));
+        bed.publish(task);
+        TaskEvent end = last(bed.awaitEnd(task.taskId(), TIMEOUT));
+        assertEquals(TaskEvent.Type.SUCCEEDED, end.type(), () -> "end: " + end);
+
+        QuantizationPlan expected = plan(LlamaFileType.Q4_0, QuantizeOptions.defaults());
+        Path gguf = tmp.resolve("variant.gguf");
+        Files.write(gguf, bed.get(task.resultsPrefix() + "stories260K-f32-Q4_0.gguf"));
+        try (GgufFile file = GgufFile.open(gguf)) {
+            for (PlannedTensor planned : expected.tensors()) {
+                assertEquals(planned.targetType(), file.tensorInfo(planned.name()).orElseThrow().type(), planned.name());
+            }
         }
     }
 
