@@ -1,0 +1,129 @@
+package dev.quantforge.worker.service;
+
+import dev.quantforge.common.jobs.Recipe;
+import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.TaskEvent;
+import dev.quantforge.common.messages.TaskMessage;
+import dev.quantforge.worker.testing.SyntheticCheckpoint;
+import dev.quantforge.worker.testing.TestBed;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tasks that take seconds rather than milliseconds (a synthetic Llama quantized to iq3_s on one thread), so
+ * that something can happen while they run: a cancellation, or the worker stopping.
+ */
+class LongTaskTest {
+    static final Duration TIMEOUT = Duration.ofSeconds(90);
+    /** Slow on purpose: the grid search of iq3_s, one engine thread. */
+    static final Recipe SLOW = new Recipe("gguf", "Q4_0", false, null, "q8_0", false, List.of("blk=iq3_s"));
+    static final Map<String, String> ONE_ENGINE_THREAD = Map.of("qf.worker.engine-threads", "1");
+
+    static TestBed bed;
+    static String syntheticUri;
+
+    @BeforeAll
+    static void start(@TempDir Path tmp) {
+        bed = new TestBed();
+        Path model = SyntheticCheckpoint.write(tmp.resolve("synthetic"), WorkerTasksTest.STORIES, 256, 768, 3);
+        syntheticUri = bed.uploadDir(model, bed.run + "/models/synthetic");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (bed != null) {
+            bed.close();
+        }
+    }
+
+    @AfterEach
+    void stopWorkers() {
+        bed.stopWorkers();
+    }
+
+    @Test
+    void cancellingAJobStopsItsRunningTaskAtTheNextTensor() throws Exception {
+        bed.startWorker("canceller", ONE_ENGINE_THREAD);
+        TaskMessage task = bed.task(UUID.randomUUID(), "synthetic", syntheticUri, SourceFormat.HF, SLOW);
+        bed.publish(task);
+        awaitBuilding(task);
+
+        long cancelled = System.nanoTime();
+        bed.cancel(task.jobId());
+        List<TaskEvent> events = bed.awaitEnd(task.taskId(), TIMEOUT);
+        Duration reaction = Duration.ofNanos(System.nanoTime() - cancelled);
+        TaskEvent end = WorkerTasksTest.last(events);
+        assertEquals(TaskEvent.Type.CANCELLED, end.type(), () -> "end: " + end);
+        assertTrue(reaction.compareTo(Duration.ofSeconds(3)) < 0, "stopped within 3 s of the cancel, took " + reaction);
+        assertFalse(bed.exists(task.resultsPrefix() + "manifest.json"), "nothing published");
+        try (var left = Files.list(bed.scratchDir(0))) {
+            assertTrue(left.findAny().isEmpty(), "scratch cleaned");
+        }
+
+        // the worker is free again and its partition not stuck behind the cancelled task
+        TaskMessage next = bed.task(UUID.randomUUID(), "stories260K", syntheticUri.replace("synthetic", "stories260K"),
+                SourceFormat.HF, Recipe.gguf("Q8_0"));
+        bed.uploadDir(WorkerTasksTest.STORIES, bed.run + "/models/stories260K");
+        bed.publish(next, partitionOf(task));
+        assertEquals(TaskEvent.Type.SUCCEEDED, WorkerTasksTest.last(bed.awaitEnd(next.taskId(), TIMEOUT)).type());
+    }
+
+    @Test
+    void aStoppedWorkerLeavesItsTaskToAnotherOne() {
+        var first = bed.startWorker("leaver", ONE_ENGINE_THREAD);
+        TaskMessage task = bed.task(UUID.randomUUID(), "synthetic", syntheticUri, SourceFormat.HF, SLOW);
+        bed.publish(task);
+        awaitBuilding(task);
+
+        bed.stop(first);
+        assertTrue(bed.events(task.taskId()).stream().noneMatch(e -> TestBed.isTerminal(e.type())),
+                "the stopped worker reports no end: " + bed.events(task.taskId()));
+        bed.startWorker("taker", Map.of());
+        List<TaskEvent> events = bed.awaitEnd(task.taskId(), TIMEOUT);
+        TaskEvent end = WorkerTasksTest.last(events);
+        assertEquals(TaskEvent.Type.SUCCEEDED, end.type(), () -> "end: " + end);
+        assertEquals("taker", end.worker());
+        assertEquals(List.of("leaver", "taker"), events.stream().filter(e -> e.type() == TaskEvent.Type.STARTED)
+                .map(TaskEvent::worker).toList(), "started by the first worker, then again by the second");
+        assertTrue(bed.exists(task.resultsPrefix() + "manifest.json"));
+    }
+
+    /** Waits until the task is past its download, quantizing. */
+    private static void awaitBuilding(TaskMessage task) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (bed.events(task.taskId()).stream().noneMatch(e -> e.type() == TaskEvent.Type.PROGRESS && e.progress() > 20)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("task " + task.taskId() + " never got to building: " + bed.events(task.taskId()));
+            }
+            sleep();
+        }
+    }
+
+    private static int partitionOf(TaskMessage task) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                task.taskId().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))) % TestBed.TASK_PARTITIONS;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
