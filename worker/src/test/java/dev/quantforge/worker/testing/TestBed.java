@@ -58,12 +58,12 @@ public final class TestBed implements AutoCloseable {
     public static final String BUCKET = "quantforge-worker-test";
     public static final int TASK_PARTITIONS = 4;
 
-    public final String run = "t" + UUID.randomUUID().toString().substring(0, 8);
+    public final String run;
     public final StackSettings stack = LocalStackFixture.settings();
-    public final String tasksTopic = "qf-test." + run + ".tasks";
-    public final String eventsTopic = "qf-test." + run + ".events";
-    public final String controlTopic = "qf-test." + run + ".control";
-    public final String group = "workers-" + run;
+    public final String tasksTopic;
+    public final String eventsTopic;
+    public final String controlTopic;
+    public final String group;
     public final MinioClient s3;
     private final KafkaProducer<String, byte[]> producer;
     private final List<TaskEvent> events = new CopyOnWriteArrayList<>();
@@ -73,7 +73,18 @@ public final class TestBed implements AutoCloseable {
     private final List<Path> scratchDirs = new ArrayList<>();
     private volatile boolean open = true;
 
+    /** A test bed of its own. */
     public TestBed() {
+        this("t" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** The test bed named {@code run}: a second one with the same name shares the first one's topics. */
+    public TestBed(String run) {
+        this.run = run;
+        this.tasksTopic = "qf-test." + run + ".tasks";
+        this.eventsTopic = "qf-test." + run + ".events";
+        this.controlTopic = "qf-test." + run + ".control";
+        this.group = "workers-" + run;
         s3 = MinioClient.builder().endpoint(stack.s3Endpoint()).credentials(stack.s3AccessKey(), stack.s3SecretKey())
                 .region("us-east-1").build();
         try {
@@ -88,9 +99,11 @@ public final class TestBed implements AutoCloseable {
             throw new IllegalStateException("S3 at " + stack.s3Endpoint() + " does not work", e);
         }
         try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(tasksTopic, TASK_PARTITIONS, (short) 1),
-                    new NewTopic(eventsTopic, TASK_PARTITIONS, (short) 1),
-                    new NewTopic(controlTopic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            if (!admin.listTopics().names().get(60, TimeUnit.SECONDS).contains(tasksTopic)) {
+                admin.createTopics(List.of(new NewTopic(tasksTopic, TASK_PARTITIONS, (short) 1),
+                        new NewTopic(eventsTopic, TASK_PARTITIONS, (short) 1),
+                        new NewTopic(controlTopic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            }
         } catch (Exception e) {
             throw new IllegalStateException("cannot create the test's topics", e);
         }
@@ -316,8 +329,8 @@ public final class TestBed implements AutoCloseable {
         workers.clear();
     }
 
-    @Override
-    public void close() {
+    /** Stops this test bed's workers and clients, leaving its topics to whoever else uses them. */
+    public void closeReader() {
         stopWorkers();
         open = false;
         eventReader.wakeup();
@@ -327,6 +340,11 @@ public final class TestBed implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
+    }
+
+    @Override
+    public void close() {
+        closeReader();
         try (Admin admin = Admin.create(kafka())) {
             admin.deleteTopics(List.of(tasksTopic, eventsTopic, controlTopic)).all().get(30, TimeUnit.SECONDS);
             admin.deleteConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS);
