@@ -2,7 +2,11 @@ package dev.quantforge.common.messages;
 
 /** Kafka topics between the API and the workers. */
 public final class Topics {
-    /** One {@link TaskMessage} per task, keyed by job id; the workers' consumer group reads it. */
+    /**
+     * One {@link TaskMessage} per task; the workers' consumer group reads it. Key it by task id: a partition
+     * goes to one worker at a time, so tasks keyed by job id would put a whole job on one worker. The
+     * worker does not read the key.
+     */
     public static final String TASKS = "quantforge.tasks";
     /** {@link TaskEvent}s from the workers, keyed by job id; the API applies each once. */
     public static final String EVENTS = "quantforge.events";

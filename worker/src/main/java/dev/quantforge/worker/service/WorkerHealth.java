@@ -47,7 +47,7 @@ final class WorkerHealth {
             Worker worker = service.worker();
             boolean started = worker != null && worker.isAlive();
             boolean storage = worker != null && worker.storageAnswers();
-            return HealthCheckResponse.named("worker").status(started && storage)
+            return HealthCheckResponse.named("worker-ready").status(started && storage)
                     .withData("started", started).withData("object-storage", storage).build();
         }
     }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.IntSupplier;
 
@@ -23,6 +24,10 @@ final class WorkerMetrics {
 
     WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // present from the start at zero, so that rates and alerts work before the first task of each kind ends
+        for (String outcome : List.of("succeeded", "failed", "cancelled")) {
+            counter(outcome);
+        }
     }
 
     void gaugeRunning(IntSupplier running) {
@@ -32,8 +37,12 @@ final class WorkerMetrics {
 
     void ended(String outcome, Duration took) {
         String tag = outcome.toLowerCase(Locale.ROOT);
-        Counter.builder(TASKS).description("Tasks ended, by outcome").tag("outcome", tag).register(registry).increment();
+        counter(tag).increment();
         Timer.builder(DURATION).description("Time from taking a task to reporting its end").tag("outcome", tag)
                 .register(registry).record(took);
+    }
+
+    private Counter counter(String outcome) {
+        return Counter.builder(TASKS).description("Tasks ended, by outcome").tag("outcome", outcome).register(registry);
     }
 }
