@@ -59,10 +59,14 @@ public final class LocalStackFixture {
                 target.resolve("stack/kafka/*").toString());
         ProcessBuilder builder = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath,
                 "dev.quantforge.deploy.LocalStack", command, "--dir=" + s.dataDir())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT);
+                .redirectErrorStream(true);
         try {
             Process process = builder.start();
+            // through System.out, which the test runner captures (a child writing to the inherited stream garbles it)
+            Thread echo = new Thread(() -> new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()))
+                    .lines().forEach(line -> System.out.println("[stack " + command + "] " + line)), "stack-" + command);
+            echo.setDaemon(true);
+            echo.start();
             if (!process.waitFor(240, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new IllegalStateException("stack " + command + " did not finish in 240 s");
