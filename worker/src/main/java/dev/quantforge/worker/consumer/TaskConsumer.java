@@ -166,7 +166,9 @@ public final class TaskConsumer implements AutoCloseable {
                 } finally {
                     busy.decrementAndGet();
                     finished.add(new Finished(task, commit));
-                    consumer.wakeup();
+                    if (open) {
+                        consumer.wakeup();
+                    }
                 }
             });
         }
@@ -174,7 +176,6 @@ public final class TaskConsumer implements AutoCloseable {
 
     /** Commits what finished; a task that must be done again is fetched again from its offset. */
     private void settleFinished() {
-        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         for (Finished f; (f = finished.poll()) != null; ) {
             running--;
             TopicPartition partition = f.task().partition();
@@ -186,12 +187,12 @@ public final class TaskConsumer implements AutoCloseable {
             }
             if (f.commit()) {
                 current.finished(f.task().record().offset());
-                current.toCommit().ifPresent(o -> commits.put(partition, new OffsetAndMetadata(o)));
             } else if (!stopping) {
                 redo(partition, current);
             }
         }
-        commit(commits);
+        // every loop, so that a commit that failed (say, during a rebalance) is tried again
+        commit(partitions.keySet());
     }
 
     private void redo(TopicPartition partition, PartitionOffsets offsets) {
@@ -202,7 +203,11 @@ public final class TaskConsumer implements AutoCloseable {
         consumer.seek(partition, from);
     }
 
-    private void commit(Map<TopicPartition, OffsetAndMetadata> commits) {
+    private void commit(Collection<TopicPartition> owned) {
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        for (TopicPartition p : owned) {
+            partitions.get(p).toCommit().ifPresent(o -> commits.put(p, new OffsetAndMetadata(o)));
+        }
         if (commits.isEmpty()) {
             return;
         }
@@ -210,10 +215,9 @@ public final class TaskConsumer implements AutoCloseable {
             consumer.commitSync(commits);
             commits.forEach((p, o) -> partitions.get(p).committed(o.offset()));
         } catch (WakeupException e) {
-            commit(commits); // a task finished meanwhile; its wakeup must not cost this commit
+            commit(owned); // a task finished meanwhile; its wakeup must not cost this commit
         } catch (KafkaException e) {
-            // e.g. the group rebalanced: the partitions' new owners do these tasks again
-            LOG.warnf("commit of %s failed: %s", commits, e.toString());
+            LOG.warnf("commit of %s failed (tried again next round): %s", commits, e.toString());
         }
     }
 
@@ -262,14 +266,7 @@ public final class TaskConsumer implements AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-            Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-            for (TopicPartition p : revoked) {
-                PartitionOffsets offsets = partitions.get(p);
-                if (offsets != null) {
-                    offsets.toCommit().ifPresent(o -> commits.put(p, new OffsetAndMetadata(o)));
-                }
-            }
-            commit(commits);
+            commit(revoked.stream().filter(partitions::containsKey).toList());
             forget(revoked);
         }
 
