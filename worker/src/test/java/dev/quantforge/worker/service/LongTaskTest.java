@@ -102,6 +102,23 @@ class LongTaskTest {
         assertTrue(bed.exists(task.resultsPrefix() + "manifest.json"));
     }
 
+    @Test
+    void aTaskLongerThanTheMaximumPollIntervalIsDeliveredOnce() {
+        // a consumer that worked on the polling thread would be thrown out of the group after 2 s and the
+        // task delivered again; this one keeps polling with its partitions paused
+        bed.startWorker("patient", ONE_ENGINE_THREAD, Map.of("max.poll.interval.ms", 2000, "session.timeout.ms", 6000));
+        TaskMessage task = bed.task(UUID.randomUUID(), "synthetic", syntheticUri, SourceFormat.HF, SLOW);
+        bed.publish(task);
+        List<TaskEvent> events = bed.awaitEnd(task.taskId(), TIMEOUT);
+        TaskEvent end = WorkerTasksTest.last(events);
+        assertEquals(TaskEvent.Type.SUCCEEDED, end.type(), () -> "end: " + end);
+        long took = end.result().totalMillis();
+        assertTrue(took > 2000, "the task outlasted max.poll.interval.ms: " + took + " ms");
+        sleepMillis(3000); // a second delivery would show up by now
+        assertEquals(1, bed.events(task.taskId()).stream().filter(e -> e.type() == TaskEvent.Type.STARTED).count(),
+                () -> "delivered once: " + bed.events(task.taskId()));
+    }
+
     /** Waits until the task is past its download, quantizing. */
     private static void awaitBuilding(TaskMessage task) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -119,8 +136,12 @@ class LongTaskTest {
     }
 
     private static void sleep() {
+        sleepMillis(20);
+    }
+
+    private static void sleepMillis(long millis) {
         try {
-            Thread.sleep(20);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

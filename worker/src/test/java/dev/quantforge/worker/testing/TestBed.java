@@ -156,6 +156,11 @@ public final class TestBed implements AutoCloseable {
 
     /** Starts a worker of this test bed's group with a scratch directory of its own. */
     public Worker startWorker(String workerId, Map<String, String> extra) {
+        return startWorker(workerId, extra, Map.of());
+    }
+
+    /** … with Kafka client settings of its own on top of the bootstrap servers. */
+    public Worker startWorker(String workerId, Map<String, String> extra, Map<String, Object> kafkaExtra) {
         Path scratch;
         try {
             scratch = Files.createTempDirectory("qf-worker-" + workerId);
@@ -164,7 +169,9 @@ public final class TestBed implements AutoCloseable {
         }
         Map<String, String> props = new HashMap<>(Map.of("qf.worker.scratch-dir", scratch.toString()));
         props.putAll(extra);
-        Worker worker = new Worker(config(workerId, props), kafka(), new SimpleMeterRegistry());
+        Map<String, Object> kafka = new HashMap<>(kafka());
+        kafka.putAll(kafkaExtra);
+        Worker worker = new Worker(config(workerId, props), kafka, new SimpleMeterRegistry());
         try {
             worker.start();
         } catch (InterruptedException e) {
