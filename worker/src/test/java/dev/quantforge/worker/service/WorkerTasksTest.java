@@ -32,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -168,7 +169,7 @@ class WorkerTasksTest {
             }
         }
         byte[] weights = Files.readAllBytes(STORIES.resolve("model.safetensors"));
-        Files.write(broken.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 2));
+        Files.write(broken.resolve("model.safetensors"), Arrays.copyOf(weights, weights.length / 2));
         String source = bed.uploadDir(broken, bed.run + "/models/broken");
         TaskMessage task = bed.task(UUID.randomUUID(), "broken", source, SourceFormat.HF, Recipe.gguf("Q4_K_M"));
         bed.publish(task);
@@ -182,6 +183,26 @@ class WorkerTasksTest {
         assertFalse(reason.contains(bed.scratchDir(0).toString()), () -> "no local path: " + reason);
         assertFalse(bed.exists(task.resultsPrefix() + "manifest.json"), "no manifest for a failed task");
         assertTrue(scratchIsEmpty(), "scratch directory cleaned after a failure");
+    }
+
+    @Test
+    void shardedCheckpointGivesTheSameVariantAsTheSingleFile() {
+        String sharded = bed.uploadDir(STORIES.resolve("model-sharded"), bed.run + "/models/stories260K-sharded");
+        UUID job = UUID.randomUUID();
+        TaskMessage fromShards = bed.task(job, "stories260K", sharded, SourceFormat.HF, Recipe.gguf("Q8_0"));
+        TaskMessage fromOneFile = new TaskMessage(UUID.randomUUID(), job, "stories260K", storiesUri, SourceFormat.HF, "Q8_0-single",
+                Recipe.gguf("Q8_0"), null, fromShards.resultsPrefix().replace("/Q8_0/", "/Q8_0-single/"));
+        bed.publish(fromShards);
+        bed.publish(fromOneFile);
+        TaskEvent a = last(bed.awaitEnd(fromShards.taskId(), TIMEOUT));
+        TaskEvent b = last(bed.awaitEnd(fromOneFile.taskId(), TIMEOUT));
+        assertEquals(TaskEvent.Type.SUCCEEDED, a.type(), () -> "sharded: " + a);
+        assertEquals(TaskEvent.Type.SUCCEEDED, b.type(), () -> "single file: " + b);
+        assertEquals(modelFile(a).sha256(), modelFile(b).sha256(), "same bytes from both layouts");
+    }
+
+    private static StoredFile modelFile(TaskEvent end) {
+        return end.result().files().stream().filter(f -> f.uri().endsWith(".gguf")).findFirst().orElseThrow();
     }
 
     @Test
@@ -207,8 +228,8 @@ class WorkerTasksTest {
         TaskEvent second = last(events);
         assertEquals(TaskEvent.Type.SUCCEEDED, second.type(), () -> "second delivery: " + second);
         assertEquals(first.result(), second.result(), "same keys, sizes and hashes");
-        assertTrue(java.util.Arrays.equals(manifest, bed.get(second.result().manifestUri())), "manifest not written again");
-        assertEquals(java.util.Set.of(first.eventId(), second.eventId()).size(), 2, "each event has its own id");
+        assertTrue(Arrays.equals(manifest, bed.get(second.result().manifestUri())), "manifest not written again");
+        assertEquals(Set.of(first.eventId(), second.eventId()).size(), 2, "each event has its own id");
     }
 
     @Test
