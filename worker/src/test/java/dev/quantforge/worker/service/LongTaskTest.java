@@ -119,6 +119,23 @@ class LongTaskTest {
                 () -> "delivered once: " + bed.events(task.taskId()));
     }
 
+    @Test
+    void aWorkerWithTwoSlotsRunsTwoTasksOfOnePartitionAtOnce() {
+        bed.startWorker("two-slots", Map.of("qf.worker.concurrency", "2", "qf.worker.engine-threads", "1"));
+        UUID job = UUID.randomUUID();
+        TaskMessage first = bed.task(job, "synthetic", syntheticUri, SourceFormat.HF, SLOW);
+        TaskMessage second = new TaskMessage(UUID.randomUUID(), job, "synthetic", syntheticUri, SourceFormat.HF, "second",
+                SLOW, null, first.resultsPrefix().replace(first.variant(), "second"));
+        bed.publish(first, 0);
+        bed.publish(second, 0);
+        TaskEvent firstEnd = WorkerTasksTest.last(bed.awaitEnd(first.taskId(), TIMEOUT));
+        TaskEvent secondEnd = WorkerTasksTest.last(bed.awaitEnd(second.taskId(), TIMEOUT));
+        assertEquals(TaskEvent.Type.SUCCEEDED, firstEnd.type());
+        assertEquals(TaskEvent.Type.SUCCEEDED, secondEnd.type());
+        TaskEvent secondStarted = bed.firstOf(second.taskId(), TaskEvent.Type.STARTED).orElseThrow();
+        assertTrue(secondStarted.at().isBefore(firstEnd.at()), "the second task started before the first one ended");
+    }
+
     /** Waits until the task is past its download, quantizing. */
     private static void awaitBuilding(TaskMessage task) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
