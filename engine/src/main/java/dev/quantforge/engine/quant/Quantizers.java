@@ -16,6 +16,7 @@ public final class Quantizers {
         register(new F32Codec());
         register(new F16Codec());
         register(new Bf16Codec());
+        register(new Q4_KCodec());
     }
 
     private Quantizers() {
