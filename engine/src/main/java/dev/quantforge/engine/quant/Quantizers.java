@@ -17,6 +17,7 @@ public final class Quantizers {
         register(new F16Codec());
         register(new Bf16Codec());
         register(new Q4_KCodec());
+        register(new Q5_KCodec());
     }
 
     private Quantizers() {
