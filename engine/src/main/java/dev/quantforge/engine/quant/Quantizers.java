@@ -18,6 +18,7 @@ public final class Quantizers {
         register(new Bf16Codec());
         register(new Q4_KCodec());
         register(new Q5_KCodec());
+        register(new Q6_KCodec());
     }
 
     private Quantizers() {
