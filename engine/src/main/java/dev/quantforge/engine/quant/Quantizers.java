@@ -19,6 +19,7 @@ public final class Quantizers {
         register(new Q4_KCodec());
         register(new Q5_KCodec());
         register(new Q6_KCodec());
+        register(new Q2_KCodec());
     }
 
     private Quantizers() {
