@@ -20,6 +20,7 @@ public final class Quantizers {
         register(new Q5_KCodec());
         register(new Q6_KCodec());
         register(new Q2_KCodec());
+        register(new Q3_KCodec());
     }
 
     private Quantizers() {
