@@ -5,7 +5,7 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
 
 import static dev.quantforge.engine.quant.QuantMath.nearestInt;
-import static dev.quantforge.engine.quant.QuantMath.sqrtf;
+import static dev.quantforge.engine.quant.KQuantMath.sqrtf;
 
 /**
  * ggml's Q2_K: super-blocks of 256 values in sixteen groups of 16, each with a 4-bit scale and a
@@ -55,7 +55,7 @@ final class Q2_KCodec implements Quantizer {
             for (int l = 0; l < GROUP; l++) {
                 s.weights[l] = Math.abs(x[g + l]);
             }
-            float scale = QuantMath.makeQkx2Quants(GROUP, 3, x, g, s.weights, s.levels, GROUP * j, s.minOut,
+            float scale = KQuantMath.makeQkx2Quants(GROUP, 3, x, g, s.weights, s.levels, GROUP * j, s.minOut,
                     s.levelsAux, -0.5f, 0.1f, 15, true);
             s.scales[j] = scale;
             s.mins[j] = s.minOut[0];
@@ -112,8 +112,8 @@ final class Q2_KCodec implements Quantizer {
                     s.levelsAux, -0.9f, 0.05f, 36, false);
             s.mins[j] = s.minOut[0];
         }
-        float dm = QuantMath.makeQpQuants(GROUPS, 15, s.scales, s.scaleLevels, s.groupWeights);
-        float mm = QuantMath.makeQpQuants(GROUPS, 15, s.mins, s.minLevels, s.groupWeights);
+        float dm = KQuantMath.makeQpQuants(GROUPS, 15, s.scales, s.scaleLevels, s.groupWeights);
+        float mm = KQuantMath.makeQpQuants(GROUPS, 15, s.mins, s.minLevels, s.groupWeights);
         LittleEndian.putShort(y, yo + D, Fp16.fromFloat(dm));
         LittleEndian.putShort(y, yo + DMIN, Fp16.fromFloat(mm));
         for (int j = 0; j < GROUPS; j++) {

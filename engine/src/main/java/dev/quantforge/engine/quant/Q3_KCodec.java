@@ -5,7 +5,7 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
 
 import static dev.quantforge.engine.quant.QuantMath.nearestInt;
-import static dev.quantforge.engine.quant.QuantMath.sqrtf;
+import static dev.quantforge.engine.quant.KQuantMath.sqrtf;
 
 /**
  * ggml's Q3_K: super-blocks of 256 values in sixteen groups of 16, each with a signed 6-bit scale,
@@ -51,7 +51,7 @@ final class Q3_KCodec implements Quantizer {
         float maxScale = 0;
         float amax = 0;
         for (int j = 0; j < GROUPS; j++) {
-            float scale = QuantMath.makeQ3Quants(GROUP, 4, x, xo + GROUP * j, s.levels, GROUP * j);
+            float scale = KQuantMath.makeQ3Quants(GROUP, 4, x, xo + GROUP * j, s.levels, GROUP * j);
             s.scales[j] = scale;
             float abs = Math.abs(scale);
             if (abs > amax) {

@@ -5,7 +5,7 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
 
 import static dev.quantforge.engine.quant.QuantMath.nearestInt;
-import static dev.quantforge.engine.quant.QuantMath.sqrtf;
+import static dev.quantforge.engine.quant.KQuantMath.sqrtf;
 
 /**
  * ggml's Q4_K: super-blocks of 256 values in eight groups of 32, each with a 6-bit scale and a
@@ -59,7 +59,7 @@ final class Q4_KCodec implements Quantizer {
             for (int l = 0; l < GROUP; l++) {
                 s.weights[l] = avX + Math.abs(x[g + l]);
             }
-            float scale = QuantMath.makeQkx2Quants(GROUP, 15, x, g, s.weights, s.levels, GROUP * j, s.minOut,
+            float scale = KQuantMath.makeQkx2Quants(GROUP, 15, x, g, s.weights, s.levels, GROUP * j, s.minOut,
                     s.levelsAux, -1f, 0.1f, 20, false);
             s.scales[j] = scale;
             s.mins[j] = s.minOut[0];
@@ -75,7 +75,7 @@ final class Q4_KCodec implements Quantizer {
         for (int j = 0; j < GROUPS; j++) {
             int ls = Math.min(63, nearestInt(invScale * s.scales[j]) & 0xFF);
             int lm = Math.min(63, nearestInt(invMin * s.mins[j]) & 0xFF);
-            QuantMath.putScaleMinK4(y, yo + SCALES, j, ls, lm);
+            KQuantMath.putScaleMinK4(y, yo + SCALES, j, ls, lm);
         }
         finishBlock(x, xo, y, yo, maxScale / 63.f, maxMin / 63.f, s.levels);
     }
@@ -102,10 +102,10 @@ final class Q4_KCodec implements Quantizer {
                     s.levelsAux, -0.9f, 0.05f, 36, false);
             s.mins[j] = s.minOut[0];
         }
-        float dBlock = QuantMath.makeQpQuants(GROUPS, 63, s.scales, s.scaleLevels, s.groupWeights);
-        float mBlock = QuantMath.makeQpQuants(GROUPS, 63, s.mins, s.minLevels, s.groupWeights);
+        float dBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.scales, s.scaleLevels, s.groupWeights);
+        float mBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.mins, s.minLevels, s.groupWeights);
         for (int j = 0; j < GROUPS; j++) {
-            QuantMath.putScaleMinK4(y, yo + SCALES, j, s.scaleLevels[j] & 0xFF, s.minLevels[j] & 0xFF);
+            KQuantMath.putScaleMinK4(y, yo + SCALES, j, s.scaleLevels[j] & 0xFF, s.minLevels[j] & 0xFF);
         }
         finishBlock(x, xo, y, yo, dBlock, mBlock, s.levels);
     }
@@ -122,11 +122,11 @@ final class Q4_KCodec implements Quantizer {
         float dAll = Fp16.toFloat(dHalf);
         float minAll = Fp16.toFloat(dminHalf);
         for (int j = 0; j < GROUPS; j++) {
-            float dj = dAll * QuantMath.scaleK4(y, yo + SCALES, j);
+            float dj = dAll * KQuantMath.scaleK4(y, yo + SCALES, j);
             if (dj == 0) {
                 continue;
             }
-            float mj = minAll * QuantMath.minK4(y, yo + SCALES, j);
+            float mj = minAll * KQuantMath.minK4(y, yo + SCALES, j);
             int g = xo + GROUP * j;
             for (int ii = 0; ii < GROUP; ii++) {
                 int l = nearestInt((x[g + ii] + mj) / dj);
@@ -150,10 +150,10 @@ final class Q4_KCodec implements Quantizer {
             float min = LittleEndian.getHalf(src, b + DMIN);
             int q = b + QS;
             for (int j = 0; j < GROUPS; j += 2) {
-                float d1 = d * QuantMath.scaleK4(src, b + SCALES, j);
-                float m1 = min * QuantMath.minK4(src, b + SCALES, j);
-                float d2 = d * QuantMath.scaleK4(src, b + SCALES, j + 1);
-                float m2 = min * QuantMath.minK4(src, b + SCALES, j + 1);
+                float d1 = d * KQuantMath.scaleK4(src, b + SCALES, j);
+                float m1 = min * KQuantMath.minK4(src, b + SCALES, j);
+                float d2 = d * KQuantMath.scaleK4(src, b + SCALES, j + 1);
+                float m2 = min * KQuantMath.minK4(src, b + SCALES, j + 1);
                 for (int l = 0; l < 32; l++) {
                     dst[out + l] = d1 * (src[q + l] & 0xF) - m1;
                 }

@@ -6,7 +6,7 @@ import dev.quantforge.engine.ggml.LittleEndian;
 
 import java.util.Arrays;
 
-import static dev.quantforge.engine.quant.QuantMath.GROUP_MAX_EPS;
+import static dev.quantforge.engine.quant.KQuantMath.GROUP_MAX_EPS;
 import static dev.quantforge.engine.quant.QuantMath.nearestInt;
 
 /**
