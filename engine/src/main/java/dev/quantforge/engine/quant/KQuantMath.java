@@ -19,16 +19,51 @@ final class KQuantMath {
     }
 
     /**
-     * ggml's make_qkx2_quants: as {@link QuantMath#makeQkx3Quants} with mandatory weights, and a plain
-     * {@code max == min} test for flat groups.
+     * Whether {@link #makeQkx2QuantsGroups} runs eight groups per vector: the incubator module is
+     * there (the JVM was started with {@code --add-modules jdk.incubator.vector}), the CPU has
+     * eight-lane float vectors, and {@code -Dquantforge.kquant.scalar=true} does not ask otherwise.
      */
-    static float makeQkx2Quants(int n, int nmax, float[] x, int xOffset, float[] weights, byte[] levels,
-                                int levelsOffset, float[] minOut, byte[] levelsAux, float rmin, float rdelta,
-                                int nstep, boolean useMad) {
+    static final boolean VECTOR_SEARCH = !Boolean.getBoolean("quantforge.kquant.scalar")
+            && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && KQuantVectorMath.isAccelerated();
+
+    /** Floats of working space {@link #makeQkx2QuantsGroups} needs for groups of {@code n} values. */
+    static int qkx2WorkSize(int n) {
+        return VECTOR_SEARCH ? KQuantVectorMath.workSize(n) : 0;
+    }
+
+    /**
+     * ggml's make_qkx2_quants on {@code groups} consecutive groups of {@code n} values from
+     * {@code x[xOffset]}: group g's weights are {@code weights[g*n..]}, its levels go to
+     * {@code levels[g*n..]}, its scale to {@code scales[g]} and its {@code the_min} to {@code mins[g]}.
+     * {@code levelsAux} holds {@code n} bytes, {@code work} {@link #qkx2WorkSize} floats.
+     */
+    static void makeQkx2QuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, float[] weights,
+                                     byte[] levels, float[] scales, float[] mins, byte[] levelsAux, float[] work,
+                                     float rmin, float rdelta, int nstep, boolean useMad) {
+        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0) {
+            KQuantVectorMath.makeQkx2Quants(groups, n, nmax, x, xOffset, weights, levels, scales, mins, work, rmin,
+                    rdelta, nstep, useMad);
+            return;
+        }
+        for (int g = 0; g < groups; g++) {
+            scales[g] = makeQkx2Quants(n, nmax, x, xOffset + g * n, weights, g * n, levels, g * n, mins, g, levelsAux,
+                    rmin, rdelta, nstep, useMad);
+        }
+    }
+
+    /**
+     * ggml's make_qkx2_quants for one group: as {@link QuantMath#makeQkx3Quants} with mandatory
+     * weights, and a plain {@code max == min} test for flat groups. {@code the_min} goes to
+     * {@code mins[minIndex]}.
+     */
+    static float makeQkx2Quants(int n, int nmax, float[] x, int xOffset, float[] weights, int weightsOffset,
+                                byte[] levels, int levelsOffset, float[] mins, int minIndex, byte[] levelsAux,
+                                float rmin, float rdelta, int nstep, boolean useMad) {
         float x0 = x[xOffset];
         float min = x0;
         float max = x0;
-        float sumW = weights[0];
+        float sumW = weights[weightsOffset];
         float sumX = sumW * x0;
         for (int i = 1; i < n; i++) {
             float xi = x[xOffset + i];
@@ -38,7 +73,7 @@ final class KQuantMath {
             if (xi > max) {
                 max = xi;
             }
-            float w = weights[i];
+            float w = weights[weightsOffset + i];
             sumW += w;
             sumX += w * xi;
         }
@@ -49,7 +84,7 @@ final class KQuantMath {
             for (int i = 0; i < n; i++) {
                 levels[levelsOffset + i] = 0;
             }
-            minOut[0] = -min;
+            mins[minIndex] = -min;
             return 0f;
         }
         float iscale = nmax / (max - min);
@@ -61,7 +96,7 @@ final class KQuantMath {
             levels[levelsOffset + i] = (byte) l;
             float diff = scale * l + min - xi;
             diff = useMad ? Math.abs(diff) : diff * diff;
-            bestError += weights[i] * diff;
+            bestError += weights[weightsOffset + i] * diff;
         }
         for (int is = 0; is <= nstep; is++) {
             iscale = (rmin + rdelta * is + nmax) / (max - min);
@@ -72,7 +107,7 @@ final class KQuantMath {
                 float xi = x[xOffset + i];
                 int l = Math.max(0, Math.min(nmax, nearestInt(iscale * (xi - min))));
                 levelsAux[i] = (byte) l;
-                float w = weights[i];
+                float w = weights[weightsOffset + i];
                 sumL += w * l;
                 sumL2 += w * l * l;
                 sumXL += w * l * xi;
@@ -89,7 +124,7 @@ final class KQuantMath {
                 for (int i = 0; i < n; i++) {
                     float diff = thisScale * levelsAux[i] + thisMin - x[xOffset + i];
                     diff = useMad ? Math.abs(diff) : diff * diff;
-                    error += weights[i] * diff;
+                    error += weights[weightsOffset + i] * diff;
                 }
                 if (error < bestError) {
                     System.arraycopy(levelsAux, 0, levels, levelsOffset, n);
@@ -99,7 +134,7 @@ final class KQuantMath {
                 }
             }
         }
-        minOut[0] = -min;
+        mins[minIndex] = -min;
         return scale;
     }
 

@@ -48,19 +48,16 @@ final class Q2_KCodec implements Quantizer {
 
     /** ggml's quantize_row_q2_K_ref for one super-block. */
     private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
+        for (int l = 0; l < QK_K; l++) {
+            s.valueWeights[l] = Math.abs(x[xo + l]);
+        }
+        KQuantMath.makeQkx2QuantsGroups(GROUPS, GROUP, 3, x, xo, s.valueWeights, s.levels, s.scales, s.mins,
+                s.levelsAux, s.work, -0.5f, 0.1f, 15, true);
         float maxScale = 0;
         float maxMin = 0;
         for (int j = 0; j < GROUPS; j++) {
-            int g = xo + GROUP * j;
-            for (int l = 0; l < GROUP; l++) {
-                s.weights[l] = Math.abs(x[g + l]);
-            }
-            float scale = KQuantMath.makeQkx2Quants(GROUP, 3, x, g, s.weights, s.levels, GROUP * j, s.minOut,
-                    s.levelsAux, -0.5f, 0.1f, 15, true);
-            s.scales[j] = scale;
-            s.mins[j] = s.minOut[0];
-            if (scale > maxScale) {
-                maxScale = scale;
+            if (s.scales[j] > maxScale) {
+                maxScale = s.scales[j];
             }
             if (s.mins[j] > maxMin) {
                 maxMin = s.mins[j];
@@ -107,13 +104,13 @@ final class Q2_KCodec implements Quantizer {
                 s.weights[l] = w;
                 sumW += w;
             }
-            s.groupWeights[j] = sumW;
+            s.weightSums[j] = sumW;
             s.scales[j] = QuantMath.makeQkx3Quants(GROUP, 3, x, g, s.weights, 0, s.levels, GROUP * j, s.minOut,
                     s.levelsAux, -0.9f, 0.05f, 36, false);
             s.mins[j] = s.minOut[0];
         }
-        float dm = KQuantMath.makeQpQuants(GROUPS, 15, s.scales, s.scaleLevels, s.groupWeights);
-        float mm = KQuantMath.makeQpQuants(GROUPS, 15, s.mins, s.minLevels, s.groupWeights);
+        float dm = KQuantMath.makeQpQuants(GROUPS, 15, s.scales, s.scaleLevels, s.weightSums);
+        float mm = KQuantMath.makeQpQuants(GROUPS, 15, s.mins, s.minLevels, s.weightSums);
         LittleEndian.putShort(y, yo + D, Fp16.fromFloat(dm));
         LittleEndian.putShort(y, yo + DMIN, Fp16.fromFloat(mm));
         for (int j = 0; j < GROUPS; j++) {
@@ -183,7 +180,9 @@ final class Q2_KCodec implements Quantizer {
         final float[] weights = new float[GROUP];
         final float[] scales = new float[GROUPS];
         final float[] mins = new float[GROUPS];
-        final float[] groupWeights = new float[GROUPS];
+        final float[] valueWeights = new float[QK_K];
+        final float[] weightSums = new float[GROUPS];
+        final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
         final byte[] minLevels = new byte[GROUPS];
         final float[] minOut = new float[1];

@@ -48,8 +48,6 @@ final class Q5_KCodec implements Quantizer {
 
     /** ggml's quantize_row_q5_K_ref for one super-block. */
     private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
-        float maxScale = 0;
-        float maxMin = 0;
         for (int j = 0; j < GROUPS; j++) {
             int g = xo + GROUP * j;
             float sumX2 = 0;
@@ -58,14 +56,16 @@ final class Q5_KCodec implements Quantizer {
             }
             float avX = sqrtf(sumX2 / 32);
             for (int l = 0; l < GROUP; l++) {
-                s.weights[l] = avX + Math.abs(x[g + l]);
+                s.valueWeights[GROUP * j + l] = avX + Math.abs(x[g + l]);
             }
-            float scale = KQuantMath.makeQkx2Quants(GROUP, 31, x, g, s.weights, s.levels, GROUP * j, s.minOut,
-                    s.levelsAux, -0.5f, 0.1f, 15, false);
-            s.scales[j] = scale;
-            s.mins[j] = s.minOut[0];
-            if (scale > maxScale) {
-                maxScale = scale;
+        }
+        KQuantMath.makeQkx2QuantsGroups(GROUPS, GROUP, 31, x, xo, s.valueWeights, s.levels, s.scales, s.mins,
+                s.levelsAux, s.work, -0.5f, 0.1f, 15, false);
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int j = 0; j < GROUPS; j++) {
+            if (s.scales[j] > maxScale) {
+                maxScale = s.scales[j];
             }
             if (s.mins[j] > maxMin) {
                 maxMin = s.mins[j];
@@ -98,13 +98,13 @@ final class Q5_KCodec implements Quantizer {
                 s.weights[l] = w;
                 sumW += w;
             }
-            s.groupWeights[j] = sumW;
+            s.weightSums[j] = sumW;
             s.scales[j] = QuantMath.makeQkx3Quants(GROUP, 31, x, g, s.weights, 0, s.levels, GROUP * j, s.minOut,
                     s.levelsAux, -0.9f, 0.05f, 36, false);
             s.mins[j] = s.minOut[0];
         }
-        float dBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.scales, s.scaleLevels, s.groupWeights);
-        float mBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.mins, s.minLevels, s.groupWeights);
+        float dBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.scales, s.scaleLevels, s.weightSums);
+        float mBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.mins, s.minLevels, s.weightSums);
         for (int j = 0; j < GROUPS; j++) {
             // unlike Q4_K, ggml clamps the levels here (a wrapped negative level becomes 63)
             KQuantMath.putScaleMinK4(y, yo + SCALES, j, Math.min(63, s.scaleLevels[j] & 0xFF),
@@ -199,7 +199,9 @@ final class Q5_KCodec implements Quantizer {
         final float[] weights = new float[GROUP];
         final float[] scales = new float[GROUPS];
         final float[] mins = new float[GROUPS];
-        final float[] groupWeights = new float[GROUPS];
+        final float[] valueWeights = new float[QK_K];
+        final float[] weightSums = new float[GROUPS];
+        final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
         final byte[] minLevels = new byte[GROUPS];
         final float[] minOut = new float[1];

@@ -1,0 +1,156 @@
+package dev.quantforge.engine.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link KQuantMath#makeQkx2Quants} for eight groups at once, one group per vector lane. Each lane
+ * performs exactly the scalar sequence of float32 operations (the Vector API rounds every lane-wise
+ * add, multiply and divide on its own and never fuses them), so results are bit-identical; only
+ * the groups run side by side. Load this class only when {@code jdk.incubator.vector} is present.
+ */
+final class KQuantVectorMath {
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
+    static final int LANES = FLOATS.length();
+    private static final float ROUNDING_BIAS = 12582912f;
+
+    private KQuantVectorMath() {
+    }
+
+    /** True where eight-lane float vectors run as machine instructions, not as a slow emulation. */
+    static boolean isAccelerated() {
+        return FloatVector.SPECIES_PREFERRED.length() >= LANES;
+    }
+
+    /** Floats of working space {@link #makeQkx2Quants} needs for groups of {@code n} values. */
+    static int workSize(int n) {
+        return 4 * n * LANES;
+    }
+
+    /**
+     * ggml's make_qkx2_quants on {@code groups} (a multiple of eight) consecutive groups of {@code n}
+     * values from {@code x[xOffset]}; {@code weights}, {@code levels}, {@code scales} and
+     * {@code mins} are indexed from 0 in the same group order.
+     */
+    static void makeQkx2Quants(int groups, int n, int nmax, float[] x, int xOffset, float[] weights, byte[] levels,
+                               float[] scales, float[] mins, float[] work, float rmin, float rdelta, int nstep,
+                               boolean useMad) {
+        for (int g = 0; g < groups; g += LANES) {
+            searchLanes(g, n, nmax, x, xOffset, weights, levels, scales, mins, work, rmin, rdelta, nstep, useMad);
+        }
+    }
+
+    private static void searchLanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] weights,
+                                    byte[] levels, float[] scales, float[] mins, float[] work, float rmin,
+                                    float rdelta, int nstep, boolean useMad) {
+        // work holds four n x LANES tables, value i of every group side by side: x, weights, best and candidate levels
+        int xs = 0;
+        int ws = n * LANES;
+        int best = 2 * n * LANES;
+        int candidate = 3 * n * LANES;
+        for (int lane = 0; lane < LANES; lane++) {
+            int group = firstGroup + lane;
+            for (int i = 0; i < n; i++) {
+                work[xs + i * LANES + lane] = x[xOffset + group * n + i];
+                work[ws + i * LANES + lane] = weights[group * n + i];
+            }
+        }
+        FloatVector zero = FloatVector.zero(FLOATS);
+        FloatVector x0 = FloatVector.fromArray(FLOATS, work, xs);
+        FloatVector min = x0;
+        FloatVector max = x0;
+        FloatVector sumW = FloatVector.fromArray(FLOATS, work, ws);
+        FloatVector sumX = sumW.mul(x0);
+        for (int i = 1; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            min = min.blend(xi, xi.compare(VectorOperators.LT, min));
+            max = max.blend(xi, xi.compare(VectorOperators.GT, max));
+            FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
+            sumW = sumW.add(w);
+            sumX = sumX.add(w.mul(xi));
+        }
+        min = min.blend(zero, min.compare(VectorOperators.GT, zero));
+        // flat groups end here in ggml: all levels 0, scale 0, the_min = -min
+        VectorMask<Float> flat = max.compare(VectorOperators.EQ, min);
+        FloatVector flatMin = min;
+        FloatVector range = max.sub(min);
+        FloatVector iscale = FloatVector.broadcast(FLOATS, (float) nmax).div(range);
+        FloatVector scale = FloatVector.broadcast(FLOATS, 1f).div(iscale);
+        FloatVector bestError = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector l = level(iscale, xi, min, nmax);
+            l.intoArray(work, best + i * LANES);
+            FloatVector diff = scale.mul(l).add(min).sub(xi);
+            diff = useMad ? diff.abs() : diff.mul(diff);
+            bestError = bestError.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(diff));
+        }
+        for (int is = 0; is <= nstep; is++) {
+            // range is not max - min any more once a lane has taken a new min, so recompute it
+            iscale = FloatVector.broadcast(FLOATS, rmin + rdelta * is + nmax).div(max.sub(min));
+            FloatVector sumL = zero;
+            FloatVector sumL2 = zero;
+            FloatVector sumXL = zero;
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+                FloatVector l = level(iscale, xi, min, nmax);
+                l.intoArray(work, candidate + i * LANES);
+                FloatVector wl = FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l);
+                sumL = sumL.add(wl);
+                sumL2 = sumL2.add(wl.mul(l));
+                sumXL = sumXL.add(wl.mul(xi));
+            }
+            FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
+            VectorMask<Float> solvable = d.compare(VectorOperators.GT, zero).andNot(flat);
+            if (!solvable.anyTrue()) {
+                continue;
+            }
+            FloatVector thisScale = sumW.mul(sumXL).sub(sumX.mul(sumL)).div(d);
+            FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXL)).div(d);
+            VectorMask<Float> positiveMin = thisMin.compare(VectorOperators.GT, zero);
+            thisMin = thisMin.blend(zero, positiveMin);
+            thisScale = thisScale.blend(sumXL.div(sumL2), positiveMin);
+            FloatVector error = zero;
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+                FloatVector l = FloatVector.fromArray(FLOATS, work, candidate + i * LANES);
+                FloatVector diff = thisScale.mul(l).add(thisMin).sub(xi);
+                diff = useMad ? diff.abs() : diff.mul(diff);
+                error = error.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(diff));
+            }
+            VectorMask<Float> better = error.compare(VectorOperators.LT, bestError).and(solvable);
+            if (better.anyTrue()) {
+                for (int i = 0; i < n; i++) {
+                    FloatVector kept = FloatVector.fromArray(FLOATS, work, best + i * LANES);
+                    kept.blend(FloatVector.fromArray(FLOATS, work, candidate + i * LANES), better)
+                            .intoArray(work, best + i * LANES);
+                }
+                bestError = bestError.blend(error, better);
+                scale = scale.blend(thisScale, better);
+                min = min.blend(thisMin, better);
+            }
+        }
+        scale = scale.blend(zero, flat);
+        min = min.blend(flatMin, flat);
+        FloatVector theMin = min.neg();
+        for (int lane = 0; lane < LANES; lane++) {
+            int group = firstGroup + lane;
+            scales[group] = scale.lane(lane);
+            mins[group] = theMin.lane(lane);
+            boolean isFlat = flat.laneIsSet(lane);
+            for (int i = 0; i < n; i++) {
+                levels[group * n + i] = isFlat ? 0 : (byte) work[best + i * LANES + lane];
+            }
+        }
+    }
+
+    /** max(0, min(nmax, nearest_int(iscale * (x - min)))) per lane, as an exact float. */
+    private static FloatVector level(FloatVector iscale, FloatVector x, FloatVector min, int nmax) {
+        IntVector bits = iscale.mul(x.sub(min)).add(ROUNDING_BIAS).reinterpretAsInts();
+        IntVector l = bits.and(0x007fffff).sub(0x00400000).min(nmax).max(0);
+        return (FloatVector) l.convert(VectorOperators.I2F, 0);
+    }
+}

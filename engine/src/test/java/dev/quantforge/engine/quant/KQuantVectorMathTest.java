@@ -1,0 +1,93 @@
+package dev.quantforge.engine.quant;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The eight-lane search must give ggml's scalar result bit for bit on every kind of group, including
+ * those the golden data has few of (infinities, NaN, subnormals, flat and one-sided groups).
+ */
+class KQuantVectorMathTest {
+    private static final int GROUPS = 64;
+
+    @Test
+    void q2kSearchMatchesScalar() {
+        compare(16, 3, -0.5f, 0.1f, 15, true, false);
+    }
+
+    @Test
+    void q4kSearchMatchesScalar() {
+        compare(32, 15, -1f, 0.1f, 20, false, true);
+    }
+
+    @Test
+    void q5kSearchMatchesScalar() {
+        compare(32, 31, -0.5f, 0.1f, 15, false, true);
+    }
+
+    private static void compare(int n, int nmax, float rmin, float rdelta, int nstep, boolean useMad,
+                                boolean rmsWeights) {
+        Random random = new Random(7 + n + nmax);
+        for (int round = 0; round < 40; round++) {
+            float[] x = new float[GROUPS * n];
+            for (int g = 0; g < GROUPS; g++) {
+                fillGroup(x, g * n, n, (g + round) % 12, random);
+            }
+            float[] weights = new float[x.length];
+            for (int g = 0; g < GROUPS; g++) {
+                float sumX2 = 0;
+                for (int l = 0; l < n; l++) {
+                    sumX2 += x[g * n + l] * x[g * n + l];
+                }
+                float av = rmsWeights ? (float) Math.sqrt(sumX2 / n) : 0;
+                for (int l = 0; l < n; l++) {
+                    weights[g * n + l] = av + Math.abs(x[g * n + l]);
+                }
+            }
+            byte[] wantLevels = new byte[x.length];
+            float[] wantScales = new float[GROUPS];
+            float[] wantMins = new float[GROUPS];
+            byte[] aux = new byte[n];
+            for (int g = 0; g < GROUPS; g++) {
+                wantScales[g] = KQuantMath.makeQkx2Quants(n, nmax, x, g * n, weights, g * n, wantLevels, g * n,
+                        wantMins, g, aux, rmin, rdelta, nstep, useMad);
+            }
+            byte[] levels = new byte[x.length];
+            float[] scales = new float[GROUPS];
+            float[] mins = new float[GROUPS];
+            KQuantVectorMath.makeQkx2Quants(GROUPS, n, nmax, x, 0, weights, levels, scales, mins,
+                    new float[KQuantVectorMath.workSize(n)], rmin, rdelta, nstep, useMad);
+            assertArrayEquals(wantLevels, levels, "levels, round " + round);
+            for (int g = 0; g < GROUPS; g++) {
+                assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
+                        "scale of group " + g + ", round " + round);
+                assertEquals(Float.floatToRawIntBits(wantMins[g]), Float.floatToRawIntBits(mins[g]),
+                        "min of group " + g + ", round " + round);
+            }
+        }
+    }
+
+    private static void fillGroup(float[] x, int from, int n, int kind, Random random) {
+        for (int i = 0; i < n; i++) {
+            float gaussian = (float) random.nextGaussian();
+            x[from + i] = switch (kind) {
+                case 0 -> gaussian * 0.02f;
+                case 1 -> 0f;
+                case 2 -> 0.75f;
+                case 3 -> gaussian * 1e-6f + (i == 3 ? Float.MIN_VALUE : 0f);
+                case 4 -> i % 5 == 0 ? Float.MIN_VALUE * i : -Float.MIN_NORMAL * i;
+                case 5 -> gaussian * 1e3f;
+                case 6 -> i == n / 2 ? 3e4f : gaussian * 1e-4f;
+                case 7 -> -Math.abs(gaussian);
+                case 8 -> i == 1 ? Float.NaN : gaussian;
+                case 9 -> i == 2 ? Float.POSITIVE_INFINITY : gaussian;
+                case 10 -> i % 2 == 0 ? -0.0f : gaussian * 0.1f;
+                default -> gaussian * 3e37f;
+            };
+        }
+    }
+}
