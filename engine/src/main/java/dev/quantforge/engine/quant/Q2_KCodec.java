@@ -101,14 +101,14 @@ final class Q2_KCodec implements Quantizer {
             float sumW = 0;
             for (int l = 0; l < GROUP; l++) {
                 float w = importance[q + l] * sqrtf(sigma2 + x[g + l] * x[g + l]);
-                s.weights[l] = w;
+                s.valueWeights[GROUP * j + l] = w;
                 sumW += w;
             }
             s.weightSums[j] = sumW;
-            s.scales[j] = QuantMath.makeQkx3Quants(GROUP, 3, x, g, s.weights, 0, s.levels, GROUP * j, s.minOut,
-                    s.levelsAux, -0.9f, 0.05f, 36, false);
-            s.mins[j] = s.minOut[0];
         }
+        // ggml calls make_qkx3_quants here, which with weights given is make_qkx2_quants
+        KQuantMath.makeQkx2QuantsGroups(GROUPS, GROUP, 3, x, xo, s.valueWeights, s.levels, s.scales, s.mins,
+                s.levelsAux, s.work, -0.9f, 0.05f, 36, false);
         float dm = KQuantMath.makeQpQuants(GROUPS, 15, s.scales, s.scaleLevels, s.weightSums);
         float mm = KQuantMath.makeQpQuants(GROUPS, 15, s.mins, s.minLevels, s.weightSums);
         LittleEndian.putShort(y, yo + D, Fp16.fromFloat(dm));
@@ -177,7 +177,6 @@ final class Q2_KCodec implements Quantizer {
     private static final class Scratch {
         final byte[] levels = new byte[QK_K];
         final byte[] levelsAux = new byte[GROUP];
-        final float[] weights = new float[GROUP];
         final float[] scales = new float[GROUPS];
         final float[] mins = new float[GROUPS];
         final float[] valueWeights = new float[QK_K];
@@ -185,6 +184,5 @@ final class Q2_KCodec implements Quantizer {
         final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
         final byte[] minLevels = new byte[GROUPS];
-        final float[] minOut = new float[1];
     }
 }

@@ -94,14 +94,14 @@ final class Q4_KCodec implements Quantizer {
             float sumW = 0;
             for (int l = 0; l < GROUP; l++) {
                 float w = importance[q + l] * sqrtf(sigma2 + x[g + l] * x[g + l]);
-                s.weights[l] = w;
+                s.valueWeights[GROUP * j + l] = w;
                 sumW += w;
             }
             s.weightSums[j] = sumW;
-            s.scales[j] = QuantMath.makeQkx3Quants(GROUP, 15, x, g, s.weights, 0, s.levels, GROUP * j, s.minOut,
-                    s.levelsAux, -0.9f, 0.05f, 36, false);
-            s.mins[j] = s.minOut[0];
         }
+        // ggml calls make_qkx3_quants here, which with weights given is make_qkx2_quants
+        KQuantMath.makeQkx2QuantsGroups(GROUPS, GROUP, 15, x, xo, s.valueWeights, s.levels, s.scales, s.mins,
+                s.levelsAux, s.work, -0.9f, 0.05f, 36, false);
         float dBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.scales, s.scaleLevels, s.weightSums);
         float mBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.mins, s.minLevels, s.weightSums);
         for (int j = 0; j < GROUPS; j++) {
@@ -170,7 +170,6 @@ final class Q4_KCodec implements Quantizer {
     private static final class Scratch {
         final byte[] levels = new byte[QK_K];
         final byte[] levelsAux = new byte[GROUP];
-        final float[] weights = new float[GROUP];
         final float[] scales = new float[GROUPS];
         final float[] mins = new float[GROUPS];
         final float[] valueWeights = new float[QK_K];
@@ -178,6 +177,5 @@ final class Q4_KCodec implements Quantizer {
         final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
         final byte[] minLevels = new byte[GROUPS];
-        final float[] minOut = new float[1];
     }
 }

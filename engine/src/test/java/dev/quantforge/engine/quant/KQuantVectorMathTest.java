@@ -29,6 +29,38 @@ class KQuantVectorMathTest {
         compare(32, 31, -0.5f, 0.1f, 15, false, true);
     }
 
+    /** The importance-weighted K paths call make_qkx3_quants, which with weights given is make_qkx2_quants. */
+    @Test
+    void weightedSearchMatchesQkx3() {
+        for (int nmax : new int[] {3, 15, 31}) {
+            int n = nmax == 3 ? 16 : 32;
+            Random random = new Random(nmax);
+            for (int round = 0; round < 20; round++) {
+                float[] x = new float[GROUPS * n];
+                for (int g = 0; g < GROUPS; g++) {
+                    fillGroup(x, g * n, n, (g + round) % 12, random);
+                }
+                float[] weights = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    float importance = i % 7 == 0 ? 0f : (float) random.nextDouble() * 5;
+                    weights[i] = importance * (float) Math.sqrt(0.01f + x[i] * x[i]);
+                }
+                byte[] wantLevels = new byte[x.length];
+                float[] wantScales = new float[GROUPS];
+                float[] wantMins = new float[GROUPS];
+                float[] minOut = new float[1];
+                byte[] aux = new byte[n];
+                for (int g = 0; g < GROUPS; g++) {
+                    wantScales[g] = QuantMath.makeQkx3Quants(n, nmax, x, g * n, weights, g * n, wantLevels, g * n,
+                            minOut, aux, -0.9f, 0.05f, 36, false);
+                    wantMins[g] = minOut[0];
+                }
+                assertSame(x, weights, n, nmax, -0.9f, 0.05f, 36, false, wantLevels, wantScales, wantMins,
+                        "nmax " + nmax + ", round " + round);
+            }
+        }
+    }
+
     private static void compare(int n, int nmax, float rmin, float rdelta, int nstep, boolean useMad,
                                 boolean rmsWeights) {
         Random random = new Random(7 + n + nmax);
@@ -56,18 +88,25 @@ class KQuantVectorMathTest {
                 wantScales[g] = KQuantMath.makeQkx2Quants(n, nmax, x, g * n, weights, g * n, wantLevels, g * n,
                         wantMins, g, aux, rmin, rdelta, nstep, useMad);
             }
-            byte[] levels = new byte[x.length];
-            float[] scales = new float[GROUPS];
-            float[] mins = new float[GROUPS];
-            KQuantVectorMath.makeQkx2Quants(GROUPS, n, nmax, x, 0, weights, levels, scales, mins,
-                    new float[KQuantVectorMath.workSize(n)], rmin, rdelta, nstep, useMad);
-            assertArrayEquals(wantLevels, levels, "levels, round " + round);
-            for (int g = 0; g < GROUPS; g++) {
-                assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
-                        "scale of group " + g + ", round " + round);
-                assertEquals(Float.floatToRawIntBits(wantMins[g]), Float.floatToRawIntBits(mins[g]),
-                        "min of group " + g + ", round " + round);
-            }
+            assertSame(x, weights, n, nmax, rmin, rdelta, nstep, useMad, wantLevels, wantScales, wantMins,
+                    "round " + round);
+        }
+    }
+
+    private static void assertSame(float[] x, float[] weights, int n, int nmax, float rmin, float rdelta, int nstep,
+                                   boolean useMad, byte[] wantLevels, float[] wantScales, float[] wantMins,
+                                   String what) {
+        byte[] levels = new byte[x.length];
+        float[] scales = new float[GROUPS];
+        float[] mins = new float[GROUPS];
+        KQuantVectorMath.makeQkx2Quants(GROUPS, n, nmax, x, 0, weights, levels, scales, mins,
+                new float[KQuantVectorMath.workSize(n)], rmin, rdelta, nstep, useMad);
+        assertArrayEquals(wantLevels, levels, "levels, " + what);
+        for (int g = 0; g < GROUPS; g++) {
+            assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
+                    "scale of group " + g + ", " + what);
+            assertEquals(Float.floatToRawIntBits(wantMins[g]), Float.floatToRawIntBits(mins[g]),
+                    "min of group " + g + ", " + what);
         }
     }
 
