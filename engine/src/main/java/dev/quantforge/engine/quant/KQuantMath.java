@@ -27,7 +27,7 @@ final class KQuantMath {
             && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && KQuantVectorMath.isAccelerated();
 
-    /** Floats of working space {@link #makeQkx2QuantsGroups} needs for groups of {@code n} values. */
+    /** Floats of working space the group searches need for groups of {@code n} values. */
     static int qkx2WorkSize(int n) {
         return VECTOR_SEARCH ? KQuantVectorMath.workSize(n) : 0;
     }
@@ -49,6 +49,25 @@ final class KQuantMath {
         for (int g = 0; g < groups; g++) {
             scales[g] = makeQkx2Quants(n, nmax, x, xOffset + g * n, weights, g * n, levels, g * n, mins, g, levelsAux,
                     rmin, rdelta, nstep, useMad);
+        }
+    }
+
+    /**
+     * ggml's make_qx_quants with {@code rmse_type} 1 on {@code groups} consecutive groups of {@code n}
+     * values from {@code x[xOffset]}: group g's weights are {@code weights[weightsOffset + g*n..]} (null:
+     * x²), its levels go to {@code levels[levelsOffset + g*n..]} and its scale to {@code scales[g]}.
+     * {@code work} holds {@link #qkx2WorkSize} floats.
+     */
+    static void makeQxQuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, float[] weights,
+                                   int weightsOffset, byte[] levels, int levelsOffset, float[] scales, float[] work) {
+        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0) {
+            KQuantVectorMath.makeQxQuants(groups, n, nmax, x, xOffset, weights, weightsOffset, levels, levelsOffset,
+                    scales, work);
+            return;
+        }
+        for (int g = 0; g < groups; g++) {
+            scales[g] = QuantMath.makeQxQuants(n, nmax, x, xOffset + g * n, levels, levelsOffset + g * n, 1, weights,
+                    weightsOffset + g * n);
         }
     }
 

@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link KQuantMath#makeQkx2Quants} for eight groups at once, one group per vector lane. Each lane
+ * {@link KQuantMath#makeQkx2Quants} and {@link QuantMath#makeQxQuants} (with {@code rmse_type} 1) for
+ * eight groups at once, one group per vector lane. Each lane
  * performs exactly the scalar sequence of float32 operations (the Vector API rounds every lane-wise
  * add, multiply and divide on its own and never fuses them), so results are bit-identical; only
  * the groups run side by side. Load this class only when {@code jdk.incubator.vector} is present.
@@ -16,6 +17,7 @@ final class KQuantVectorMath {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
     static final int LANES = FLOATS.length();
     private static final float ROUNDING_BIAS = 12582912f;
+    private static final float GROUP_MAX_EPS = 1e-15f;
 
     private KQuantVectorMath() {
     }
@@ -25,7 +27,7 @@ final class KQuantVectorMath {
         return FloatVector.SPECIES_PREFERRED.length() >= LANES;
     }
 
-    /** Floats of working space {@link #makeQkx2Quants} needs for groups of {@code n} values. */
+    /** Floats of working space either search needs for groups of {@code n} values. */
     static int workSize(int n) {
         return 4 * n * LANES;
     }
@@ -145,6 +147,104 @@ final class KQuantVectorMath {
                 levels[group * n + i] = isFlat ? 0 : (byte) work[best + i * LANES + lane];
             }
         }
+    }
+
+    /**
+     * ggml's make_qx_quants with {@code rmse_type} 1 on {@code groups} (a multiple of eight)
+     * consecutive groups of {@code n} values from {@code x[xOffset]}: weights from
+     * {@code weights[weightsOffset..]} in the same layout, or x² when {@code weights} is null; group g's
+     * levels go to {@code levels[levelsOffset + g*n..]} and its scale to {@code scales[g]}.
+     */
+    static void makeQxQuants(int groups, int n, int nmax, float[] x, int xOffset, float[] weights, int weightsOffset,
+                             byte[] levels, int levelsOffset, float[] scales, float[] work) {
+        for (int g = 0; g < groups; g += LANES) {
+            qxLanes(g, n, nmax, x, xOffset, weights, weightsOffset, levels, levelsOffset, scales, work);
+        }
+    }
+
+    private static void qxLanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] weights,
+                                int weightsOffset, byte[] levels, int levelsOffset, float[] scales, float[] work) {
+        int xs = 0;
+        int ws = n * LANES;
+        int best = 2 * n * LANES;
+        int candidate = 3 * n * LANES;
+        for (int lane = 0; lane < LANES; lane++) {
+            int group = firstGroup + lane;
+            for (int i = 0; i < n; i++) {
+                float xi = x[xOffset + group * n + i];
+                work[xs + i * LANES + lane] = xi;
+                work[ws + i * LANES + lane] = weights != null ? weights[weightsOffset + group * n + i] : xi * xi;
+            }
+        }
+        FloatVector zero = FloatVector.zero(FLOATS);
+        FloatVector max = zero;
+        FloatVector amax = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
+            amax = amax.blend(xi.abs(), larger);
+            max = max.blend(xi, larger);
+        }
+        // all-zero groups end here in ggml: all levels 0, scale 0
+        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, GROUP_MAX_EPS);
+        FloatVector iscale = FloatVector.broadcast(FLOATS, (float) -nmax).div(max);
+        FloatVector sumlx = zero;
+        FloatVector suml2 = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector l = symmetricLevel(iscale, xi, nmax);
+            l.intoArray(work, best + i * LANES);
+            FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
+            sumlx = sumlx.add(w.mul(xi).mul(l));
+            suml2 = suml2.add(w.mul(l).mul(l));
+        }
+        FloatVector scale = zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.NE, zero));
+        FloatVector bestFit = scale.mul(sumlx);
+        for (int is = -9; is <= 9; is++) {
+            if (is == 0) {
+                continue;
+            }
+            iscale = FloatVector.broadcast(FLOATS, -(nmax + 0.1f * is)).div(max);
+            sumlx = zero;
+            suml2 = zero;
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+                FloatVector l = symmetricLevel(iscale, xi, nmax);
+                l.intoArray(work, candidate + i * LANES);
+                FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
+                sumlx = sumlx.add(w.mul(xi).mul(l));
+                suml2 = suml2.add(w.mul(l).mul(l));
+            }
+            VectorMask<Float> better = suml2.compare(VectorOperators.GT, zero)
+                    .and(sumlx.mul(sumlx).compare(VectorOperators.GT, bestFit.mul(suml2)))
+                    .andNot(allZero);
+            if (better.anyTrue()) {
+                for (int i = 0; i < n; i++) {
+                    FloatVector kept = FloatVector.fromArray(FLOATS, work, best + i * LANES);
+                    kept.blend(FloatVector.fromArray(FLOATS, work, candidate + i * LANES), better)
+                            .intoArray(work, best + i * LANES);
+                }
+                FloatVector thisScale = sumlx.div(suml2);
+                scale = scale.blend(thisScale, better);
+                bestFit = bestFit.blend(thisScale.mul(sumlx), better);
+            }
+        }
+        scale = scale.blend(zero, allZero);
+        for (int lane = 0; lane < LANES; lane++) {
+            int group = firstGroup + lane;
+            scales[group] = scale.lane(lane);
+            boolean isZero = allZero.laneIsSet(lane);
+            for (int i = 0; i < n; i++) {
+                levels[levelsOffset + group * n + i] = isZero ? 0 : (byte) (nmax + work[best + i * LANES + lane]);
+            }
+        }
+    }
+
+    /** max(-nmax, min(nmax - 1, nearest_int(iscale * x))) per lane, as an exact float. */
+    private static FloatVector symmetricLevel(FloatVector iscale, FloatVector x, int nmax) {
+        IntVector bits = iscale.mul(x).add(ROUNDING_BIAS).reinterpretAsInts();
+        IntVector l = bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax);
+        return (FloatVector) l.convert(VectorOperators.I2F, 0);
     }
 
     /** max(0, min(nmax, nearest_int(iscale * (x - min)))) per lane, as an exact float. */

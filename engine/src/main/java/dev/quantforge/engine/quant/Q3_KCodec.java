@@ -87,14 +87,14 @@ final class Q3_KCodec implements Quantizer {
             float sumW = 0;
             for (int l = 0; l < GROUP; l++) {
                 float w = importance[q + l] * sqrtf(sigma2 + x[g + l] * x[g + l]);
-                s.weights[l] = w;
+                s.valueWeights[GROUP * j + l] = w;
                 sumW += w;
             }
-            s.groupWeights[j] = sumW;
-            s.scales[j] = QuantMath.makeQxQuants(GROUP, 4, x, g, s.levels, GROUP * j, 1, s.weights, 0);
+            s.weightSums[j] = sumW;
         }
+        KQuantMath.makeQxQuantsGroups(GROUPS, GROUP, 4, x, xo, s.valueWeights, 0, s.levels, 0, s.scales, s.work);
         clearScales(y, yo);
-        float dBlock = QuantMath.makeQxQuants(GROUPS, 32, s.scales, 0, s.scaleLevels, 0, 1, s.groupWeights, 0);
+        float dBlock = QuantMath.makeQxQuants(GROUPS, 32, s.scales, 0, s.scaleLevels, 0, 1, s.weightSums, 0);
         for (int j = 0; j < GROUPS; j++) {
             putScale(y, yo, j, s.scaleLevels[j]);
         }
@@ -192,9 +192,10 @@ final class Q3_KCodec implements Quantizer {
     /** Per-call working arrays: quantize() may run on several threads at once. */
     private static final class Scratch {
         final byte[] levels = new byte[QK_K];
-        final float[] weights = new float[GROUP];
+        final float[] valueWeights = new float[QK_K];
         final float[] scales = new float[GROUPS];
-        final float[] groupWeights = new float[GROUPS];
+        final float[] weightSums = new float[GROUPS];
+        final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
     }
 }

@@ -39,23 +39,23 @@ final class Q6_KCodec implements Quantizer {
         int blocksPerRow = (int) (type().rowSize(rowLength) / BLOCK_BYTES);
         byte[] levels = new byte[QK_K];
         float[] scales = new float[GROUPS];
+        float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         for (int row = 0; row < rows; row++) {
             for (int i = 0; i < blocksPerRow; i++) {
                 int x = srcOffset + row * rowLength + i * QK_K;
                 int y = dstOffset + (row * blocksPerRow + i) * BLOCK_BYTES;
-                quantizeBlock(src, x, importance, i * QK_K, dst, y, levels, scales);
+                quantizeBlock(src, x, importance, i * QK_K, dst, y, levels, scales, work);
             }
         }
     }
 
     private static void quantizeBlock(float[] x, int xo, float[] importance, int qo, byte[] y, int yo,
-                                      byte[] levels, float[] scales) {
+                                      byte[] levels, float[] scales, float[] work) {
+        KQuantMath.makeQxQuantsGroups(GROUPS, GROUP, 32, x, xo, importance, qo, levels, 0, scales, work);
         float maxScale = 0;
         float maxAbsScale = 0;
         for (int ib = 0; ib < GROUPS; ib++) {
-            float scale = QuantMath.makeQxQuants(GROUP, 32, x, xo + GROUP * ib, levels, GROUP * ib, 1, importance,
-                    qo + GROUP * ib);
-            scales[ib] = scale;
+            float scale = scales[ib];
             float absScale = Math.abs(scale);
             if (absScale > maxAbsScale) {
                 maxAbsScale = absScale;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The eight-lane search must give ggml's scalar result bit for bit on every kind of group, including
+ * The eight-lane searches must give ggml's scalar results bit for bit on every kind of group, including
  * those the golden data has few of (infinities, NaN, subnormals, flat and one-sided groups).
  */
 class KQuantVectorMathTest {
@@ -57,6 +57,46 @@ class KQuantVectorMathTest {
                 }
                 assertSame(x, weights, n, nmax, -0.9f, 0.05f, 36, false, wantLevels, wantScales, wantMins,
                         "nmax " + nmax + ", round " + round);
+            }
+        }
+    }
+
+    /** Q6_K (nmax 32, x² or importance weights) and importance-weighted Q3_K (nmax 4). */
+    @Test
+    void qxSearchMatchesScalar() {
+        int n = 16;
+        for (int nmax : new int[] {32, 4}) {
+            for (boolean weighted : new boolean[] {false, true}) {
+                Random random = new Random(nmax * 2 + (weighted ? 1 : 0));
+                for (int round = 0; round < 20; round++) {
+                    float[] x = new float[GROUPS * n];
+                    for (int g = 0; g < GROUPS; g++) {
+                        fillGroup(x, g * n, n, (g + round) % 12, random);
+                    }
+                    float[] weights = null;
+                    if (weighted) {
+                        weights = new float[x.length + 5];
+                        for (int i = 0; i < weights.length; i++) {
+                            weights[i] = i % 9 == 0 ? 0f : (float) random.nextDouble() * 3;
+                        }
+                    }
+                    byte[] want = new byte[x.length + 3];
+                    float[] wantScales = new float[GROUPS];
+                    for (int g = 0; g < GROUPS; g++) {
+                        wantScales[g] = QuantMath.makeQxQuants(n, nmax, x, g * n, want, 3 + g * n, 1, weights,
+                                5 + g * n);
+                    }
+                    byte[] levels = new byte[x.length + 3];
+                    float[] scales = new float[GROUPS];
+                    KQuantVectorMath.makeQxQuants(GROUPS, n, nmax, x, 0, weights, 5, levels, 3, scales,
+                            new float[KQuantVectorMath.workSize(n)]);
+                    String what = "nmax " + nmax + (weighted ? " weighted" : "") + ", round " + round;
+                    assertArrayEquals(want, levels, "levels, " + what);
+                    for (int g = 0; g < GROUPS; g++) {
+                        assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
+                                "scale of group " + g + ", " + what);
+                    }
+                }
             }
         }
     }
