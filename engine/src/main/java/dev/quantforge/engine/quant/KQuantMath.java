@@ -72,6 +72,22 @@ final class KQuantMath {
     }
 
     /**
+     * ggml's make_q3_quants with {@code do_rmse} on {@code groups} consecutive groups of {@code n} values
+     * from {@code x[xOffset]}: group g's levels go to {@code levels[g*n..]} and its scale to
+     * {@code scales[g]}. {@code work} holds {@link #qkx2WorkSize} floats.
+     */
+    static void makeQ3QuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels, float[] scales,
+                                   float[] work) {
+        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0) {
+            KQuantVectorMath.makeQ3Quants(groups, n, nmax, x, xOffset, levels, scales, work);
+            return;
+        }
+        for (int g = 0; g < groups; g++) {
+            scales[g] = makeQ3Quants(n, nmax, x, xOffset + g * n, levels, g * n);
+        }
+    }
+
+    /**
      * ggml's make_qkx2_quants for one group: as {@link QuantMath#makeQkx3Quants} with mandatory
      * weights, and a plain {@code max == min} test for flat groups. {@code the_min} goes to
      * {@code mins[minIndex]}.

@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link KQuantMath#makeQkx2Quants} and {@link QuantMath#makeQxQuants} (with {@code rmse_type} 1) for
- * eight groups at once, one group per vector lane. Each lane
+ * {@link KQuantMath#makeQkx2Quants}, {@link KQuantMath#makeQ3Quants} and {@link QuantMath#makeQxQuants}
+ * (with {@code rmse_type} 1) for eight groups at once, one group per vector lane. Each lane
  * performs exactly the scalar sequence of float32 operations (the Vector API rounds every lane-wise
  * add, multiply and divide on its own and never fuses them), so results are bit-identical; only
  * the groups run side by side. Load this class only when {@code jdk.incubator.vector} is present.
@@ -135,18 +135,9 @@ final class KQuantVectorMath {
                 min = min.blend(thisMin, better);
             }
         }
-        scale = scale.blend(zero, flat);
-        min = min.blend(flatMin, flat);
-        FloatVector theMin = min.neg();
-        for (int lane = 0; lane < LANES; lane++) {
-            int group = firstGroup + lane;
-            scales[group] = scale.lane(lane);
-            mins[group] = theMin.lane(lane);
-            boolean isFlat = flat.laneIsSet(lane);
-            for (int i = 0; i < n; i++) {
-                levels[group * n + i] = isFlat ? 0 : (byte) work[best + i * LANES + lane];
-            }
-        }
+        scale.blend(zero, flat).intoArray(scales, firstGroup);
+        min.blend(flatMin, flat).neg().intoArray(mins, firstGroup);
+        storeLevels(firstGroup, n, 0, flat, work, best, levels, 0);
     }
 
     /**
@@ -229,15 +220,97 @@ final class KQuantVectorMath {
                 bestFit = bestFit.blend(thisScale.mul(sumlx), better);
             }
         }
-        scale = scale.blend(zero, allZero);
+        scale.blend(zero, allZero).intoArray(scales, firstGroup);
+        storeLevels(firstGroup, n, nmax, allZero, work, best, levels, levelsOffset);
+    }
+
+    /**
+     * ggml's make_q3_quants with {@code do_rmse} on {@code groups} (a multiple of eight) consecutive
+     * groups of {@code n} values from {@code x[xOffset]}; group g's levels go to {@code levels[g*n..]}
+     * and its scale to {@code scales[g]}.
+     */
+    static void makeQ3Quants(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels, float[] scales,
+                             float[] work) {
+        for (int g = 0; g < groups; g += LANES) {
+            q3Lanes(g, n, nmax, x, xOffset, levels, scales, work);
+        }
+    }
+
+    private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, byte[] levels,
+                                float[] scales, float[] work) {
+        // four n x LANES tables: x, w = x², w·x (ggml's w*x[i], the first factor of every w*x[i]*l) and levels
+        int xs = 0;
+        int ws = n * LANES;
+        int wxs = 2 * n * LANES;
+        int ls = 3 * n * LANES;
         for (int lane = 0; lane < LANES; lane++) {
             int group = firstGroup + lane;
-            scales[group] = scale.lane(lane);
-            boolean isZero = allZero.laneIsSet(lane);
             for (int i = 0; i < n; i++) {
-                levels[levelsOffset + group * n + i] = isZero ? 0 : (byte) (nmax + work[best + i * LANES + lane]);
+                float xi = x[xOffset + group * n + i];
+                float w = xi * xi;
+                work[xs + i * LANES + lane] = xi;
+                work[ws + i * LANES + lane] = w;
+                work[wxs + i * LANES + lane] = w * xi;
             }
         }
+        FloatVector zero = FloatVector.zero(FLOATS);
+        FloatVector max = zero;
+        FloatVector amax = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
+            amax = amax.blend(xi.abs(), larger);
+            max = max.blend(xi, larger);
+        }
+        // all-zero groups end here in ggml: all levels 0 (without the nmax offset), scale 0
+        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, GROUP_MAX_EPS);
+        FloatVector iscale = FloatVector.broadcast(FLOATS, (float) -nmax).div(max);
+        FloatVector sumlx = zero;
+        FloatVector suml2 = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector l = symmetricLevel(iscale, FloatVector.fromArray(FLOATS, work, xs + i * LANES), nmax);
+            l.intoArray(work, ls + i * LANES);
+            sumlx = sumlx.add(FloatVector.fromArray(FLOATS, work, wxs + i * LANES).mul(l));
+            suml2 = suml2.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l).mul(l));
+        }
+        // a lane whose pass changes nothing would change nothing in later passes either, so running
+        // every lane until no lane changes matches ggml stopping each group on its own
+        for (int attempt = 0; attempt < 5; attempt++) {
+            VectorMask<Float> anyChange = FLOATS.maskAll(false);
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+                FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
+                FloatVector wx = FloatVector.fromArray(FLOATS, work, wxs + i * LANES);
+                FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
+                FloatVector slx = sumlx.sub(wx.mul(li));
+                VectorMask<Float> positive = slx.compare(VectorOperators.GT, zero);
+                if (!positive.anyTrue()) {
+                    continue;
+                }
+                FloatVector sl2 = suml2.sub(w.mul(li).mul(li));
+                IntVector bits = xi.mul(sl2).div(slx).add(ROUNDING_BIAS).reinterpretAsInts();
+                FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector newSlx = slx.add(wx.mul(newL));
+                FloatVector newSl2 = sl2.add(w.mul(newL).mul(newL));
+                VectorMask<Float> accept = positive
+                        .and(newL.compare(VectorOperators.NE, li))
+                        .and(newSl2.compare(VectorOperators.GT, zero))
+                        .and(newSlx.mul(newSlx).mul(suml2).compare(VectorOperators.GT, sumlx.mul(sumlx).mul(newSl2)));
+                if (accept.anyTrue()) {
+                    li.blend(newL, accept).intoArray(work, ls + i * LANES);
+                    sumlx = sumlx.blend(newSlx, accept);
+                    suml2 = suml2.blend(newSl2, accept);
+                    anyChange = anyChange.or(accept);
+                }
+            }
+            if (!anyChange.anyTrue()) {
+                break;
+            }
+        }
+        zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.GT, zero)).blend(zero, allZero)
+                .intoArray(scales, firstGroup);
+        storeLevels(firstGroup, n, nmax, allZero, work, ls, levels, 0);
     }
 
     /** max(-nmax, min(nmax - 1, nearest_int(iscale * x))) per lane, as an exact float. */
@@ -245,6 +318,26 @@ final class KQuantVectorMath {
         IntVector bits = iscale.mul(x).add(ROUNDING_BIAS).reinterpretAsInts();
         IntVector l = bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax);
         return (FloatVector) l.convert(VectorOperators.I2F, 0);
+    }
+
+    /**
+     * Writes the level table at {@code work[table]} back in group order, each level plus {@code offset};
+     * lanes in {@code zeroed} (groups ggml left early) get level 0 throughout.
+     */
+    private static void storeLevels(int firstGroup, int n, int offset, VectorMask<Float> zeroed, float[] work,
+                                    int table, byte[] levels, int levelsOffset) {
+        FloatVector shift = FloatVector.broadcast(FLOATS, (float) offset);
+        FloatVector zero = FloatVector.zero(FLOATS);
+        for (int i = 0; i < n; i++) {
+            FloatVector.fromArray(FLOATS, work, table + i * LANES).add(shift).blend(zero, zeroed)
+                    .intoArray(work, table + i * LANES);
+        }
+        for (int lane = 0; lane < LANES; lane++) {
+            int to = levelsOffset + (firstGroup + lane) * n;
+            for (int i = 0; i < n; i++) {
+                levels[to + i] = (byte) work[table + i * LANES + lane];
+            }
+        }
     }
 
     /** max(0, min(nmax, nearest_int(iscale * (x - min)))) per lane, as an exact float. */

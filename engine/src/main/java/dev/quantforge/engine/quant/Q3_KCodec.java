@@ -48,11 +48,11 @@ final class Q3_KCodec implements Quantizer {
 
     /** ggml's quantize_row_q3_K_ref for one super-block. */
     private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
+        KQuantMath.makeQ3QuantsGroups(GROUPS, GROUP, 4, x, xo, s.levels, s.scales, s.work);
         float maxScale = 0;
         float amax = 0;
         for (int j = 0; j < GROUPS; j++) {
-            float scale = KQuantMath.makeQ3Quants(GROUP, 4, x, xo + GROUP * j, s.levels, GROUP * j);
-            s.scales[j] = scale;
+            float scale = s.scales[j];
             float abs = Math.abs(scale);
             if (abs > amax) {
                 amax = abs;

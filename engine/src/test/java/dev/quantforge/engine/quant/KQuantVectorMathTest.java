@@ -61,6 +61,31 @@ class KQuantVectorMathTest {
         }
     }
 
+    @Test
+    void q3SearchMatchesScalar() {
+        int n = 16;
+        Random random = new Random(3);
+        for (int round = 0; round < 40; round++) {
+            float[] x = new float[GROUPS * n];
+            for (int g = 0; g < GROUPS; g++) {
+                fillGroup(x, g * n, n, (g + round) % 12, random);
+            }
+            byte[] want = new byte[x.length];
+            float[] wantScales = new float[GROUPS];
+            for (int g = 0; g < GROUPS; g++) {
+                wantScales[g] = KQuantMath.makeQ3Quants(n, 4, x, g * n, want, g * n);
+            }
+            byte[] levels = new byte[x.length];
+            float[] scales = new float[GROUPS];
+            KQuantVectorMath.makeQ3Quants(GROUPS, n, 4, x, 0, levels, scales, new float[KQuantVectorMath.workSize(n)]);
+            assertArrayEquals(want, levels, "levels, round " + round);
+            for (int g = 0; g < GROUPS; g++) {
+                assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
+                        "scale of group " + g + ", round " + round);
+            }
+        }
+    }
+
     /** Q6_K (nmax 32, x² or importance weights) and importance-weighted Q3_K (nmax 4). */
     @Test
     void qxSearchMatchesScalar() {
