@@ -41,11 +41,11 @@ final class KQuantVectorMath {
                                float[] scales, float[] mins, float[] work, float rmin, float rdelta, int nstep,
                                boolean useMad) {
         for (int g = 0; g < groups; g += LANES) {
-            searchLanes(g, n, nmax, x, xOffset, weights, levels, scales, mins, work, rmin, rdelta, nstep, useMad);
+            qkx2Lanes(g, n, nmax, x, xOffset, weights, levels, scales, mins, work, rmin, rdelta, nstep, useMad);
         }
     }
 
-    private static void searchLanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] weights,
+    private static void qkx2Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] weights,
                                     byte[] levels, float[] scales, float[] mins, float[] work, float rmin,
                                     float rdelta, int nstep, boolean useMad) {
         // work holds four n x LANES tables, value i of every group side by side: x, weights, best and candidate levels

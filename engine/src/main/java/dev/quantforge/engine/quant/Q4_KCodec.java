@@ -73,6 +73,7 @@ final class Q4_KCodec implements Quantizer {
         float invScale = maxScale > 0 ? 63.f / maxScale : 0.f;
         float invMin = maxMin > 0 ? 63.f / maxMin : 0.f;
         for (int j = 0; j < GROUPS; j++) {
+            // ggml stores the rounded value in a uint8_t before clamping it
             int ls = Math.min(63, nearestInt(invScale * s.scales[j]) & 0xFF);
             int lm = Math.min(63, nearestInt(invMin * s.mins[j]) & 0xFF);
             KQuantMath.putScaleMinK4(y, yo + SCALES, j, ls, lm);
