@@ -28,7 +28,7 @@ class LargeModelMemoryTest {
     private static final int ROW = 4096;
     private static final int ROWS = 3072;
     private static final int TENSORS = 24; // 24 x 4096 x 3072 F16 = 604 MB
-    private static final GgmlType TARGET = GgmlType.BF16;
+    private static final GgmlType TARGET = GgmlType.Q8_0;
 
     @TempDir
     Path dir;

@@ -4,6 +4,7 @@ import dev.quantforge.cli.Home;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.profiles.HardwareProfile;
 import dev.quantforge.common.profiles.HardwareProfiles;
+import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.hf.HfModelSource;
 import dev.quantforge.engine.hf.OutputType;
 import dev.quantforge.engine.plan.LlamaFileType;
@@ -66,7 +67,7 @@ public final class LocalDemoCommand implements Callable<Integer> {
             Path file = outDir.resolve(checkpoint.getFileName() + "-" + profile.ftype() + ".gguf");
             QuantizeResult result = build(checkpoint, LlamaFileType.parse(profile.ftype()), file);
             double ppl;
-            try (LlamaModel llama = LlamaModel.load(file, LlamaModel.Options.threads(1))) {
+            try (LlamaModel llama = LlamaModel.load(file, LlamaModel.Options.threads(1).withKvCache(GgmlType.F32))) {
                 ppl = llama.perplexity(evalText).ppl();
             }
             console.printf(Locale.ROOT, "%-20s %-8s %,10d %7.2f %8.2f %10.4f  %s%n", profile.name(), profile.ftype(),

@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 import static dev.quantforge.engine.quant.IQMath.clamp;
 import static dev.quantforge.engine.quant.IQMath.max;
-import static dev.quantforge.engine.quant.IQMath.nearestInt;
+import static dev.quantforge.engine.quant.QuantMath.nearestInt;
 import static dev.quantforge.engine.quant.IQMath.sqrtf;
 
 /**

@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 import static dev.quantforge.engine.quant.IQMath.clamp;
 import static dev.quantforge.engine.quant.IQMath.max;
-import static dev.quantforge.engine.quant.IQMath.nearestInt;
+import static dev.quantforge.engine.quant.QuantMath.nearestInt;
 import static dev.quantforge.engine.quant.IQMath.sqrtf;
 
 /**
@@ -59,7 +59,6 @@ final class IQ2_XXSCodec implements Quantizer {
         final float[] waux = new float[32];
         final byte[] levels = new byte[32];
         final byte[] levelsAux = new byte[32];
-        final int[] qpLevels = new int[32];
         final int[] blockSigns = new int[4];
         final int[] q2 = new int[2 * (QK / 32)];
     }
@@ -129,10 +128,7 @@ final class IQ2_XXSCodec implements Quantizer {
                 Arrays.fill(levels, (byte) 0);
                 continue;
             }
-            float scale = makeQpQuants(MAX_LEVELS + 1, xval, s.qpLevels, weight);
-            for (int i = 0; i < 32; i++) {
-                levels[i] = (byte) s.qpLevels[i];
-            }
+            float scale = KQuantMath.makeQpQuants(32, MAX_LEVELS + 1, xval, levels, weight);
             float effMax = scale * MAX_LEVELS;
             if (effMax <= 0) {
                 s.scales[ib] = 0;
@@ -225,86 +221,6 @@ final class IQ2_XXSCodec implements Quantizer {
         for (int i = 0; i < q2.length; i++) {
             LittleEndian.putInt(y, out + 2 + 4 * i, q2[i]);
         }
-    }
-
-    /**
-     * ggml's {@code make_qp_quants} for 32 values: the scale of a weighted fit to levels {@code 0..nmax}.
-     * The levels are kept as ggml's {@code uint8_t} keeps them: the one value the sign parity flipped
-     * negative wraps to 255 and up, and later steps read it wrapped, as ggml does.
-     */
-    private static float makeQpQuants(int nmax, float[] x, int[] levels, float[] weights) {
-        int n = 32;
-        float max = 0;
-        for (int i = 0; i < n; i++) {
-            max = max(max, x[i]);
-        }
-        if (max < GROUP_MAX_EPS) {
-            Arrays.fill(levels, 0, n, 0);
-            return 0f;
-        }
-        float iscale = nmax / max;
-        for (int i = 0; i < n; i++) {
-            levels[i] = nearestInt(iscale * x[i]) & 0xFF;
-        }
-        float scale = 1 / iscale;
-        float bestMse = 0;
-        for (int i = 0; i < n; i++) {
-            float diff = x[i] - scale * levels[i];
-            float w = weights[i];
-            bestMse += w * diff * diff;
-        }
-        for (int is = -4; is <= 4; is++) {
-            if (is == 0) {
-                continue;
-            }
-            float iscaleIs = (0.1f * is + nmax) / max;
-            float scaleIs = 1 / iscaleIs;
-            float mse = 0;
-            for (int i = 0; i < n; i++) {
-                int l = Math.min(nmax, nearestInt(iscaleIs * x[i]));
-                float diff = x[i] - scaleIs * l;
-                float w = weights[i];
-                mse += w * diff * diff;
-            }
-            if (mse < bestMse) {
-                bestMse = mse;
-                iscale = iscaleIs;
-            }
-        }
-        float sumlx = 0;
-        float suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            int l = Math.min(nmax, nearestInt(iscale * x[i]));
-            levels[i] = l & 0xFF;
-            float w = weights[i];
-            sumlx += w * x[i] * l;
-            suml2 += w * l * l;
-        }
-        for (int itry = 0; itry < 5; itry++) {
-            int changed = 0;
-            for (int i = 0; i < n; i++) {
-                float w = weights[i];
-                float slx = sumlx - w * x[i] * levels[i];
-                float sl2 = suml2 - w * levels[i] * levels[i];
-                if (slx > 0 && sl2 > 0) {
-                    int newL = Math.min(nmax, nearestInt(x[i] * sl2 / slx));
-                    if (newL != levels[i]) {
-                        slx += w * x[i] * newL;
-                        sl2 += w * newL * newL;
-                        if (slx * slx * suml2 > sumlx * sumlx * sl2) {
-                            levels[i] = newL & 0xFF;
-                            sumlx = slx;
-                            suml2 = sl2;
-                            changed++;
-                        }
-                    }
-                }
-            }
-            if (changed == 0) {
-                break;
-            }
-        }
-        return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
     }
 
     private static int requireFound(int point) {

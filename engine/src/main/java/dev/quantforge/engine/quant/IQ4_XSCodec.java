@@ -49,7 +49,7 @@ final class IQ4_XSCodec implements Quantizer {
             float id = d != 0 ? 1 / d : 0.f;
             int scalesH = 0;
             for (int ib = 0; ib < BLOCKS; ib++) {
-                int l = Math.max(-32, Math.min(31, nearestInt(id * scales[ib])));
+                int l = Math.max(-32, Math.min(31, QuantMath.nearestInt(id * scales[ib])));
                 float dl = d * l;
                 Iq4NonLinear.pack(src, x + ib * BLOCK, dl != 0 ? 1 / dl : 0.f, dst, out + QS + ib * BLOCK / 2);
                 l += 32;
@@ -77,11 +77,5 @@ final class IQ4_XSCodec implements Quantizer {
                 Iq4NonLinear.unpack(src, in + QS + ib * BLOCK / 2, dl, dst, dstOffset + sb * SUPER_BLOCK + ib * BLOCK);
             }
         }
-    }
-
-    /** ggml's {@code nearest_int}: round half to even through the float adder. */
-    private static int nearestInt(float fval) {
-        float val = fval + 12582912.f;
-        return (Float.floatToRawIntBits(val) & 0x007FFFFF) - 0x00400000;
     }
 }

@@ -36,6 +36,11 @@ public final class Quantizers {
         register(new Q5_0Codec());
         register(new Q5_1Codec());
         register(new Q8_0Codec());
+        register(new Q4_KCodec());
+        register(new Q5_KCodec());
+        register(new Q6_KCodec());
+        register(new Q2_KCodec());
+        register(new Q3_KCodec());
     }
 
     private Quantizers() {

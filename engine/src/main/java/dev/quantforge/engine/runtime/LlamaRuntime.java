@@ -72,7 +72,7 @@ public final class LlamaRuntime {
         boolean modelOk = model.split_mode == 1 && model.use_mmap == 1 && model.use_mlock == 0
                 && model.vocab_only == 0 && model.kv_overrides == null;
         boolean contextOk = context.n_ctx == 512 && context.n_batch == 2048 && context.n_ubatch == 512
-                && context.n_seq_max == 1 && context.yarn_ext_factor == -1f && context.yarn_attn_factor == 1f
+                && context.n_seq_max == 1 && context.type_k == 1 && context.type_v == 1 && context.yarn_ext_factor == -1f && context.yarn_attn_factor == 1f
                 && context.yarn_beta_fast == 32f && context.yarn_beta_slow == 1f && context.defrag_thold == -1f
                 && context.offload_kqv == 1 && context.no_perf == 1 && context.abort_callback == null;
         if (!modelOk || !contextOk) {

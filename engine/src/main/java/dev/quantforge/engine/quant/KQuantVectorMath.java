@@ -1,0 +1,349 @@
+package dev.quantforge.engine.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link KQuantMath#makeQkx2Quants}, {@link KQuantMath#makeQ3Quants} and {@link QuantMath#makeQxQuants}
+ * (with {@code rmse_type} 1) for eight groups at once, one group per vector lane. Each lane
+ * performs exactly the scalar sequence of float32 operations (the Vector API rounds every lane-wise
+ * add, multiply and divide on its own and never fuses them), so results are bit-identical; only
+ * the groups run side by side. Load this class only when {@code jdk.incubator.vector} is present.
+ */
+final class KQuantVectorMath {
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
+    static final int LANES = FLOATS.length();
+    private static final float ROUNDING_BIAS = 12582912f;
+    private static final float GROUP_MAX_EPS = 1e-15f;
+
+    private KQuantVectorMath() {
+    }
+
+    /** True where eight-lane float vectors run as machine instructions, not as a slow emulation. */
+    static boolean isAccelerated() {
+        return FloatVector.SPECIES_PREFERRED.length() >= LANES;
+    }
+
+    /** Floats of working space either search needs for groups of {@code n} values. */
+    static int workSize(int n) {
+        return 4 * n * LANES;
+    }
+
+    /**
+     * ggml's make_qkx2_quants on {@code groups} (a multiple of eight) consecutive groups of {@code n}
+     * values from {@code x[xOffset]}; {@code weights}, {@code levels}, {@code scales} and
+     * {@code mins} are indexed from 0 in the same group order.
+     */
+    static void makeQkx2Quants(int groups, int n, int nmax, float[] x, int xOffset, float[] weights, byte[] levels,
+                               float[] scales, float[] mins, float[] work, float rmin, float rdelta, int nstep,
+                               boolean useMad) {
+        for (int g = 0; g < groups; g += LANES) {
+            qkx2Lanes(g, n, nmax, x, xOffset, weights, levels, scales, mins, work, rmin, rdelta, nstep, useMad);
+        }
+    }
+
+    private static void qkx2Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] weights,
+                                    byte[] levels, float[] scales, float[] mins, float[] work, float rmin,
+                                    float rdelta, int nstep, boolean useMad) {
+        // work holds four n x LANES tables, value i of every group side by side: x, weights, best and candidate levels
+        int xs = 0;
+        int ws = n * LANES;
+        int best = 2 * n * LANES;
+        int candidate = 3 * n * LANES;
+        for (int lane = 0; lane < LANES; lane++) {
+            int group = firstGroup + lane;
+            for (int i = 0; i < n; i++) {
+                work[xs + i * LANES + lane] = x[xOffset + group * n + i];
+                work[ws + i * LANES + lane] = weights[group * n + i];
+            }
+        }
+        FloatVector zero = FloatVector.zero(FLOATS);
+        FloatVector x0 = FloatVector.fromArray(FLOATS, work, xs);
+        FloatVector min = x0;
+        FloatVector max = x0;
+        FloatVector sumW = FloatVector.fromArray(FLOATS, work, ws);
+        FloatVector sumX = sumW.mul(x0);
+        for (int i = 1; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            min = min.blend(xi, xi.compare(VectorOperators.LT, min));
+            max = max.blend(xi, xi.compare(VectorOperators.GT, max));
+            FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
+            sumW = sumW.add(w);
+            sumX = sumX.add(w.mul(xi));
+        }
+        min = min.blend(zero, min.compare(VectorOperators.GT, zero));
+        // flat groups end here in ggml: all levels 0, scale 0, the_min = -min
+        VectorMask<Float> flat = max.compare(VectorOperators.EQ, min);
+        FloatVector flatMin = min;
+        FloatVector range = max.sub(min);
+        FloatVector iscale = FloatVector.broadcast(FLOATS, (float) nmax).div(range);
+        FloatVector scale = FloatVector.broadcast(FLOATS, 1f).div(iscale);
+        FloatVector bestError = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector l = level(iscale, xi, min, nmax);
+            l.intoArray(work, best + i * LANES);
+            FloatVector diff = scale.mul(l).add(min).sub(xi);
+            diff = useMad ? diff.abs() : diff.mul(diff);
+            bestError = bestError.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(diff));
+        }
+        for (int is = 0; is <= nstep; is++) {
+            // range is not max - min any more once a lane has taken a new min, so recompute it
+            iscale = FloatVector.broadcast(FLOATS, rmin + rdelta * is + nmax).div(max.sub(min));
+            FloatVector sumL = zero;
+            FloatVector sumL2 = zero;
+            FloatVector sumXL = zero;
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+                FloatVector l = level(iscale, xi, min, nmax);
+                l.intoArray(work, candidate + i * LANES);
+                FloatVector wl = FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l);
+                sumL = sumL.add(wl);
+                sumL2 = sumL2.add(wl.mul(l));
+                sumXL = sumXL.add(wl.mul(xi));
+            }
+            FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
+            VectorMask<Float> solvable = d.compare(VectorOperators.GT, zero).andNot(flat);
+            if (!solvable.anyTrue()) {
+                continue;
+            }
+            FloatVector thisScale = sumW.mul(sumXL).sub(sumX.mul(sumL)).div(d);
+            FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXL)).div(d);
+            VectorMask<Float> positiveMin = thisMin.compare(VectorOperators.GT, zero);
+            thisMin = thisMin.blend(zero, positiveMin);
+            thisScale = thisScale.blend(sumXL.div(sumL2), positiveMin);
+            FloatVector error = zero;
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+                FloatVector l = FloatVector.fromArray(FLOATS, work, candidate + i * LANES);
+                FloatVector diff = thisScale.mul(l).add(thisMin).sub(xi);
+                diff = useMad ? diff.abs() : diff.mul(diff);
+                error = error.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(diff));
+            }
+            VectorMask<Float> better = error.compare(VectorOperators.LT, bestError).and(solvable);
+            if (better.anyTrue()) {
+                for (int i = 0; i < n; i++) {
+                    FloatVector kept = FloatVector.fromArray(FLOATS, work, best + i * LANES);
+                    kept.blend(FloatVector.fromArray(FLOATS, work, candidate + i * LANES), better)
+                            .intoArray(work, best + i * LANES);
+                }
+                bestError = bestError.blend(error, better);
+                scale = scale.blend(thisScale, better);
+                min = min.blend(thisMin, better);
+            }
+        }
+        scale.blend(zero, flat).intoArray(scales, firstGroup);
+        min.blend(flatMin, flat).neg().intoArray(mins, firstGroup);
+        storeLevels(firstGroup, n, 0, flat, work, best, levels, 0);
+    }
+
+    /**
+     * ggml's make_qx_quants with {@code rmse_type} 1 on {@code groups} (a multiple of eight)
+     * consecutive groups of {@code n} values from {@code x[xOffset]}: weights from
+     * {@code weights[weightsOffset..]} in the same layout, or x² when {@code weights} is null; group g's
+     * levels go to {@code levels[levelsOffset + g*n..]} and its scale to {@code scales[g]}.
+     */
+    static void makeQxQuants(int groups, int n, int nmax, float[] x, int xOffset, float[] weights, int weightsOffset,
+                             byte[] levels, int levelsOffset, float[] scales, float[] work) {
+        for (int g = 0; g < groups; g += LANES) {
+            qxLanes(g, n, nmax, x, xOffset, weights, weightsOffset, levels, levelsOffset, scales, work);
+        }
+    }
+
+    private static void qxLanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] weights,
+                                int weightsOffset, byte[] levels, int levelsOffset, float[] scales, float[] work) {
+        int xs = 0;
+        int ws = n * LANES;
+        int best = 2 * n * LANES;
+        int candidate = 3 * n * LANES;
+        for (int lane = 0; lane < LANES; lane++) {
+            int group = firstGroup + lane;
+            for (int i = 0; i < n; i++) {
+                float xi = x[xOffset + group * n + i];
+                work[xs + i * LANES + lane] = xi;
+                work[ws + i * LANES + lane] = weights != null ? weights[weightsOffset + group * n + i] : xi * xi;
+            }
+        }
+        FloatVector zero = FloatVector.zero(FLOATS);
+        FloatVector max = zero;
+        FloatVector amax = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
+            amax = amax.blend(xi.abs(), larger);
+            max = max.blend(xi, larger);
+        }
+        // all-zero groups end here in ggml: all levels 0, scale 0
+        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, GROUP_MAX_EPS);
+        FloatVector iscale = FloatVector.broadcast(FLOATS, (float) -nmax).div(max);
+        FloatVector sumlx = zero;
+        FloatVector suml2 = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector l = symmetricLevel(iscale, xi, nmax);
+            l.intoArray(work, best + i * LANES);
+            FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
+            sumlx = sumlx.add(w.mul(xi).mul(l));
+            suml2 = suml2.add(w.mul(l).mul(l));
+        }
+        FloatVector scale = zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.NE, zero));
+        FloatVector bestFit = scale.mul(sumlx);
+        for (int is = -9; is <= 9; is++) {
+            if (is == 0) {
+                continue;
+            }
+            iscale = FloatVector.broadcast(FLOATS, -(nmax + 0.1f * is)).div(max);
+            sumlx = zero;
+            suml2 = zero;
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+                FloatVector l = symmetricLevel(iscale, xi, nmax);
+                l.intoArray(work, candidate + i * LANES);
+                FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
+                sumlx = sumlx.add(w.mul(xi).mul(l));
+                suml2 = suml2.add(w.mul(l).mul(l));
+            }
+            VectorMask<Float> better = suml2.compare(VectorOperators.GT, zero)
+                    .and(sumlx.mul(sumlx).compare(VectorOperators.GT, bestFit.mul(suml2)))
+                    .andNot(allZero);
+            if (better.anyTrue()) {
+                for (int i = 0; i < n; i++) {
+                    FloatVector kept = FloatVector.fromArray(FLOATS, work, best + i * LANES);
+                    kept.blend(FloatVector.fromArray(FLOATS, work, candidate + i * LANES), better)
+                            .intoArray(work, best + i * LANES);
+                }
+                FloatVector thisScale = sumlx.div(suml2);
+                scale = scale.blend(thisScale, better);
+                bestFit = bestFit.blend(thisScale.mul(sumlx), better);
+            }
+        }
+        scale.blend(zero, allZero).intoArray(scales, firstGroup);
+        storeLevels(firstGroup, n, nmax, allZero, work, best, levels, levelsOffset);
+    }
+
+    /**
+     * ggml's make_q3_quants with {@code do_rmse} on {@code groups} (a multiple of eight) consecutive
+     * groups of {@code n} values from {@code x[xOffset]}; group g's levels go to {@code levels[g*n..]}
+     * and its scale to {@code scales[g]}.
+     */
+    static void makeQ3Quants(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels, float[] scales,
+                             float[] work) {
+        for (int g = 0; g < groups; g += LANES) {
+            q3Lanes(g, n, nmax, x, xOffset, levels, scales, work);
+        }
+    }
+
+    private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, byte[] levels,
+                                float[] scales, float[] work) {
+        // four n x LANES tables: x, w = x², w·x (ggml's w*x[i], the first factor of every w*x[i]*l) and levels
+        int xs = 0;
+        int ws = n * LANES;
+        int wxs = 2 * n * LANES;
+        int ls = 3 * n * LANES;
+        for (int lane = 0; lane < LANES; lane++) {
+            int group = firstGroup + lane;
+            for (int i = 0; i < n; i++) {
+                float xi = x[xOffset + group * n + i];
+                float w = xi * xi;
+                work[xs + i * LANES + lane] = xi;
+                work[ws + i * LANES + lane] = w;
+                work[wxs + i * LANES + lane] = w * xi;
+            }
+        }
+        FloatVector zero = FloatVector.zero(FLOATS);
+        FloatVector max = zero;
+        FloatVector amax = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
+            amax = amax.blend(xi.abs(), larger);
+            max = max.blend(xi, larger);
+        }
+        // all-zero groups end here in ggml: all levels 0 (without the nmax offset), scale 0
+        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, GROUP_MAX_EPS);
+        FloatVector iscale = FloatVector.broadcast(FLOATS, (float) -nmax).div(max);
+        FloatVector sumlx = zero;
+        FloatVector suml2 = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector l = symmetricLevel(iscale, FloatVector.fromArray(FLOATS, work, xs + i * LANES), nmax);
+            l.intoArray(work, ls + i * LANES);
+            sumlx = sumlx.add(FloatVector.fromArray(FLOATS, work, wxs + i * LANES).mul(l));
+            suml2 = suml2.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l).mul(l));
+        }
+        // a lane whose pass changes nothing would change nothing in later passes either, so running
+        // every lane until no lane changes matches ggml stopping each group on its own
+        for (int attempt = 0; attempt < 5; attempt++) {
+            VectorMask<Float> anyChange = FLOATS.maskAll(false);
+            for (int i = 0; i < n; i++) {
+                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+                FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
+                FloatVector wx = FloatVector.fromArray(FLOATS, work, wxs + i * LANES);
+                FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
+                FloatVector slx = sumlx.sub(wx.mul(li));
+                VectorMask<Float> positive = slx.compare(VectorOperators.GT, zero);
+                if (!positive.anyTrue()) {
+                    continue;
+                }
+                FloatVector sl2 = suml2.sub(w.mul(li).mul(li));
+                IntVector bits = xi.mul(sl2).div(slx).add(ROUNDING_BIAS).reinterpretAsInts();
+                FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector newSlx = slx.add(wx.mul(newL));
+                FloatVector newSl2 = sl2.add(w.mul(newL).mul(newL));
+                VectorMask<Float> accept = positive
+                        .and(newL.compare(VectorOperators.NE, li))
+                        .and(newSl2.compare(VectorOperators.GT, zero))
+                        .and(newSlx.mul(newSlx).mul(suml2).compare(VectorOperators.GT, sumlx.mul(sumlx).mul(newSl2)));
+                if (accept.anyTrue()) {
+                    li.blend(newL, accept).intoArray(work, ls + i * LANES);
+                    sumlx = sumlx.blend(newSlx, accept);
+                    suml2 = suml2.blend(newSl2, accept);
+                    anyChange = anyChange.or(accept);
+                }
+            }
+            if (!anyChange.anyTrue()) {
+                break;
+            }
+        }
+        zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.GT, zero)).blend(zero, allZero)
+                .intoArray(scales, firstGroup);
+        storeLevels(firstGroup, n, nmax, allZero, work, ls, levels, 0);
+    }
+
+    /** max(-nmax, min(nmax - 1, nearest_int(iscale * x))) per lane, as an exact float. */
+    private static FloatVector symmetricLevel(FloatVector iscale, FloatVector x, int nmax) {
+        IntVector bits = iscale.mul(x).add(ROUNDING_BIAS).reinterpretAsInts();
+        IntVector l = bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax);
+        return (FloatVector) l.convert(VectorOperators.I2F, 0);
+    }
+
+    /**
+     * Writes the level table at {@code work[table]} back in group order, each level plus {@code offset};
+     * lanes in {@code zeroed} (groups ggml left early) get level 0 throughout.
+     */
+    private static void storeLevels(int firstGroup, int n, int offset, VectorMask<Float> zeroed, float[] work,
+                                    int table, byte[] levels, int levelsOffset) {
+        FloatVector shift = FloatVector.broadcast(FLOATS, (float) offset);
+        FloatVector zero = FloatVector.zero(FLOATS);
+        for (int i = 0; i < n; i++) {
+            FloatVector.fromArray(FLOATS, work, table + i * LANES).add(shift).blend(zero, zeroed)
+                    .intoArray(work, table + i * LANES);
+        }
+        for (int lane = 0; lane < LANES; lane++) {
+            int to = levelsOffset + (firstGroup + lane) * n;
+            for (int i = 0; i < n; i++) {
+                levels[to + i] = (byte) work[table + i * LANES + lane];
+            }
+        }
+    }
+
+    /** max(0, min(nmax, nearest_int(iscale * (x - min)))) per lane, as an exact float. */
+    private static FloatVector level(FloatVector iscale, FloatVector x, FloatVector min, int nmax) {
+        IntVector bits = iscale.mul(x.sub(min)).add(ROUNDING_BIAS).reinterpretAsInts();
+        IntVector l = bits.and(0x007fffff).sub(0x00400000).min(nmax).max(0);
+        return (FloatVector) l.convert(VectorOperators.I2F, 0);
+    }
+}

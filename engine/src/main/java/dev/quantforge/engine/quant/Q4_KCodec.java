@@ -1,0 +1,182 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.engine.ggml.Fp16;
+import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.ggml.LittleEndian;
+
+import static dev.quantforge.engine.quant.QuantMath.nearestInt;
+import static dev.quantforge.engine.quant.KQuantMath.sqrtf;
+
+/**
+ * ggml's Q4_K: super-blocks of 256 values in eight groups of 32, each with a 6-bit scale and a
+ * 6-bit min, levels 0..15. Layout (144 bytes): half d, half dmin, 12 bytes of packed scales and
+ * mins, 128 bytes of nibbles.
+ */
+final class Q4_KCodec implements Quantizer {
+    private static final int QK_K = 256;
+    private static final int GROUP = 32;
+    private static final int GROUPS = QK_K / GROUP;
+    private static final int BLOCK_BYTES = 144;
+    private static final int D = 0;
+    private static final int DMIN = 2;
+    private static final int SCALES = 4;
+    private static final int QS = 16;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_K;
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst,
+                         int dstOffset) {
+        int blocksPerRow = (int) (type().rowSize(rowLength) / BLOCK_BYTES);
+        Scratch s = new Scratch();
+        for (int row = 0; row < rows; row++) {
+            for (int i = 0; i < blocksPerRow; i++) {
+                int x = srcOffset + row * rowLength + i * QK_K;
+                int y = dstOffset + (row * blocksPerRow + i) * BLOCK_BYTES;
+                if (importance == null) {
+                    quantizeBlock(src, x, dst, y, s);
+                } else {
+                    quantizeBlockWeighted(src, x, importance, i * QK_K, dst, y, s);
+                }
+            }
+        }
+    }
+
+    /** ggml's quantize_row_q4_K_ref for one super-block. */
+    private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
+        for (int j = 0; j < GROUPS; j++) {
+            int g = xo + GROUP * j;
+            float sumX2 = 0;
+            for (int l = 0; l < GROUP; l++) {
+                sumX2 += x[g + l] * x[g + l];
+            }
+            float avX = sqrtf(sumX2 / 32);
+            for (int l = 0; l < GROUP; l++) {
+                s.valueWeights[GROUP * j + l] = avX + Math.abs(x[g + l]);
+            }
+        }
+        KQuantMath.makeQkx2QuantsGroups(GROUPS, GROUP, 15, x, xo, s.valueWeights, s.levels, s.scales, s.mins,
+                s.levelsAux, s.work, -1f, 0.1f, 20, false);
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int j = 0; j < GROUPS; j++) {
+            if (s.scales[j] > maxScale) {
+                maxScale = s.scales[j];
+            }
+            if (s.mins[j] > maxMin) {
+                maxMin = s.mins[j];
+            }
+        }
+        float invScale = maxScale > 0 ? 63.f / maxScale : 0.f;
+        float invMin = maxMin > 0 ? 63.f / maxMin : 0.f;
+        for (int j = 0; j < GROUPS; j++) {
+            // ggml stores the rounded value in a uint8_t before clamping it
+            int ls = Math.min(63, nearestInt(invScale * s.scales[j]) & 0xFF);
+            int lm = Math.min(63, nearestInt(invMin * s.mins[j]) & 0xFF);
+            KQuantMath.putScaleMinK4(y, yo + SCALES, j, ls, lm);
+        }
+        finishBlock(x, xo, y, yo, maxScale / 63.f, maxMin / 63.f, s.levels);
+    }
+
+    /** ggml's quantize_row_q4_K_impl for one super-block, with importance weights. */
+    private static void quantizeBlockWeighted(float[] x, int xo, float[] importance, int qo, byte[] y, int yo,
+                                              Scratch s) {
+        float sumX2 = 0;
+        for (int l = 0; l < QK_K; l++) {
+            sumX2 += x[xo + l] * x[xo + l];
+        }
+        float sigma2 = 2 * sumX2 / QK_K;
+        for (int j = 0; j < GROUPS; j++) {
+            int g = xo + GROUP * j;
+            int q = qo + GROUP * j;
+            float sumW = 0;
+            for (int l = 0; l < GROUP; l++) {
+                float w = importance[q + l] * sqrtf(sigma2 + x[g + l] * x[g + l]);
+                s.valueWeights[GROUP * j + l] = w;
+                sumW += w;
+            }
+            s.weightSums[j] = sumW;
+        }
+        // ggml calls make_qkx3_quants here, which with weights given is make_qkx2_quants
+        KQuantMath.makeQkx2QuantsGroups(GROUPS, GROUP, 15, x, xo, s.valueWeights, s.levels, s.scales, s.mins,
+                s.levelsAux, s.work, -0.9f, 0.05f, 36, false);
+        float dBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.scales, s.scaleLevels, s.weightSums);
+        float mBlock = KQuantMath.makeQpQuants(GROUPS, 63, s.mins, s.minLevels, s.weightSums);
+        for (int j = 0; j < GROUPS; j++) {
+            KQuantMath.putScaleMinK4(y, yo + SCALES, j, s.scaleLevels[j] & 0xFF, s.minLevels[j] & 0xFF);
+        }
+        finishBlock(x, xo, y, yo, dBlock, mBlock, s.levels);
+    }
+
+    /**
+     * Stores the super-block scales, then requantizes every group against the scales as they decode
+     * (groups whose scale decodes to zero keep their search levels) and packs the nibbles.
+     */
+    private static void finishBlock(float[] x, int xo, byte[] y, int yo, float d, float dmin, byte[] levels) {
+        short dHalf = Fp16.fromFloat(d);
+        short dminHalf = Fp16.fromFloat(dmin);
+        LittleEndian.putShort(y, yo + D, dHalf);
+        LittleEndian.putShort(y, yo + DMIN, dminHalf);
+        float dAll = Fp16.toFloat(dHalf);
+        float minAll = Fp16.toFloat(dminHalf);
+        for (int j = 0; j < GROUPS; j++) {
+            float dj = dAll * KQuantMath.scaleK4(y, yo + SCALES, j);
+            if (dj == 0) {
+                continue;
+            }
+            float mj = minAll * KQuantMath.minK4(y, yo + SCALES, j);
+            int g = xo + GROUP * j;
+            for (int ii = 0; ii < GROUP; ii++) {
+                int l = nearestInt((x[g + ii] + mj) / dj);
+                levels[GROUP * j + ii] = (byte) Math.max(0, Math.min(15, l));
+            }
+        }
+        int q = yo + QS;
+        for (int j = 0; j < QK_K; j += 64) {
+            for (int l = 0; l < 32; l++) {
+                y[q + l] = (byte) (levels[j + l] | (levels[j + l + 32] << 4));
+            }
+            q += 32;
+        }
+    }
+
+    @Override
+    public void dequantize(byte[] src, int srcOffset, float[] dst, int dstOffset, int count) {
+        int out = dstOffset;
+        for (int b = srcOffset, end = srcOffset + count / QK_K * BLOCK_BYTES; b < end; b += BLOCK_BYTES) {
+            float d = LittleEndian.getHalf(src, b + D);
+            float min = LittleEndian.getHalf(src, b + DMIN);
+            int q = b + QS;
+            for (int j = 0; j < GROUPS; j += 2) {
+                float d1 = d * KQuantMath.scaleK4(src, b + SCALES, j);
+                float m1 = min * KQuantMath.minK4(src, b + SCALES, j);
+                float d2 = d * KQuantMath.scaleK4(src, b + SCALES, j + 1);
+                float m2 = min * KQuantMath.minK4(src, b + SCALES, j + 1);
+                for (int l = 0; l < 32; l++) {
+                    dst[out + l] = d1 * (src[q + l] & 0xF) - m1;
+                }
+                for (int l = 0; l < 32; l++) {
+                    dst[out + 32 + l] = d2 * ((src[q + l] & 0xFF) >> 4) - m2;
+                }
+                out += 64;
+                q += 32;
+            }
+        }
+    }
+
+    /** Per-call working arrays: quantize() may run on several threads at once. */
+    private static final class Scratch {
+        final byte[] levels = new byte[QK_K];
+        final byte[] levelsAux = new byte[GROUP];
+        final float[] scales = new float[GROUPS];
+        final float[] mins = new float[GROUPS];
+        final float[] valueWeights = new float[QK_K];
+        final float[] weightSums = new float[GROUPS];
+        final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
+        final byte[] scaleLevels = new byte[GROUPS];
+        final byte[] minLevels = new byte[GROUPS];
+    }
+}

@@ -1,0 +1,197 @@
+package dev.quantforge.engine.quant;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The eight-lane searches must give ggml's scalar results bit for bit on every kind of group, including
+ * those the golden data has few of (infinities, NaN, subnormals, flat and one-sided groups).
+ */
+class KQuantVectorMathTest {
+    private static final int GROUPS = 64;
+
+    @Test
+    void q2kSearchMatchesScalar() {
+        compare(16, 3, -0.5f, 0.1f, 15, true, false);
+    }
+
+    @Test
+    void q4kSearchMatchesScalar() {
+        compare(32, 15, -1f, 0.1f, 20, false, true);
+    }
+
+    @Test
+    void q5kSearchMatchesScalar() {
+        compare(32, 31, -0.5f, 0.1f, 15, false, true);
+    }
+
+    /** The importance-weighted K paths call make_qkx3_quants, which with weights given is make_qkx2_quants. */
+    @Test
+    void weightedSearchMatchesQkx3() {
+        for (int nmax : new int[] {3, 15, 31}) {
+            int n = nmax == 3 ? 16 : 32;
+            Random random = new Random(nmax);
+            for (int round = 0; round < 20; round++) {
+                float[] x = new float[GROUPS * n];
+                for (int g = 0; g < GROUPS; g++) {
+                    fillGroup(x, g * n, n, (g + round) % 12, random);
+                }
+                float[] weights = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    float importance = i % 7 == 0 ? 0f : (float) random.nextDouble() * 5;
+                    weights[i] = importance * (float) Math.sqrt(0.01f + x[i] * x[i]);
+                }
+                byte[] wantLevels = new byte[x.length];
+                float[] wantScales = new float[GROUPS];
+                float[] wantMins = new float[GROUPS];
+                float[] minOut = new float[1];
+                byte[] aux = new byte[n];
+                for (int g = 0; g < GROUPS; g++) {
+                    wantScales[g] = QuantMath.makeQkx3Quants(n, nmax, x, g * n, weights, g * n, wantLevels, g * n,
+                            minOut, aux, -0.9f, 0.05f, 36, false);
+                    wantMins[g] = minOut[0];
+                }
+                assertSame(x, weights, n, nmax, -0.9f, 0.05f, 36, false, wantLevels, wantScales, wantMins,
+                        "nmax " + nmax + ", round " + round);
+            }
+        }
+    }
+
+    @Test
+    void q3SearchMatchesScalar() {
+        int n = 16;
+        Random random = new Random(3);
+        for (int round = 0; round < 40; round++) {
+            float[] x = new float[GROUPS * n];
+            for (int g = 0; g < GROUPS; g++) {
+                fillGroup(x, g * n, n, (g + round) % 12, random);
+            }
+            byte[] want = new byte[x.length];
+            float[] wantScales = new float[GROUPS];
+            for (int g = 0; g < GROUPS; g++) {
+                wantScales[g] = KQuantMath.makeQ3Quants(n, 4, x, g * n, want, g * n);
+            }
+            byte[] levels = new byte[x.length];
+            float[] scales = new float[GROUPS];
+            KQuantVectorMath.makeQ3Quants(GROUPS, n, 4, x, 0, levels, scales, new float[KQuantVectorMath.workSize(n)]);
+            assertArrayEquals(want, levels, "levels, round " + round);
+            for (int g = 0; g < GROUPS; g++) {
+                assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
+                        "scale of group " + g + ", round " + round);
+            }
+        }
+    }
+
+    /** Q6_K (nmax 32, x² or importance weights) and importance-weighted Q3_K (nmax 4). */
+    @Test
+    void qxSearchMatchesScalar() {
+        int n = 16;
+        for (int nmax : new int[] {32, 4}) {
+            for (boolean weighted : new boolean[] {false, true}) {
+                Random random = new Random(nmax * 2 + (weighted ? 1 : 0));
+                for (int round = 0; round < 20; round++) {
+                    float[] x = new float[GROUPS * n];
+                    for (int g = 0; g < GROUPS; g++) {
+                        fillGroup(x, g * n, n, (g + round) % 12, random);
+                    }
+                    float[] weights = null;
+                    if (weighted) {
+                        weights = new float[x.length + 5];
+                        for (int i = 0; i < weights.length; i++) {
+                            weights[i] = i % 9 == 0 ? 0f : (float) random.nextDouble() * 3;
+                        }
+                    }
+                    byte[] want = new byte[x.length + 3];
+                    float[] wantScales = new float[GROUPS];
+                    for (int g = 0; g < GROUPS; g++) {
+                        wantScales[g] = QuantMath.makeQxQuants(n, nmax, x, g * n, want, 3 + g * n, 1, weights,
+                                5 + g * n);
+                    }
+                    byte[] levels = new byte[x.length + 3];
+                    float[] scales = new float[GROUPS];
+                    KQuantVectorMath.makeQxQuants(GROUPS, n, nmax, x, 0, weights, 5, levels, 3, scales,
+                            new float[KQuantVectorMath.workSize(n)]);
+                    String what = "nmax " + nmax + (weighted ? " weighted" : "") + ", round " + round;
+                    assertArrayEquals(want, levels, "levels, " + what);
+                    for (int g = 0; g < GROUPS; g++) {
+                        assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
+                                "scale of group " + g + ", " + what);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void compare(int n, int nmax, float rmin, float rdelta, int nstep, boolean useMad,
+                                boolean rmsWeights) {
+        Random random = new Random(7 + n + nmax);
+        for (int round = 0; round < 40; round++) {
+            float[] x = new float[GROUPS * n];
+            for (int g = 0; g < GROUPS; g++) {
+                fillGroup(x, g * n, n, (g + round) % 12, random);
+            }
+            float[] weights = new float[x.length];
+            for (int g = 0; g < GROUPS; g++) {
+                float sumX2 = 0;
+                for (int l = 0; l < n; l++) {
+                    sumX2 += x[g * n + l] * x[g * n + l];
+                }
+                float av = rmsWeights ? (float) Math.sqrt(sumX2 / n) : 0;
+                for (int l = 0; l < n; l++) {
+                    weights[g * n + l] = av + Math.abs(x[g * n + l]);
+                }
+            }
+            byte[] wantLevels = new byte[x.length];
+            float[] wantScales = new float[GROUPS];
+            float[] wantMins = new float[GROUPS];
+            byte[] aux = new byte[n];
+            for (int g = 0; g < GROUPS; g++) {
+                wantScales[g] = KQuantMath.makeQkx2Quants(n, nmax, x, g * n, weights, g * n, wantLevels, g * n,
+                        wantMins, g, aux, rmin, rdelta, nstep, useMad);
+            }
+            assertSame(x, weights, n, nmax, rmin, rdelta, nstep, useMad, wantLevels, wantScales, wantMins,
+                    "round " + round);
+        }
+    }
+
+    private static void assertSame(float[] x, float[] weights, int n, int nmax, float rmin, float rdelta, int nstep,
+                                   boolean useMad, byte[] wantLevels, float[] wantScales, float[] wantMins,
+                                   String what) {
+        byte[] levels = new byte[x.length];
+        float[] scales = new float[GROUPS];
+        float[] mins = new float[GROUPS];
+        KQuantVectorMath.makeQkx2Quants(GROUPS, n, nmax, x, 0, weights, levels, scales, mins,
+                new float[KQuantVectorMath.workSize(n)], rmin, rdelta, nstep, useMad);
+        assertArrayEquals(wantLevels, levels, "levels, " + what);
+        for (int g = 0; g < GROUPS; g++) {
+            assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
+                    "scale of group " + g + ", " + what);
+            assertEquals(Float.floatToRawIntBits(wantMins[g]), Float.floatToRawIntBits(mins[g]),
+                    "min of group " + g + ", " + what);
+        }
+    }
+
+    private static void fillGroup(float[] x, int from, int n, int kind, Random random) {
+        for (int i = 0; i < n; i++) {
+            float gaussian = (float) random.nextGaussian();
+            x[from + i] = switch (kind) {
+                case 0 -> gaussian * 0.02f;
+                case 1 -> 0f;
+                case 2 -> 0.75f;
+                case 3 -> gaussian * 1e-6f + (i == 3 ? Float.MIN_VALUE : 0f);
+                case 4 -> i % 5 == 0 ? Float.MIN_VALUE * i : -Float.MIN_NORMAL * i;
+                case 5 -> gaussian * 1e3f;
+                case 6 -> i == n / 2 ? 3e4f : gaussian * 1e-4f;
+                case 7 -> -Math.abs(gaussian);
+                case 8 -> i == 1 ? Float.NaN : gaussian;
+                case 9 -> i == 2 ? Float.POSITIVE_INFINITY : gaussian;
+                case 10 -> i % 2 == 0 ? -0.0f : gaussian * 0.1f;
+                default -> gaussian * 3e37f;
+            };
+        }
+    }
+}
