@@ -117,6 +117,11 @@ public final class TaskProcessor {
         } catch (RuntimeException e) {
             LOG.errorf(e, "task %s failed unexpectedly", task.taskId());
             return event.failed(reason("internal error: " + e, task, dir));
+        } catch (OutOfMemoryError e) {
+            // it would run out again on redelivery: report it rather than loop
+            LOG.errorf(e, "task %s ran out of memory", task.taskId());
+            return event.failed("worker ran out of memory building this variant (" + e.getMessage()
+                    + "); give workers more heap or fewer concurrent tasks");
         } finally {
             if (dir != null) {
                 deleteTree(dir);
