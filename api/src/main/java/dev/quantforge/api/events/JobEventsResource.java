@@ -7,6 +7,7 @@ import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -41,12 +42,13 @@ public final class JobEventsResource {
         if (queries.find(jobId).isEmpty()) {
             throw new ProblemException(ProblemType.NOT_FOUND, "no job " + id);
         }
-        return Multi.createFrom().emitter(emitter -> {
+        // start() reads the database, so the subscription must not run on the IO thread
+        return Multi.createFrom().<OutboundSseEvent>emitter(emitter -> {
             JobEventStream stream = new JobEventStream(jobId, emitter, queries, sse, json);
             // Follow first, then read: a change in between is sent after the first event, not lost.
             Runnable unfollow = listener.follow(jobId, stream::changed);
             emitter.onTermination(unfollow);
             stream.start();
-        });
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 }
