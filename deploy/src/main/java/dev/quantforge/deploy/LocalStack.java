@@ -42,6 +42,8 @@ public final class LocalStack {
     private final StackSettings settings;
     /** In the order the service needs them; stopped in reverse. */
     private final List<LocalServer> servers;
+    /** The two JVMs boot in the background while Zonky blocks until PostgreSQL answers. */
+    private final List<LocalServer> startOrder;
     private final ProcessRegistry registry;
 
     public LocalStack(StackSettings settings, Path distribution) {
@@ -52,10 +54,11 @@ public final class LocalStack {
             }
         }
         this.settings = settings;
-        this.servers = List.of(
-                new PostgresServer(settings),
-                new KafkaServer(settings, distribution),
-                new S3Server(settings, distribution));
+        LocalServer postgres = new PostgresServer(settings);
+        LocalServer kafka = new KafkaServer(settings, distribution);
+        LocalServer s3 = new S3Server(settings, distribution);
+        this.servers = List.of(postgres, kafka, s3);
+        this.startOrder = List.of(kafka, s3, postgres);
         this.registry = new ProcessRegistry(settings.pidDir());
     }
 
@@ -93,8 +96,7 @@ public final class LocalStack {
                     registry.find(server.name()).ifPresentOrElse(p -> running.put(server, p),
                             () -> requireFreePorts(server));
                 }
-                // The two JVMs boot in the background while Zonky blocks until PostgreSQL answers.
-                for (LocalServer server : List.of(servers.get(1), servers.get(2), servers.get(0))) {
+                for (LocalServer server : startOrder) {
                     if (running.containsKey(server)) {
                         out.printf("%-8s already running (pid %d)%n", server.name(), running.get(server).pid());
                         processes.put(server, running.get(server));
