@@ -3,6 +3,7 @@ package dev.quantforge.api.events;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quantforge.api.jobs.JobView;
 import dev.quantforge.api.jobs.TaskView;
@@ -68,6 +69,8 @@ class TaskEventsTest {
         assertNotNull(finished.durationMillis());
         assertNotNull(done.finishedAt());
         Eventually.holds(() -> assertEquals(duplicatesBefore + 3, duplicates()));
+        assertTrue(metrics.find("quantforge.task.duration").tag("outcome", "SUCCEEDED").timer().count() >= 1,
+                "the task's duration was recorded");
     }
 
     @Test
