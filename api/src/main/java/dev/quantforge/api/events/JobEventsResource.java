@@ -1,0 +1,54 @@
+package dev.quantforge.api.events;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quantforge.api.jobs.JobIds;
+import dev.quantforge.api.jobs.JobQueries;
+import dev.quantforge.api.problems.ProblemException;
+import dev.quantforge.api.problems.ProblemType;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestPath;
+
+@Path("/api/v1/jobs/{id}/events")
+public final class JobEventsResource {
+
+    private final JobQueries queries;
+    private final JobChangeListener listener;
+    private final ObjectMapper json;
+
+    public JobEventsResource(JobQueries queries, JobChangeListener listener, ObjectMapper json) {
+        this.queries = queries;
+        this.listener = listener;
+        this.json = json;
+    }
+
+    @GET
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    @Operation(summary = "Server-sent events of a job: 'job' (the whole job) first and last, 'task' for each task"
+            + " change (progress, state, result); the stream ends when the job does")
+    public Multi<OutboundSseEvent> events(@RestPath String id, @Context Sse sse) {
+        UUID jobId = JobIds.parse(id);
+        if (queries.find(jobId).isEmpty()) {
+            throw new ProblemException(ProblemType.NOT_FOUND, "no job " + id);
+        }
+        // start() reads the database, so the subscription must not run on the IO thread
+        return Multi.createFrom().<OutboundSseEvent>emitter(emitter -> {
+            JobEventStream stream = new JobEventStream(jobId, emitter, queries, sse, json);
+            // Follow first, then read: a change in between is sent after the first event, not lost.
+            Runnable unfollow = listener.follow(jobId, stream::changed);
+            emitter.onTermination(unfollow);
+            stream.start();
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+}

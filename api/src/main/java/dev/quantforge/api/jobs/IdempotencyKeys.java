@@ -1,0 +1,52 @@
+package dev.quantforge.api.jobs;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Idempotency-Key header values and the job each created. A key is claimed in the transaction that
+ * creates the job, so of two concurrent requests with one key exactly one creates a job.
+ */
+@ApplicationScoped
+public class IdempotencyKeys {
+
+    /** The job a key created, and the fingerprint of the request that created it. */
+    public record Claim(UUID jobId, String fingerprint) {
+    }
+
+    private final EntityManager em;
+
+    public IdempotencyKeys(EntityManager em) {
+        this.em = em;
+    }
+
+    @Transactional
+    public Optional<Claim> find(String key) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery(
+                        "select job_id, request_fingerprint from idempotency_keys where key = :key")
+                .setParameter("key", key)
+                .getResultList();
+        return rows.stream().findFirst().map(r -> new Claim((UUID) r[0], (String) r[1]));
+    }
+
+    /**
+     * Claims {@code key} for a job about to be created in the current transaction. Empty if the
+     * claim succeeded; else the earlier claim. PostgreSQL makes a concurrent insert of the same key
+     * wait until the first transaction ends, so the earlier claim is always committed and visible.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Optional<Claim> claim(String key, String fingerprint, UUID jobId) {
+        int inserted = em.createNativeQuery("insert into idempotency_keys (key, request_fingerprint, job_id)"
+                        + " values (:key, :fingerprint, :jobId) on conflict (key) do nothing")
+                .setParameter("key", key)
+                .setParameter("fingerprint", fingerprint)
+                .setParameter("jobId", jobId)
+                .executeUpdate();
+        return inserted == 1 ? Optional.empty() : find(key);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.quantforge.api.jobs;
+
+import dev.quantforge.api.events.JobChange;
+import dev.quantforge.api.events.JobChanges;
+import dev.quantforge.api.outbox.Outbox;
+import dev.quantforge.api.problems.ProblemException;
+import dev.quantforge.api.problems.ProblemType;
+import dev.quantforge.common.jobs.TaskState;
+import dev.quantforge.common.messages.CancelMessage;
+import dev.quantforge.common.messages.Topics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Cancels a job: its queued tasks end CANCELLED at once and will never start (the workers learn it
+ * from a CancelMessage and skip them); running tasks end CANCELLED when their worker reports.
+ */
+@ApplicationScoped
+public class JobCanceller {
+
+    static final String CANCELLED_BEFORE_START = "the job was cancelled before this task started";
+
+    private final Outbox outbox;
+    private final JobChanges changes;
+
+    public JobCanceller(Outbox outbox, JobChanges changes) {
+        this.outbox = outbox;
+        this.changes = changes;
+    }
+
+    @Transactional
+    public JobView cancel(UUID jobId) {
+        // The row lock orders this against the event consumer updating the same job.
+        Job job = Job.findById(jobId, LockModeType.PESSIMISTIC_WRITE);
+        if (job == null) {
+            throw new ProblemException(ProblemType.NOT_FOUND, "no job " + jobId);
+        }
+        if (job.state.isTerminal()) {
+            throw new ProblemException(ProblemType.JOB_FINISHED, "job " + jobId + " already ended "
+                    + job.state + "; there is nothing to cancel");
+        }
+        List<Task> tasks = Task.ofJob(jobId);
+        Instant now = Instant.now();
+        if (!job.cancelRequested) {
+            job.cancelRequested = true;
+            for (Task task : tasks) {
+                if (task.state == TaskState.QUEUED) {
+                    task.state = TaskState.CANCELLED;
+                    task.failureReason = CANCELLED_BEFORE_START;
+                    task.finishedAt = now;
+                }
+            }
+            outbox.add(Topics.CONTROL, jobId, new CancelMessage(jobId));
+            job.follow(tasks, now);
+            changes.announce(new JobChange(jobId, null, JobChange.CANCEL_REQUESTED));
+        }
+        return JobView.of(job, tasks, now);
+    }
+}

@@ -1,0 +1,327 @@
+package dev.quantforge.api.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.api.problems.FieldError;
+import dev.quantforge.api.problems.ProblemException;
+import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.jobs.QuantizationNames;
+import dev.quantforge.common.jobs.Recipe;
+import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.profiles.HardwareProfile;
+import dev.quantforge.common.profiles.HardwareProfiles;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Reads a job request from its JSON tree and checks every field, collecting all the problems so a
+ * client fixes them in one go rather than one per round trip. The tree is walked by hand because a
+ * target is either a profile name or an object, and because data binding stops at the first error.
+ */
+@ApplicationScoped
+public class JobRequestParser {
+
+    static final int MAX_TARGETS = 32;
+    static final int MAX_LABELS = 32;
+    private static final Set<String> REQUEST_FIELDS = Set.of("source", "targets", "labels", "name");
+    private static final Set<String> SOURCE_FIELDS = Set.of("uri", "format");
+    private static final Set<String> TARGET_FIELDS = Set.of("format", "ftype", "options");
+    private static final Set<String> OPTION_FIELDS = Set.of("pure", "outputTensorType", "tokenEmbeddingType",
+            "leaveOutputTensor", "tensorTypes");
+    private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
+    private static final int MAX_LABEL_VALUE = 255;
+    private static final int MAX_NAME = 200;
+    private static final Pattern UNSAFE_IN_KEY = Pattern.compile("[^A-Za-z0-9._-]+");
+
+    private final HardwareProfiles profiles;
+
+    public JobRequestParser(HardwareProfiles profiles) {
+        this.profiles = profiles;
+    }
+
+    /** The validated request, or a 400 problem naming every invalid field. */
+    public JobSubmission parse(JsonNode body) {
+        List<FieldError> errors = new ArrayList<>();
+        if (body == null || body.isNull() || body.isMissingNode()) {
+            throw ProblemException.invalid("body", "is missing; expected a JSON object");
+        }
+        if (!body.isObject()) {
+            throw ProblemException.invalid("body", "must be a JSON object");
+        }
+        rejectUnknownFields(body, REQUEST_FIELDS, "", errors);
+        Optional<S3Uri> source = Optional.empty();
+        Optional<SourceFormat> format = Optional.empty();
+        JsonNode sourceNode = body.get("source");
+        if (sourceNode == null || sourceNode.isNull()) {
+            errors.add(new FieldError("source", "is required: {\"uri\": \"s3://bucket/prefix\", \"format\": \"hf\"}"));
+        } else if (!sourceNode.isObject()) {
+            errors.add(new FieldError("source", "must be an object with uri and format"));
+        } else {
+            rejectUnknownFields(sourceNode, SOURCE_FIELDS, "source.", errors);
+            format = sourceFormat(sourceNode.get("format"), errors);
+            source = sourceUri(sourceNode.get("uri"), format, errors);
+        }
+        List<TargetPlan> targets = targets(body.get("targets"), errors);
+        Map<String, String> labels = labels(body.get("labels"), errors);
+        Optional<String> name = name(body.get("name"), errors);
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        String modelName = modelName(source.orElseThrow(), format.orElseThrow());
+        return new JobSubmission(source.get(), format.get(), modelName, name.orElse(modelName), labels, targets);
+    }
+
+    private static Optional<SourceFormat> sourceFormat(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            errors.add(new FieldError("source.format", "is required: \"hf\" or \"gguf\""));
+            return Optional.empty();
+        }
+        for (SourceFormat f : SourceFormat.values()) {
+            if (node.isTextual() && f.name().equalsIgnoreCase(node.asText())) {
+                return Optional.of(f);
+            }
+        }
+        errors.add(new FieldError("source.format", "must be \"hf\" or \"gguf\", not " + node));
+        return Optional.empty();
+    }
+
+    private static Optional<S3Uri> sourceUri(JsonNode node, Optional<SourceFormat> format, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            errors.add(new FieldError("source.uri", "is required: s3://bucket/prefix"));
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            errors.add(new FieldError("source.uri", "must be a string such as s3://bucket/prefix"));
+            return Optional.empty();
+        }
+        S3Uri uri;
+        try {
+            uri = S3Uri.parse(node.asText());
+        } catch (InvalidInputException e) {
+            errors.add(new FieldError("source.uri", e.getMessage()));
+            return Optional.empty();
+        }
+        if (format.orElse(null) == SourceFormat.GGUF && (uri.key().isEmpty() || uri.key().endsWith("/"))) {
+            errors.add(new FieldError("source.uri", "a gguf source is one object; '" + uri + "' names a prefix"));
+            return Optional.empty();
+        }
+        return Optional.of(uri);
+    }
+
+    private List<TargetPlan> targets(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            errors.add(new FieldError("targets", "is required: a list of profile names or {format, ftype} recipes"));
+            return List.of();
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            errors.add(new FieldError("targets", "must be a non-empty list"));
+            return List.of();
+        }
+        if (node.size() > MAX_TARGETS) {
+            errors.add(new FieldError("targets", "has " + node.size() + " entries; at most " + MAX_TARGETS
+                    + " are allowed"));
+            return List.of();
+        }
+        List<TargetPlan> plans = new ArrayList<>();
+        Map<String, Integer> variantAt = new HashMap<>();
+        for (int i = 0; i < node.size(); i++) {
+            String field = "targets[" + i + "]";
+            Optional<TargetPlan> plan = target(node.get(i), field, errors);
+            if (plan.isEmpty()) {
+                continue;
+            }
+            Integer earlier = variantAt.putIfAbsent(plan.get().variant(), i);
+            if (earlier != null) {
+                errors.add(new FieldError(field, "builds the same variant (" + plan.get().variant()
+                        + ") as targets[" + earlier + "]"));
+                continue;
+            }
+            plans.add(plan.get());
+        }
+        return plans;
+    }
+
+    private Optional<TargetPlan> target(JsonNode node, String field, List<FieldError> errors) {
+        if (node.isTextual()) {
+            Optional<HardwareProfile> profile = profiles.find(node.asText());
+            if (profile.isEmpty()) {
+                errors.add(new FieldError(field, "unknown profile '" + node.asText() + "'; known profiles: "
+                        + profiles.all().stream().map(HardwareProfile::name).toList()));
+                return Optional.empty();
+            }
+            return Optional.of(new TargetPlan(profile.get().name(), profile.get().recipe()));
+        }
+        if (!node.isObject()) {
+            errors.add(new FieldError(field, "must be a profile name or an object {format, ftype, options}"));
+            return Optional.empty();
+        }
+        int before = errors.size();
+        rejectUnknownFields(node, TARGET_FIELDS, field + ".", errors);
+        JsonNode format = node.get("format");
+        if (format == null || !format.isTextual()) {
+            errors.add(new FieldError(field + ".format", "is required: \"gguf\""));
+        } else if (!Recipe.GGUF.equals(format.asText().toLowerCase(Locale.ROOT))) {
+            errors.add(new FieldError(field + ".format", "'" + format.asText()
+                    + "' is not supported; supported: gguf"));
+        }
+        Optional<String> ftype = typeName(node.get("ftype"), field + ".ftype", true, errors);
+        Recipe recipe = options(node.get("options"), field + ".options", ftype.orElse(null), errors);
+        return errors.size() == before ? Optional.of(new TargetPlan(null, recipe)) : Optional.empty();
+    }
+
+    private static Recipe options(JsonNode node, String field, String ftype, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return ftype == null ? null : Recipe.gguf(ftype);
+        }
+        if (!node.isObject()) {
+            errors.add(new FieldError(field, "must be an object"));
+            return null;
+        }
+        rejectUnknownFields(node, OPTION_FIELDS, field + ".", errors);
+        boolean pure = flag(node.get("pure"), field + ".pure", errors);
+        boolean leaveOutput = flag(node.get("leaveOutputTensor"), field + ".leaveOutputTensor", errors);
+        String output = typeName(node.get("outputTensorType"), field + ".outputTensorType", false, errors)
+                .orElse(null);
+        String embedding = typeName(node.get("tokenEmbeddingType"), field + ".tokenEmbeddingType", false, errors)
+                .orElse(null);
+        List<String> tensorTypes = tensorTypes(node.get("tensorTypes"), field + ".tensorTypes", errors);
+        return ftype == null ? null
+                : new Recipe(Recipe.GGUF, ftype, pure, output, embedding, leaveOutput, tensorTypes);
+    }
+
+    /** A file type when {@code fileType}, else a tensor type; absent tensor types are simply not set. */
+    private static Optional<String> typeName(JsonNode node, String field, boolean fileType, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            if (fileType) {
+                errors.add(new FieldError(field, "is required, e.g. \"Q4_K_M\""));
+            }
+            return Optional.empty();
+        }
+        Optional<String> name = !node.isTextual() ? Optional.empty()
+                : fileType ? QuantizationNames.fileType(node.asText()) : QuantizationNames.tensorType(node.asText());
+        if (name.isEmpty()) {
+            errors.add(new FieldError(field, "unknown " + (fileType ? "file type " : "tensor type ") + node
+                    + "; expected one of " + new TreeSet<>(fileType ? QuantizationNames.FILE_TYPES
+                    : QuantizationNames.TENSOR_TYPES)));
+        }
+        return name;
+    }
+
+    private static boolean flag(JsonNode node, String field, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            errors.add(new FieldError(field, "must be true or false"));
+            return false;
+        }
+        return node.asBoolean();
+    }
+
+    /** llama-quantize's {@code --tensor-type PATTERN=TYPE}: a regular expression on tensor names and a type. */
+    private static List<String> tensorTypes(JsonNode node, String field, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            errors.add(new FieldError(field, "must be a list of \"pattern=TYPE\" strings"));
+            return List.of();
+        }
+        List<String> rules = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            String at = field + "[" + i + "]";
+            JsonNode rule = node.get(i);
+            int equals = rule.isTextual() ? rule.asText().lastIndexOf('=') : -1;
+            if (equals <= 0) {
+                errors.add(new FieldError(at, "must be \"pattern=TYPE\", e.g. \"attn_v=Q8_0\""));
+                continue;
+            }
+            String pattern = rule.asText().substring(0, equals);
+            try {
+                Pattern.compile(pattern);
+            } catch (PatternSyntaxException e) {
+                errors.add(new FieldError(at, "'" + pattern + "' is not a valid regular expression"));
+                continue;
+            }
+            Optional<String> type = QuantizationNames.tensorType(rule.asText().substring(equals + 1));
+            if (type.isEmpty()) {
+                errors.add(new FieldError(at, "unknown tensor type '" + rule.asText().substring(equals + 1) + "'"));
+                continue;
+            }
+            rules.add(pattern + "=" + type.get());
+        }
+        return rules;
+    }
+
+    private static Map<String, String> labels(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            errors.add(new FieldError("labels", "must be an object of string values"));
+            return Map.of();
+        }
+        if (node.size() > MAX_LABELS) {
+            errors.add(new FieldError("labels", "has " + node.size() + " entries; at most " + MAX_LABELS
+                    + " are allowed"));
+            return Map.of();
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            String field = "labels." + entry.getKey();
+            if (!LABEL_KEY.matcher(entry.getKey()).matches()) {
+                errors.add(new FieldError(field, "a label key is 1 to 63 letters, digits, '.', '_', '/' or '-'"
+                        + " and starts with a letter or digit"));
+            } else if (!entry.getValue().isTextual()) {
+                errors.add(new FieldError(field, "must be a string"));
+            } else if (entry.getValue().asText().length() > MAX_LABEL_VALUE) {
+                errors.add(new FieldError(field, "is longer than " + MAX_LABEL_VALUE + " characters"));
+            } else {
+                labels.put(entry.getKey(), entry.getValue().asText());
+            }
+        }
+        return labels;
+    }
+
+    private static Optional<String> name(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual() || node.asText().isBlank() || node.asText().length() > MAX_NAME) {
+            errors.add(new FieldError("name", "must be a non-blank string of at most " + MAX_NAME + " characters"));
+            return Optional.empty();
+        }
+        return Optional.of(node.asText().strip());
+    }
+
+    private static void rejectUnknownFields(JsonNode node, Set<String> known, String prefix, List<FieldError> errors) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                errors.add(new FieldError(prefix + name, "is not a known field; known: " + new TreeSet<>(known)));
+            }
+        }
+    }
+
+    /** The last segment of the source, without a .gguf extension, made safe as one S3 key segment. */
+    static String modelName(S3Uri source, SourceFormat format) {
+        String last = source.lastName();
+        if (format == SourceFormat.GGUF && last.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+            last = last.substring(0, last.length() - ".gguf".length());
+        }
+        String safe = UNSAFE_IN_KEY.matcher(last).replaceAll("-");
+        return safe.isEmpty() || safe.equals(".") || safe.equals("..") ? "model" : safe;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.quantforge.api.jobs;
+
+import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.common.jobs.SourceFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A job request that passed validation: every target resolved to a recipe, names normalized.
+ *
+ * @param modelName the source model's name, safe as one S3 key segment; the results go under it
+ * @param name      the job's display name, the model name unless the client gave one
+ */
+public record JobSubmission(S3Uri source, SourceFormat sourceFormat, String modelName, String name,
+                            Map<String, String> labels, List<TargetPlan> targets) {
+    public JobSubmission {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(sourceFormat, "sourceFormat");
+        Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(name, "name");
+        labels = Map.copyOf(labels);
+        targets = List.copyOf(targets);
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("a job needs at least one target");
+        }
+    }
+}

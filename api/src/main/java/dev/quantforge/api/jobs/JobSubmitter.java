@@ -1,0 +1,91 @@
+package dev.quantforge.api.jobs;
+
+import dev.quantforge.api.outbox.Outbox;
+import dev.quantforge.api.storage.StorageConfig;
+import dev.quantforge.common.jobs.JobState;
+import dev.quantforge.common.jobs.TaskState;
+import dev.quantforge.common.messages.TaskMessage;
+import dev.quantforge.common.messages.Topics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Stores a new job with its tasks and queues one TaskMessage per task, all in one transaction. */
+@ApplicationScoped
+public class JobSubmitter {
+
+    /** What a submission led to. */
+    public sealed interface Outcome {
+    }
+
+    public record Created(JobView job) implements Outcome {
+    }
+
+    /** The Idempotency-Key was already claimed, by a request with this fingerprint. */
+    public record AlreadyClaimed(IdempotencyKeys.Claim claim) implements Outcome {
+    }
+
+    /** An Idempotency-Key and the fingerprint of the request that carries it. */
+    public record IdempotentRequest(String key, String fingerprint) {
+    }
+
+    private final Outbox outbox;
+    private final IdempotencyKeys idempotencyKeys;
+    private final StorageConfig storage;
+
+    public JobSubmitter(Outbox outbox, IdempotencyKeys idempotencyKeys, StorageConfig storage) {
+        this.outbox = outbox;
+        this.idempotencyKeys = idempotencyKeys;
+        this.storage = storage;
+    }
+
+    @Transactional
+    public Outcome submit(JobSubmission submission, Optional<IdempotentRequest> idempotent) {
+        UUID jobId = UUID.randomUUID();
+        if (idempotent.isPresent()) {
+            Optional<IdempotencyKeys.Claim> earlier = idempotencyKeys.claim(idempotent.get().key(),
+                    idempotent.get().fingerprint(), jobId);
+            if (earlier.isPresent()) {
+                return new AlreadyClaimed(earlier.get());
+            }
+        }
+        // PostgreSQL keeps microseconds: truncate so that list cursors match stored times exactly.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Job job = new Job();
+        job.id = jobId;
+        job.name = submission.name();
+        job.modelName = submission.modelName();
+        job.sourceUri = submission.source().toString();
+        job.sourceFormat = submission.sourceFormat();
+        job.state = JobState.QUEUED;
+        job.labels = submission.labels();
+        job.createdAt = now;
+        job.updatedAt = now;
+        job.persist();
+        List<Task> tasks = new ArrayList<>();
+        for (int position = 0; position < submission.targets().size(); position++) {
+            TargetPlan target = submission.targets().get(position);
+            Task task = new Task();
+            task.id = UUID.randomUUID();
+            task.jobId = jobId;
+            task.position = position;
+            task.profile = target.profile();
+            task.variant = target.variant();
+            task.recipe = target.recipe();
+            task.resultsPrefix = "s3://" + storage.resultsBucket() + "/" + submission.modelName() + "/" + jobId + "/"
+                    + target.variant() + "/";
+            task.state = TaskState.QUEUED;
+            task.createdAt = now;
+            task.persist();
+            tasks.add(task);
+            outbox.add(Topics.TASKS, jobId, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
+                    job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix));
+        }
+        return new Created(JobView.of(job, tasks, now));
+    }
+}

@@ -1,0 +1,33 @@
+package dev.quantforge.api.problems;
+
+/** The kinds of problem the API reports, each with its status and a stable type URI. */
+public enum ProblemType {
+    INVALID_REQUEST(400, "The request is invalid"),
+    NOT_FOUND(404, "Not found"),
+    IDEMPOTENCY_KEY_REUSED(409, "Idempotency key reused with a different request"),
+    JOB_FINISHED(409, "The job has already finished"),
+    /** 422 Unprocessable Content: well-formed, but names a model that is not there. */
+    SOURCE_NOT_FOUND(422, "The source model was not found"),
+    STORAGE_UNAVAILABLE(503, "Object storage is unavailable"),
+    INTERNAL(500, "Internal error");
+
+    private final int status;
+    private final String title;
+
+    ProblemType(int status, String title) {
+        this.status = status;
+        this.title = title;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public String uri() {
+        return "urn:quantforge:problem:" + name().toLowerCase().replace('_', '-');
+    }
+}

@@ -1,0 +1,26 @@
+package dev.quantforge.api.storage;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The S3-compatible object storage holding source models and results. */
+@ConfigMapping(prefix = "quantforge.s3")
+public interface StorageConfig {
+
+    /** e.g. http://127.0.0.1:58333; path-style addressing is used, as S3 servers other than AWS expect. */
+    String endpoint();
+
+    @WithDefault("us-east-1")
+    String region();
+
+    String accessKey();
+
+    String secretKey();
+
+    /** Where workers put the variants: {@code <bucket>/<model>/<job>/<variant>/}. */
+    String resultsBucket();
+
+    /** Create the results bucket at startup when it is missing. */
+    @WithDefault("true")
+    boolean createResultsBucket();
+}

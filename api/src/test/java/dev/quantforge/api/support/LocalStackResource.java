@@ -1,0 +1,118 @@
+package dev.quantforge.api.support;
+
+import dev.quantforge.deploy.ProcessRegistry;
+import dev.quantforge.deploy.StackSettings;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the API's tests against real servers: starts the deploy module's local stack (PostgreSQL,
+ * Kafka, S3) with {@code LocalStack up}, or reuses it if it already runs, gives the tests a database
+ * of their own, created afresh, and points the API at all three. A stack started here is stopped
+ * after the tests unless {@code -Dquantforge.stack.keep=true}.
+ */
+public final class LocalStackResource implements QuarkusTestResourceLifecycleManager {
+
+    static final String DATABASE = "quantforge_api_test";
+    private static final List<String> SERVERS = List.of("postgres", "kafka", "s3");
+
+    private Path root;
+    private StackSettings settings;
+    private boolean startedHere;
+
+    @Override
+    public Map<String, String> start() {
+        root = Path.of(System.getProperty("quantforge.root", "..")).toAbsolutePath().normalize();
+        settings = StackSettings.parse(List.of(), System.getenv(), root.resolve(".quantforge").resolve("stack"));
+        ProcessRegistry registry = new ProcessRegistry(settings.pidDir());
+        startedHere = !SERVERS.stream().allMatch(name -> registry.find(name).isPresent());
+        stack("up");
+        Properties endpoints = new Properties();
+        try (InputStream in = Files.newInputStream(settings.dataDir().resolve("endpoints.properties"))) {
+            endpoints.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String serverUrl = endpoints.getProperty("jdbc.url");
+        String user = endpoints.getProperty("jdbc.user");
+        recreateDatabase(serverUrl, user);
+        return Map.of(
+                "quarkus.datasource.jdbc.url", serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1) + DATABASE,
+                "quarkus.datasource.username", user,
+                "quarkus.datasource.password", "",
+                "kafka.bootstrap.servers", endpoints.getProperty("kafka.bootstrap.servers"),
+                "quantforge.s3.endpoint", endpoints.getProperty("s3.endpoint"),
+                "quantforge.s3.region", endpoints.getProperty("s3.region"),
+                "quantforge.s3.access-key", endpoints.getProperty("s3.access-key"),
+                "quantforge.s3.secret-key", endpoints.getProperty("s3.secret-key"));
+    }
+
+    @Override
+    public void stop() {
+        if (startedHere && !Boolean.getBoolean("quantforge.stack.keep")) {
+            stack("down");
+        }
+    }
+
+    /** Runs {@code LocalStack} in a JVM of its own, as {@code deploy/local} does, with the jars the build laid out. */
+    private void stack(String command) {
+        Path deploy = root.resolve("deploy").resolve("target");
+        if (!Files.isRegularFile(deploy.resolve("stack/s3proxy/s3proxy.jar"))
+                || !Files.isDirectory(deploy.resolve("classes/dev/quantforge/deploy"))) {
+            run(List.of(root.resolve("mvnw").toString(), "-q", "-pl", "deploy", "process-classes"), "build-stack");
+        }
+        String classpath = String.join(File.pathSeparator, deploy.resolve("classes").toString(),
+                deploy.resolve("stack/postgres/*").toString(), deploy.resolve("stack/kafka/*").toString());
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        run(List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath,
+                "dev.quantforge.deploy.LocalStack", command), "stack-" + command);
+    }
+
+    private void run(List<String> command, String name) {
+        Path log = root.resolve("api").resolve("target").resolve(name + ".log");
+        try {
+            Files.createDirectories(log.getParent());
+            ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command)).directory(root.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().put("QF_STACK_DIR", settings.dataDir().toString());
+            Process process = builder.start();
+            if (!process.waitFor(5, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(name + " did not finish within 5 minutes; see " + log);
+            }
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException(name + " failed:\n" + Files.readString(log));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A clean database for every run: results of earlier runs would only confuse the assertions. */
+    private static void recreateDatabase(String serverUrl, String user) {
+        try (Connection db = DriverManager.getConnection(serverUrl, user, "");
+                Statement statement = db.createStatement()) {
+            statement.execute("drop database if exists " + DATABASE + " with (force)");
+            statement.execute("create database " + DATABASE);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the test database: " + e.getMessage(), e);
+        }
+    }
+}
