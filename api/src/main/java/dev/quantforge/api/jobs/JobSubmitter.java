@@ -83,7 +83,7 @@ public class JobSubmitter {
             task.createdAt = now;
             task.persist();
             tasks.add(task);
-            outbox.add(Topics.TASKS, jobId, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
+            outbox.add(Topics.TASKS, task.id, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
                     job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix));
         }
         return new Created(JobView.of(job, tasks, now));
