@@ -55,7 +55,7 @@ public class JobCanceller {
                 }
             }
             outbox.add(Topics.CONTROL, jobId, new CancelMessage(jobId));
-            job.follow(tasks, now);
+            job.updateFrom(tasks, now);
             changes.announce(new JobChange(jobId, null, JobChange.CANCEL_REQUESTED));
         }
         return JobView.of(job, tasks, now);

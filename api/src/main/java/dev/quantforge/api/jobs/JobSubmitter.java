@@ -83,7 +83,9 @@ public class JobSubmitter {
             task.createdAt = now;
             task.persist();
             tasks.add(task);
-            outbox.add(Topics.TASKS, jobId, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
+            // Keyed by task id, not job id: a partition is read by one worker at a time, so a job's
+            // tasks spread over partitions are built in parallel.
+            outbox.add(Topics.TASKS, task.id, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
                     job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix));
         }
         return new Created(JobView.of(job, tasks, now));
