@@ -18,7 +18,6 @@ import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.TaskMessage;
-import dev.quantforge.common.messages.Topics;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -48,7 +47,7 @@ class JobSubmissionTest {
     @Test
     void aSubmittedJobIsStoredAndEachTargetBecomesOneTaskMessageOnKafka() {
         String source = fixtures.hfModel("stories-submit");
-        try (TopicReader tasks = new TopicReader(Topics.TASKS)) {
+        try (TopicReader tasks = TopicReader.tasks()) {
             String location = fixtures.post(Map.of(
                             "source", Map.of("uri", source, "format", "hf"),
                             "targets", List.of("cpu-x86-avx2", Map.of("format", "gguf", "ftype", "Q5_K_M",
