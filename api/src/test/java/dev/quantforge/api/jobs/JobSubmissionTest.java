@@ -172,6 +172,9 @@ class JobSubmissionTest {
         given().contentType(ContentType.JSON).body("[]")
                 .post("/api/v1/jobs").then().statusCode(400)
                 .body("errors[0].message", equalTo("must be a JSON object"));
+        given().contentType(ContentType.TEXT).body("cpu-x86-avx2")
+                .post("/api/v1/jobs").then().statusCode(415)
+                .contentType("application/problem+json");
         given().contentType(ContentType.JSON).body(Map.of("source", Map.of("uri", "s3://models/x", "format", "hf")))
                 .post("/api/v1/jobs").then().statusCode(400)
                 .body("errors.field", equalTo(List.of("targets")));
