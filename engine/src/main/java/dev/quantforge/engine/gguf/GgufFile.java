@@ -1,6 +1,7 @@
 package dev.quantforge.engine.gguf;
 
 import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.io.ReadOnlyFiles;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.tensor.TensorSource;
 
@@ -10,9 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -60,23 +59,7 @@ public final class GgufFile implements ModelSource {
 
     /** Opens and validates {@code path}; throws {@link GgufFormatException} naming the problem. */
     public static GgufFile open(Path path) {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new GgufFormatException(path, "no such file");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open " + path + ": " + e.getMessage(), e);
-        }
-        try {
-            return read(path, channel);
-        } catch (RuntimeException e) {
-            closeQuietly(channel);
-            throw e;
-        } catch (IOException e) {
-            closeQuietly(channel);
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
-        }
+        return ReadOnlyFiles.open(path, GgufFormatException::new, GgufFile::read);
     }
 
     private static GgufFile read(Path path, FileChannel channel) throws IOException {
@@ -294,16 +277,9 @@ public final class GgufFile implements ModelSource {
 
     @Override
     public void close() {
-        closeQuietly(channel);
+        ReadOnlyFiles.closeQuietly(channel);
     }
 
-    private static void closeQuietly(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // read-only: nothing is lost
-        }
-    }
 
     /** Sequential, bounds-checked reads of the header through a small buffer. */
     private static final class HeaderReader {

@@ -1,5 +1,6 @@
 package dev.quantforge.engine.safetensors;
 
+import dev.quantforge.engine.io.ReadOnlyFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.ggml.GgmlType;
@@ -11,9 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -54,23 +53,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Opens and validates {@code path}; throws {@link SafetensorsFormatException} naming the problem. */
     public static SafetensorsFile open(Path path) {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new SafetensorsFormatException(path, "no such file");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open " + path + ": " + e.getMessage(), e);
-        }
-        try {
-            return read(path, channel);
-        } catch (RuntimeException e) {
-            closeQuietly(channel);
-            throw e;
-        } catch (IOException e) {
-            closeQuietly(channel);
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
-        }
+        return ReadOnlyFiles.open(path, SafetensorsFormatException::new, SafetensorsFile::read);
     }
 
     private static SafetensorsFile read(Path path, FileChannel channel) throws IOException {
@@ -272,14 +255,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     @Override
     public void close() {
-        closeQuietly(channel);
+        ReadOnlyFiles.closeQuietly(channel);
     }
 
-    private static void closeQuietly(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // read-only: nothing is lost
-        }
-    }
 }
