@@ -32,7 +32,8 @@ public final class ApiClient {
 
     public ApiClient(URI base) {
         this.base = base;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        // HTTP/1.1 as curl and most clients speak it to a plain-http service (no h2c upgrade dance)
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     /** An answer: status, content type, the body as JSON (null when empty). */
