@@ -145,7 +145,6 @@ public final class ApiClient {
         try {
             reading.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            response.body().close();
             synchronized (events) {
                 throw new AssertionError("the event stream of job " + id + " did not end within " + timeout.toSeconds()
                         + " s; events so far: " + events.stream().map(ApiClient::describe).toList());
@@ -158,6 +157,8 @@ public final class ApiClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        } finally {
+            response.body().close();
         }
         return events;
     }

@@ -4,10 +4,14 @@ import dev.quantforge.common.jobs.S3Uri;
 import io.minio.BucketExistsArgs;
 import io.minio.DownloadObjectArgs;
 import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
 import io.minio.UploadObjectArgs;
+import io.minio.messages.Item;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -62,6 +66,18 @@ public final class Storage {
                     .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
         } catch (Exception e) {
             throw new IllegalStateException("put of " + object + " failed", e);
+        }
+    }
+
+    /** Removes every object under {@code prefix}. */
+    public void removeAll(S3Uri prefix) {
+        try {
+            for (Result<Item> item : client.listObjects(ListObjectsArgs.builder().bucket(prefix.bucket())
+                    .prefix(prefix.prefix()).recursive(true).build())) {
+                client.removeObject(RemoveObjectArgs.builder().bucket(prefix.bucket()).object(item.get().objectName()).build());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot remove " + prefix, e);
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /**
  * A Llama checkpoint in Hugging Face layout with stories260K's tokenizer and config but wider, deeper and with
@@ -64,6 +65,18 @@ public final class SyntheticModel {
             tensors.put("model.norm.weight", new long[] {hidden});
             writeSafetensors(dir.resolve("model.safetensors"), tensors, json);
             return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Removes a checkpoint {@link #write} made, once it is uploaded: it is big and a run's directory is kept. */
+    public static void delete(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+            Files.delete(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
