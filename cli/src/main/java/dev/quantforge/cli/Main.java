@@ -3,6 +3,7 @@ package dev.quantforge.cli;
 import dev.quantforge.cli.bench.BenchKernelsCommand;
 import dev.quantforge.cli.convert.ConvertCommand;
 import dev.quantforge.cli.demo.LocalDemoCommand;
+import dev.quantforge.cli.demo.ServiceDemoCommand;
 import dev.quantforge.cli.inspect.InspectCommand;
 import dev.quantforge.cli.quantize.QuantizeCommand;
 import dev.quantforge.common.InvalidInputException;
@@ -15,7 +16,7 @@ import java.util.concurrent.CancellationException;
 /** The {@code quantforge} command. */
 @Command(name = "quantforge", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Quantize, convert, inspect and benchmark models for named hardware targets.",
-        subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchKernelsCommand.class, LocalDemoCommand.class,
+        subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -87,7 +87,7 @@ public class TaskEventApplier {
             task.progress = event.progress();
         }
         List<Task> tasks = Task.ofJob(job.id);
-        job.follow(tasks, now);
+        job.updateFrom(tasks, now);
         changes.announce(new JobChange(job.id, task.id, event.type().name()));
         return Outcome.APPLIED;
     }

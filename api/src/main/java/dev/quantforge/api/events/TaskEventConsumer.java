@@ -3,9 +3,9 @@ package dev.quantforge.api.events;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.api.kafka.KafkaClients;
+import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.metrics.JobMetrics;
 import dev.quantforge.common.messages.TaskEvent;
-import dev.quantforge.common.messages.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,6 +35,7 @@ public class TaskEventConsumer {
     private static final Duration POLL = Duration.ofMillis(500);
 
     private final EventsConfig config;
+    private final KafkaConfig.TopicNames topics;
     private final KafkaClients kafka;
     private final TaskEventApplier applier;
     private final ObjectMapper json;
@@ -43,9 +44,10 @@ public class TaskEventConsumer {
     private volatile KafkaConsumer<String, String> consumer;
     private Thread thread;
 
-    public TaskEventConsumer(EventsConfig config, KafkaClients kafka, TaskEventApplier applier, ObjectMapper json,
-            JobMetrics metrics) {
+    public TaskEventConsumer(EventsConfig config, KafkaConfig kafkaConfig, KafkaClients kafka,
+            TaskEventApplier applier, ObjectMapper json, JobMetrics metrics) {
         this.config = config;
+        this.topics = kafkaConfig.topics();
         this.kafka = kafka;
         this.applier = applier;
         this.json = json;
@@ -77,7 +79,7 @@ public class TaskEventConsumer {
         while (running) {
             try (KafkaConsumer<String, String> c = kafka.consumer(config.group(), "quantforge-api-events")) {
                 consumer = c;
-                c.subscribe(List.of(Topics.EVENTS));
+                c.subscribe(List.of(topics.events()));
                 while (running) {
                     consume(c, c.poll(POLL));
                 }

@@ -63,7 +63,7 @@ public class Job extends PanacheEntityBase {
     public Instant finishedAt;
 
     /** Brings state and timings in line with the tasks after one of them changed. */
-    public void follow(List<Task> tasks, Instant now) {
+    public void updateFrom(List<Task> tasks, Instant now) {
         state = JobStates.derive(tasks.stream().map(t -> t.state).toList(), cancelRequested);
         startedAt = tasks.stream().map(t -> t.startedAt).filter(Objects::nonNull).min(Comparator.naturalOrder())
                 .orElse(startedAt);

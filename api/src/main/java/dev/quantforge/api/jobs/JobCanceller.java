@@ -2,12 +2,12 @@ package dev.quantforge.api.jobs;
 
 import dev.quantforge.api.events.JobChange;
 import dev.quantforge.api.events.JobChanges;
+import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.CancelMessage;
-import dev.quantforge.common.messages.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
@@ -26,10 +26,12 @@ public class JobCanceller {
 
     private final Outbox outbox;
     private final JobChanges changes;
+    private final KafkaConfig kafka;
 
-    public JobCanceller(Outbox outbox, JobChanges changes) {
+    public JobCanceller(Outbox outbox, JobChanges changes, KafkaConfig kafka) {
         this.outbox = outbox;
         this.changes = changes;
+        this.kafka = kafka;
     }
 
     @Transactional
@@ -54,8 +56,8 @@ public class JobCanceller {
                     task.finishedAt = now;
                 }
             }
-            outbox.add(Topics.CONTROL, jobId, new CancelMessage(jobId));
-            job.follow(tasks, now);
+            outbox.add(kafka.topics().control(), jobId, new CancelMessage(jobId));
+            job.updateFrom(tasks, now);
             changes.announce(new JobChange(jobId, null, JobChange.CANCEL_REQUESTED));
         }
         return JobView.of(job, tasks, now);

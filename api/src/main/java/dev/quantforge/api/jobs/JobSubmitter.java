@@ -1,11 +1,11 @@
 package dev.quantforge.api.jobs;
 
+import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
 import dev.quantforge.api.storage.StorageConfig;
 import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.TaskMessage;
-import dev.quantforge.common.messages.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
@@ -37,11 +37,13 @@ public class JobSubmitter {
     private final Outbox outbox;
     private final IdempotencyKeys idempotencyKeys;
     private final StorageConfig storage;
+    private final KafkaConfig kafka;
 
-    public JobSubmitter(Outbox outbox, IdempotencyKeys idempotencyKeys, StorageConfig storage) {
+    public JobSubmitter(Outbox outbox, IdempotencyKeys idempotencyKeys, StorageConfig storage, KafkaConfig kafka) {
         this.outbox = outbox;
         this.idempotencyKeys = idempotencyKeys;
         this.storage = storage;
+        this.kafka = kafka;
     }
 
     @Transactional
@@ -83,7 +85,9 @@ public class JobSubmitter {
             task.createdAt = now;
             task.persist();
             tasks.add(task);
-            outbox.add(Topics.TASKS, task.id, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
+            // Keyed by task id, not job id: a partition is read by one worker at a time, so a job's
+            // tasks spread over partitions are built in parallel.
+            outbox.add(kafka.topics().tasks(), task.id, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
                     job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix));
         }
         return new Created(JobView.of(job, tasks, now));

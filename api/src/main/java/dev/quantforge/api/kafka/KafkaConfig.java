@@ -1,9 +1,10 @@
 package dev.quantforge.api.kafka;
 
+import dev.quantforge.common.messages.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** How the API sets up its topics; where Kafka is comes from {@code kafka.bootstrap.servers}. */
+/** The topics between API and workers; where Kafka is comes from {@code kafka.bootstrap.servers}. */
 @ConfigMapping(prefix = "quantforge.kafka")
 public interface KafkaConfig {
 
@@ -17,4 +18,18 @@ public interface KafkaConfig {
 
     @WithDefault("1")
     short replicationFactor();
+
+    /** The topics' names: the contract's, unless a test or a second installation on one cluster needs others. */
+    TopicNames topics();
+
+    interface TopicNames {
+        @WithDefault(Topics.TASKS)
+        String tasks();
+
+        @WithDefault(Topics.EVENTS)
+        String events();
+
+        @WithDefault(Topics.CONTROL)
+        String control();
+    }
 }

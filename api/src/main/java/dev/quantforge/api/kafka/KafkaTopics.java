@@ -1,6 +1,5 @@
 package dev.quantforge.api.kafka;
 
-import dev.quantforge.common.messages.Topics;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -21,7 +20,6 @@ import org.jboss.logging.Logger;
 public class KafkaTopics {
 
     private static final Logger LOG = Logger.getLogger(KafkaTopics.class);
-    private static final List<String> TOPICS = List.of(Topics.TASKS, Topics.EVENTS, Topics.CONTROL);
 
     private final KafkaConfig config;
     private final KafkaClients clients;
@@ -37,7 +35,8 @@ public class KafkaTopics {
         }
         try (Admin admin = clients.admin()) {
             Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
-            List<NewTopic> missing = TOPICS.stream().filter(t -> !existing.contains(t))
+            List<String> topics = List.of(config.topics().tasks(), config.topics().events(), config.topics().control());
+            List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t))
                     .map(t -> new NewTopic(t, config.partitions(), config.replicationFactor())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(15, TimeUnit.SECONDS);

@@ -29,7 +29,7 @@ public class Outbox {
         this.transactions = transactions;
     }
 
-    /** Must run inside a transaction; the record is keyed by {@code key} (a job id). */
+    /** Must run inside a transaction; the record is keyed by {@code key} (a task or job id). */
     public void add(String topic, UUID key, Object message) {
         OutboxEntry entry = new OutboxEntry();
         entry.topic = topic;

@@ -13,7 +13,6 @@ import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.CancelMessage;
 import dev.quantforge.common.messages.TaskEvent.Type;
-import dev.quantforge.common.messages.Topics;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -37,7 +36,7 @@ class JobCancellationTest {
         fixtures.report(fixtures.event(running, job.id(), Type.STARTED, 0));
         Eventually.holds(() -> assertEquals(TaskState.RUNNING, fixtures.job(job.id()).tasks().get(0).state()));
 
-        try (TopicReader control = new TopicReader(Topics.CONTROL)) {
+        try (TopicReader control = TopicReader.control()) {
             given().delete("/api/v1/jobs/" + job.id()).then().statusCode(202)
                     .body("cancelRequested", equalTo(true))
                     .body("state", equalTo("RUNNING"))

@@ -3,11 +3,11 @@ package dev.quantforge.api.outbox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.quantforge.api.kafka.KafkaClients;
+import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.support.Eventually;
 import dev.quantforge.api.support.LocalStackResource;
 import dev.quantforge.api.support.TopicReader;
 import dev.quantforge.common.messages.CancelMessage;
-import dev.quantforge.common.messages.Topics;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -39,6 +39,9 @@ class OutboxRelayTest {
     KafkaClients kafka;
 
     @Inject
+    KafkaConfig topics;
+
+    @Inject
     EntityManager em;
 
     @Test
@@ -46,13 +49,13 @@ class OutboxRelayTest {
         UUID key = UUID.randomUUID();
         List<OutboxRelay> others = List.of(new OutboxRelay(config, kafka, em), new OutboxRelay(config, kafka, em),
                 new OutboxRelay(config, kafka, em));
-        try (TopicReader control = new TopicReader(Topics.CONTROL)) {
+        try (TopicReader control = TopicReader.control()) {
             List<UUID> written = new ArrayList<>();
             QuarkusTransaction.requiringNew().run(() -> {
                 for (int i = 0; i < ROWS; i++) {
                     UUID id = UUID.randomUUID();
                     written.add(id);
-                    outbox.add(Topics.CONTROL, key, new CancelMessage(id));
+                    outbox.add(topics.topics().control(), key, new CancelMessage(id));
                 }
             });
             // this instance's relay was woken by the commit; the others compete with it

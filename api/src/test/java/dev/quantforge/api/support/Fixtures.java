@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.api.jobs.JobView;
 import dev.quantforge.api.jobs.TaskView;
 import dev.quantforge.common.messages.TaskEvent;
-import dev.quantforge.common.messages.Topics;
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
@@ -116,11 +115,11 @@ public class Fixtures {
                 List.of(new TaskEvent.StoredFile(model, 1234, "ab".repeat(32))), 1234, 4.5, 300_000, 10, 20, 30);
     }
 
-    /** Publishes events to quantforge.events keyed by job id, as a worker does, and waits for the broker. */
+    /** Publishes events to the events topic keyed by job id, as a worker does, and waits for the broker. */
     public void report(TaskEvent... events) {
         try {
             for (TaskEvent event : events) {
-                producer().send(new ProducerRecord<>(Topics.EVENTS, event.jobId().toString(),
+                producer().send(new ProducerRecord<>(eventsTopic(), event.jobId().toString(),
                         json.writeValueAsString(event))).get();
             }
         } catch (JsonProcessingException | ExecutionException e) {
@@ -131,16 +130,20 @@ public class Fixtures {
         }
     }
 
-    /** Publishes any text to quantforge.events, as a broken producer might. */
+    /** Publishes any text to the events topic, as a broken producer might. */
     public void reportRaw(UUID jobId, String value) {
         try {
-            producer().send(new ProducerRecord<>(Topics.EVENTS, jobId.toString(), value)).get();
+            producer().send(new ProducerRecord<>(eventsTopic(), jobId.toString(), value)).get();
         } catch (ExecutionException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String eventsTopic() {
+        return ConfigProvider.getConfig().getValue("quantforge.kafka.topics.events", String.class);
     }
 
     @PreDestroy

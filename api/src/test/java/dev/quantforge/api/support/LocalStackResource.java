@@ -17,19 +17,31 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * Runs the API's tests against real servers: starts the deploy module's local stack (PostgreSQL,
  * Kafka, S3) with {@code LocalStack up}, or reuses it if it already runs, gives the tests a database
- * of their own, created afresh, and points the API at all three. A stack started here is stopped
- * after the tests unless {@code -Dquantforge.stack.keep=true}.
+ * of their own, created afresh, and topics and a consumer group named after the run (so workers or an
+ * API running against the same stack neither see the tests' tasks nor feed them events), and points
+ * the API at all three. A stack started here is stopped after the tests unless
+ * {@code -Dquantforge.stack.keep=true}.
  */
 public final class LocalStackResource implements QuarkusTestResourceLifecycleManager {
 
     static final String DATABASE = "quantforge_api_test";
     private static final List<String> SERVERS = List.of("postgres", "kafka", "s3");
 
+    private final String run = "test-" + UUID.randomUUID().toString().substring(0, 8);
+    private final List<String> topics = List.of("quantforge.tasks." + run, "quantforge.events." + run,
+            "quantforge.control." + run);
+    private final String group = "quantforge-api-" + run;
+    private String kafkaServers;
     private Path root;
     private StackSettings settings;
     private boolean startedHere;
@@ -50,21 +62,40 @@ public final class LocalStackResource implements QuarkusTestResourceLifecycleMan
         String serverUrl = endpoints.getProperty("jdbc.url");
         String user = endpoints.getProperty("jdbc.user");
         recreateDatabase(serverUrl, user);
-        return Map.of(
-                "quarkus.datasource.jdbc.url", serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1) + DATABASE,
-                "quarkus.datasource.username", user,
-                "quarkus.datasource.password", "",
-                "kafka.bootstrap.servers", endpoints.getProperty("kafka.bootstrap.servers"),
-                "quantforge.s3.endpoint", endpoints.getProperty("s3.endpoint"),
-                "quantforge.s3.region", endpoints.getProperty("s3.region"),
-                "quantforge.s3.access-key", endpoints.getProperty("s3.access-key"),
-                "quantforge.s3.secret-key", endpoints.getProperty("s3.secret-key"));
+        kafkaServers = endpoints.getProperty("kafka.bootstrap.servers");
+        return Map.ofEntries(
+                Map.entry("quantforge.kafka.topics.tasks", topics.get(0)),
+                Map.entry("quantforge.kafka.topics.events", topics.get(1)),
+                Map.entry("quantforge.kafka.topics.control", topics.get(2)),
+                Map.entry("quantforge.events.group", group),
+                Map.entry("quantforge.kafka.partitions", "3"),
+                Map.entry("quarkus.datasource.jdbc.url", serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1) + DATABASE),
+                Map.entry("quarkus.datasource.username", user),
+                Map.entry("quarkus.datasource.password", ""),
+                Map.entry("kafka.bootstrap.servers", kafkaServers),
+                Map.entry("quantforge.s3.endpoint", endpoints.getProperty("s3.endpoint")),
+                Map.entry("quantforge.s3.region", endpoints.getProperty("s3.region")),
+                Map.entry("quantforge.s3.access-key", endpoints.getProperty("s3.access-key")),
+                Map.entry("quantforge.s3.secret-key", endpoints.getProperty("s3.secret-key")));
     }
 
     @Override
     public void stop() {
+        deleteRunTopics();
         if (startedHere && !Boolean.getBoolean("quantforge.stack.keep")) {
             stack("down");
+        }
+    }
+
+    /** The run's topics are named after it: nobody else needs them once it is over. */
+    private void deleteRunTopics() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaServers))) {
+            admin.deleteTopics(topics).all().get(30, TimeUnit.SECONDS);
+            admin.deleteConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            System.err.println("could not delete the test run's topics: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -20,7 +20,17 @@ public final class TopicReader implements AutoCloseable {
     private final KafkaConsumer<String, String> consumer;
     private final List<ConsumerRecord<String, String>> seen = new ArrayList<>();
 
-    public TopicReader(String topic) {
+    /** Reads the TaskMessages the API publishes. */
+    public static TopicReader tasks() {
+        return new TopicReader(ConfigProvider.getConfig().getValue("quantforge.kafka.topics.tasks", String.class));
+    }
+
+    /** Reads the CancelMessages the API publishes. */
+    public static TopicReader control() {
+        return new TopicReader(ConfigProvider.getConfig().getValue("quantforge.kafka.topics.control", String.class));
+    }
+
+    private TopicReader(String topic) {
         String servers = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers),
                 new StringDeserializer(), new StringDeserializer());

@@ -26,6 +26,19 @@ public record Recipe(String format, String ftype, boolean pure, String outputTen
     public String variantName() {
         boolean plain = !pure && outputTensorType == null && tokenEmbeddingType == null && !leaveOutputTensor
                 && tensorTypes.isEmpty();
-        return plain ? ftype : ftype + "-custom-" + Integer.toHexString(hashCode() & 0xFFFFFF);
+        return plain ? ftype : ftype + "-custom-" + stableHash(String.join("|", format, ftype, String.valueOf(pure),
+                String.valueOf(outputTensorType), String.valueOf(tokenEmbeddingType), String.valueOf(leaveOutputTensor),
+                String.join(",", tensorTypes)));
+    }
+
+    /** Six hex digits of the SHA-256 of the options: the same name on every JVM, unlike hashCode. */
+    private static String stableHash(String options) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(options.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 3);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 }

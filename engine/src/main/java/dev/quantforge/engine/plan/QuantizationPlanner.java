@@ -78,10 +78,12 @@ public final class QuantizationPlanner {
             reason = choice.fallbackReason();
             // like llama.cpp, --tensor-type does not apply to a tensor that needed a fallback
             if (!options.pure() && reason == null) {
+                // the first matching pattern wins, as in llama-quantize since its manual overrides stop at a match
                 for (TensorTypeOverride override : options.overrides()) {
                     if (override.matches(name)) {
                         type = override.type();
                         chosenBy = "--tensor-type " + override;
+                        break;
                     }
                 }
             }

@@ -14,7 +14,7 @@ import java.util.Set;
  * @param outputTensorType   {@code --output-tensor-type}, or null
  * @param tokenEmbeddingType {@code --token-embedding-type}, or null
  * @param leaveOutputTensor  {@code --leave-output-tensor}: {@code output.weight} keeps its type
- * @param overrides          {@code --tensor-type} in the order given; when several match a tensor the last one wins, as in llama.cpp
+ * @param overrides          {@code --tensor-type} in the order given; when several match a tensor the first one wins, as in llama-quantize
  * @param imatrixTensors     names of the tensors the importance matrix has weights for; empty when there is no matrix
  */
 public record QuantizeOptions(boolean pure, GgmlType outputTensorType, GgmlType tokenEmbeddingType,

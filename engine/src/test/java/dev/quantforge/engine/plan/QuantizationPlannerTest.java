@@ -45,9 +45,9 @@ class QuantizationPlannerTest {
     }
 
     @Test
-    void lastMatchingTensorTypeOverrideWins() {
+    void firstMatchingTensorTypeOverrideWins() {
         QuantizeOptions options = QuantizeOptions.defaults().withOverrides(List.of(
-                TensorTypeOverride.parse("ATTN_Q=q8_0"), TensorTypeOverride.parse("blk\\.1\\.attn_q=q5_K")));
+                TensorTypeOverride.parse("blk\\.1\\.attn_q=q5_K"), TensorTypeOverride.parse("ATTN_Q=q8_0")));
         QuantizationPlan plan = P1.plan(LlamaFileType.Q4_K_M, options);
         assertEquals(GgmlType.Q8_0, type(plan, "blk.0.attn_q.weight"));
         assertEquals(GgmlType.Q5_K, type(plan, "blk.1.attn_q.weight"));

@@ -1,0 +1,158 @@
+package dev.quantforge.cli.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quantforge.cli.Home;
+import dev.quantforge.common.InvalidInputException;
+import io.minio.BucketExistsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.UploadObjectArgs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * The service's main job as a user meets it, against a running API and worker: upload the
+ * bundled model to S3, submit one job for three hardware profiles, follow its progress, and show
+ * the variants. {@code ./quantforge demo} starts the stack, the API and a worker, then runs this.
+ */
+@Command(name = "demo-service", description = "Submit the bundled model to a running quantforge service for three profiles and follow the job.")
+public final class ServiceDemoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--api", defaultValue = "http://127.0.0.1:8080", description = "API base URL (default: ${DEFAULT-VALUE})")
+    String api;
+
+    @Option(names = "--s3-endpoint", defaultValue = "http://127.0.0.1:58333", description = "S3 endpoint (default: ${DEFAULT-VALUE})")
+    String s3Endpoint;
+
+    @Option(names = "--s3-access-key", defaultValue = "quantforge")
+    String accessKey;
+
+    @Option(names = "--s3-secret-key", defaultValue = "quantforge-local-secret")
+    String secretKey;
+
+    @Option(names = "--bucket", defaultValue = "quantforge-models", description = "bucket the model is uploaded to (default: ${DEFAULT-VALUE})")
+    String bucket;
+
+    @Option(names = "--profiles", split = ",", defaultValue = "cpu-x86-avx2,arm-mobile,cpu-server-quality",
+            description = "hardware profiles (default: ${DEFAULT-VALUE})")
+    List<String> profiles;
+
+    @Option(names = "--timeout", defaultValue = "PT5M", description = "how long to wait for the job (default: ${DEFAULT-VALUE})")
+    Duration timeout;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path model = Home.path("models/stories260K-hf");
+        String prefix = "stories260K";
+        long started = System.nanoTime();
+        int files = upload(model, prefix);
+        out.printf("uploaded %s (%d files) to s3://%s/%s/%n", model.getFileName(), files, bucket, prefix);
+
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("source", Map.of("uri", "s3://" + bucket + "/" + prefix, "format", "hf"));
+        body.put("targets", profiles);
+        body.put("labels", Map.of("origin", "demo"));
+        HttpResponse<String> submitted = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/jobs"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (submitted.statusCode() / 100 != 2) {
+            throw new InvalidInputException("the API refused the job (" + submitted.statusCode() + "): " + submitted.body());
+        }
+        JsonNode job = json.readTree(submitted.body());
+        String id = job.get("id").asText();
+        out.printf("submitted job %s for %s%n", id, profiles);
+        job = follow(id, out);
+        out.println();
+        table(job, out);
+        out.printf(Locale.ROOT, "%njob %s %s in %.1f s%n", id, job.get("state").asText(), (System.nanoTime() - started) / 1e9);
+        return job.get("state").asText().equals("SUCCEEDED") ? 0 : 1;
+    }
+
+    private int upload(Path model, String prefix) throws Exception {
+        MinioClient s3 = MinioClient.builder().endpoint(s3Endpoint).credentials(accessKey, secretKey).region("us-east-1").build();
+        if (!s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+            s3.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+        }
+        List<Path> files;
+        try (Stream<Path> list = Files.list(model)) {
+            files = list.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path f : files) {
+            s3.uploadObject(UploadObjectArgs.builder().bucket(bucket).object(prefix + "/" + f.getFileName())
+                    .filename(f.toString()).build());
+        }
+        return files.size();
+    }
+
+    /** Polls the job twice a second, printing each task's state and progress when they change. */
+    private JsonNode follow(String id, PrintWriter out) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        while (true) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/jobs/" + id)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode job = json.readTree(response.body());
+            StringBuilder line = new StringBuilder(job.get("state").asText());
+            for (JsonNode task : job.get("tasks")) {
+                line.append(String.format(Locale.ROOT, "  %s %s %d%%", task.path("profile").asText(task.get("variant").asText()),
+                        task.get("state").asText(), task.get("progress").asInt()));
+            }
+            if (!line.toString().equals(last)) {
+                out.println(line);
+                out.flush();
+                last = line.toString();
+            }
+            String state = job.get("state").asText();
+            if (!state.equals("QUEUED") && !state.equals("RUNNING")) {
+                return job;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new InvalidInputException("job " + id + " did not finish within " + timeout + "; is a worker running?");
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private static void table(JsonNode job, PrintWriter out) {
+        String row = "%-20s %-8s %-10s %12s %7s %8s  %s%n";
+        out.printf(Locale.ROOT, row, "profile", "ftype", "state", "bytes", "bpw", "time s", "S3");
+        for (JsonNode task : job.get("tasks")) {
+            JsonNode result = task.get("result");
+            boolean built = result != null && !result.isNull();
+            String where = built ? task.get("resultsPrefix").asText() : task.path("failureReason").asText("");
+            out.printf(Locale.ROOT, row, task.path("profile").asText("-"), task.get("recipe").get("ftype").asText(),
+                    task.get("state").asText(),
+                    built ? String.format(Locale.ROOT, "%,d", result.get("modelBytes").asLong()) : "-",
+                    built ? String.format(Locale.ROOT, "%.2f", result.get("bitsPerWeight").asDouble()) : "-",
+                    task.get("durationMillis").isNull() ? "-" : String.format(Locale.ROOT, "%.1f", task.get("durationMillis").asLong() / 1000.0),
+                    where);
+        }
+    }
+}
