@@ -2,7 +2,6 @@ package dev.quantforge.e2e.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.jobs.S3Uri;
-import dev.quantforge.common.messages.Topics;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -23,7 +22,8 @@ import java.util.stream.StreamSupport;
 /**
  * quantforge running as a user meets it: the local stack's servers, the API and {@link #WORKERS} workers, each a
  * JVM of its own started from the packaged {@code quarkus-run.jar} on a free port. Everything a run creates is
- * named after its run id (database, consumer groups, buckets), so reruns and earlier leftovers never meet.
+ * named after its run id (database, topics and consumer groups, buckets), so reruns and earlier leftovers never
+ * meet.
  */
 public final class Product implements AutoCloseable {
     public static final int WORKERS = 2;
@@ -66,18 +66,19 @@ public final class Product implements AutoCloseable {
         database = runId.replace('-', '_');
         sql("create database " + database);
         toClose.add(0, () -> sql("drop database if exists " + database + " with (force)"));
-        String workersGroup = runId + "-workers";
-        String apiGroup = runId + "-api";
-        int partitions = KafkaSetup.prepare(stack.kafkaBootstrapServers(), Map.of(workersGroup, Topics.TASKS, apiGroup, Topics.EVENTS));
+        RunTopics topics = RunTopics.create(stack.kafkaBootstrapServers(), runId);
+        toClose.add(0, topics);
         storage = new Storage(stack.s3Endpoint(), stack.s3Region(), stack.s3AccessKey(), stack.s3SecretKey());
         storage.createBucket(sourceBucket());
 
         int apiPort = ServiceProcess.freePort();
         api = ServiceProcess.start("e2e-api", root().resolve("api/target/quarkus-app/quarkus-run.jar"),
-                List.of("-Xmx512m", "-Dquantforge.events.group=" + apiGroup),
+                List.of("-Xmx512m"),
                 Map.ofEntries(Map.entry("QF_HTTP_PORT", Integer.toString(apiPort)), Map.entry("QF_HTTP_HOST", "127.0.0.1"),
                         Map.entry("QF_DB_URL", stack.jdbcUrl(database)), Map.entry("QF_DB_USER", stack.jdbcUser()),
                         Map.entry("QF_KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers()),
+                        Map.entry("QF_TASKS_TOPIC", topics.tasks()), Map.entry("QF_EVENTS_TOPIC", topics.events()),
+                        Map.entry("QF_CONTROL_TOPIC", topics.control()), Map.entry("QF_EVENTS_GROUP", topics.apiGroup()),
                         Map.entry("QF_S3_ENDPOINT", stack.s3Endpoint()), Map.entry("QF_S3_REGION", stack.s3Region()),
                         Map.entry("QF_S3_ACCESS_KEY", stack.s3AccessKey()), Map.entry("QF_S3_SECRET_KEY", stack.s3SecretKey()),
                         Map.entry("QF_RESULTS_BUCKET", resultsBucket())),
@@ -87,18 +88,21 @@ public final class Product implements AutoCloseable {
             int port = ServiceProcess.freePort();
             ServiceProcess worker = ServiceProcess.start(workerId(i), root().resolve("worker/target/quarkus-app/quarkus-run.jar"),
                     List.of("-Xmx768m"),
-                    Map.of("QUARKUS_HTTP_PORT", Integer.toString(port), "QUARKUS_HTTP_HOST", "127.0.0.1",
-                            "QF_WORKER_ID", workerId(i), "QF_WORKER_SCRATCH_DIR", dir.resolve(workerId(i) + "-scratch").toString(),
-                            "QF_KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers(), "QF_KAFKA_GROUP", workersGroup,
-                            "QF_S3_ENDPOINT", stack.s3Endpoint(), "QF_S3_REGION", stack.s3Region(),
-                            "QF_S3_ACCESS_KEY", stack.s3AccessKey(), "QF_S3_SECRET_KEY", stack.s3SecretKey()),
+                    Map.ofEntries(Map.entry("QUARKUS_HTTP_PORT", Integer.toString(port)), Map.entry("QUARKUS_HTTP_HOST", "127.0.0.1"),
+                            Map.entry("QF_WORKER_ID", workerId(i)),
+                            Map.entry("QF_WORKER_SCRATCH_DIR", dir.resolve(workerId(i) + "-scratch").toString()),
+                            Map.entry("QF_KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers()),
+                            Map.entry("QF_KAFKA_TASKS_TOPIC", topics.tasks()), Map.entry("QF_KAFKA_EVENTS_TOPIC", topics.events()),
+                            Map.entry("QF_KAFKA_CONTROL_TOPIC", topics.control()), Map.entry("QF_KAFKA_GROUP", topics.workersGroup()),
+                            Map.entry("QF_S3_ENDPOINT", stack.s3Endpoint()), Map.entry("QF_S3_REGION", stack.s3Region()),
+                            Map.entry("QF_S3_ACCESS_KEY", stack.s3AccessKey()), Map.entry("QF_S3_SECRET_KEY", stack.s3SecretKey())),
                     port, dir.resolve(workerId(i) + ".log"), stack.registry());
             toClose.add(0, worker);
             workers.add(worker);
         }
         api.awaitReady(START_TIMEOUT);
         workers.forEach(w -> w.awaitReady(START_TIMEOUT));
-        awaitTaskPartitionsShared(partitions);
+        awaitTaskPartitionsShared(RunTopics.PARTITIONS);
         client = new ApiClient(URI.create("http://127.0.0.1:" + apiPort));
         System.out.printf("e2e run %s: stack, API and %d workers ready in %.1f s; logs in %s%n", runId, WORKERS,
                 (System.nanoTime() - began) / 1e9, dir);
