@@ -1,0 +1,207 @@
+package dev.quantforge.e2e.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.common.jobs.S3Uri;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.StreamSupport;
+
+/**
+ * quantforge running as a user meets it: the local stack's servers, the API and {@link #WORKERS} workers, each a
+ * JVM of its own started from the packaged {@code quarkus-run.jar} on a free port. Everything a run creates is
+ * named after its run id (database, topics and consumer groups, buckets), so reruns and earlier leftovers never
+ * meet.
+ */
+public final class Product implements AutoCloseable {
+    public static final int WORKERS = 2;
+    public static final Path STORIES = root().resolve("models/stories260K-hf");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+    private final String runId;
+    private final Path dir;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private LocalStackServers stack;
+    private String database;
+    private ServiceProcess api;
+    private final List<ServiceProcess> workers = new ArrayList<>();
+    private ApiClient client;
+    private Storage storage;
+
+    private Product() {
+        this.runId = "e2e-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyMMdd-HHmmss")) + "-"
+                + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+        this.dir = Path.of(System.getProperty("quantforge.e2e.dir", "target/e2e")).toAbsolutePath().resolve(runId);
+    }
+
+    /** Starts everything; whatever had started is stopped again if a part fails. */
+    public static Product start() {
+        Product product = new Product();
+        try {
+            product.startAll();
+        } catch (RuntimeException | Error e) {
+            product.close();
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(product::close, "e2e-stop"));
+        return product;
+    }
+
+    private void startAll() {
+        long began = System.nanoTime();
+        stack = LocalStackServers.up(root(), dir);
+        toClose.add(stack);
+        database = runId.replace('-', '_');
+        sql("create database " + database);
+        toClose.add(0, () -> sql("drop database if exists " + database + " with (force)"));
+        RunTopics topics = RunTopics.create(stack.kafkaBootstrapServers(), runId);
+        toClose.add(0, topics);
+        storage = new Storage(stack.s3Endpoint(), stack.s3Region(), stack.s3AccessKey(), stack.s3SecretKey());
+        storage.createBucket(sourceBucket());
+
+        int apiPort = ServiceProcess.freePort();
+        api = ServiceProcess.start("e2e-api", root().resolve("api/target/quarkus-app/quarkus-run.jar"),
+                List.of("-Xmx512m"),
+                Map.ofEntries(Map.entry("QF_HTTP_PORT", Integer.toString(apiPort)), Map.entry("QF_HTTP_HOST", "127.0.0.1"),
+                        Map.entry("QF_DB_URL", stack.jdbcUrl(database)), Map.entry("QF_DB_USER", stack.jdbcUser()),
+                        Map.entry("QF_KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers()),
+                        Map.entry("QF_TASKS_TOPIC", topics.tasks()), Map.entry("QF_EVENTS_TOPIC", topics.events()),
+                        Map.entry("QF_CONTROL_TOPIC", topics.control()), Map.entry("QF_EVENTS_GROUP", topics.apiGroup()),
+                        Map.entry("QF_S3_ENDPOINT", stack.s3Endpoint()), Map.entry("QF_S3_REGION", stack.s3Region()),
+                        Map.entry("QF_S3_ACCESS_KEY", stack.s3AccessKey()), Map.entry("QF_S3_SECRET_KEY", stack.s3SecretKey()),
+                        Map.entry("QF_RESULTS_BUCKET", resultsBucket())),
+                apiPort, dir.resolve("api.log"), stack.registry());
+        toClose.add(0, api);
+        for (int i = 1; i <= WORKERS; i++) {
+            int port = ServiceProcess.freePort();
+            ServiceProcess worker = ServiceProcess.start(workerId(i), root().resolve("worker/target/quarkus-app/quarkus-run.jar"),
+                    List.of("-Xmx768m"),
+                    Map.ofEntries(Map.entry("QUARKUS_HTTP_PORT", Integer.toString(port)), Map.entry("QUARKUS_HTTP_HOST", "127.0.0.1"),
+                            Map.entry("QF_WORKER_ID", workerId(i)),
+                            Map.entry("QF_WORKER_SCRATCH_DIR", dir.resolve(workerId(i) + "-scratch").toString()),
+                            Map.entry("QF_KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers()),
+                            Map.entry("QF_KAFKA_TASKS_TOPIC", topics.tasks()), Map.entry("QF_KAFKA_EVENTS_TOPIC", topics.events()),
+                            Map.entry("QF_KAFKA_CONTROL_TOPIC", topics.control()), Map.entry("QF_KAFKA_GROUP", topics.workersGroup()),
+                            Map.entry("QF_S3_ENDPOINT", stack.s3Endpoint()), Map.entry("QF_S3_REGION", stack.s3Region()),
+                            Map.entry("QF_S3_ACCESS_KEY", stack.s3AccessKey()), Map.entry("QF_S3_SECRET_KEY", stack.s3SecretKey())),
+                    port, dir.resolve(workerId(i) + ".log"), stack.registry());
+            toClose.add(0, worker);
+            workers.add(worker);
+        }
+        api.awaitReady(START_TIMEOUT);
+        workers.forEach(w -> w.awaitReady(START_TIMEOUT));
+        awaitTaskPartitionsShared(RunTopics.PARTITIONS);
+        client = new ApiClient(URI.create("http://127.0.0.1:" + apiPort));
+        System.out.printf("e2e run %s: stack, API and %d workers ready in %.1f s; logs in %s%n", runId, WORKERS,
+                (System.nanoTime() - began) / 1e9, dir);
+    }
+
+    public static String workerId(int number) {
+        return "e2e-worker-" + number;
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    /** This run's directory under {@code e2e/target/e2e}: the services' logs, scratch space for the tests. */
+    public Path dir() {
+        return dir;
+    }
+
+    public ApiClient api() {
+        return client;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public List<ServiceProcess> workers() {
+        return List.copyOf(workers);
+    }
+
+    /** Where the tests put source models. */
+    public String sourceBucket() {
+        return runId + "-models";
+    }
+
+    /** Where the workers put the variants (the API's {@code QF_RESULTS_BUCKET}; it creates the bucket). */
+    public String resultsBucket() {
+        return runId + "-results";
+    }
+
+    /** Uploads stories260K (the files of its checkpoint directory) to {@code prefix} of the source bucket. */
+    public S3Uri uploadStories(String prefix) {
+        return storage.uploadDirectory(STORIES, new S3Uri(sourceBucket(), prefix));
+    }
+
+    /** Stops the workers and the API (SIGTERM), drops the run's database, stops the stack if this run started it. */
+    @Override
+    public synchronized void close() {
+        RuntimeException failure = null;
+        for (AutoCloseable closeable : toClose) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("stopping the e2e run failed", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        toClose.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** The workers join one consumer group; a task published before a worker holds partitions would wait for it. */
+    private void awaitTaskPartitionsShared(int partitions) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (true) {
+            List<Integer> held = workers.stream().map(Product::partitionsHeld).toList();
+            if (held.stream().allMatch(n -> n > 0) && held.stream().mapToInt(Integer::intValue).sum() == partitions) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the workers did not share the " + partitions
+                        + " task partitions within " + START_TIMEOUT.toSeconds() + " s: " + held);
+            }
+            ServiceProcess.sleep(Duration.ofMillis(100));
+        }
+    }
+
+    /** The worker's liveness check tells how many partitions of the task topic it holds. */
+    private static int partitionsHeld(ServiceProcess worker) {
+        JsonNode checks = worker.health("live").path("checks");
+        return StreamSupport.stream(checks.spliterator(), false).filter(c -> c.path("name").asText().equals("worker"))
+                .mapToInt(c -> c.path("data").path("partitions").asInt()).findFirst().orElse(0);
+    }
+
+    private void sql(String statement) {
+        try (Connection db = DriverManager.getConnection(stack.jdbcUrl(), stack.jdbcUser(), "");
+             Statement s = db.createStatement()) {
+            s.execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(statement + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    static Path root() {
+        return Path.of(System.getProperty("quantforge.root", "..")).toAbsolutePath().normalize();
+    }
+}
