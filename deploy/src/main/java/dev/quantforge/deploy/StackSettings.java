@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * Where the local stack keeps its data and which loopback ports its servers listen on. Each value
- * comes from a flag ({@code --pg-port=55432}), else an environment variable ({@code QF_PG_PORT}),
+ * comes from a flag ({@code --pg-port=15432}), else an environment variable ({@code QF_PG_PORT}),
  * else its default; {@code up}, {@code status} and {@code down} must see the same values.
  */
 public record StackSettings(
@@ -28,11 +28,11 @@ public record StackSettings(
     }
 
     private static final Option DIR = new Option("--dir", "QF_STACK_DIR", null);
-    private static final Option PG_PORT = new Option("--pg-port", "QF_PG_PORT", "55432");
-    private static final Option KAFKA_PORT = new Option("--kafka-port", "QF_KAFKA_PORT", "59092");
+    private static final Option PG_PORT = new Option("--pg-port", "QF_PG_PORT", "15432");
+    private static final Option KAFKA_PORT = new Option("--kafka-port", "QF_KAFKA_PORT", "19092");
     private static final Option KAFKA_CONTROLLER_PORT =
-            new Option("--kafka-controller-port", "QF_KAFKA_CONTROLLER_PORT", "59093");
-    private static final Option S3_PORT = new Option("--s3-port", "QF_S3_PORT", "58333");
+            new Option("--kafka-controller-port", "QF_KAFKA_CONTROLLER_PORT", "19093");
+    private static final Option S3_PORT = new Option("--s3-port", "QF_S3_PORT", "18333");
     // Fixed keys are fine: S3Proxy listens on loopback only and holds nothing but local test data.
     private static final Option S3_ACCESS_KEY = new Option("--s3-access-key", "QF_S3_ACCESS_KEY", "quantforge");
     private static final Option S3_SECRET_KEY =

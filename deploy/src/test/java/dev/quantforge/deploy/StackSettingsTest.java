@@ -16,9 +16,9 @@ class StackSettingsTest {
     void defaultsListenOnTheDocumentedPorts() {
         StackSettings settings = StackSettings.parse(List.of(), Map.of(), DEFAULT_DIR);
 
-        assertEquals("jdbc:postgresql://127.0.0.1:55432/postgres", settings.jdbcUrl());
-        assertEquals("127.0.0.1:59092", settings.kafkaBootstrapServers());
-        assertEquals("http://127.0.0.1:58333", settings.s3Endpoint());
+        assertEquals("jdbc:postgresql://127.0.0.1:15432/postgres", settings.jdbcUrl());
+        assertEquals("127.0.0.1:19092", settings.kafkaBootstrapServers());
+        assertEquals("http://127.0.0.1:18333", settings.s3Endpoint());
         assertEquals(DEFAULT_DIR, settings.dataDir());
     }
 
@@ -43,8 +43,8 @@ class StackSettingsTest {
     @Test
     void twoServersCannotShareAPort() {
         var error = assertThrows(IllegalArgumentException.class,
-                () -> StackSettings.parse(List.of("--s3-port=59092"), Map.of(), DEFAULT_DIR));
+                () -> StackSettings.parse(List.of("--s3-port=19092"), Map.of(), DEFAULT_DIR));
 
-        assertEquals("stack port 59092 is given to two servers", error.getMessage());
+        assertEquals("stack port 19092 is given to two servers", error.getMessage());
     }
 }

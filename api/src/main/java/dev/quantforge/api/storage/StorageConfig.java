@@ -7,7 +7,7 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "quantforge.s3")
 public interface StorageConfig {
 
-    /** e.g. http://127.0.0.1:58333; path-style addressing is used, as S3 servers other than AWS expect. */
+    /** e.g. http://127.0.0.1:18333; path-style addressing is used, as S3 servers other than AWS expect. */
     String endpoint();
 
     @WithDefault("us-east-1")

@@ -43,7 +43,7 @@ public final class ServiceDemoCommand implements Callable<Integer> {
     @Option(names = "--api", defaultValue = "http://127.0.0.1:8080", description = "API base URL (default: ${DEFAULT-VALUE})")
     String api;
 
-    @Option(names = "--s3-endpoint", defaultValue = "http://127.0.0.1:58333", description = "S3 endpoint (default: ${DEFAULT-VALUE})")
+    @Option(names = "--s3-endpoint", defaultValue = "http://127.0.0.1:18333", description = "S3 endpoint (default: ${DEFAULT-VALUE})")
     String s3Endpoint;
 
     @Option(names = "--s3-access-key", defaultValue = "quantforge")

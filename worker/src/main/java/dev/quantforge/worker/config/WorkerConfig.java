@@ -27,7 +27,7 @@ public interface WorkerConfig {
     Retry retry();
 
     interface S3 {
-        /** e.g. {@code http://127.0.0.1:58333}; path-style requests. */
+        /** e.g. {@code http://127.0.0.1:18333}; path-style requests. */
         String endpoint();
 
         @WithName("access-key")
@@ -42,7 +42,7 @@ public interface WorkerConfig {
 
     interface Kafka {
         /** Read into {@code kafka.bootstrap.servers}, which every Kafka client of the worker is built from. */
-        @WithDefault("127.0.0.1:59092")
+        @WithDefault("127.0.0.1:19092")
         String bootstrapServers();
 
         @WithDefault(Topics.TASKS)
