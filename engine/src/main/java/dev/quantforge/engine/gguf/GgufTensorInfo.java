@@ -46,10 +46,6 @@ public record GgufTensorInfo(String name, long[] shape, GgmlType type, long offs
         return shape.length;
     }
 
-    public GgufTensorInfo withType(GgmlType newType) {
-        return new GgufTensorInfo(name, shape, newType, 0);
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof GgufTensorInfo t && name.equals(t.name) && java.util.Arrays.equals(shape, t.shape)
