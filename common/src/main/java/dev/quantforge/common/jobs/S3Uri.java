@@ -39,6 +39,10 @@ public record S3Uri(String bucket, String key) {
         return name.isEmpty() ? bucket : name;
     }
 
+    public S3Uri resolve(String child) {
+        return new S3Uri(bucket, prefix() + child);
+    }
+
     @Override
     public String toString() {
         return SCHEME + bucket + "/" + key;
