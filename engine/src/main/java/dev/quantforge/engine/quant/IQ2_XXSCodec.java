@@ -91,33 +91,7 @@ final class IQ2_XXSCodec implements Quantizer {
                 waux[i] = sqrtf(weight[i]);
             }
             for (int k = 0; k < 4; k++) {
-                int nflip = 0;
-                int signs = 0;
-                for (int i = 0; i < 8; i++) {
-                    float v = x[xb + 8 * k + i];
-                    if (v >= 0) {
-                        xval[8 * k + i] = v;
-                    } else {
-                        xval[8 * k + i] = -v;
-                        nflip++;
-                        signs |= 1 << i;
-                    }
-                }
-                if (nflip % 2 != 0) {
-                    // an odd count of negatives cannot be stored: flip the sign that costs least
-                    int imin = 0;
-                    float min = weight[8 * k] * x[xb + 8 * k] * x[xb + 8 * k];
-                    for (int i = 1; i < 8; i++) {
-                        float ax = weight[8 * k + i] * x[xb + 8 * k + i] * x[xb + 8 * k + i];
-                        if (ax < min) {
-                            min = ax;
-                            imin = i;
-                        }
-                    }
-                    xval[8 * k + imin] = -xval[8 * k + imin];
-                    signs ^= 1 << imin;
-                }
-                s.blockSigns[k] = signs & 127;
+                s.blockSigns[k] = IQMath.evenParitySigns(x, xb + 8 * k, weight, 8 * k, xval, 8 * k);
             }
             float max = xval[0];
             for (int i = 1; i < 32; i++) {

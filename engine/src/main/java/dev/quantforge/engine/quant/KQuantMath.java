@@ -18,6 +18,45 @@ final class KQuantMath {
         return (float) Math.sqrt(f);
     }
 
+    /** The sum of squares of {@code n} values, summed in order as ggml does. */
+    static float sumOfSquares(float[] x, int xo, int n) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += x[xo + i] * x[xo + i];
+        }
+        return sum;
+    }
+
+    /**
+     * ggml's weights of a super-block quantized with importance: {@code qw * sqrt(sigma2 + x^2)} per value,
+     * and their sum per group.
+     */
+    static void importanceWeights(float[] x, int xo, float[] importance, int qo, float sigma2, int groups, int group,
+                                  float[] weights, float[] groupSums) {
+        for (int j = 0; j < groups; j++) {
+            int g = xo + group * j;
+            int q = qo + group * j;
+            float sum = 0;
+            for (int l = 0; l < group; l++) {
+                float w = importance[q + l] * sqrtf(sigma2 + x[g + l] * x[g + l]);
+                weights[group * j + l] = w;
+                sum += w;
+            }
+            groupSums[j] = sum;
+        }
+    }
+
+    /** ggml's weights of a super-block quantized without importance: the group's RMS plus the value's magnitude. */
+    static void groupMagnitudeWeights(float[] x, int xo, int groups, int group, float[] weights) {
+        for (int j = 0; j < groups; j++) {
+            int g = xo + group * j;
+            float rms = sqrtf(sumOfSquares(x, g, group) / 32);
+            for (int l = 0; l < group; l++) {
+                weights[group * j + l] = rms + Math.abs(x[g + l]);
+            }
+        }
+    }
+
     /**
      * Whether {@link #makeQkx2QuantsGroups} runs eight groups per vector: the incubator module is
      * there (the JVM was started with {@code --add-modules jdk.incubator.vector}), the CPU has

@@ -5,7 +5,6 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
 
 import static dev.quantforge.engine.quant.QuantMath.nearestInt;
-import static dev.quantforge.engine.quant.KQuantMath.sqrtf;
 
 /**
  * ggml's Q3_K: super-blocks of 256 values in sixteen groups of 16, each with a signed 6-bit scale,
@@ -76,22 +75,8 @@ final class Q3_KCodec implements Quantizer {
     /** ggml's quantize_row_q3_K_impl for one super-block, with importance weights. */
     private static void quantizeBlockWeighted(float[] x, int xo, float[] importance, int qo, byte[] y, int yo,
                                               Scratch s) {
-        float sumX2 = 0;
-        for (int j = 0; j < QK_K; j++) {
-            sumX2 += x[xo + j] * x[xo + j];
-        }
-        float sigma2 = 2 * sumX2 / QK_K;
-        for (int j = 0; j < GROUPS; j++) {
-            int g = xo + GROUP * j;
-            int q = qo + GROUP * j;
-            float sumW = 0;
-            for (int l = 0; l < GROUP; l++) {
-                float w = importance[q + l] * sqrtf(sigma2 + x[g + l] * x[g + l]);
-                s.valueWeights[GROUP * j + l] = w;
-                sumW += w;
-            }
-            s.weightSums[j] = sumW;
-        }
+        float sigma2 = 2 * KQuantMath.sumOfSquares(x, xo, QK_K) / QK_K;
+        KQuantMath.importanceWeights(x, xo, importance, qo, sigma2, GROUPS, GROUP, s.valueWeights, s.weightSums);
         KQuantMath.makeQxQuantsGroups(GROUPS, GROUP, 4, x, xo, s.valueWeights, 0, s.levels, 0, s.scales, s.work);
         clearScales(y, yo);
         float dBlock = QuantMath.makeQxQuants(GROUPS, 32, s.scales, 0, s.scaleLevels, 0, 1, s.weightSums, 0);

@@ -5,7 +5,6 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
 
 import static dev.quantforge.engine.quant.QuantMath.nearestInt;
-import static dev.quantforge.engine.quant.KQuantMath.sqrtf;
 
 /**
  * ggml's Q5_K: super-blocks of 256 values in eight groups of 32, each with a 6-bit scale and a
@@ -48,17 +47,7 @@ final class Q5_KCodec implements Quantizer {
 
     /** ggml's quantize_row_q5_K_ref for one super-block. */
     private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
-        for (int j = 0; j < GROUPS; j++) {
-            int g = xo + GROUP * j;
-            float sumX2 = 0;
-            for (int l = 0; l < GROUP; l++) {
-                sumX2 += x[g + l] * x[g + l];
-            }
-            float avX = sqrtf(sumX2 / 32);
-            for (int l = 0; l < GROUP; l++) {
-                s.valueWeights[GROUP * j + l] = avX + Math.abs(x[g + l]);
-            }
-        }
+        KQuantMath.groupMagnitudeWeights(x, xo, GROUPS, GROUP, s.valueWeights);
         KQuantMath.makeQkx2QuantsGroups(GROUPS, GROUP, 31, x, xo, s.valueWeights, s.levels, s.scales, s.mins,
                 s.levelsAux, s.work, -0.5f, 0.1f, 15, false);
         float maxScale = 0;
@@ -85,22 +74,8 @@ final class Q5_KCodec implements Quantizer {
     /** ggml's quantize_row_q5_K_impl for one super-block, with importance weights. */
     private static void quantizeBlockWeighted(float[] x, int xo, float[] importance, int qo, byte[] y, int yo,
                                               Scratch s) {
-        float sumX2 = 0;
-        for (int l = 0; l < QK_K; l++) {
-            sumX2 += x[xo + l] * x[xo + l];
-        }
-        float sigma2 = 2 * sumX2 / QK_K;
-        for (int j = 0; j < GROUPS; j++) {
-            int g = xo + GROUP * j;
-            int q = qo + GROUP * j;
-            float sumW = 0;
-            for (int l = 0; l < GROUP; l++) {
-                float w = importance[q + l] * sqrtf(sigma2 + x[g + l] * x[g + l]);
-                s.valueWeights[GROUP * j + l] = w;
-                sumW += w;
-            }
-            s.weightSums[j] = sumW;
-        }
+        float sigma2 = 2 * KQuantMath.sumOfSquares(x, xo, QK_K) / QK_K;
+        KQuantMath.importanceWeights(x, xo, importance, qo, sigma2, GROUPS, GROUP, s.valueWeights, s.weightSums);
         // ggml calls make_qkx3_quants here, which with weights given is make_qkx2_quants
         KQuantMath.makeQkx2QuantsGroups(GROUPS, GROUP, 31, x, xo, s.valueWeights, s.levels, s.scales, s.mins,
                 s.levelsAux, s.work, -0.9f, 0.05f, 36, false);
