@@ -112,7 +112,7 @@ public class Fixtures {
     private static TaskEvent.VariantResult result(TaskView task) {
         String model = task.resultsPrefix() + "model-" + task.variant() + ".gguf";
         return new TaskEvent.VariantResult(task.resultsPrefix() + "manifest.json",
-                List.of(new TaskEvent.StoredFile(model, 1234, "ab".repeat(32))), 1234, 4.5, 300_000, 10, 20, 30);
+                List.of(new TaskEvent.StoredFile(model, 1234, "ab".repeat(32))), 1234, 4.5, 300_000, 10, 20, 0, 30, null);
     }
 
     /** Publishes events to the events topic keyed by job id, as a worker does, and waits for the broker. */

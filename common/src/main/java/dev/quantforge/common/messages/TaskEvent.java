@@ -1,5 +1,7 @@
 package dev.quantforge.common.messages;
 
+import dev.quantforge.common.quality.BenchmarkSummary;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -35,9 +37,13 @@ public record TaskEvent(UUID eventId, UUID taskId, UUID jobId, Type type, Instan
     public record StoredFile(String uri, long bytes, String sha256) {
     }
 
-    /** A built variant: its files (model, manifest, card), size and timings. */
+    /**
+     * A built variant: its files (model, manifest, card, benchmark), size, timings and benchmark figures
+     * ({@code benchmark} null when the variant was not benchmarked).
+     */
     public record VariantResult(String manifestUri, List<StoredFile> files, long modelBytes, double bitsPerWeight,
-                                long parameters, long convertMillis, long quantizeMillis, long totalMillis) {
+                                long parameters, long convertMillis, long quantizeMillis, long benchmarkMillis,
+                                long totalMillis, BenchmarkSummary benchmark) {
         public VariantResult {
             files = List.copyOf(files);
         }

@@ -2,6 +2,7 @@ package dev.quantforge.common.messages;
 
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.quality.QualityGates;
 
 import java.util.Objects;
 import java.util.UUID;
@@ -12,9 +13,12 @@ import java.util.UUID;
  * @param source        s3:// URI of the source model (a directory prefix for HF, a file for GGUF)
  * @param resultsPrefix s3:// URI under which the variant's files go: {@code <bucket>/<model>/<job>/<variant>/}
  * @param profile       the hardware profile the task came from, or null for an explicit recipe
+ * @param evalText      s3:// URI of the job's own evaluation text, or null for the bundled default
+ * @param gates         the quality bar the variant must meet (never null; {@link QualityGates#NONE} for none)
  */
 public record TaskMessage(UUID taskId, UUID jobId, String modelName, String source, SourceFormat sourceFormat,
-                          String variant, Recipe recipe, String profile, String resultsPrefix) {
+                          String variant, Recipe recipe, String profile, String resultsPrefix, String evalText,
+                          QualityGates gates) {
 
     public TaskMessage {
         Objects.requireNonNull(taskId, "taskId");
@@ -23,5 +27,6 @@ public record TaskMessage(UUID taskId, UUID jobId, String modelName, String sour
         Objects.requireNonNull(sourceFormat, "sourceFormat");
         Objects.requireNonNull(recipe, "recipe");
         Objects.requireNonNull(resultsPrefix, "resultsPrefix");
+        gates = gates == null ? QualityGates.NONE : gates;
     }
 }

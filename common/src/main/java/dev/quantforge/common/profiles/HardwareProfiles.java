@@ -1,5 +1,6 @@
 package dev.quantforge.common.profiles;
 
+import dev.quantforge.common.quality.QualityGates;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -66,10 +67,47 @@ public final class HardwareProfiles {
                     string(p, "name", origin), (String) p.get("description"),
                     new HardwareProfile.Target((String) target.get("os"), (String) target.get("arch"),
                             (String) target.get("accelerator")),
-                    string(p, "format", origin), string(p, "ftype", origin), (String) p.get("runtime"));
+                    string(p, "format", origin), string(p, "ftype", origin), (String) p.get("runtime"),
+                    gates(p, origin));
             out.put(profile.name(), profile);
         }
         return out;
+    }
+
+    /** {@code gates: {maxMeanKld: 0.1, maxPerplexityIncreasePercent: 10, minSameTopPercent: 80}}, all optional. */
+    @SuppressWarnings("unchecked")
+    private static QualityGates gates(Map<String, Object> profile, String origin) {
+        Object gates = profile.get("gates");
+        if (gates == null) {
+            return QualityGates.NONE;
+        }
+        if (!(gates instanceof Map<?, ?>)) {
+            throw new IllegalArgumentException(origin + ": profile " + profile.get("name") + ": 'gates' must be a map");
+        }
+        Map<String, Object> map = (Map<String, Object>) gates;
+        for (String key : map.keySet()) {
+            if (!List.of("maxMeanKld", "maxPerplexityIncreasePercent", "minSameTopPercent").contains(key)) {
+                throw new IllegalArgumentException(origin + ": profile " + profile.get("name") + ": unknown gate '" + key
+                        + "' (known: maxMeanKld, maxPerplexityIncreasePercent, minSameTopPercent)");
+            }
+        }
+        try {
+            return new QualityGates(number(map, "maxMeanKld", origin), number(map, "maxPerplexityIncreasePercent", origin),
+                    number(map, "minSameTopPercent", origin));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(origin + ": profile " + profile.get("name") + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Double number(Map<String, Object> map, String key, String origin) {
+        Object v = map.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Number n)) {
+            throw new IllegalArgumentException(origin + ": gate '" + key + "' must be a number, got " + v);
+        }
+        return n.doubleValue();
     }
 
     private static String string(Map<String, Object> map, String key, String origin) {

@@ -283,7 +283,7 @@ public final class TaskProcessor {
         files.add(new StoredFile(manifestUri.toString(), manifestBytes.length, Sha256.of(manifestBytes)));
         Manifest.Timings t = manifest.timings();
         return new VariantResult(manifestUri.toString(), files, manifest.model().bytes(), manifest.plan().bitsPerWeight(),
-                manifest.plan().parameters(), t.convertMillis(), t.quantizeMillis(), t.totalMillis());
+                manifest.plan().parameters(), t.convertMillis(), t.quantizeMillis(), 0, t.totalMillis(), null);
     }
 
     private static byte[] json(Manifest manifest) {

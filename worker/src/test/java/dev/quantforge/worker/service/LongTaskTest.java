@@ -126,7 +126,7 @@ class LongTaskTest {
         UUID job = UUID.randomUUID();
         TaskMessage first = bed.task(job, "synthetic", syntheticUri, SourceFormat.HF, SLOW);
         TaskMessage second = new TaskMessage(UUID.randomUUID(), job, "synthetic", syntheticUri, SourceFormat.HF, "second",
-                SLOW, null, first.resultsPrefix().replace(first.variant(), "second"));
+                SLOW, null, first.resultsPrefix().replace(first.variant(), "second"), null, null);
         bed.publish(first, 0);
         bed.publish(second, 0);
         TaskEvent firstEnd = WorkerTasksTest.last(bed.awaitEnd(first.taskId(), TIMEOUT));

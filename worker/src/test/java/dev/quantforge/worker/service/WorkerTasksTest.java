@@ -191,7 +191,7 @@ class WorkerTasksTest {
         UUID job = UUID.randomUUID();
         TaskMessage fromShards = bed.task(job, "stories260K", sharded, SourceFormat.HF, Recipe.gguf("Q8_0"));
         TaskMessage fromOneFile = new TaskMessage(UUID.randomUUID(), job, "stories260K", storiesUri, SourceFormat.HF, "Q8_0-single",
-                Recipe.gguf("Q8_0"), null, fromShards.resultsPrefix().replace("/Q8_0/", "/Q8_0-single/"));
+                Recipe.gguf("Q8_0"), null, fromShards.resultsPrefix().replace("/Q8_0/", "/Q8_0-single/"), null, null);
         bed.publish(fromShards);
         bed.publish(fromOneFile);
         TaskEvent a = last(bed.awaitEnd(fromShards.taskId(), TIMEOUT));

@@ -38,6 +38,6 @@ class FailureReasonTest {
 
     private static TaskMessage task(String source, SourceFormat format) {
         return new TaskMessage(UUID.randomUUID(), UUID.randomUUID(), "tiny", source, format, "Q8_0", Recipe.gguf("Q8_0"),
-                null, "s3://results/tiny/job/Q8_0/");
+                null, "s3://results/tiny/job/Q8_0/", null, null);
     }
 }

@@ -234,7 +234,7 @@ public final class TestBed implements AutoCloseable {
     public TaskMessage task(UUID jobId, String model, String source, SourceFormat format, Recipe recipe) {
         String variant = recipe.variantName();
         return new TaskMessage(UUID.randomUUID(), jobId, model, source, format, variant, recipe, null,
-                "s3://" + BUCKET + "/" + run + "/results/" + model + "/" + jobId + "/" + variant + "/");
+                "s3://" + BUCKET + "/" + run + "/results/" + model + "/" + jobId + "/" + variant + "/", null, null);
     }
 
     /** Publishes a task keyed by its task id, so that a job's tasks spread over the partitions. */

@@ -1,0 +1,32 @@
+package dev.quantforge.common.quality;
+
+/**
+ * The headline figures of one variant's benchmark, as the API stores and reports them and the quality
+ * gates judge them. The full measurement is the variant's {@code benchmark.json}; a figure that was not
+ * measured (e.g. speed skipped) is null.
+ *
+ * @param modelBytes                 size of the variant's GGUF file
+ * @param bitsPerWeight              bits per weight over all tensors, as llama.cpp counts them
+ * @param compressionRatio           source bytes / variant bytes
+ * @param sourcePerplexity           perplexity of the source on the evaluation text
+ * @param perplexity                 perplexity of the variant on the same text
+ * @param perplexityIncreasePercent  {@code 100 * (perplexity / sourcePerplexity - 1)}
+ * @param meanKld                    mean KL divergence of the variant's next-token distributions from the source's
+ * @param sameTopPercent             share of positions where both pick the same most likely token, in percent
+ * @param promptTokensPerSecond      prompt processing speed on llama.cpp (median)
+ * @param generationTokensPerSecond  generation speed on llama.cpp (median)
+ * @param threads                    CPU threads the speed was measured with
+ */
+public record BenchmarkSummary(long modelBytes, double bitsPerWeight, double compressionRatio, Double sourcePerplexity,
+                               Double perplexity, Double perplexityIncreasePercent, Double meanKld, Double sameTopPercent,
+                               Double promptTokensPerSecond, Double generationTokensPerSecond, int threads) {
+
+    public BenchmarkSummary {
+        if (modelBytes <= 0) {
+            throw new IllegalArgumentException("modelBytes must be positive, got " + modelBytes);
+        }
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must not be negative, got " + threads);
+        }
+    }
+}

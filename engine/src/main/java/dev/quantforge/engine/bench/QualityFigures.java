@@ -1,0 +1,34 @@
+package dev.quantforge.engine.bench;
+
+/**
+ * How far a variant's predictions are from its source's on one evaluation text, the statistics of
+ * llama.cpp's {@code llama-perplexity --kl-divergence}.
+ *
+ * @param scoredTokens                 positions compared (every text token of the evaluation text)
+ * @param sourcePerplexity             perplexity of the source
+ * @param perplexity                   perplexity of the variant
+ * @param perplexityIncreasePercent    {@code 100 * (perplexity / sourcePerplexity - 1)}
+ * @param meanKld                      mean over positions of KL(source || variant), in nats
+ * @param medianKld                    median of the same
+ * @param p99Kld                       99th percentile of the same
+ * @param maxKld                       largest of the same
+ * @param sameTopPercent               positions where both models' most likely token is the same, in percent
+ * @param rmsDeltaProbabilityPercent   root mean square of p_variant(correct) - p_source(correct), in percent
+ * @param referenceTopK                most likely source tokens stored per position (the rest as one bucket)
+ */
+public record QualityFigures(int scoredTokens, double sourcePerplexity, double perplexity, double perplexityIncreasePercent,
+                             double meanKld, double medianKld, double p99Kld, double maxKld, double sameTopPercent,
+                             double rmsDeltaProbabilityPercent, int referenceTopK) {
+
+    public QualityFigures {
+        if (scoredTokens < 1) {
+            throw new IllegalArgumentException("no token was scored");
+        }
+        if (!(sourcePerplexity >= 1) || !(perplexity >= 1)) {
+            throw new IllegalArgumentException("perplexities must be at least 1, got " + sourcePerplexity + " and " + perplexity);
+        }
+        if (!(sameTopPercent >= 0 && sameTopPercent <= 100)) {
+            throw new IllegalArgumentException("same-top share must be 0..100 %, got " + sameTopPercent);
+        }
+    }
+}
