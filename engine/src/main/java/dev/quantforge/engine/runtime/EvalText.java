@@ -3,6 +3,7 @@ package dev.quantforge.engine.runtime;
 import dev.quantforge.common.InvalidInputException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +17,8 @@ import java.util.List;
  * lines ("\n\n"), each stripped, empty ones dropped (the eval protocol of stories260K-expected.json).
  */
 public final class EvalText {
+    private static final String BUNDLED = "/dev/quantforge/engine/runtime/eval.txt";
+
     private EvalText() {
     }
 
@@ -28,6 +31,18 @@ public final class EvalText {
             }
         }
         return List.copyOf(paragraphs);
+    }
+
+    /** The evaluation text that ships with quantforge (a copy of {@code models/eval.txt}). */
+    public static String bundledDefault() {
+        try (InputStream in = EvalText.class.getResourceAsStream(BUNDLED)) {
+            if (in == null) {
+                throw new IllegalStateException(BUNDLED + " is missing from the engine jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static List<String> read(Path file) {
