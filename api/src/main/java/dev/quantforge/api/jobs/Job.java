@@ -39,6 +39,10 @@ public class Job extends PanacheEntityBase {
     @Column(name = "source_format", nullable = false)
     public SourceFormat sourceFormat;
 
+    /** s3:// URI of the job's own evaluation text; null for the text the workers ship with. */
+    @Column(name = "eval_text")
+    public String evalText;
+
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     public JobState state;

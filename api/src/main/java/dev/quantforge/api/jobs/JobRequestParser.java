@@ -10,6 +10,7 @@ import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.profiles.HardwareProfile;
 import dev.quantforge.common.profiles.HardwareProfiles;
+import dev.quantforge.common.quality.QualityGates;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,9 +35,12 @@ public class JobRequestParser {
 
     static final int MAX_TARGETS = 32;
     static final int MAX_LABELS = 32;
-    private static final Set<String> REQUEST_FIELDS = Set.of("source", "targets", "labels", "name");
+    private static final Set<String> REQUEST_FIELDS = Set.of("source", "targets", "labels", "name", "evalText",
+            "qualityGates");
     private static final Set<String> SOURCE_FIELDS = Set.of("uri", "format");
     private static final Set<String> TARGET_FIELDS = Set.of("format", "ftype", "options");
+    private static final Set<String> GATE_FIELDS = Set.of("maxMeanKld", "maxPerplexityIncreasePercent",
+            "minSameTopPercent");
     private static final Set<String> OPTION_FIELDS = Set.of("pure", "outputTensorType", "tokenEmbeddingType",
             "leaveOutputTensor", "tensorTypes");
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
@@ -75,11 +79,17 @@ public class JobRequestParser {
         List<TargetPlan> targets = targets(body.get("targets"), errors);
         Map<String, String> labels = labels(body.get("labels"), errors);
         Optional<String> name = name(body.get("name"), errors);
+        Optional<S3Uri> evalText = evalText(body.get("evalText"), errors);
+        Optional<QualityGates> jobGates = qualityGates(body.get("qualityGates"), errors);
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
         }
+        if (jobGates.isPresent()) {
+            targets = targets.stream().map(t -> t.heldTo(jobGates.get())).toList();
+        }
         String modelName = modelName(source.orElseThrow(), format.orElseThrow());
-        return new JobSubmission(source.get(), format.get(), modelName, name.orElse(modelName), labels, targets);
+        return new JobSubmission(source.get(), format.get(), modelName, name.orElse(modelName), labels, targets,
+                evalText);
     }
 
     private static Optional<SourceFormat> sourceFormat(JsonNode node, List<FieldError> errors) {
@@ -117,6 +127,63 @@ public class JobRequestParser {
             return Optional.empty();
         }
         return Optional.of(uri);
+    }
+
+    /** One object, like a gguf source: the workers read it whole as UTF-8 text. */
+    private static Optional<S3Uri> evalText(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            errors.add(new FieldError("evalText", "must be a string such as s3://bucket/texts/eval.txt"));
+            return Optional.empty();
+        }
+        S3Uri uri;
+        try {
+            uri = S3Uri.parse(node.asText());
+        } catch (InvalidInputException e) {
+            errors.add(new FieldError("evalText", e.getMessage()));
+            return Optional.empty();
+        }
+        if (uri.key().isEmpty() || uri.key().endsWith("/")) {
+            errors.add(new FieldError("evalText", "an evaluation text is one object; '" + uri + "' names a prefix"));
+            return Optional.empty();
+        }
+        return Optional.of(uri);
+    }
+
+    /**
+     * The job's own quality bar, replacing every target's: a limit left out is no limit, so {@code {}}
+     * switches the gates off for the job.
+     */
+    private static Optional<QualityGates> qualityGates(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isObject()) {
+            errors.add(new FieldError("qualityGates", "must be an object with any of " + new TreeSet<>(GATE_FIELDS)));
+            return Optional.empty();
+        }
+        int before = errors.size();
+        rejectUnknownFields(node, GATE_FIELDS, "qualityGates.", errors);
+        Double maxMeanKld = limit(node.get("maxMeanKld"), "qualityGates.maxMeanKld", Double.POSITIVE_INFINITY, errors);
+        Double maxPerplexityIncrease = limit(node.get("maxPerplexityIncreasePercent"),
+                "qualityGates.maxPerplexityIncreasePercent", Double.POSITIVE_INFINITY, errors);
+        Double minSameTop = limit(node.get("minSameTopPercent"), "qualityGates.minSameTopPercent", 100, errors);
+        return errors.size() == before ? Optional.of(new QualityGates(maxMeanKld, maxPerplexityIncrease, minSameTop))
+                : Optional.empty();
+    }
+
+    private static Double limit(JsonNode node, String field, double max, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isNumber() || !(node.asDouble() >= 0) || node.asDouble() > max) {
+            errors.add(new FieldError(field, max == 100 ? "must be a number from 0 to 100"
+                    : "must be a non-negative number"));
+            return null;
+        }
+        return node.asDouble();
     }
 
     private List<TargetPlan> targets(JsonNode node, List<FieldError> errors) {
@@ -160,7 +227,7 @@ public class JobRequestParser {
                         + profiles.all().stream().map(HardwareProfile::name).toList()));
                 return Optional.empty();
             }
-            return Optional.of(new TargetPlan(profile.get().name(), profile.get().recipe()));
+            return Optional.of(new TargetPlan(profile.get().name(), profile.get().recipe(), profile.get().gates()));
         }
         if (!node.isObject()) {
             errors.add(new FieldError(field, "must be a profile name or an object {format, ftype, options}"));
@@ -177,7 +244,7 @@ public class JobRequestParser {
         }
         Optional<String> ftype = typeName(node.get("ftype"), field + ".ftype", true, errors);
         Recipe recipe = options(node.get("options"), field + ".options", ftype.orElse(null), errors);
-        return errors.size() == before ? Optional.of(new TargetPlan(null, recipe)) : Optional.empty();
+        return errors.size() == before ? Optional.of(new TargetPlan(null, recipe, QualityGates.NONE)) : Optional.empty();
     }
 
     private static Recipe options(JsonNode node, String field, String ftype, List<FieldError> errors) {

@@ -76,7 +76,7 @@ public final class JobResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "Idempotency-Key reused with a different request",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "422", description = "The source model is not in object storage",
+    @APIResponse(responseCode = "422", description = "The source model or the evaluation text is not in object storage",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response submit(JsonNode body,
             @Parameter(description = "Makes retries safe: the same key with the same body returns the same job")
@@ -92,6 +92,7 @@ public final class JobResource {
             }
         }
         sources.requireExists(submission.source(), submission.sourceFormat());
+        submission.evalText().ifPresent(sources::requireEvalText);
         JobSubmitter.Outcome outcome = submitter.submit(submission, idempotent);
         if (outcome instanceof JobSubmitter.AlreadyClaimed claimed) {
             return replay(claimed.claim(), idempotent.orElseThrow(), uri);

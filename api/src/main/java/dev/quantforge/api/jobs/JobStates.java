@@ -14,6 +14,10 @@ public final class JobStates {
      * QUEUED while no task has started; RUNNING until every task has finished; then CANCELLED if
      * the job was cancelled, SUCCEEDED if every task succeeded, PARTIALLY_SUCCEEDED if some did,
      * and FAILED (or CANCELLED, when workers cancelled them all) if none did.
+     *
+     * <p>A REJECTED task (built, but over its quality gates) counts as not succeeded: the job promised
+     * variants that meet their bar, so some rejected make it PARTIALLY_SUCCEEDED and all rejected make
+     * it FAILED. The rejected variants are still listed with their files and figures.
      */
     public static JobState derive(List<TaskState> tasks, boolean cancelRequested) {
         if (tasks.isEmpty()) {

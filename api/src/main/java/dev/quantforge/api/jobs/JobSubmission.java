@@ -5,20 +5,24 @@ import dev.quantforge.common.jobs.SourceFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * A job request that passed validation: every target resolved to a recipe, names normalized.
+ * A job request that passed validation: every target resolved to a recipe and its quality gates,
+ * names normalized.
  *
  * @param modelName the source model's name, safe as one S3 key segment; the results go under it
  * @param name      the job's display name, the model name unless the client gave one
+ * @param evalText  the job's own evaluation text (one UTF-8 object); absent for the workers' default
  */
 public record JobSubmission(S3Uri source, SourceFormat sourceFormat, String modelName, String name,
-                            Map<String, String> labels, List<TargetPlan> targets) {
+                            Map<String, String> labels, List<TargetPlan> targets, Optional<S3Uri> evalText) {
     public JobSubmission {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(sourceFormat, "sourceFormat");
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(evalText, "evalText");
         labels = Map.copyOf(labels);
         targets = List.copyOf(targets);
         if (targets.isEmpty()) {

@@ -4,6 +4,7 @@ import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
 import dev.quantforge.api.storage.StorageConfig;
 import dev.quantforge.common.jobs.JobState;
+import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.TaskMessage;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -64,6 +65,7 @@ public class JobSubmitter {
         job.modelName = submission.modelName();
         job.sourceUri = submission.source().toString();
         job.sourceFormat = submission.sourceFormat();
+        job.evalText = submission.evalText().map(S3Uri::toString).orElse(null);
         job.state = JobState.QUEUED;
         job.labels = submission.labels();
         job.createdAt = now;
@@ -79,6 +81,7 @@ public class JobSubmitter {
             task.profile = target.profile();
             task.variant = target.variant();
             task.recipe = target.recipe();
+            task.holdTo(target.gates());
             task.resultsPrefix = "s3://" + storage.resultsBucket() + "/" + submission.modelName() + "/" + jobId + "/"
                     + target.variant() + "/";
             task.state = TaskState.QUEUED;
@@ -88,7 +91,8 @@ public class JobSubmitter {
             // Keyed by task id, not job id: a partition is read by one worker at a time, so a job's
             // tasks spread over partitions are built in parallel.
             outbox.add(kafka.topics().tasks(), task.id, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
-                    job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix, null, null));
+                    job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix, job.evalText,
+                    task.gates()));
         }
         return new Created(JobView.of(job, tasks, now));
     }

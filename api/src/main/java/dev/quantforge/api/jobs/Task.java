@@ -3,6 +3,7 @@ package dev.quantforge.api.jobs;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.TaskEvent.VariantResult;
+import dev.quantforge.common.quality.QualityGates;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -68,8 +69,29 @@ public class Task extends PanacheEntityBase {
     @Column(name = "failure_reason")
     public String failureReason;
 
+    /** The built variant, with its benchmark figures (null until it is built). */
     @JdbcTypeCode(SqlTypes.JSON)
     public VariantResult result;
+
+    // The quality gates the variant is held to, one column per limit (null = no limit).
+    @Column(name = "gate_max_mean_kld")
+    public Double gateMaxMeanKld;
+
+    @Column(name = "gate_max_perplexity_increase_percent")
+    public Double gateMaxPerplexityIncreasePercent;
+
+    @Column(name = "gate_min_same_top_percent")
+    public Double gateMinSameTopPercent;
+
+    public QualityGates gates() {
+        return new QualityGates(gateMaxMeanKld, gateMaxPerplexityIncreasePercent, gateMinSameTopPercent);
+    }
+
+    public void holdTo(QualityGates gates) {
+        gateMaxMeanKld = gates.maxMeanKld();
+        gateMaxPerplexityIncreasePercent = gates.maxPerplexityIncreasePercent();
+        gateMinSameTopPercent = gates.minSameTopPercent();
+    }
 
     public static List<Task> ofJob(UUID jobId) {
         return list("jobId = ?1 order by position", jobId);

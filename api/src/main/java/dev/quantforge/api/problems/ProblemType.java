@@ -8,6 +8,8 @@ public enum ProblemType {
     JOB_FINISHED(409, "The job has already finished"),
     /** 422 Unprocessable Content: well-formed, but names a model that is not there. */
     SOURCE_NOT_FOUND(422, "The source model was not found"),
+    /** 422 as well: the job's own evaluation text is not in object storage. */
+    EVAL_TEXT_NOT_FOUND(422, "The evaluation text was not found"),
     STORAGE_UNAVAILABLE(503, "Object storage is unavailable"),
     INTERNAL(500, "Internal error");
 

@@ -12,7 +12,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Set;
 import org.jboss.logging.Logger;
 
-/** Checks that a job's source model is in object storage before the job is accepted. */
+/**
+ * Checks that what a job reads is in object storage before the job is accepted: its source model
+ * and its own evaluation text, if it names one.
+ */
 @ApplicationScoped
 public class SourceModels {
 
@@ -30,6 +33,18 @@ public class SourceModels {
     /** A 422 problem when the model is not there, 503 when storage cannot be asked. */
     public void requireExists(S3Uri source, SourceFormat format) {
         S3Uri object = format == SourceFormat.HF ? source.resolve(HF_CONFIG) : source;
+        String missing = format == SourceFormat.HF ? "no " + HF_CONFIG + " under " + source
+                + " (an hf source is a Hugging Face checkpoint directory)"
+                : "no object at " + source;
+        requireObject(object, ProblemType.SOURCE_NOT_FOUND, missing);
+    }
+
+    /** A 422 problem when the evaluation text is not there, 503 when storage cannot be asked. */
+    public void requireEvalText(S3Uri text) {
+        requireObject(text, ProblemType.EVAL_TEXT_NOT_FOUND, "no evaluation text (evalText) at " + text);
+    }
+
+    private void requireObject(S3Uri object, ProblemType notFound, String missing) {
         try {
             s3.statObject(StatObjectArgs.builder().bucket(object.bucket()).object(object.key()).build());
         } catch (ErrorResponseException e) {
@@ -39,11 +54,8 @@ public class SourceModels {
             }
             // A HEAD answer has no body, so a missing bucket looks like a missing key: ask.
             boolean noBucket = "NoSuchBucket".equals(code) || !bucketExists(object.bucket());
-            String detail = noBucket ? "bucket '" + object.bucket() + "' does not exist"
-                    : format == SourceFormat.HF ? "no " + HF_CONFIG + " under " + source
-                    + " (an hf source is a Hugging Face checkpoint directory)"
-                    : "no object at " + source;
-            throw new ProblemException(ProblemType.SOURCE_NOT_FOUND, detail);
+            String detail = noBucket ? "bucket '" + object.bucket() + "' does not exist" : missing;
+            throw new ProblemException(notFound, detail);
         } catch (Exception e) {
             throw unavailable(object, e);
         }

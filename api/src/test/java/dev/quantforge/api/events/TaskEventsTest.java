@@ -14,6 +14,7 @@ import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.TaskEvent;
 import dev.quantforge.common.messages.TaskEvent.Type;
+import dev.quantforge.common.quality.QualityGates;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -117,7 +118,8 @@ class TaskEventsTest {
     void eventsOfUnknownTasksAndMalformedRecordsDoNotStopTheConsumer() {
         JobView job = submit("stories-robust", List.of("arm-mobile"));
         TaskView stranger = new TaskView(UUID.randomUUID(), null, "Q4_0", null, TaskState.QUEUED, 0, null, null,
-                null, null, null, job.tasks().get(0).resultsPrefix(), null, null);
+                null, null, null, job.tasks().get(0).resultsPrefix(), null, null, QualityGates.NONE,
+                null);
         fixtures.report(fixtures.event(stranger, job.id(), Type.STARTED, 0));
         fixtures.reportRaw(job.id(), "{\"not\": \"an event\"}");
         fixtures.report(fixtures.event(job.tasks().get(0), job.id(), Type.SUCCEEDED, 100));
