@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import dev.quantforge.api.support.LocalStackResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -28,7 +29,11 @@ class ServiceEndpointsTest {
     void theProfilesAreListed() {
         given().get("/api/v1/profiles").then().statusCode(200)
                 .body("profiles.name", hasItems("cpu-x86-avx2", "arm-mobile"))
-                .body("profiles.find { it.name == 'cpu-x86-avx2' }.ftype", equalTo("Q4_K_M"));
+                .body("profiles.find { it.name == 'cpu-x86-avx2' }.ftype", equalTo("Q4_K_M"))
+                // only the limits a profile sets
+                .body("profiles.find { it.name == 'cpu-x86-avx2' }.gates",
+                        equalTo(Map.of("maxMeanKld", 0.1f, "maxPerplexityIncreasePercent", 10.0f)))
+                .body("profiles.find { it.name == 'cpu-server-quality' }.gates.maxMeanKld", equalTo(0.01f));
     }
 
     @Test
@@ -37,7 +42,10 @@ class ServiceEndpointsTest {
                 .body("paths.'/api/v1/jobs'.post.requestBody.content.'application/json'.schema.$ref",
                         equalTo("#/components/schemas/JobRequest"))
                 .body("components.schemas.JobRequest.required", hasItems("source", "targets"))
-                .body("paths.'/api/v1/jobs/{id}/events'.get", notNullValue());
+                .body("paths.'/api/v1/jobs/{id}/events'.get", notNullValue())
+                .body("paths.'/api/v1/jobs/{id}/report'.get.responses.'200'.content.keySet()",
+                        hasItems("application/json", "text/markdown"))
+                .body("components.schemas.JobRequest.properties.keySet()", hasItems("evalText", "qualityGates"));
         given().get("/q/swagger-ui/").then().statusCode(200);
     }
 

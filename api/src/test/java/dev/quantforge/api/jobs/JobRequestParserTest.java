@@ -12,6 +12,7 @@ import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.profiles.HardwareProfiles;
+import dev.quantforge.common.quality.QualityGates;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -99,5 +100,43 @@ class JobRequestParserTest {
     @Test
     void theBodyMustBeAnObject() {
         assertEquals(Map.of("body", "must be a JSON object"), errors("['cpu-x86-avx2']"));
+    }
+
+    @Test
+    void eachTargetIsHeldToItsProfilesGatesUnlessTheJobSetsItsOwn() throws Exception {
+        JobSubmission plain = parse("{'source': {'uri': 's3://models/m', 'format': 'hf'},"
+                + " 'targets': ['cpu-x86-avx2', {'format': 'gguf', 'ftype': 'Q8_0'}]}");
+        assertEquals(new QualityGates(0.1, 10.0, null), plain.targets().get(0).gates());
+        assertEquals(QualityGates.NONE, plain.targets().get(1).gates(), "an explicit recipe has no gates");
+        assertTrue(plain.evalText().isEmpty());
+
+        JobSubmission own = parse("{'source': {'uri': 's3://models/m', 'format': 'hf'},"
+                + " 'targets': ['cpu-x86-avx2', {'format': 'gguf', 'ftype': 'Q8_0'}],"
+                + " 'evalText': 's3://texts/wiki/eval.txt',"
+                + " 'qualityGates': {'maxMeanKld': 0.02, 'minSameTopPercent': 100}}");
+        QualityGates jobGates = new QualityGates(0.02, null, 100.0);
+        assertEquals(List.of(jobGates, jobGates), own.targets().stream().map(TargetPlan::gates).toList());
+        assertEquals("s3://texts/wiki/eval.txt", own.evalText().orElseThrow().toString());
+
+        JobSubmission none = parse("{'source': {'uri': 's3://models/m', 'format': 'hf'},"
+                + " 'targets': ['cpu-x86-avx2'], 'qualityGates': {}}");
+        assertEquals(QualityGates.NONE, none.targets().get(0).gates(), "{} switches the gates off for the job");
+    }
+
+    @Test
+    void aMalformedEvalTextOrQualityGateIsNamed() {
+        String source = "{'source': {'uri': 's3://models/m', 'format': 'hf'}, 'targets': ['arm-mobile'], ";
+        assertEquals(Map.of("evalText", "'https://x/eval.txt' is not an s3:// URI"),
+                errors(source + "'evalText': 'https://x/eval.txt'}"));
+        assertEquals(List.of("evalText"), List.copyOf(errors(source + "'evalText': 's3://texts/dir/'}").keySet()));
+        assertEquals(List.of("evalText"), List.copyOf(errors(source + "'evalText': 7}").keySet()));
+        Map<String, String> gates = errors(source + "'qualityGates': {'maxMeanKld': -0.1,"
+                + " 'maxPerplexityIncreasePercent': '5', 'minSameTopPercent': 101, 'maxKld': 1}}");
+        assertEquals("must be a non-negative number", gates.get("qualityGates.maxMeanKld"));
+        assertEquals("must be a non-negative number", gates.get("qualityGates.maxPerplexityIncreasePercent"));
+        assertEquals("must be a number from 0 to 100", gates.get("qualityGates.minSameTopPercent"));
+        assertTrue(gates.get("qualityGates.maxKld").startsWith("is not a known field"));
+        assertEquals(4, gates.size());
+        assertEquals(List.of("qualityGates"), List.copyOf(errors(source + "'qualityGates': 0.1}").keySet()));
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.api.jobs.JobView;
 import dev.quantforge.api.jobs.TaskView;
 import dev.quantforge.common.messages.TaskEvent;
+import dev.quantforge.common.quality.BenchmarkSummary;
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
@@ -54,6 +55,12 @@ public class Fixtures {
     public String ggufModel(String name) {
         put(name + ".gguf", "GGUF");
         return "s3://" + MODELS_BUCKET + "/" + name + ".gguf";
+    }
+
+    /** A UTF-8 text in the models bucket, as a job's own evaluation text; returns its URI. */
+    public String text(String key, String content) {
+        put(key, content);
+        return "s3://" + MODELS_BUCKET + "/" + key;
     }
 
     private void put(String key, String content) {
@@ -107,6 +114,21 @@ public class Fixtures {
         };
         return new TaskEvent(UUID.randomUUID(), task.id(), jobId, type, Instant.now(), "worker-test", progress,
                 reason, result);
+    }
+
+    /**
+     * A worker's report that a task's variant was built and benchmarked: SUCCEEDED, or REJECTED with
+     * the figures over the gates as the reason; a rejected variant's files are under rejected/.
+     */
+    public TaskEvent benchmarked(TaskView task, UUID jobId, BenchmarkSummary figures, String rejectedBecause) {
+        boolean rejected = rejectedBecause != null;
+        String prefix = task.resultsPrefix() + (rejected ? "rejected/" : "");
+        TaskEvent.VariantResult result = new TaskEvent.VariantResult(prefix + "manifest.json",
+                List.of(new TaskEvent.StoredFile(prefix + "model-" + task.variant() + ".gguf", figures.modelBytes(),
+                        "cd".repeat(32))),
+                figures.modelBytes(), figures.bitsPerWeight(), 300_000, 10, 20, 700, 730, figures);
+        return new TaskEvent(UUID.randomUUID(), task.id(), jobId, rejected ? TaskEvent.Type.REJECTED
+                : TaskEvent.Type.SUCCEEDED, Instant.now(), "worker-test", 100, rejectedBecause, result);
     }
 
     private static TaskEvent.VariantResult result(TaskView task) {
