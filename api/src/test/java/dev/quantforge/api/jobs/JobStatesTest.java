@@ -30,6 +30,8 @@ class JobStatesTest {
         assertEquals(JobState.PARTIALLY_SUCCEEDED, JobStates.derive(List.of(SUCCEEDED, CANCELLED), false));
         assertEquals(JobState.FAILED, JobStates.derive(List.of(FAILED, REJECTED), false));
         assertEquals(JobState.FAILED, JobStates.derive(List.of(FAILED, CANCELLED), false));
+        assertEquals(JobState.FAILED, JobStates.derive(List.of(REJECTED, REJECTED), false),
+                "every variant was built but none meets its quality bar");
     }
 
     @Test
