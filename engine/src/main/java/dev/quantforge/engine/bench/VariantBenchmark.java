@@ -115,6 +115,7 @@ public final class VariantBenchmark {
             BenchmarkReport.Speed speed = null;
             if (needsRuntime) {
                 checkCancelled(cancelled, "before loading the variant");
+                LlamaRuntime.get(); // the library's one-time start-up is not the variant's load time
                 long t0 = System.nanoTime();
                 try (LlamaModel model = LlamaModel.load(variant, LlamaModel.Options.threads(options.threads()))) {
                     loadMs = millisSince(t0);
