@@ -5,7 +5,10 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.gguf.GgufFile;
 import dev.quantforge.engine.gguf.GgufValue;
 import dev.quantforge.engine.gguf.GgufWriter;
+import dev.quantforge.engine.model.ModelSource;
+import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.engine.runtime.EvalText;
+import dev.quantforge.engine.testing.Models;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +64,19 @@ class VariantBenchmarkTest {
         assertEquals(1, errors.minCosineSimilarity());
         assertEquals(1.0, report.size().compressionRatio(), 1e-12);
         assertEquals("F32", report.variant().fileType());
+    }
+
+    @Test
+    void aHuggingFaceSourceIsComparedUnderGgufNames() {
+        try (ModelSource checkpoint = ModelSources.open(Models.stories260K())) {
+            BenchmarkReport report = VariantBenchmark.run(source, checkpoint,
+                    VariantBenchmark.bytesOnDisk(Models.stories260K()), TEXT, null, NO_SPEED,
+                    VariantBenchmark.Progress.NONE, () -> false);
+            assertEquals(0, report.tensorErrors().notCompared());
+            assertEquals(0, report.tensorErrors().maxAbsError(), "the F32 conversion keeps every value");
+            assertTrue(report.size().compressionRatio() > 0.9 && report.size().compressionRatio() < 1.1,
+                    "F32 GGUF vs F32 safetensors: " + report.size().compressionRatio());
+        }
     }
 
     @Test
