@@ -39,7 +39,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** Exit code of every error the user can fix (a missing or malformed file, a bad option). */
     static final int USER_ERROR = 2;
     /** Most likely source tokens the reference keeps per position; the rest is one bucket. */
-    static final int REFERENCE_TOP_K = 32;
+    static final int REFERENCE_TOP_K = ReferenceLogits.DEFAULT_TOP_K;
 
     @Spec
     CommandSpec spec;

@@ -8,6 +8,7 @@ import dev.quantforge.engine.gguf.GgufWriter;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.engine.runtime.EvalText;
+import dev.quantforge.engine.runtime.LlamaModel;
 import dev.quantforge.engine.testing.Models;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,34 @@ class VariantBenchmarkTest {
             assertEquals(0, report.tensorErrors().maxAbsError(), "the F32 conversion keeps every value");
             assertTrue(report.size().compressionRatio() > 0.9 && report.size().compressionRatio() < 1.1,
                     "F32 GGUF vs F32 safetensors: " + report.size().compressionRatio());
+        }
+    }
+
+    @Test
+    void qualityAgainstTheSourcesReferenceLogits() {
+        ReferenceLogits reference;
+        try (LlamaModel model = LlamaModel.load(source, LlamaModel.Options.threads(1))) {
+            reference = ReferenceLogits.compute(model, TEXT, ReferenceLogits.DEFAULT_TOP_K);
+        }
+        BenchmarkReport itself = benchWithQuality(source, reference);
+        BenchmarkReport q8Report = benchWithQuality(q8, reference);
+        BenchmarkReport q4Report = benchWithQuality(q4, reference);
+        System.out.printf("[quality] mean KLD f32 %.6f, q8_0 %.6f, q4_0 %.6f; ppl %.4f %.4f %.4f%n",
+                itself.quality().meanKld(), q8Report.quality().meanKld(), q4Report.quality().meanKld(),
+                itself.quality().perplexity(), q8Report.quality().perplexity(), q4Report.quality().perplexity());
+        assertEquals(0, itself.quality().meanKld(), 1e-6, "F32 vs F32");
+        assertEquals(itself.quality().sourcePerplexity(), itself.quality().perplexity(), 1e-9);
+        assertTrue(q8Report.quality().meanKld() < q4Report.quality().meanKld());
+        assertEquals(q4Report.quality().meanKld(), q4Report.summary().meanKld());
+        assertEquals(q4Report, BenchmarkReport.fromJson(q4Report.toJson()), "the full report round-trips");
+        assertTrue(q4Report.timings().qualityMilliseconds() > 0);
+        System.out.print(q4Report.table());
+    }
+
+    private static BenchmarkReport benchWithQuality(Path variant, ReferenceLogits reference) {
+        try (GgufFile weights = GgufFile.open(source)) {
+            return VariantBenchmark.run(variant, weights, 0, TEXT, reference, NO_SPEED, VariantBenchmark.Progress.NONE,
+                    () -> false);
         }
     }
 
