@@ -57,6 +57,26 @@ class BenchCliTest {
     }
 
     @Test
+    void measuresQualityAndReusesTheReferenceCache() throws Exception {
+        Path cache = dir.resolve("cache").resolve("stories260K.reflogits");
+        CliRun first = CliRun.of("bench", q8, "--reference", bundledStories(), "--threads", 1, "--no-speed", "--json",
+                "--reference-cache", cache);
+        assertEquals(0, first.exitCode(), first.err());
+        assertTrue(Files.size(cache) > 0, "the reference logits were cached");
+        BenchmarkReport computed = BenchmarkReport.fromJson(first.out().getBytes(StandardCharsets.UTF_8));
+        assertTrue(computed.quality().meanKld() > 0 && computed.quality().meanKld() < 0.01, computed.quality().toString());
+        assertEquals(0, computed.tensorErrors().notCompared(), "the HF directory's tensors under GGUF names");
+
+        var written = Files.getLastModifiedTime(cache);
+        CliRun second = CliRun.of("bench", q8, "--reference", bundledStories(), "--threads", 1, "--no-speed",
+                "--reference-cache", cache);
+        assertEquals(0, second.exitCode(), second.err());
+        assertEquals(written, Files.getLastModifiedTime(cache), "reused, not rewritten");
+        assertTrue(second.out().contains(String.format(java.util.Locale.ROOT, "mean %.6f", computed.quality().meanKld())),
+                second.out());
+    }
+
+    @Test
     void missingVariantIsOneLineAndExitTwo() {
         Path missing = dir.resolve("absent.gguf");
         CliRun run = CliRun.of("bench", missing, "--reference", source);
