@@ -24,11 +24,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -163,8 +165,8 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             Path dir = target.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
-            try (OutputStream out = Files.newOutputStream(temp)) {
+            Path temp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+            try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 logits.write(out);
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(temp);
