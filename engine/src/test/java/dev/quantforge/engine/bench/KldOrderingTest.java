@@ -1,12 +1,11 @@
 package dev.quantforge.engine.bench;
 
+import dev.quantforge.engine.quantize.QuantizeResult;
 import dev.quantforge.engine.runtime.EvalText;
 import dev.quantforge.engine.runtime.LlamaModel;
-import dev.quantforge.engine.runtime.Perplexity;
 import dev.quantforge.engine.testing.BigramLlamaCheckpoint;
 import dev.quantforge.engine.testing.Models;
 import dev.quantforge.engine.testing.QuantizedVariants;
-import dev.quantforge.engine.quantize.QuantizeResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
