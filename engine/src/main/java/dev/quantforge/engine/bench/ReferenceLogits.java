@@ -33,7 +33,7 @@ import java.util.zip.ZipException;
  * {@code 1 - tailMass} of the probability (at most {@code topK}), their log-probabilities and the
  * log-probability of all other tokens together (the "rest" bucket), each rounded to 1/256 nat. KL
  * divergence is measured over that partition: it is a coarse-graining of the full-vocabulary KL and
- * so never larger than it; on stories260K with the defaults it is about 2 % lower. The rounding of the
+ * so never larger than it; on stories260K with the defaults it reads about 3 % lower. The rounding of the
  * stored log-probabilities would add a small positive floor; the source's own divergence from its
  * rounded form is stored per position and subtracted, so a model compared with its own reference
  * gives exactly 0.
@@ -59,6 +59,8 @@ public final class ReferenceLogits {
     private final double tailMass;
     private final String textSha256;
     private final double sourceNllSum;
+    /** {@link #tokenHash} of the scored tokens: a variant must predict the same text tokens. */
+    private final long targetsHash;
     /** Position p's tokens are {@code tokens[start[p] .. start[p + 1])}, most likely first. */
     private final int[] start;
     private final int[] tokens;
@@ -73,7 +75,7 @@ public final class ReferenceLogits {
     private final short[] floor;
 
     private ReferenceLogits(int vocabularySize, int contextLength, int topK, double tailMass, String textSha256,
-                            double sourceNllSum, int[] start, int[] tokens, int[] levels, int[] restLevel,
+                            double sourceNllSum, long targetsHash, int[] start, int[] tokens, int[] levels, int[] restLevel,
                             int[] targetSlot, int[] targetLevel, short[] floor) {
         this.vocabularySize = vocabularySize;
         this.contextLength = contextLength;
@@ -81,6 +83,7 @@ public final class ReferenceLogits {
         this.tailMass = tailMass;
         this.textSha256 = textSha256;
         this.sourceNllSum = sourceNllSum;
+        this.targetsHash = targetsHash;
         this.start = start;
         this.tokens = tokens;
         this.levels = levels;
@@ -113,7 +116,10 @@ public final class ReferenceLogits {
         return builder.build(source.contextLength(), sha256(paragraphs), perplexity.nllSum());
     }
 
-    /** Runs {@code variant} over the same paragraphs and compares it position by position. */
+    /**
+     * Runs {@code variant} over the same paragraphs and compares it position by position. The source
+     * itself, loaded with the same {@link LlamaModel.Options} as for {@link #compute}, gives exactly 0.
+     */
     public QualityFigures compare(LlamaModel variant, List<String> paragraphs) {
         String hash = sha256(paragraphs);
         if (!hash.equals(textSha256)) {
@@ -135,6 +141,7 @@ public final class ReferenceLogits {
         int[] sameTop = new int[1];
         double[] squaredDeltaP = new double[1];
         int[] seen = new int[1];
+        long[] targets = {0};
         Perplexity perplexity = variant.perplexity(paragraphs, (index, target, logits) -> {
             if (index >= positions) {
                 throw new InvalidInputException(variant.file() + ": scores more than the " + positions
@@ -147,11 +154,16 @@ public final class ReferenceLogits {
             }
             double deltaP = Math.exp(logits[target] - logSum) - sourceProbability(index, targetLevel[index]);
             squaredDeltaP[0] += deltaP * deltaP;
+            targets[0] = tokenHash(targets[0], target);
             seen[0]++;
         });
         if (seen[0] != positions) {
             throw new InvalidInputException(variant.file() + ": scores " + seen[0] + " positions, the reference logits have "
                     + positions);
+        }
+        if (targets[0] != targetsHash) {
+            throw new InvalidInputException(variant.file() + ": tokenizes the evaluation text differently from the source"
+                    + " of the reference logits");
         }
         double sourcePpl = sourcePerplexity();
         double[] sorted = kld.clone();
@@ -328,6 +340,10 @@ public final class ReferenceLogits {
         return best;
     }
 
+    private static long tokenHash(long hash, int token) {
+        return hash * 1_000_003L + token + 1;
+    }
+
     private static double roundedToBf16(double value) {
         return Bf16.toFloat(Bf16.fromFloat((float) value));
     }
@@ -355,7 +371,7 @@ public final class ReferenceLogits {
 
     /*
      * Body (deflated): vocabulary, context, top-k, tail mass, levels per nat, positions, source nll sum,
-     * text sha256; then column by column, which deflates better than position by position: token counts,
+     * text sha256, hash of the scored tokens; then column by column, which deflates better than position by position: token counts,
      * token ids, level steps within each position (levels rise as probabilities fall), rest levels,
      * correct-token slots (+1, 0 = not listed), levels of the unlisted correct tokens, floors (BF16).
      */
@@ -367,6 +383,7 @@ public final class ReferenceLogits {
         out.writeInt(LEVELS_PER_NAT);
         out.writeInt(positions());
         out.writeDouble(sourceNllSum);
+        out.writeLong(targetsHash);
         out.write(HexFormat.of().parseHex(textSha256));
         for (int p = 0; p < positions(); p++) {
             writeVarint(out, start[p + 1] - start[p]);
@@ -406,6 +423,7 @@ public final class ReferenceLogits {
         int levelsPerNat = in.readInt();
         int positions = in.readInt();
         double nllSum = in.readDouble();
+        long targetsHash = in.readLong();
         byte[] hash = new byte[32];
         in.readFully(hash);
         if (vocabulary < 2 || contextLength < 2 || topK < 1 || topK >= vocabulary || !(tailMass >= 0 && tailMass < 1)
@@ -453,7 +471,7 @@ public final class ReferenceLogits {
             throw damaged("data after the last position");
         }
         return new ReferenceLogits(vocabulary, contextLength, topK, tailMass, HexFormat.of().formatHex(hash), nllSum,
-                start, tokens, levels, restLevel, targetSlot, targetLevel, floor);
+                targetsHash, start, tokens, levels, restLevel, targetSlot, targetLevel, floor);
     }
 
     private static InvalidInputException damaged(String problem) {
@@ -498,6 +516,7 @@ public final class ReferenceLogits {
         private final IntList targetSlot = new IntList();
         private final IntList targetLevel = new IntList();
         private final IntList floor = new IntList();
+        private long targetsHash;
 
         Builder(int vocabulary, int topK, double tailMass) {
             this.topK = topK;
@@ -510,6 +529,7 @@ public final class ReferenceLogits {
         }
 
         void add(int target, float[] logits) {
+            targetsHash = tokenHash(targetsHash, target);
             int found = mostLikely(logits);
             double logSum = coarseLogProbabilities(logits, best, 0, found, coarse, listed);
             int n = 0;
@@ -560,7 +580,7 @@ public final class ReferenceLogits {
             for (int i = 0; i < floors.length; i++) {
                 floors[i] = (short) floor.get(i);
             }
-            return new ReferenceLogits(listed.length, contextLength, topK, tailMass, textSha256, nllSum, start.toArray(),
+            return new ReferenceLogits(listed.length, contextLength, topK, tailMass, textSha256, nllSum, targetsHash, start.toArray(),
                     tokens.toArray(), levels.toArray(), restLevel.toArray(), targetSlot.toArray(), targetLevel.toArray(),
                     floors);
         }
