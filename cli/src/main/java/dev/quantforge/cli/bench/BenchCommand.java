@@ -3,12 +3,10 @@ package dev.quantforge.cli.bench;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.bench.BenchmarkReport;
 import dev.quantforge.engine.bench.ReferenceLogits;
-import dev.quantforge.engine.bench.RunnableSource;
 import dev.quantforge.engine.bench.VariantBenchmark;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.engine.runtime.EvalText;
-import dev.quantforge.engine.runtime.LlamaModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,10 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -40,8 +35,6 @@ import java.util.stream.Stream;
 public final class BenchCommand implements Callable<Integer> {
     /** Exit code of every error the user can fix (a missing or malformed file, a bad option). */
     static final int USER_ERROR = 2;
-    /** Most likely source tokens the reference keeps per position; the rest is one bucket. */
-    static final int REFERENCE_TOP_K = ReferenceLogits.DEFAULT_TOP_K;
 
     @Spec
     CommandSpec spec;
@@ -127,7 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new InvalidInputException(referenceCache + ": cannot read: " + e.getMessage());
             }
-            if (cached.textSha256().equals(sha256(paragraphs))) {
+            if (cached.textSha256().equals(ReferenceLogits.sha256(paragraphs))) {
                 return cached;
             }
             spec.commandLine().getErr().println("quantforge: " + referenceCache
@@ -135,28 +128,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Path scratch = tempDirectory();
         try {
-            Path runnable = RunnableSource.gguf(reference, scratch);
-            ReferenceLogits computed;
-            try (LlamaModel source = LlamaModel.load(runnable, LlamaModel.Options.threads(threadCount))) {
-                computed = ReferenceLogits.compute(source, paragraphs, REFERENCE_TOP_K);
-            }
+            ReferenceLogits computed = VariantBenchmark.referenceLogits(reference, VariantBenchmark.bytesOnDisk(reference),
+                    paragraphs, threadCount, scratch);
             if (referenceCache != null) {
                 write(computed, referenceCache);
             }
             return computed;
         } finally {
             deleteRecursively(scratch);
-        }
-    }
-
-    /** The text's identity as {@link ReferenceLogits#textSha256()} records it. */
-    static String sha256(List<String> paragraphs) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(String.join("\n\n", paragraphs).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 

@@ -270,7 +270,11 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
             }
         }
         if (quality != null) {
-            out.append('\n').append("quality vs source (").append(quality.scoredTokens()).append(" tokens)\n");
+            out.append('\n').append("quality vs source (").append(quality.scoredTokens()).append(" tokens");
+            if (quality.comparedPositions() < quality.scoredTokens()) {
+                out.append("; distributions compared at ").append(quality.comparedPositions()).append(" of them");
+            }
+            out.append(")\n");
             line(out, "  perplexity", fmt("%.4f (source %.4f, %+.3f %%)", quality.perplexity(),
                     quality.sourcePerplexity(), quality.perplexityIncreasePercent()));
             line(out, "  KL divergence", fmt("mean %.6f, median %.6f, p99 %.6f, max %.6f", quality.meanKld(),

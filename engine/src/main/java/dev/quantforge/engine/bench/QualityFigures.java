@@ -4,7 +4,9 @@ package dev.quantforge.engine.bench;
  * How far a variant's predictions are from its source's on one evaluation text, the statistics of
  * llama.cpp's {@code llama-perplexity --kl-divergence}.
  *
- * @param scoredTokens                 positions compared (every text token of the evaluation text)
+ * @param scoredTokens                 positions scored for perplexity (every text token of the evaluation text)
+ * @param comparedPositions            positions the distributions were compared at: all, or an evenly spaced
+ *                                     sample when the reference was kept within its size budget
  * @param sourcePerplexity             perplexity of the source
  * @param perplexity                   perplexity of the variant
  * @param perplexityIncreasePercent    {@code 100 * (perplexity / sourcePerplexity - 1)}
@@ -16,13 +18,16 @@ package dev.quantforge.engine.bench;
  * @param rmsDeltaProbabilityPercent   root mean square of p_variant(correct) - p_source(correct), in percent
  * @param referenceTopK                most likely source tokens stored per position (the rest as one bucket)
  */
-public record QualityFigures(int scoredTokens, double sourcePerplexity, double perplexity, double perplexityIncreasePercent,
+public record QualityFigures(int scoredTokens, int comparedPositions, double sourcePerplexity, double perplexity, double perplexityIncreasePercent,
                              double meanKld, double medianKld, double p99Kld, double maxKld, double sameTopPercent,
                              double rmsDeltaProbabilityPercent, int referenceTopK) {
 
     public QualityFigures {
         if (scoredTokens < 1) {
             throw new IllegalArgumentException("no token was scored");
+        }
+        if (comparedPositions < 1 || comparedPositions > scoredTokens) {
+            throw new IllegalArgumentException("compared positions must be 1.." + scoredTokens + ", got " + comparedPositions);
         }
         if (!(sourcePerplexity >= 1) || !(perplexity >= 1)) {
             throw new IllegalArgumentException("perplexities must be at least 1, got " + sourcePerplexity + " and " + perplexity);

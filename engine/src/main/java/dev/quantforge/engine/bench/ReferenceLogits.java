@@ -39,6 +39,10 @@ import java.util.zip.ZipException;
  * gives exactly 0.
  *
  * <p>The correct token's source probability (for Δp) and the source's exact perplexity are kept too.
+ *
+ * <p>{@link #within(long)} bounds the size: a reference over budget keeps the distributions of every
+ * {@code stride}-th position only (evenly spaced), so KL divergence, same-top and Δp are estimated
+ * from that sample, while perplexity still counts every position.
  */
 public final class ReferenceLogits {
     /** Most likely tokens stored per position at most. */
@@ -47,7 +51,9 @@ public final class ReferenceLogits {
     public static final double DEFAULT_TAIL_MASS = 0.01;
 
     private static final byte[] MAGIC = "QFRL".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    /** {@link #within} keeps at least this many compared positions, over budget if it must. */
+    static final int MIN_COMPARED_POSITIONS = 100;
     /** Stored log-probabilities are integer multiples of 1/LEVELS_PER_NAT nat. */
     private static final int LEVELS_PER_NAT = 256;
     private static final int MAX_LEVEL = 1 << 24;
@@ -59,6 +65,9 @@ public final class ReferenceLogits {
     private final double tailMass;
     private final String textSha256;
     private final double sourceNllSum;
+    /** Positions the source scored; every {@code stride}-th of them (from 0) has its distribution below. */
+    private final int scoredPositions;
+    private final int stride;
     /** {@link #tokenHash} of the scored tokens: a variant must predict the same text tokens. */
     private final long targetsHash;
     /** Position p's tokens are {@code tokens[start[p] .. start[p + 1])}, most likely first. */
@@ -75,7 +84,7 @@ public final class ReferenceLogits {
     private final short[] floor;
 
     private ReferenceLogits(int vocabularySize, int contextLength, int topK, double tailMass, String textSha256,
-                            double sourceNllSum, long targetsHash, int[] start, int[] tokens, int[] levels, int[] restLevel,
+                            double sourceNllSum, int scoredPositions, int stride, long targetsHash, int[] start, int[] tokens, int[] levels, int[] restLevel,
                             int[] targetSlot, int[] targetLevel, short[] floor) {
         this.vocabularySize = vocabularySize;
         this.contextLength = contextLength;
@@ -83,6 +92,8 @@ public final class ReferenceLogits {
         this.tailMass = tailMass;
         this.textSha256 = textSha256;
         this.sourceNllSum = sourceNllSum;
+        this.scoredPositions = scoredPositions;
+        this.stride = stride;
         this.targetsHash = targetsHash;
         this.start = start;
         this.tokens = tokens;
@@ -135,7 +146,8 @@ public final class ReferenceLogits {
                     + " positions, the reference logits were computed with " + contextLength);
         }
         int positions = positions();
-        double[] kld = new double[positions];
+        int compared = comparedPositions();
+        double[] kld = new double[compared];
         double[] coarse = new double[topK + 1];
         boolean[] listed = new boolean[vocabularySize];
         int[] sameTop = new int[1];
@@ -147,15 +159,19 @@ public final class ReferenceLogits {
                 throw new InvalidInputException(variant.file() + ": scores more than the " + positions
                         + " positions of the reference logits");
             }
-            double logSum = coarseLogProbabilities(logits, index, coarse, listed);
-            kld[index] = roundedToBf16(divergence(index, coarse)) - Bf16.toFloat(floor[index]);
-            if (argmax(logits) == tokens[start[index]]) {
-                sameTop[0]++;
-            }
-            double deltaP = Math.exp(logits[target] - logSum) - sourceProbability(index, targetLevel[index]);
-            squaredDeltaP[0] += deltaP * deltaP;
             targets[0] = tokenHash(targets[0], target);
             seen[0]++;
+            if (index % stride != 0) {
+                return;
+            }
+            int k = index / stride;
+            double logSum = coarseLogProbabilities(logits, k, coarse, listed);
+            kld[k] = roundedToBf16(divergence(k, coarse)) - Bf16.toFloat(floor[k]);
+            if (argmax(logits) == tokens[start[k]]) {
+                sameTop[0]++;
+            }
+            double deltaP = Math.exp(logits[target] - logSum) - sourceProbability(k, targetLevel[k]);
+            squaredDeltaP[0] += deltaP * deltaP;
         });
         if (seen[0] != positions) {
             throw new InvalidInputException(variant.file() + ": scores " + seen[0] + " positions, the reference logits have "
@@ -168,9 +184,9 @@ public final class ReferenceLogits {
         double sourcePpl = sourcePerplexity();
         double[] sorted = kld.clone();
         Arrays.sort(sorted);
-        return new QualityFigures(positions, sourcePpl, perplexity.ppl(), 100 * (perplexity.ppl() / sourcePpl - 1),
-                Arrays.stream(kld).sum() / positions, percentile(sorted, 0.5), percentile(sorted, 0.99),
-                sorted[positions - 1], 100.0 * sameTop[0] / positions, 100 * Math.sqrt(squaredDeltaP[0] / positions), topK);
+        return new QualityFigures(positions, compared, sourcePpl, perplexity.ppl(), 100 * (perplexity.ppl() / sourcePpl - 1),
+                Arrays.stream(kld).sum() / compared, percentile(sorted, 0.5), percentile(sorted, 0.99),
+                sorted[compared - 1], 100.0 * sameTop[0] / compared, 100 * Math.sqrt(squaredDeltaP[0] / compared), topK);
     }
 
     /** Reads what {@link #write} wrote; a damaged or foreign stream is an InvalidInputException. */
@@ -228,6 +244,62 @@ public final class ReferenceLogits {
         return bytes.toByteArray();
     }
 
+    /**
+     * This reference, or an evenly spaced sample of its positions whose encoding fits {@code maxBytes}:
+     * the smallest stride that fits, keeping at least {@value #MIN_COMPARED_POSITIONS} positions (or
+     * all there are) even if that is over budget.
+     */
+    public ReferenceLogits within(long maxBytes) {
+        long size = toBytes().length;
+        int maxStride = Math.max(1, comparedPositions() / MIN_COMPARED_POSITIONS);
+        if (size <= maxBytes || maxStride == 1) {
+            return this;
+        }
+        // the size falls about as 1/stride: start from that estimate and step up until it fits
+        for (int n = (int) Math.min(maxStride, Math.max(2, size / Math.max(1, maxBytes))); ; n++) {
+            ReferenceLogits sample = everyNth(n);
+            if (n >= maxStride || sample.toBytes().length <= maxBytes) {
+                return sample;
+            }
+        }
+    }
+
+    /** The reference keeping its compared positions {@code 0, n, 2n, ...}. */
+    private ReferenceLogits everyNth(int n) {
+        if (n == 1) {
+            return this;
+        }
+        int kept = (comparedPositions() + n - 1) / n;
+        int[] newStart = new int[kept + 1];
+        int[] keep = new int[kept];
+        for (int k = 0; k < kept; k++) {
+            keep[k] = k * n;
+            newStart[k + 1] = newStart[k] + start[keep[k] + 1] - start[keep[k]];
+        }
+        int[] newTokens = new int[newStart[kept]];
+        int[] newLevels = new int[newStart[kept]];
+        int[] newRest = new int[kept];
+        int[] newSlot = new int[kept];
+        int[] newTarget = new int[kept];
+        short[] newFloor = new short[kept];
+        for (int k = 0; k < kept; k++) {
+            int p = keep[k];
+            System.arraycopy(tokens, start[p], newTokens, newStart[k], newStart[k + 1] - newStart[k]);
+            System.arraycopy(levels, start[p], newLevels, newStart[k], newStart[k + 1] - newStart[k]);
+            newRest[k] = restLevel[p];
+            newSlot[k] = targetSlot[p];
+            newTarget[k] = targetLevel[p];
+            newFloor[k] = floor[p];
+        }
+        return new ReferenceLogits(vocabularySize, contextLength, topK, tailMass, textSha256, sourceNllSum, scoredPositions,
+                stride * n, targetsHash, newStart, newTokens, newLevels, newRest, newSlot, newTarget, newFloor);
+    }
+
+    /** What {@link #within} gives by default: 1 % of the source's size on disk. */
+    public static long defaultBudget(long sourceBytes) {
+        return sourceBytes / 100;
+    }
+
     public double sourcePerplexity() {
         return Math.exp(sourceNllSum / positions());
     }
@@ -237,9 +309,18 @@ public final class ReferenceLogits {
         return textSha256;
     }
 
-    /** Scored positions. */
+    /** Scored positions: every text token of the evaluation text. */
     public int positions() {
+        return scoredPositions;
+    }
+
+    /** Positions whose source distribution is kept: all, or every {@link #stride()}-th after {@link #within}. */
+    public int comparedPositions() {
         return restLevel.length;
+    }
+
+    public int stride() {
+        return stride;
     }
 
     public int topK() {
@@ -360,7 +441,8 @@ public final class ReferenceLogits {
         return sorted[below] + (rank - below) * (sorted[above] - sorted[below]);
     }
 
-    static String sha256(List<String> paragraphs) {
+    /** The identity of an evaluation text, as {@link #textSha256()} records it. */
+    public static String sha256(List<String> paragraphs) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(digest.digest(String.join("\n\n", paragraphs).getBytes(StandardCharsets.UTF_8)));
@@ -370,8 +452,9 @@ public final class ReferenceLogits {
     }
 
     /*
-     * Body (deflated): vocabulary, context, top-k, tail mass, levels per nat, positions, source nll sum,
-     * text sha256, hash of the scored tokens; then column by column, which deflates better than position by position: token counts,
+     * Body (deflated): vocabulary, context, top-k, tail mass, levels per nat, scored positions, stride,
+     * compared positions, source nll sum, text sha256, hash of the scored tokens; then column by column,
+     * which deflates better than position by position: token counts,
      * token ids, level steps within each position (levels rise as probabilities fall), rest levels,
      * correct-token slots (+1, 0 = not listed), levels of the unlisted correct tokens, floors (BF16).
      */
@@ -382,16 +465,18 @@ public final class ReferenceLogits {
         out.writeDouble(tailMass);
         out.writeInt(LEVELS_PER_NAT);
         out.writeInt(positions());
+        out.writeInt(stride);
+        out.writeInt(comparedPositions());
         out.writeDouble(sourceNllSum);
         out.writeLong(targetsHash);
         out.write(HexFormat.of().parseHex(textSha256));
-        for (int p = 0; p < positions(); p++) {
+        for (int p = 0; p < comparedPositions(); p++) {
             writeVarint(out, start[p + 1] - start[p]);
         }
         for (int token : tokens) {
             writeVarint(out, token);
         }
-        for (int p = 0; p < positions(); p++) {
+        for (int p = 0; p < comparedPositions(); p++) {
             int previous = 0;
             for (int k = start[p]; k < start[p + 1]; k++) {
                 writeVarint(out, levels[k] - previous);
@@ -404,7 +489,7 @@ public final class ReferenceLogits {
         for (int slot : targetSlot) {
             writeVarint(out, slot + 1);
         }
-        for (int p = 0; p < positions(); p++) {
+        for (int p = 0; p < comparedPositions(); p++) {
             if (targetSlot[p] == NOT_LISTED) {
                 writeVarint(out, targetLevel[p]);
             }
@@ -421,13 +506,16 @@ public final class ReferenceLogits {
         int topK = in.readInt();
         double tailMass = in.readDouble();
         int levelsPerNat = in.readInt();
+        int scored = in.readInt();
+        int stride = in.readInt();
         int positions = in.readInt();
         double nllSum = in.readDouble();
         long targetsHash = in.readLong();
         byte[] hash = new byte[32];
         in.readFully(hash);
         if (vocabulary < 2 || contextLength < 2 || topK < 1 || topK >= vocabulary || !(tailMass >= 0 && tailMass < 1)
-                || levelsPerNat != LEVELS_PER_NAT || positions < 1 || !(nllSum >= 0)) {
+                || levelsPerNat != LEVELS_PER_NAT || positions < 1 || stride < 1
+                || positions != (scored + (long) stride - 1) / stride || !(nllSum >= 0)) {
             throw damaged("implausible header (vocabulary " + vocabulary + ", context " + contextLength + ", top-k " + topK
                     + ", positions " + positions + ")");
         }
@@ -471,7 +559,7 @@ public final class ReferenceLogits {
             throw damaged("data after the last position");
         }
         return new ReferenceLogits(vocabulary, contextLength, topK, tailMass, HexFormat.of().formatHex(hash), nllSum,
-                targetsHash, start, tokens, levels, restLevel, targetSlot, targetLevel, floor);
+                scored, stride, targetsHash, start, tokens, levels, restLevel, targetSlot, targetLevel, floor);
     }
 
     private static InvalidInputException damaged(String problem) {
@@ -580,7 +668,8 @@ public final class ReferenceLogits {
             for (int i = 0; i < floors.length; i++) {
                 floors[i] = (short) floor.get(i);
             }
-            return new ReferenceLogits(listed.length, contextLength, topK, tailMass, textSha256, nllSum, targetsHash, start.toArray(),
+            return new ReferenceLogits(listed.length, contextLength, topK, tailMass, textSha256, nllSum, restLevel.size(), 1,
+                    targetsHash, start.toArray(),
                     tokens.toArray(), levels.toArray(), restLevel.toArray(), targetSlot.toArray(), targetLevel.toArray(),
                     floors);
         }

@@ -33,7 +33,43 @@ public final class VariantBenchmark {
     private static final double QUALITY_WEIGHT = 2;
     private static final double SPEED_WEIGHT = 1;
 
+    /**
+     * Longest evaluation window: llama-perplexity's default context, or the model's training context
+     * when shorter. A model trained on 128K positions would otherwise need a KV cache of gigabytes.
+     */
+    public static final int EVALUATION_CONTEXT = 512;
+
     private VariantBenchmark() {
+    }
+
+    /**
+     * How a model runs for the benchmark, the source for its reference logits and every variant alike
+     * (the reference is only comparable under the same options): {@code threads} threads, llama.cpp's
+     * default KV cache, windows of {@link #EVALUATION_CONTEXT} positions at most.
+     */
+    public static LlamaModel.Options modelOptions(Path gguf, int threads) {
+        try (GgufFile file = GgufFile.open(gguf)) {
+            long trained = file.get("general.architecture")
+                    .flatMap(arch -> file.get(arch.asString() + ".context_length"))
+                    .map(GgufValue::asLong)
+                    .orElse((long) EVALUATION_CONTEXT);
+            return new LlamaModel.Options(threads, (int) Math.max(2, Math.min(trained, EVALUATION_CONTEXT)));
+        }
+    }
+
+    /**
+     * The reference logits of {@code source} (a GGUF file or a Hugging Face directory, converted into
+     * {@code scratch} first) on {@code paragraphs}, kept within {@link ReferenceLogits#defaultBudget}
+     * of {@code sourceBytes} (no bound when 0).
+     */
+    public static ReferenceLogits referenceLogits(Path source, long sourceBytes, List<String> paragraphs, int threads,
+                                                  Path scratch) {
+        Path runnable = RunnableSource.gguf(source, scratch);
+        ReferenceLogits computed;
+        try (LlamaModel model = LlamaModel.load(runnable, modelOptions(runnable, threads))) {
+            computed = ReferenceLogits.compute(model, paragraphs, ReferenceLogits.DEFAULT_TOP_K);
+        }
+        return sourceBytes > 0 ? computed.within(ReferenceLogits.defaultBudget(sourceBytes)) : computed;
     }
 
     /**
@@ -117,7 +153,7 @@ public final class VariantBenchmark {
                 checkCancelled(cancelled, "before loading the variant");
                 LlamaRuntime.get(); // the library's one-time start-up is not the variant's load time
                 long t0 = System.nanoTime();
-                try (LlamaModel model = LlamaModel.load(variant, LlamaModel.Options.threads(options.threads()))) {
+                try (LlamaModel model = LlamaModel.load(variant, modelOptions(variant, options.threads()))) {
                     loadMs = millisSince(t0);
                     tracker.finish(LOAD_WEIGHT);
                     description = model.description();

@@ -24,7 +24,7 @@ class BenchmarkReportTest {
                 new BenchmarkReport.TensorErrors(12, 0, BenchmarkReport.TensorErrors.RANKING, 0.05, 0.12, 0.07, 0.03,
                         0.998, 0.992, List.of(new BenchmarkReport.TensorError("blk.0.ffn_down.weight", "q4_0", "f32",
                         4096, 0.002, 0.12, 0.03, 0.992))),
-                new QualityFigures(1000, 10.5, 11.0, 4.7619, 0.07, 0.04, 0.5, 1.2, 91.5, 3.2, 32),
+                new QualityFigures(1000, 1000, 10.5, 11.0, 4.7619, 0.07, 0.04, 0.5, 1.2, 91.5, 3.2, 32),
                 new BenchmarkReport.Speed(2, 12.5, 1, 3,
                         new BenchmarkReport.Throughput(128, 5000.0, 4800.0, List.of(5000.0, 4800.0, 5100.0)),
                         new BenchmarkReport.Throughput(64, 900.0, 850.0, List.of(900.0, 950.0, 850.0))),

@@ -138,11 +138,36 @@ class ReferenceLogitsTest {
     void encodingIsSmallNextToTheSource() throws IOException {
         long sourceBytes = Files.size(Models.stories260K().resolve("model.safetensors"));
         int bytes = reference.toBytes().length;
-        System.out.printf("[size] %d bytes for %d positions (%.1f bytes each): %.2f %% of the source's %d bytes "
-                        + "(top-k %d, tail mass %.3f, %.1f tokens per position)%n", bytes, reference.positions(),
+        System.out.printf("[size] every position: %d bytes for %d positions (%.1f bytes each), %.2f %% of the source's %d"
+                        + " bytes (top-k %d, tail mass %.3f, %.1f tokens per position)%n", bytes, reference.positions(),
                 (double) bytes / reference.positions(), 100.0 * bytes / sourceBytes, sourceBytes, reference.topK(),
                 reference.tailMass(), (double) reference.storedTokens() / reference.positions());
         assertTrue(bytes < SIZE_BUDGET * sourceBytes, bytes + " bytes");
+    }
+
+    @Test
+    void withinOnePercentOfTheSourceAnEvenSampleOfPositionsIsCompared() throws IOException {
+        long budget = ReferenceLogits.defaultBudget(Files.size(Models.stories260K().resolve("model.safetensors")));
+        ReferenceLogits sample = reference.within(budget);
+        byte[] bytes = sample.toBytes();
+        assertTrue(bytes.length <= budget, bytes.length + " bytes over the budget of " + budget);
+        assertTrue(sample.stride() > 1 && sample.comparedPositions() >= ReferenceLogits.MIN_COMPARED_POSITIONS);
+        assertEquals(reference.positions(), sample.positions());
+        ReferenceLogits read = ReferenceLogits.read(new ByteArrayInputStream(bytes));
+        assertEquals(0, read.compare(source, paragraphs).meanKld(), "a sample of the source's own positions");
+        for (String ftype : List.of("Q8_0", "Q4_0")) {
+            Path file = QuantizedVariants.quantize(Models.stories260K(), ftype, tmp.resolve("sample-" + ftype + ".gguf")).output();
+            try (LlamaModel variant = LlamaModel.load(file, OPTIONS)) {
+                QualityFigures all = reference.compare(variant, paragraphs);
+                QualityFigures sampled = read.compare(variant, paragraphs);
+                System.out.printf("[sample] %s: %d bytes, every %d-th of %d positions: mean KLD %.6f (all %.6f), "
+                                + "same-top %.2f %% (all %.2f %%)%n", ftype, bytes.length, sample.stride(), sample.positions(),
+                        sampled.meanKld(), all.meanKld(), sampled.sameTopPercent(), all.sameTopPercent());
+                assertEquals(all.perplexity(), sampled.perplexity(), "perplexity counts every position");
+                assertEquals(sample.comparedPositions(), sampled.comparedPositions());
+                assertEquals(all.meanKld(), sampled.meanKld(), 0.3 * all.meanKld(), "a sample's mean KLD");
+            }
+        }
     }
 
     @Test
@@ -158,7 +183,7 @@ class ReferenceLogitsTest {
         try (LlamaModel variant = LlamaModel.load(q4, OPTIONS)) {
             assertEquals(reference.compare(variant, paragraphs), read.compare(variant, paragraphs));
         }
-        assertEquals(new QualityFigures(reference.positions(), reference.sourcePerplexity(), reference.sourcePerplexity(), 0,
+        assertEquals(new QualityFigures(reference.positions(), reference.positions(), reference.sourcePerplexity(), reference.sourcePerplexity(), 0,
                 0, 0, 0, 0, 100, read.compare(source, paragraphs).rmsDeltaProbabilityPercent(), reference.topK()),
                 read.compare(source, paragraphs));
     }
