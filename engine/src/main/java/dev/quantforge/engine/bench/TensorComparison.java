@@ -16,7 +16,12 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleConsumer;
 
@@ -31,12 +36,29 @@ final class TensorComparison {
     private TensorComparison() {
     }
 
-    /** {@code progress} sees the fraction 0..1 of variant weights compared so far. */
-    static BenchmarkReport.TensorErrors compare(List<TensorSource> variant, ModelSource source,
+    /**
+     * Compares tensors on {@code threads} threads, one tensor per task; {@code progress} sees the
+     * fraction 0..1 of variant weights compared so far.
+     */
+    static BenchmarkReport.TensorErrors compare(List<TensorSource> variant, ModelSource source, int threads,
                                                 BooleanSupplier cancelled, DoubleConsumer progress) {
         Map<String, TensorSource> sourceByName = new HashMap<>();
         for (TensorSource t : source.tensors()) {
             sourceByName.put(t.name(), t);
+        }
+        List<Callable<Accumulator>> work = new ArrayList<>();
+        for (TensorSource tensor : variant) {
+            TensorSource original = sourceByName.get(tensor.name());
+            if (original == null || !decodable(tensor.type()) || !decodable(original.type())) {
+                work.add(() -> null);
+                continue;
+            }
+            if (!Arrays.equals(tensor.shape(), original.shape())) {
+                throw new InvalidInputException(source.description() + ": tensor " + tensor.name() + " has shape "
+                        + Shapes.format(original.shape()) + " but the variant's has " + Shapes.format(tensor.shape())
+                        + "; is this the variant's source?");
+            }
+            work.add(() -> compare(tensor, original, cancelled));
         }
         long totalValues = Math.max(1, variant.stream().mapToLong(TensorSource::elementCount).sum());
         long doneValues = 0;
@@ -45,27 +67,30 @@ final class TensorComparison {
         double sumSquaredError = 0;
         double sumSquaredSource = 0;
         double maxAbsError = 0;
-        for (TensorSource tensor : variant) {
-            if (cancelled.getAsBoolean()) {
-                throw new CancellationException("benchmark cancelled while comparing tensors");
-            }
-            TensorSource original = sourceByName.get(tensor.name());
-            if (original == null || !decodable(tensor.type()) || !decodable(original.type())) {
-                notCompared++;
-            } else {
-                if (!Arrays.equals(tensor.shape(), original.shape())) {
-                    throw new InvalidInputException(source.description() + ": tensor " + tensor.name() + " has shape "
-                            + Shapes.format(original.shape()) + " but the variant's has " + Shapes.format(tensor.shape())
-                            + "; is this the variant's source?");
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), runnable -> {
+            Thread thread = new Thread(runnable, "tensor-comparison");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<Accumulator>> results = new ArrayList<>();
+            work.forEach(w -> results.add(pool.submit(w)));
+            for (int i = 0; i < variant.size(); i++) {
+                TensorSource tensor = variant.get(i);
+                Accumulator sum = outcome(results.get(i));
+                if (sum == null) {
+                    notCompared++;
+                } else {
+                    errors.add(sum.error(tensor, sourceByName.get(tensor.name())));
+                    sumSquaredError += sum.squaredError;
+                    sumSquaredSource += sum.squaredSource;
+                    maxAbsError = Math.max(maxAbsError, sum.maxAbsError);
                 }
-                Accumulator sum = compare(tensor, original, cancelled);
-                errors.add(sum.error(tensor, original));
-                sumSquaredError += sum.squaredError;
-                sumSquaredSource += sum.squaredSource;
-                maxAbsError = Math.max(maxAbsError, sum.maxAbsError);
+                doneValues += tensor.elementCount();
+                progress.accept((double) doneValues / totalValues);
             }
-            doneValues += tensor.elementCount();
-            progress.accept((double) doneValues / totalValues);
+        } finally {
+            pool.shutdownNow();
         }
         List<BenchmarkReport.TensorError> worst = errors.stream()
                 .sorted(Comparator.comparingDouble(BenchmarkReport.TensorError::relativeRmse).reversed())
@@ -79,6 +104,24 @@ final class TensorComparison {
                 errors.stream().mapToDouble(BenchmarkReport.TensorError::cosineSimilarity).average().orElse(1),
                 errors.stream().mapToDouble(BenchmarkReport.TensorError::cosineSimilarity).min().orElse(1),
                 worst);
+    }
+
+    /** A tensor's sums, or its task's failure as thrown by the task itself. */
+    private static Accumulator outcome(Future<Accumulator> result) {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while comparing tensors");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private static Accumulator compare(TensorSource tensor, TensorSource original, BooleanSupplier cancelled) {

@@ -76,7 +76,7 @@ public final class VariantBenchmark {
      * @param threads          CPU threads for llama.cpp
      * @param promptTokens     tokens of the prompt-processing run (llama-bench's pp)
      * @param generationTokens tokens of the generation run (llama-bench's tg)
-     * @param warmups          unmeasured runs first
+     * @param warmups          unmeasured runs first, when no quality pass has warmed the model up already
      * @param repetitions      measured runs; median and p90 are over these
      * @param speed            false skips the speed runs
      */
@@ -136,7 +136,7 @@ public final class VariantBenchmark {
             if (source != null) {
                 checkCancelled(cancelled, "before comparing tensors");
                 long t0 = System.nanoTime();
-                errors = TensorComparison.compare(file.tensors(), source, cancelled,
+                errors = TensorComparison.compare(file.tensors(), source, options.threads(), cancelled,
                         f -> tracker.within(ERRORS_WEIGHT, f));
                 tracker.finish(ERRORS_WEIGHT);
                 errorsMs = millisSince(t0);
@@ -168,7 +168,9 @@ public final class VariantBenchmark {
                     if (options.speed()) {
                         checkCancelled(cancelled, "before measuring speed");
                         long s0 = System.nanoTime();
-                        speed = speed(model, options, loadMs, cancelled);
+                        // the quality pass has just run the whole model over the text: it is the warm-up
+                        int warmups = quality != null ? 0 : options.warmups();
+                        speed = speed(model, options, warmups, loadMs, cancelled);
                         speedMs = millisSince(s0);
                         tracker.finish(SPEED_WEIGHT);
                     }
@@ -211,12 +213,13 @@ public final class VariantBenchmark {
                 .orElse("mixed");
     }
 
-    private static BenchmarkReport.Speed speed(LlamaModel model, Options options, double loadMs, BooleanSupplier cancelled) {
+    private static BenchmarkReport.Speed speed(LlamaModel model, Options options, int warmups, double loadMs,
+                                               BooleanSupplier cancelled) {
         int[] prompt = fixedTokens(options.promptTokens(), model);
         int[] generation = fixedTokens(options.generationTokens(), model);
         long[] promptNanos = new long[options.repetitions()];
         long[] generationNanos = new long[options.repetitions()];
-        for (int run = -options.warmups(); run < options.repetitions(); run++) {
+        for (int run = -warmups; run < options.repetitions(); run++) {
             checkCancelled(cancelled, "while measuring speed");
             long t0 = System.nanoTime();
             model.processPrompt(prompt);
@@ -228,7 +231,7 @@ public final class VariantBenchmark {
                 generationNanos[run] = t2 - t1;
             }
         }
-        return new BenchmarkReport.Speed(options.threads(), loadMs, options.warmups(), options.repetitions(),
+        return new BenchmarkReport.Speed(options.threads(), loadMs, warmups, options.repetitions(),
                 throughput(prompt.length, promptNanos), throughput(generation.length, generationNanos));
     }
 
