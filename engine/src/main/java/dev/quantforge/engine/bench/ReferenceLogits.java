@@ -170,7 +170,8 @@ public final class ReferenceLogits {
             if (argmax(logits) == tokens[start[k]]) {
                 sameTop[0]++;
             }
-            double deltaP = Math.exp(logits[target] - logSum) - sourceProbability(k, targetLevel[k]);
+            // both probabilities through the same rounding, so that the source against itself gives 0
+            double deltaP = probability(k, level(logits[target] - logSum)) - probability(k, targetLevel[k]);
             squaredDeltaP[0] += deltaP * deltaP;
         });
         if (seen[0] != positions) {
@@ -405,7 +406,8 @@ public final class ReferenceLogits {
         return divergence(levels, start[index], start[index + 1] - start[index], restLevel[index], coarse);
     }
 
-    private double sourceProbability(int index, int level) {
+    /** The probability a log-probability of {@code level} levels stands for at position {@code index}. */
+    private double probability(int index, int level) {
         double logNorm = logNormalizer(levels, start[index], start[index + 1] - start[index], restLevel[index]);
         return Math.exp(-level / (double) LEVELS_PER_NAT - logNorm);
     }
