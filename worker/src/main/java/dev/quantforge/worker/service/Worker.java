@@ -1,5 +1,8 @@
 package dev.quantforge.worker.service;
 
+import dev.quantforge.engine.bench.VariantBenchmark;
+import dev.quantforge.worker.bench.BenchmarkSettings;
+import dev.quantforge.worker.bench.BenchmarkStage;
 import dev.quantforge.worker.build.VariantBuilder;
 import dev.quantforge.worker.cancel.CancelWatcher;
 import dev.quantforge.worker.config.WorkerConfig;
@@ -27,6 +30,8 @@ public final class Worker implements AutoCloseable {
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
     /** The control topic is tiny and read whole by every worker: one partition keeps it in order. */
     private static final int CONTROL_PARTITIONS = 1;
+    /** Most likely source tokens per position in the reference logits, when not configured. */
+    private static final int DEFAULT_REFERENCE_TOP_K = 32;
 
     private final String id;
     private final WorkerConfig config;
@@ -53,7 +58,8 @@ public final class Worker implements AutoCloseable {
                 config.s3().region(), new Retrier(r.attempts(), r.initialBackoff(), r.maxBackoff()));
         this.events = new EventPublisher(kafka, k.eventsTopic(), k.eventDeliveryTimeout());
         this.cancels = new CancelWatcher(kafka, k.controlTopic(), k.cancelLookback(), k.pollTimeout(), id);
-        TaskProcessor processor = new TaskProcessor(store, new VariantBuilder(engineThreads), events, cancels,
+        TaskProcessor processor = new TaskProcessor(store, new VariantBuilder(engineThreads),
+                new BenchmarkStage(store, benchmarkSettings(config.benchmark(), engineThreads)), events, cancels,
                 w.scratchDir(), id, w.progressStep(), w.progressInterval());
         WorkerMetrics metrics = new WorkerMetrics(registry);
         this.consumer = new TaskConsumer(kafka, k.tasksTopic(), k.group(), w.concurrency(), k.pollTimeout(),
@@ -107,6 +113,12 @@ public final class Worker implements AutoCloseable {
         cancels.close();
         events.close();
         LOG.infof("worker %s stopped", id);
+    }
+
+    private static BenchmarkSettings benchmarkSettings(WorkerConfig.Benchmark b, int engineThreads) {
+        VariantBenchmark.Options options = new VariantBenchmark.Options(b.threads().orElse(engineThreads), b.promptTokens(),
+                b.generationTokens(), b.warmups(), b.repetitions(), true);
+        return new BenchmarkSettings(b.enabled(), options, b.topK().orElse(DEFAULT_REFERENCE_TOP_K), b.maxEvalTextBytes());
     }
 
     private static String defaultId() {

@@ -1,0 +1,101 @@
+package dev.quantforge.worker.bench;
+
+import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.TaskMessage;
+import dev.quantforge.engine.bench.BenchmarkReport;
+import dev.quantforge.engine.bench.VariantBenchmark;
+import dev.quantforge.engine.model.ModelSource;
+import dev.quantforge.engine.model.ModelSources;
+import dev.quantforge.worker.storage.ObjectStore;
+import dev.quantforge.worker.storage.StoredObject;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import java.util.function.DoubleConsumer;
+
+/**
+ * The benchmark of a built variant: its evaluation text, the source's reference logits (from the cache
+ * beside the source, or computed once), then size, tensor errors, quality and speed on llama.cpp.
+ */
+public final class BenchmarkStage {
+    /** Share of the stage's progress that computing a missing reference takes. */
+    private static final double REFERENCE_SHARE = 0.3;
+
+    private final ObjectStore store;
+    private final ReferenceCache references;
+    private final BenchmarkSettings settings;
+
+    public BenchmarkStage(ObjectStore store, BenchmarkSettings settings) {
+        this.store = store;
+        this.references = new ReferenceCache(store);
+        this.settings = settings;
+    }
+
+    /** The source downloaded for a task: where it is in S3, its objects there, and its local copy. */
+    public record Source(SourceFormat format, S3Uri uri, List<StoredObject> objects, Path local) {
+        public Source {
+            objects = List.copyOf(objects);
+        }
+
+        long bytes() {
+            return objects.stream().mapToLong(StoredObject::bytes).sum();
+        }
+    }
+
+    /** What the stage measured, with what, and how long it took. */
+    public record Outcome(BenchmarkReport report, EvaluationText text, ReferenceCache.Reference reference, long millis) {
+    }
+
+    /** Whether {@code task} is benchmarked: when the worker benchmarks, and always when the task has quality gates. */
+    public boolean appliesTo(TaskMessage task) {
+        return settings.enabled() || !task.gates().isEmpty();
+    }
+
+    /** The task's own evaluation text, or the bundled one; fetched before any work so that a bad one fails at once. */
+    public EvaluationText text(TaskMessage task) {
+        return task.evalText() == null ? EvaluationText.bundled()
+                : EvaluationText.fetch(store, task.evalText(), settings.maxEvalTextBytes());
+    }
+
+    /**
+     * @param variant     the built GGUF
+     * @param variantName its file name, for reasons the user reads
+     * @param progress    fraction 0..1 of the stage
+     */
+    public Outcome run(Source source, EvaluationText text, Path variant, String variantName, Path scratch,
+                       DoubleConsumer progress, BooleanSupplier stop) {
+        long began = System.nanoTime();
+        ReferenceCache.Reference reference = references.obtain(source.format(), source.uri(), source.objects(),
+                source.local(), text, settings.topK(), settings.options().threads(), scratch, stop);
+        double from = reference.reused() ? 0 : REFERENCE_SHARE;
+        progress.accept(from);
+        if (stop.getAsBoolean()) {
+            throw new CancellationException("stopped before benchmarking " + variantName);
+        }
+        try (ModelSource weights = ModelSources.open(source.local())) {
+            BenchmarkReport report = measure(variant, variantName, weights, source.bytes(), text, reference,
+                    f -> progress.accept(from + f * (1 - from)), stop);
+            return new Outcome(report, text, reference, (System.nanoTime() - began) / 1_000_000);
+        }
+    }
+
+    private BenchmarkReport measure(Path variant, String variantName, ModelSource weights, long sourceBytes,
+                                    EvaluationText text, ReferenceCache.Reference reference, VariantBenchmark.Progress progress,
+                                    BooleanSupplier stop) {
+        try {
+            return VariantBenchmark.run(variant, weights, sourceBytes, text.paragraphs(), reference.logits(),
+                    settings.options(), progress, stop);
+        } catch (CancellationException e) {
+            throw e;
+        } catch (InvalidInputException | IllegalStateException e) {
+            // llama.cpp refused or failed on the variant: the recipe made something it cannot run
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new InvalidInputException("variant " + variantName + " does not run on llama.cpp: "
+                    + message.replace(variant.toString(), variantName), e);
+        }
+    }
+}
