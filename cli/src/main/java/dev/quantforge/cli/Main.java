@@ -1,5 +1,6 @@
 package dev.quantforge.cli;
 
+import dev.quantforge.cli.bench.BenchCommand;
 import dev.quantforge.cli.bench.BenchKernelsCommand;
 import dev.quantforge.cli.convert.ConvertCommand;
 import dev.quantforge.cli.demo.LocalDemoCommand;
@@ -16,7 +17,7 @@ import java.util.concurrent.CancellationException;
 /** The {@code quantforge} command. */
 @Command(name = "quantforge", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Quantize, convert, inspect and benchmark models for named hardware targets.",
-        subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class,
+        subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class, BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -1,31 +1,321 @@
 package dev.quantforge.engine.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.quality.BenchmarkSummary;
 
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
- * One variant's {@code benchmark.json}. CONTRACT STUB: the implementation gives it its components
- * (size, tensor errors, quality, speed, machine) and keeps these methods.
+ * One variant's {@code benchmark.json} (docs/benchmark.md documents every field). A stage that was
+ * skipped leaves its component null: {@code tensorErrors} without source weights, {@code quality}
+ * without reference logits, {@code speed} when speed runs were turned off.
  */
-public record BenchmarkReport(int schemaVersion, QualityFigures quality) {
+public record BenchmarkReport(int schemaVersion, Variant variant, Source source, Size size, TensorErrors tensorErrors,
+                              QualityFigures quality, Speed speed, Machine machine, Timings timings) {
 
     public static final int SCHEMA_VERSION = 1;
+    /** How many of the worst tensors {@link TensorErrors#worst()} lists. */
+    public static final int WORST_TENSORS = 10;
+
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    public BenchmarkReport {
+        if (schemaVersion != SCHEMA_VERSION) {
+            throw new IllegalArgumentException("benchmark.json schema version " + schemaVersion
+                    + " is not supported; this engine reads version " + SCHEMA_VERSION);
+        }
+        requireNonNull(variant, "variant");
+        requireNonNull(source, "source");
+        requireNonNull(size, "size");
+        requireNonNull(machine, "machine");
+        requireNonNull(timings, "timings");
+    }
+
+    /**
+     * @param fileName    the variant's file name, without directories
+     * @param fileType    {@code general.file_type} as llama.cpp names it (e.g. Q4_K_M), or "mixed" when absent or unknown
+     * @param description llama.cpp's one-line description of the loaded model, or null when it was not loaded
+     */
+    public record Variant(String fileName, String fileType, String description) {
+        public Variant {
+            requireNonNull(fileName, "variant file name");
+            requireNonNull(fileType, "variant file type");
+        }
+    }
+
+    /**
+     * @param description where the source weights came from (a path), or null when no source was given
+     * @param bytes       size of the source on disk (0 when unknown)
+     */
+    public record Source(String description, long bytes) {
+        public Source {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("source bytes must not be negative, got " + bytes);
+            }
+        }
+    }
+
+    /**
+     * @param bytes            size of the variant's file
+     * @param tensorBytes      bytes of tensor data (the file less header, metadata and padding)
+     * @param parameters       weights over all tensors
+     * @param bitsPerWeight    {@code tensorBytes * 8 / parameters}, as llama.cpp counts it
+     * @param compressionRatio source bytes / variant bytes, 0 when the source size is unknown
+     * @param tensorsByType    tensor count per ggml type name (e.g. "q4_0": 12)
+     */
+    public record Size(long bytes, long tensorBytes, long parameters, double bitsPerWeight, double compressionRatio,
+                       Map<String, Integer> tensorsByType) {
+        public Size {
+            if (bytes <= 0 || tensorBytes < 0 || tensorBytes > bytes || parameters < 0) {
+                throw new IllegalArgumentException("inconsistent size: " + bytes + " bytes, " + tensorBytes
+                        + " tensor bytes, " + parameters + " parameters");
+            }
+            if (!(bitsPerWeight >= 0) || !(compressionRatio >= 0)) {
+                throw new IllegalArgumentException("bits per weight and compression ratio must be >= 0");
+            }
+            tensorsByType = Map.copyOf(new TreeMap<>(requireNonNull(tensorsByType, "tensor counts")));
+        }
+
+        @Override
+        public Map<String, Integer> tensorsByType() {
+            return new TreeMap<>(tensorsByType);
+        }
+    }
+
+    /**
+     * How far one dequantized variant tensor is from the source's values.
+     *
+     * @param relativeRmse {@code rmse / rms(source)}; when the source tensor is all zeros, the rmse itself
+     */
+    public record TensorError(String name, String type, String sourceType, long elements, double rmse,
+                              double relativeRmse, double maxAbsError, double cosineSimilarity) {
+        public TensorError {
+            requireNonNull(name, "tensor name");
+            if (elements < 1 || !(rmse >= 0) || !(relativeRmse >= 0) || !(maxAbsError >= 0)
+                    || !(cosineSimilarity >= -1.000001 && cosineSimilarity <= 1.000001)) {
+                throw new IllegalArgumentException("invalid error figures for tensor " + name);
+            }
+        }
+    }
+
+    /**
+     * Errors of every variant tensor against the source tensor of the same name.
+     *
+     * @param compared            tensors compared
+     * @param notCompared         variant tensors with no source counterpart or a type that cannot be decoded
+     * @param ranking             the measure {@code worst} is sorted by
+     * @param meanRelativeRmse    mean over tensors of the relative RMSE
+     * @param maxRelativeRmse     largest relative RMSE
+     * @param weightedRelativeRmse RMSE over all compared weights divided by the RMS of all source weights
+     * @param maxAbsError         largest absolute difference of any weight
+     * @param meanCosineSimilarity mean over tensors of the cosine similarity
+     * @param minCosineSimilarity smallest cosine similarity
+     * @param worst               the {@link #WORST_TENSORS} tensors with the largest relative RMSE, worst first
+     */
+    public record TensorErrors(int compared, int notCompared, String ranking, double meanRelativeRmse,
+                               double maxRelativeRmse, double weightedRelativeRmse, double maxAbsError,
+                               double meanCosineSimilarity, double minCosineSimilarity, List<TensorError> worst) {
+        public static final String RANKING = "rmse / rms(source)";
+
+        public TensorErrors {
+            if (compared < 0 || notCompared < 0) {
+                throw new IllegalArgumentException("tensor counts must not be negative");
+            }
+            worst = List.copyOf(requireNonNull(worst, "worst tensors"));
+            if (worst.size() > Math.min(compared, WORST_TENSORS)) {
+                throw new IllegalArgumentException("lists " + worst.size() + " worst tensors of " + compared);
+            }
+        }
+    }
+
+    /**
+     * Tokens per second over the measured runs. {@code p90} is the speed 90 % of runs reach: the run
+     * time at the 90th percentile (nearest rank), as tokens/s, so it is at most the median.
+     */
+    public record Throughput(int tokens, double medianTokensPerSecond, double p90TokensPerSecond, List<Double> runs) {
+        public Throughput {
+            runs = List.copyOf(requireNonNull(runs, "runs"));
+            if (tokens < 1 || runs.isEmpty() || !(medianTokensPerSecond > 0) || !(p90TokensPerSecond > 0)) {
+                throw new IllegalArgumentException("throughput needs tokens, runs and positive speeds");
+            }
+        }
+    }
+
+    /**
+     * @param threads           CPU threads llama.cpp used
+     * @param loadMilliseconds  time to load the variant into llama.cpp and create its context
+     * @param warmups           unmeasured runs before the measured ones
+     * @param repetitions       measured runs
+     * @param prompt            prompt processing (one batch from an empty KV cache)
+     * @param generation        generation (one token at a time from an empty KV cache)
+     */
+    public record Speed(int threads, double loadMilliseconds, int warmups, int repetitions, Throughput prompt,
+                        Throughput generation) {
+        public Speed {
+            if (threads < 1 || warmups < 0 || repetitions < 1 || !(loadMilliseconds >= 0)) {
+                throw new IllegalArgumentException("invalid speed settings");
+            }
+            requireNonNull(prompt, "prompt throughput");
+            requireNonNull(generation, "generation throughput");
+        }
+    }
+
+    /**
+     * @param cpuModel      /proc/cpuinfo's "model name", else the JVM's os.arch
+     * @param logicalCores  processors the JVM sees
+     * @param os            os.name and os.version
+     * @param jvm           java.vm.name and java.runtime.version
+     * @param llamaCpp      the llama.cpp build that ran the model, e.g. "b4916 (abcdef0)"
+     * @param engineVersion the quantforge engine's version
+     */
+    public record Machine(String cpuModel, int logicalCores, String os, String jvm, String llamaCpp,
+                          String engineVersion) {
+        public Machine {
+            requireNonNull(cpuModel, "cpu model");
+            if (logicalCores < 1) {
+                throw new IllegalArgumentException("logical cores must be at least 1");
+            }
+        }
+    }
+
+    /** Wall-clock milliseconds per stage; a skipped stage is 0. */
+    public record Timings(double loadMilliseconds, double tensorErrorsMilliseconds, double qualityMilliseconds,
+                          double speedMilliseconds, double totalMilliseconds) {
+        public Timings {
+            if (!(loadMilliseconds >= 0 && tensorErrorsMilliseconds >= 0 && qualityMilliseconds >= 0
+                    && speedMilliseconds >= 0 && totalMilliseconds >= 0)) {
+                throw new IllegalArgumentException("stage times must not be negative");
+            }
+        }
+    }
 
     /** The headline figures the gates judge and the API reports. */
     public BenchmarkSummary summary() {
-        throw new UnsupportedOperationException("not implemented yet");
+        return new BenchmarkSummary(size.bytes(), size.bitsPerWeight(), size.compressionRatio(),
+                quality == null ? null : quality.sourcePerplexity(),
+                quality == null ? null : quality.perplexity(),
+                quality == null ? null : quality.perplexityIncreasePercent(),
+                quality == null ? null : quality.meanKld(),
+                quality == null ? null : quality.sameTopPercent(),
+                speed == null ? null : speed.prompt().medianTokensPerSecond(),
+                speed == null ? null : speed.generation().medianTokensPerSecond(),
+                speed == null ? 0 : speed.threads());
     }
 
     /** Pretty-printed JSON, the documented schema. */
     public byte[] toJson() {
-        throw new UnsupportedOperationException("not implemented yet");
+        try {
+            return MAPPER.writeValueAsBytes(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write benchmark.json: " + e.getOriginalMessage(), e);
+        }
     }
 
+    /** Reads what {@link #toJson()} wrote; anything else is an {@link InvalidInputException}. */
     public static BenchmarkReport fromJson(byte[] json) {
-        throw new UnsupportedOperationException("not implemented yet");
+        try {
+            return MAPPER.readValue(json, BenchmarkReport.class);
+        } catch (IOException e) {
+            String message = e instanceof JsonProcessingException p ? p.getOriginalMessage() : e.getMessage();
+            int newline = message.indexOf('\n');
+            throw new InvalidInputException("benchmark.json is not valid: "
+                    + (newline < 0 ? message : message.substring(0, newline)));
+        }
     }
 
     /** A readable plain-text table of every figure, for the CLI. */
     public String table() {
-        throw new UnsupportedOperationException("not implemented yet");
+        StringBuilder out = new StringBuilder();
+        line(out, "variant", variant.fileName() + " (" + variant.fileType() + ")"
+                + (variant.description() == null ? "" : ", llama.cpp: " + variant.description()));
+        line(out, "source", source.description() == null ? "-" : source.description()
+                + (source.bytes() > 0 ? " (" + bytes(source.bytes()) + ")" : ""));
+        out.append('\n').append("size\n");
+        line(out, "  file", bytes(size.bytes()));
+        line(out, "  bits per weight", fmt("%.3f", size.bitsPerWeight()) + " (" + size.parameters() + " weights)");
+        line(out, "  compression", size.compressionRatio() > 0 ? fmt("%.2fx", size.compressionRatio()) : "-");
+        StringBuilder types = new StringBuilder();
+        size.tensorsByType().forEach((type, count) -> types.append(types.isEmpty() ? "" : ", ").append(type)
+                .append(": ").append(count));
+        line(out, "  tensors", types.toString());
+        if (tensorErrors != null) {
+            out.append('\n').append("tensor errors vs source (").append(tensorErrors.compared()).append(" tensors")
+                    .append(tensorErrors.notCompared() > 0 ? ", " + tensorErrors.notCompared() + " not compared" : "")
+                    .append(")\n");
+            line(out, "  relative RMSE", fmt("mean %.5f, max %.5f, over all weights %.5f",
+                    tensorErrors.meanRelativeRmse(), tensorErrors.maxRelativeRmse(), tensorErrors.weightedRelativeRmse()));
+            line(out, "  cosine similarity", fmt("mean %.6f, min %.6f", tensorErrors.meanCosineSimilarity(),
+                    tensorErrors.minCosineSimilarity()));
+            line(out, "  max abs error", fmt("%.6g", tensorErrors.maxAbsError()));
+            if (!tensorErrors.worst().isEmpty()) {
+                out.append(fmt("  worst by %s:%n", tensorErrors.ranking()));
+                out.append(fmt("    %-28s %-6s %12s %12s %12s %10s%n", "tensor", "type", "rel. RMSE", "RMSE",
+                        "max abs", "cosine"));
+                for (TensorError e : tensorErrors.worst()) {
+                    out.append(fmt("    %-28s %-6s %12.5f %12.6g %12.6g %10.6f%n", e.name(), e.type(), e.relativeRmse(),
+                            e.rmse(), e.maxAbsError(), e.cosineSimilarity()));
+                }
+            }
+        }
+        if (quality != null) {
+            out.append('\n').append("quality vs source (").append(quality.scoredTokens()).append(" tokens)\n");
+            line(out, "  perplexity", fmt("%.4f (source %.4f, %+.3f %%)", quality.perplexity(),
+                    quality.sourcePerplexity(), quality.perplexityIncreasePercent()));
+            line(out, "  KL divergence", fmt("mean %.6f, median %.6f, p99 %.6f, max %.6f", quality.meanKld(),
+                    quality.medianKld(), quality.p99Kld(), quality.maxKld()));
+            line(out, "  same top token", fmt("%.2f %%", quality.sameTopPercent()));
+            line(out, "  RMS delta p", fmt("%.3f %%", quality.rmsDeltaProbabilityPercent()));
+        }
+        if (speed != null) {
+            out.append('\n').append(fmt("speed on llama.cpp (%d thread%s, %d warm-up, %d runs)%n", speed.threads(),
+                    speed.threads() == 1 ? "" : "s", speed.warmups(), speed.repetitions()));
+            line(out, "  load", fmt("%.1f ms", speed.loadMilliseconds()));
+            line(out, "  pp" + speed.prompt().tokens(), fmt("%.1f tokens/s median, %.1f p90",
+                    speed.prompt().medianTokensPerSecond(), speed.prompt().p90TokensPerSecond()));
+            line(out, "  tg" + speed.generation().tokens(), fmt("%.1f tokens/s median, %.1f p90",
+                    speed.generation().medianTokensPerSecond(), speed.generation().p90TokensPerSecond()));
+        }
+        out.append('\n');
+        line(out, "machine", machine.cpuModel() + ", " + machine.logicalCores() + " cores, " + machine.os());
+        line(out, "runtime", "llama.cpp " + machine.llamaCpp() + ", quantforge " + machine.engineVersion()
+                + ", " + machine.jvm());
+        line(out, "time", fmt("%.0f ms (load %.0f, tensor errors %.0f, quality %.0f, speed %.0f)",
+                timings.totalMilliseconds(), timings.loadMilliseconds(), timings.tensorErrorsMilliseconds(),
+                timings.qualityMilliseconds(), timings.speedMilliseconds()));
+        return out.toString();
+    }
+
+    private static void line(StringBuilder out, String label, String value) {
+        out.append(fmt("%-20s %s%n", label, value));
+    }
+
+    private static String bytes(long bytes) {
+        if (bytes < 1 << 20) {
+            return fmt("%d bytes (%.1f KiB)", bytes, bytes / 1024.0);
+        }
+        return fmt("%d bytes (%.1f MiB)", bytes, bytes / (1024.0 * 1024));
+    }
+
+    private static String fmt(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+
+    private static <T> T requireNonNull(T value, String what) {
+        if (value == null) {
+            throw new IllegalArgumentException(what + " is missing");
+        }
+        return value;
     }
 }

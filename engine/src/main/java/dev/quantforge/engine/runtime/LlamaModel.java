@@ -254,6 +254,38 @@ public final class LlamaModel implements AutoCloseable {
         return generated;
     }
 
+    /**
+     * Decodes {@code tokens} as one prompt from an empty KV cache, keeping logits for the last token
+     * only, as llama-bench's prompt-processing test does. Callers time it; nothing is returned.
+     */
+    public synchronized void processPrompt(int[] tokens) {
+        ensureOpen();
+        requireFits(tokens, "prompt");
+        llama.llama_kv_self_clear(context);
+        decode(tokens, 0, tokens.length, 0, false);
+    }
+
+    /**
+     * Decodes {@code tokens} one at a time from an empty KV cache, each at the next position, as
+     * llama-bench's generation test does (the tokens stand in for sampled ones, so no sampling cost
+     * is included). Callers time it.
+     */
+    public synchronized void generateFixed(int[] tokens) {
+        ensureOpen();
+        requireFits(tokens, "generation");
+        llama.llama_kv_self_clear(context);
+        for (int i = 0; i < tokens.length; i++) {
+            decode(tokens, i, 1, i, false);
+        }
+    }
+
+    private void requireFits(int[] tokens, String what) {
+        if (tokens.length < 1 || tokens.length > contextLength) {
+            throw new InvalidInputException(file + ": a " + what + " of " + tokens.length
+                    + " tokens does not fit the context of " + contextLength + " positions");
+        }
+    }
+
     public Perplexity perplexity(List<String> paragraphs) {
         return perplexity(paragraphs, null);
     }
