@@ -43,7 +43,10 @@ public final class ReferenceCache {
     private static final Logger LOG = Logger.getLogger(ReferenceCache.class);
     public static final String DIRECTORY = ".quantforge/reference/";
     public static final String EXTENSION = ".qfref";
-    /** Bumped whenever the encoding of the cached object changes. */
+    /**
+     * Bumped whenever the encoding of the cached object changes (ReferenceLogits keeps its own version
+     * private; an old object it refuses counts as damaged and is computed again anyway).
+     */
     static final int FORMAT_VERSION = 1;
 
     private final ObjectStore store;
@@ -155,7 +158,8 @@ public final class ReferenceCache {
         in.append("llama.cpp b").append(runtime.buildNumber()).append(' ').append(runtime.commit())
                 .append(", context ").append(options.contextLength() == 0 ? "of the model" : options.contextLength())
                 .append(", kv cache ").append(options.kvCacheType().ggmlName()).append('\n');
-        in.append("text sha256 ").append(textSha256).append(", top-k ").append(topK).append('\n');
+        in.append("text sha256 ").append(textSha256).append(", top-k ").append(topK)
+                .append(", tail mass ").append(ReferenceLogits.DEFAULT_TAIL_MASS).append('\n');
         objects.stream().sorted(Comparator.comparing(o -> o.uri().key())).forEach(o ->
                 in.append(o.fileName()).append(' ').append(o.bytes()).append(' ').append(o.etag()).append('\n'));
         return Sha256.of(in.toString().getBytes(StandardCharsets.UTF_8));

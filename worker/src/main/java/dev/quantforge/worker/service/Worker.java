@@ -1,5 +1,6 @@
 package dev.quantforge.worker.service;
 
+import dev.quantforge.engine.bench.ReferenceLogits;
 import dev.quantforge.engine.bench.VariantBenchmark;
 import dev.quantforge.worker.bench.BenchmarkSettings;
 import dev.quantforge.worker.bench.BenchmarkStage;
@@ -30,8 +31,6 @@ public final class Worker implements AutoCloseable {
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
     /** The control topic is tiny and read whole by every worker: one partition keeps it in order. */
     private static final int CONTROL_PARTITIONS = 1;
-    /** Most likely source tokens per position in the reference logits, when not configured. */
-    private static final int DEFAULT_REFERENCE_TOP_K = 32;
 
     private final String id;
     private final WorkerConfig config;
@@ -118,7 +117,7 @@ public final class Worker implements AutoCloseable {
     private static BenchmarkSettings benchmarkSettings(WorkerConfig.Benchmark b, int engineThreads) {
         VariantBenchmark.Options options = new VariantBenchmark.Options(b.threads().orElse(engineThreads), b.promptTokens(),
                 b.generationTokens(), b.warmups(), b.repetitions(), true);
-        return new BenchmarkSettings(b.enabled(), options, b.topK().orElse(DEFAULT_REFERENCE_TOP_K), b.maxEvalTextBytes());
+        return new BenchmarkSettings(b.enabled(), options, b.topK().orElse(ReferenceLogits.DEFAULT_TOP_K), b.maxEvalTextBytes());
     }
 
     private static String defaultId() {
