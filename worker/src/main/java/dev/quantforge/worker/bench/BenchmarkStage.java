@@ -14,6 +14,8 @@ import dev.quantforge.worker.storage.StoredObject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleConsumer;
 
@@ -24,6 +26,8 @@ import java.util.function.DoubleConsumer;
 public final class BenchmarkStage {
     /** Share of the stage's progress that computing a missing reference takes. */
     private static final double REFERENCE_SHARE = 0.3;
+    private static final ReentrantLock LLAMA = new ReentrantLock();
+    private static final long LOCK_POLL_MILLIS = 200;
 
     private final ObjectStore store;
     private final ReferenceCache references;
@@ -69,6 +73,34 @@ public final class BenchmarkStage {
     public Outcome run(Source source, EvaluationText text, Path variant, String variantName, Path scratch,
                        DoubleConsumer progress, BooleanSupplier stop) {
         long began = System.nanoTime();
+        awaitLlama(stop);
+        try {
+            return measured(source, text, variant, variantName, scratch, progress, stop, began);
+        } finally {
+            LLAMA.unlock();
+        }
+    }
+
+    /**
+     * One benchmark at a time per process: speed runs that share the CPU with another benchmark measure
+     * the sharing, not the variant; and two llama.cpp evaluations at once in one process gave NaN logits
+     * (seen with two task slots on the bundled build). Builds still run side by side.
+     */
+    private static void awaitLlama(BooleanSupplier stop) {
+        try {
+            while (!LLAMA.tryLock(LOCK_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                if (stop.getAsBoolean()) {
+                    throw new CancellationException("stopped while waiting to benchmark");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting to benchmark");
+        }
+    }
+
+    private Outcome measured(Source source, EvaluationText text, Path variant, String variantName, Path scratch,
+                             DoubleConsumer progress, BooleanSupplier stop, long began) {
         ReferenceCache.Reference reference = references.obtain(source.format(), source.uri(), source.objects(),
                 source.local(), text, settings.topK(), settings.options().threads(), scratch, stop);
         double from = reference.reused() ? 0 : REFERENCE_SHARE;

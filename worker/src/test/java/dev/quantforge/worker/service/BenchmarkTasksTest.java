@@ -206,6 +206,21 @@ class BenchmarkTasksTest {
     }
 
     @Test
+    void aVariantLlamaCppCannotLoadFailsTheTaskWithAPlainReason() {
+        // MXFP4 (ggml type 39) came to llama.cpp after the bundled build: the engine writes it, llama.cpp refuses it
+        Recipe recipe = new Recipe("gguf", "Q8_0", false, null, null, false, List.of("attn_q=mxfp4"));
+        TaskMessage task = bed.task(UUID.randomUUID(), "stories260K", freshSource("unloadable"), SourceFormat.HF, recipe);
+        bed.publish(task);
+        TaskEvent end = last(bed.awaitEnd(task.taskId(), TIMEOUT));
+        assertEquals(TaskEvent.Type.FAILED, end.type(), () -> "end: " + end);
+        String reason = end.reason();
+        assertTrue(reason.startsWith("variant stories260K-" + recipe.variantName() + ".gguf does not run on llama.cpp: "), reason);
+        assertFalse(reason.contains("\n") || reason.contains("Exception") || reason.contains("/tmp/") || reason.contains("<scratch>"),
+                () -> "one plain line without local paths: " + reason);
+        assertFalse(bed.exists(task.resultsPrefix() + "manifest.json"), "nothing published");
+    }
+
+    @Test
     void aJobsOwnEvaluationTextIsUsed() throws Exception {
         String source = freshSource("own-text");
         String text = "Once upon a time there was a small robot who liked to count the stars.\n\n"
