@@ -72,8 +72,8 @@ public final class BenchmarkStage {
      */
     public Outcome run(Source source, EvaluationText text, Path variant, String variantName, Path scratch,
                        DoubleConsumer progress, BooleanSupplier stop) {
-        long began = System.nanoTime();
         awaitLlama(stop);
+        long began = System.nanoTime();
         try {
             return measured(source, text, variant, variantName, scratch, progress, stop, began);
         } finally {
@@ -123,8 +123,8 @@ public final class BenchmarkStage {
                     settings.options(), progress, stop);
         } catch (CancellationException e) {
             throw e;
-        } catch (InvalidInputException | IllegalStateException e) {
-            // llama.cpp refused or failed on the variant: the recipe made something it cannot run
+        } catch (InvalidInputException | IllegalStateException | IllegalArgumentException e) {
+            // llama.cpp refused the variant, failed on it or gave non-finite logits: the recipe made something it cannot run
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
             throw new InvalidInputException("variant " + variantName + " does not run on llama.cpp: "
                     + message.replace(variant.toString(), variantName), e);
