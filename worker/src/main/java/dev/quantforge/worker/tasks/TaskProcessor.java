@@ -50,8 +50,9 @@ import java.util.stream.Stream;
  * Does one task: downloads the source into a scratch directory of its own, builds the variant with the
  * engine, benchmarks it on llama.cpp and judges it by the task's quality gates, uploads the model file, its
  * {@code benchmark.json}, its card ({@code README.md}) and last its manifest to the task's results prefix
- * (or, for a rejected variant, to {@code rejected/} beside it), and says how it went. STARTED and PROGRESS events are sent from here; the terminal event is
- * returned for the caller to send before it commits the task's offset.
+ * (or, for a rejected variant, to {@code rejected/} beside it), and says how it went. STARTED and PROGRESS
+ * events are sent from here; the terminal event is returned for the caller to send before it commits the
+ * task's offset.
  *
  * <p>Redelivery is cheap: the keys are the task's own, and a complete manifest of the same task at the
  * results prefix or its rejected twin is reported as the result without building again.
