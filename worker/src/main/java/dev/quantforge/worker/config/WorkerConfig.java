@@ -26,6 +26,8 @@ public interface WorkerConfig {
 
     Retry retry();
 
+    Benchmark benchmark();
+
     interface S3 {
         /** e.g. {@code http://127.0.0.1:18333}; path-style requests. */
         String endpoint();
@@ -112,5 +114,41 @@ public interface WorkerConfig {
 
         @WithDefault("PT10S")
         Duration maxBackoff();
+    }
+
+    /**
+     * The benchmark stage after each build ({@code qf.benchmark.*}, {@code QF_BENCHMARK_*}): quality against
+     * the source's reference logits and speed on llama.cpp.
+     */
+    interface Benchmark {
+        /** False skips the stage, except for tasks with quality gates, which need the figures. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** llama.cpp threads; defaults to the worker's engine threads. */
+        OptionalInt threads();
+
+        /** Tokens of the prompt-processing run (llama-bench's pp). */
+        @WithDefault("128")
+        int promptTokens();
+
+        /** Tokens of the generation run (llama-bench's tg). */
+        @WithDefault("64")
+        int generationTokens();
+
+        /** Unmeasured speed runs first. */
+        @WithDefault("1")
+        int warmups();
+
+        /** Measured speed runs; medians and p90s are over these. */
+        @WithDefault("3")
+        int repetitions();
+
+        /** Most likely source tokens kept per position in the reference logits; defaults to the engine's choice. */
+        OptionalInt topK();
+
+        /** Largest evaluation text a job may name; a bigger one fails the task. */
+        @WithDefault("1048576")
+        long maxEvalTextBytes();
     }
 }

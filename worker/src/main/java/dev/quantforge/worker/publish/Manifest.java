@@ -1,7 +1,9 @@
 package dev.quantforge.worker.publish;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.quality.BenchmarkSummary;
 import dev.quantforge.worker.build.PlanSummary;
 
 import java.time.Instant;
@@ -13,19 +15,27 @@ import java.util.UUID;
  * {@code manifest.json}: what a variant is and how it was made. Written last, so its presence means
  * every file it lists was uploaded before it.
  *
- * @param files every file of the variant but the manifest itself, with size and SHA-256
+ * @param files            every file of the variant but the manifest itself, with size and SHA-256
+ * @param benchmark        the full {@code benchmark.json}; null when the variant was not benchmarked
+ * @param benchmarkSummary its headline figures, as the event and the API carry them; null likewise
+ * @param benchmarkInputs  what the benchmark measured against; null likewise
+ * @param gateFailures     the quality limits the variant did not meet (it is then stored under {@code rejected/});
+ *                         empty when it passed
  */
 public record Manifest(int manifestVersion, UUID taskId, UUID jobId, String modelName, String variant,
                        Source source, Recipe recipe, String profile, String engineVersion, String worker,
-                       Instant createdAt, String modelFile, List<FileEntry> files, PlanSummary plan, Timings timings) {
+                       Instant createdAt, String modelFile, List<FileEntry> files, PlanSummary plan, Timings timings,
+                       JsonNode benchmark, BenchmarkSummary benchmarkSummary, BenchmarkInputs benchmarkInputs,
+                       List<String> gateFailures) {
 
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final String FILE_NAME = "manifest.json";
 
     public Manifest {
         Objects.requireNonNull(taskId, "taskId");
         Objects.requireNonNull(modelFile, "modelFile");
         files = List.copyOf(files);
+        gateFailures = gateFailures == null ? List.of() : List.copyOf(gateFailures);
     }
 
     public record Source(String uri, SourceFormat format) {
@@ -35,7 +45,21 @@ public record Manifest(int manifestVersion, UUID taskId, UUID jobId, String mode
     public record FileEntry(String name, String uri, long bytes, String sha256) {
     }
 
-    public record Timings(long downloadMillis, long convertMillis, long quantizeMillis, long uploadMillis, long totalMillis) {
+    public record Timings(long downloadMillis, long convertMillis, long quantizeMillis, long benchmarkMillis,
+                          long uploadMillis, long totalMillis) {
+    }
+
+    /**
+     * @param evalText        the evaluation text's s3:// URI, or "bundled"
+     * @param evalTextSha256  SHA-256 of its paragraphs joined by blank lines
+     * @param referenceUri    where the source's reference logits are cached
+     * @param referenceReused true when they came from that cache, false when this task computed them
+     */
+    public record BenchmarkInputs(String evalText, String evalTextSha256, String referenceUri, boolean referenceReused) {
+    }
+
+    public boolean rejected() {
+        return !gateFailures.isEmpty();
     }
 
     public FileEntry model() {

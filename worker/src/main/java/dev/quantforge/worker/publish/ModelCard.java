@@ -1,6 +1,8 @@
 package dev.quantforge.worker.publish;
 
 import dev.quantforge.common.jobs.Recipe;
+import dev.quantforge.common.quality.BenchmarkSummary;
+import dev.quantforge.worker.bench.EvaluationText;
 import dev.quantforge.worker.build.PlanSummary;
 
 import java.util.Locale;
@@ -35,6 +37,8 @@ public final class ModelCard {
         row(out, "sha256", "`" + model.sha256() + "`");
         out.append('\n');
 
+        benchmark(out, m);
+
         out.append("## Recipe\n\n");
         Recipe r = m.recipe();
         out.append("- format: ").append(r.format()).append(", file type: ").append(r.ftype()).append('\n');
@@ -67,10 +71,46 @@ public final class ModelCard {
         out.append("- built ").append(m.createdAt()).append(" by worker ").append(m.worker())
                 .append(" with quantforge engine ").append(m.engineVersion()).append('\n');
         Manifest.Timings t = m.timings();
-        out.append(String.format(Locale.ROOT, "- timings: download %.1f s, convert %.1f s, quantize %.1f s%n",
-                t.downloadMillis() / 1000.0, t.convertMillis() / 1000.0, t.quantizeMillis() / 1000.0));
+        out.append(String.format(Locale.ROOT, "- timings: download %.1f s, convert %.1f s, quantize %.1f s, benchmark %.1f s%n",
+                t.downloadMillis() / 1000.0, t.convertMillis() / 1000.0, t.quantizeMillis() / 1000.0,
+                t.benchmarkMillis() / 1000.0));
         out.append("- `").append(Manifest.FILE_NAME).append("` lists the SHA-256 of every file of this variant.\n");
         return out.toString();
+    }
+
+    /** The headline figures as one table row, and why the variant was rejected if it was. */
+    private static void benchmark(StringBuilder out, Manifest m) {
+        BenchmarkSummary b = m.benchmarkSummary();
+        if (m.rejected()) {
+            out.append("**Rejected:** this variant does not meet the quality bar of its profile: ")
+                    .append(String.join("; ", m.gateFailures())).append(".\n\n");
+        }
+        if (b == null) {
+            return;
+        }
+        out.append("## Benchmark\n\n");
+        Manifest.BenchmarkInputs in = m.benchmarkInputs();
+        if (in != null) {
+            out.append("Measured on llama.cpp against the source's next-token distributions on ")
+                    .append(EvaluationText.BUNDLED.equals(in.evalText()) ? "quantforge's evaluation text" : "`" + in.evalText() + "`")
+                    .append(String.format(Locale.ROOT, " (source perplexity %s).%n%n", figure(b.sourcePerplexity(), "%.4f")));
+        }
+        out.append("| size | bpw | PPL | ΔPPL | mean KLD | same top | pp tokens/s | tg tokens/s | threads |\n");
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        out.append("| ").append(String.format(Locale.ROOT, "%.2f MB", b.modelBytes() / 1e6))
+                .append(" | ").append(String.format(Locale.ROOT, "%.3f", b.bitsPerWeight()))
+                .append(" | ").append(figure(b.perplexity(), "%.4f"))
+                .append(" | ").append(figure(b.perplexityIncreasePercent(), "%+.3f %%"))
+                .append(" | ").append(figure(b.meanKld(), "%.6f"))
+                .append(" | ").append(figure(b.sameTopPercent(), "%.2f %%"))
+                .append(" | ").append(figure(b.promptTokensPerSecond(), "%.1f"))
+                .append(" | ").append(figure(b.generationTokensPerSecond(), "%.1f"))
+                .append(" | ").append(b.threads()).append(" |\n\n");
+        out.append("Every figure is in `benchmark.json` beside this card.\n\n");
+    }
+
+    private static String figure(Double value, String format) {
+        return value == null ? "–" : String.format(Locale.ROOT, format, value);
     }
 
     private static void row(StringBuilder out, String name, String value) {

@@ -1,5 +1,9 @@
 package dev.quantforge.worker.service;
 
+import dev.quantforge.engine.bench.ReferenceLogits;
+import dev.quantforge.engine.bench.VariantBenchmark;
+import dev.quantforge.worker.bench.BenchmarkSettings;
+import dev.quantforge.worker.bench.BenchmarkStage;
 import dev.quantforge.worker.build.VariantBuilder;
 import dev.quantforge.worker.cancel.CancelWatcher;
 import dev.quantforge.worker.config.WorkerConfig;
@@ -53,7 +57,8 @@ public final class Worker implements AutoCloseable {
                 config.s3().region(), new Retrier(r.attempts(), r.initialBackoff(), r.maxBackoff()));
         this.events = new EventPublisher(kafka, k.eventsTopic(), k.eventDeliveryTimeout());
         this.cancels = new CancelWatcher(kafka, k.controlTopic(), k.cancelLookback(), k.pollTimeout(), id);
-        TaskProcessor processor = new TaskProcessor(store, new VariantBuilder(engineThreads), events, cancels,
+        TaskProcessor processor = new TaskProcessor(store, new VariantBuilder(engineThreads),
+                new BenchmarkStage(store, benchmarkSettings(config.benchmark(), engineThreads)), events, cancels,
                 w.scratchDir(), id, w.progressStep(), w.progressInterval());
         WorkerMetrics metrics = new WorkerMetrics(registry);
         this.consumer = new TaskConsumer(kafka, k.tasksTopic(), k.group(), w.concurrency(), k.pollTimeout(),
@@ -107,6 +112,12 @@ public final class Worker implements AutoCloseable {
         cancels.close();
         events.close();
         LOG.infof("worker %s stopped", id);
+    }
+
+    private static BenchmarkSettings benchmarkSettings(WorkerConfig.Benchmark b, int engineThreads) {
+        VariantBenchmark.Options options = new VariantBenchmark.Options(b.threads().orElse(engineThreads), b.promptTokens(),
+                b.generationTokens(), b.warmups(), b.repetitions(), true);
+        return new BenchmarkSettings(b.enabled(), options, b.topK().orElse(ReferenceLogits.DEFAULT_TOP_K), b.maxEvalTextBytes());
     }
 
     private static String defaultId() {

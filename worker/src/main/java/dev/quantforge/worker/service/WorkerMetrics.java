@@ -12,7 +12,7 @@ import java.util.function.IntSupplier;
 
 /**
  * What Prometheus sees of a worker: {@code quantforge_worker_tasks_total} and
- * {@code quantforge_worker_task_duration_seconds} by outcome (succeeded, failed, cancelled, abandoned,
+ * {@code quantforge_worker_task_duration_seconds} by outcome (succeeded, rejected, failed, cancelled, abandoned,
  * unreadable), and {@code quantforge_worker_tasks_running}.
  */
 final class WorkerMetrics {
@@ -25,7 +25,7 @@ final class WorkerMetrics {
     WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
         // present from the start at zero, so that rates and alerts work before the first task of each kind ends
-        for (String outcome : List.of("succeeded", "failed", "cancelled")) {
+        for (String outcome : List.of("succeeded", "rejected", "failed", "cancelled")) {
             counter(outcome);
         }
     }

@@ -11,6 +11,7 @@ import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.Result;
 import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.InsufficientDataException;
 import io.minio.errors.InvalidResponseException;
@@ -63,7 +64,7 @@ public final class ObjectStore {
                     .bucket(prefix.bucket()).prefix(prefix.prefix()).recursive(false).build())) {
                 Item item = result.get();
                 if (!item.isDir()) {
-                    objects.add(new StoredObject(new S3Uri(prefix.bucket(), item.objectName()), item.size()));
+                    objects.add(new StoredObject(new S3Uri(prefix.bucket(), item.objectName()), item.size(), item.etag()));
                 }
             }
             objects.sort(Comparator.comparing(o -> o.uri().key()));
@@ -73,9 +74,15 @@ public final class ObjectStore {
 
     /** Size of an object, or empty when there is none. */
     public Optional<Long> size(S3Uri uri) {
+        return stat(uri).map(StoredObject::bytes);
+    }
+
+    /** Size and ETag of an object, or empty when there is none. */
+    public Optional<StoredObject> stat(S3Uri uri) {
         return withRetries("stat " + uri, () -> {
             try {
-                return Optional.of(client.statObject(StatObjectArgs.builder().bucket(uri.bucket()).object(uri.key()).build()).size());
+                StatObjectResponse stat = client.statObject(StatObjectArgs.builder().bucket(uri.bucket()).object(uri.key()).build());
+                return Optional.of(new StoredObject(uri, stat.size(), stat.etag()));
             } catch (ErrorResponseException e) {
                 if (MISSING_CODES.contains(e.errorResponse().code())) {
                     return Optional.empty();

@@ -7,11 +7,12 @@ import java.util.function.LongSupplier;
 /**
  * Turns the phases of a task into one percentage and passes it on sparingly: when it moved by at least
  * {@code step} percent, or when {@code interval} passed and it moved at all. Downloading counts for
- * the first 20 %, building for the next 70 %, uploading for the last 10 %. Used by one thread at a time.
+ * the first 20 %, building for the next 40 %, benchmarking for the next 35 % (a task that is not
+ * benchmarked jumps over them), uploading for the last 5 %. Used by one thread at a time.
  */
 final class ProgressReporter {
     enum Phase {
-        DOWNLOAD(0, 20), BUILD(20, 90), UPLOAD(90, 100);
+        DOWNLOAD(0, 20), BUILD(20, 60), BENCHMARK(60, 95), UPLOAD(95, 100);
 
         final int from;
         final int to;

@@ -1,6 +1,7 @@
 package dev.quantforge.worker.tasks;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.SourceFormat;
@@ -8,8 +9,12 @@ import dev.quantforge.common.messages.TaskEvent;
 import dev.quantforge.common.messages.TaskEvent.StoredFile;
 import dev.quantforge.common.messages.TaskEvent.VariantResult;
 import dev.quantforge.common.messages.TaskMessage;
+import dev.quantforge.common.quality.BenchmarkSummary;
+import dev.quantforge.common.quality.GateFailure;
 import dev.quantforge.engine.EngineVersion;
 import dev.quantforge.engine.quantize.QuantizeProgress;
+import dev.quantforge.worker.bench.BenchmarkStage;
+import dev.quantforge.worker.bench.EvaluationText;
 import dev.quantforge.worker.build.BuiltVariant;
 import dev.quantforge.worker.cancel.CancelledJobs;
 import dev.quantforge.worker.build.VariantBuilder;
@@ -43,21 +48,26 @@ import java.util.stream.Stream;
 
 /**
  * Does one task: downloads the source into a scratch directory of its own, builds the variant with the
- * engine, uploads the model file, its card ({@code README.md}) and last its manifest to the task's results
- * prefix, and says how it went. STARTED and PROGRESS events are sent from here; the terminal event is
- * returned for the caller to send before it commits the task's offset.
+ * engine, benchmarks it on llama.cpp and judges it by the task's quality gates, uploads the model file, its
+ * {@code benchmark.json}, its card ({@code README.md}) and last its manifest to the task's results prefix
+ * (or, for a rejected variant, to {@code rejected/} beside it), and says how it went. STARTED and PROGRESS
+ * events are sent from here; the terminal event is returned for the caller to send before it commits the
+ * task's offset.
  *
  * <p>Redelivery is cheap: the keys are the task's own, and a complete manifest of the same task at the
- * results prefix is reported as the result without building again.
+ * results prefix or its rejected twin is reported as the result without building again.
  */
 public final class TaskProcessor {
     private static final Logger LOG = Logger.getLogger(TaskProcessor.class);
     private static final String CARD_FILE = "README.md";
+    private static final String BENCHMARK_FILE = "benchmark.json";
+    private static final String REJECTED_DIR = "rejected/";
     private static final Pattern UNSAFE_NAME_CHARS = Pattern.compile("[^A-Za-z0-9._-]+");
     private static final int MAX_REASON_LENGTH = 500;
 
     private final ObjectStore store;
     private final VariantBuilder builder;
+    private final BenchmarkStage benchmarks;
     private final EventPublisher events;
     private final CancelledJobs cancelled;
     private final Path scratchRoot;
@@ -66,10 +76,11 @@ public final class TaskProcessor {
     private final Duration progressInterval;
     private final Clock clock = Clock.systemUTC();
 
-    public TaskProcessor(ObjectStore store, VariantBuilder builder, EventPublisher events, CancelledJobs cancelled,
-                         Path scratchRoot, String workerId, int progressStep, Duration progressInterval) {
+    public TaskProcessor(ObjectStore store, VariantBuilder builder, BenchmarkStage benchmarks, EventPublisher events,
+                         CancelledJobs cancelled, Path scratchRoot, String workerId, int progressStep, Duration progressInterval) {
         this.store = store;
         this.builder = builder;
+        this.benchmarks = benchmarks;
         this.events = events;
         this.cancelled = cancelled;
         this.scratchRoot = scratchRoot;
@@ -79,7 +90,7 @@ public final class TaskProcessor {
     }
 
     /**
-     * Runs the task and returns its terminal event, not yet sent: SUCCEEDED, FAILED or CANCELLED.
+     * Runs the task and returns its terminal event, not yet sent: SUCCEEDED, REJECTED, FAILED or CANCELLED.
      *
      * @param stopping true once the worker shuts down; the task then stops like a cancelled one but
      *                 ends in {@link TaskAbandonedException}, so that another worker does it again
@@ -95,15 +106,14 @@ public final class TaskProcessor {
         Path dir = null;
         try {
             S3Uri results = S3Uri.parse(task.resultsPrefix());
-            Optional<VariantResult> done = existingResult(task, results);
+            Optional<TaskEvent> done = existingEnd(task, results, event);
             if (done.isPresent()) {
-                LOG.infof("task %s: a complete manifest is already at %s; reporting it", task.taskId(), results);
-                return event.succeeded(done.get());
+                return done.get();
             }
             dir = Files.createDirectories(scratchRoot).resolve(task.taskId() + "-" + UUID.randomUUID().toString().substring(0, 8));
             Files.createDirectories(dir);
             Run run = new Run(task, results, dir, event, stop);
-            return event.succeeded(run.execute(began));
+            return run.execute(began);
         } catch (CancellationException e) {
             if (stopping.getAsBoolean()) {
                 throw new TaskAbandonedException("worker stopping; task " + task.taskId() + " left for another worker");
@@ -157,59 +167,80 @@ public final class TaskProcessor {
                     progressStep, progressInterval, System::nanoTime);
         }
 
-        VariantResult execute(long began) throws IOException {
+        /** Ends SUCCEEDED, or REJECTED when the variant misses a quality gate. */
+        TaskEvent execute(long began) throws IOException {
+            // a job's own evaluation text first: when it is missing, nothing else is worth doing
+            EvaluationText text = benchmarks.appliesTo(task) ? benchmarks.text(task) : null;
             long t0 = System.nanoTime();
-            Path source = download();
+            BenchmarkStage.Source source = download();
             long downloadMillis = millisSince(t0);
             checkStop();
 
             String modelFile = fileName(task) + ".gguf";
             Path out = Files.createDirectories(dir.resolve("out")).resolve(modelFile);
-            BuiltVariant built = builder.build(task.sourceFormat(), source, task.recipe(), out, buildProgress(), stop);
+            BuiltVariant built = builder.build(task.sourceFormat(), source.local(), task.recipe(), out, buildProgress(), stop);
             checkStop();
+
+            BenchmarkStage.Outcome bench = text == null ? null : benchmarks.run(source, text, built.file(), modelFile, dir,
+                    f -> progress.update(ProgressReporter.Phase.BENCHMARK, Math.round(f * 1000), 1000), stop);
+            checkStop();
+            BenchmarkSummary summary = bench == null ? null : bench.report().summary();
+            List<String> failures = summary == null ? List.of()
+                    : task.gates().check(summary).stream().map(GateFailure::toString).toList();
+            // a rejected variant is still published, where nobody takes it for an accepted one
+            S3Uri prefix = failures.isEmpty() ? results : rejectedPrefix(results);
 
             long t1 = System.nanoTime();
             String modelSha = Sha256.of(built.file());
-            S3Uri modelUri = results.resolve(modelFile);
+            S3Uri modelUri = prefix.resolve(modelFile);
             List<Manifest.FileEntry> files = new ArrayList<>();
             files.add(new Manifest.FileEntry(modelFile, modelUri.toString(), built.fileBytes(), modelSha));
-            Manifest draft = manifest(modelFile, files, built, downloadMillis, 0, began);
+            byte[] report = bench == null ? null : bench.report().toJson();
+            S3Uri reportUri = prefix.resolve(BENCHMARK_FILE);
+            if (report != null) {
+                files.add(new Manifest.FileEntry(BENCHMARK_FILE, reportUri.toString(), report.length, Sha256.of(report)));
+            }
+            Manifest draft = manifest(modelFile, files, built, bench, failures, downloadMillis, 0, began);
             byte[] card = ModelCard.render(draft).getBytes(StandardCharsets.UTF_8);
-            S3Uri cardUri = results.resolve(CARD_FILE);
+            S3Uri cardUri = prefix.resolve(CARD_FILE);
             files.add(new Manifest.FileEntry(CARD_FILE, cardUri.toString(), card.length, Sha256.of(card)));
 
-            store.ensureBucket(results.bucket());
-            long total = built.fileBytes() + card.length;
+            store.ensureBucket(prefix.bucket());
+            long total = built.fileBytes() + card.length + (report == null ? 0 : report.length);
             progress.update(ProgressReporter.Phase.UPLOAD, 0, total);
             store.upload(built.file(), modelUri, "application/octet-stream");
             progress.update(ProgressReporter.Phase.UPLOAD, built.fileBytes(), total);
+            if (report != null) {
+                store.put(report, reportUri, "application/json");
+            }
             store.put(card, cardUri, "text/markdown; charset=utf-8");
             checkStop();
 
-            Manifest manifest = manifest(modelFile, files, built, downloadMillis, millisSince(t1), began);
+            Manifest manifest = manifest(modelFile, files, built, bench, failures, downloadMillis, millisSince(t1), began);
             byte[] manifestBytes = json(manifest);
-            S3Uri manifestUri = results.resolve(Manifest.FILE_NAME);
+            S3Uri manifestUri = prefix.resolve(Manifest.FILE_NAME);
             // last: its presence tells every reader that the files it lists are all there
             store.put(manifestBytes, manifestUri, "application/json");
-            LOG.infof("task %s: %s built and uploaded in %d ms (%s, %.3f bpw)", task.taskId(), modelUri, millisSince(began),
-                    built.plan().fileType(), built.plan().bitsPerWeight());
-            return result(manifest, manifestUri, manifestBytes);
+            LOG.infof("task %s: %s built and uploaded in %d ms (%s, %.3f bpw)%s", task.taskId(), modelUri, millisSince(began),
+                    built.plan().fileType(), built.plan().bitsPerWeight(), failures.isEmpty() ? "" : ", rejected");
+            VariantResult result = result(manifest, manifestUri, manifestBytes);
+            return failures.isEmpty() ? event.succeeded(result) : event.rejected(rejection(manifest), result);
         }
 
         /** Downloads the source: every object right under an HF prefix, or the one GGUF object. */
-        private Path download() throws IOException {
+        private BenchmarkStage.Source download() throws IOException {
             S3Uri uri = S3Uri.parse(task.source());
             Path local = Files.createDirectories(dir.resolve("source"));
             List<StoredObject> objects;
             if (task.sourceFormat() == SourceFormat.HF) {
+                // right under the prefix only: the reference cache below it (.quantforge/) is not part of the model
                 objects = store.list(uri);
                 if (objects.isEmpty()) {
                     throw new InvalidInputException(uri + ": no objects under this prefix; expected a Hugging Face checkpoint "
                             + "(config.json, tokenizer, *.safetensors)");
                 }
             } else {
-                long size = store.size(uri).orElseThrow(() -> new InvalidInputException(uri + ": no such object"));
-                objects = List.of(new StoredObject(uri, size));
+                objects = List.of(store.stat(uri).orElseThrow(() -> new InvalidInputException(uri + ": no such object")));
             }
             long total = objects.stream().mapToLong(StoredObject::bytes).sum();
             long[] done = {0};
@@ -222,7 +253,8 @@ public final class TaskProcessor {
                 checkStop();
                 store.download(object.uri(), local.resolve(object.fileName()), transferred);
             }
-            return task.sourceFormat() == SourceFormat.HF ? local : local.resolve(objects.get(0).fileName());
+            Path path = task.sourceFormat() == SourceFormat.HF ? local : local.resolve(objects.get(0).fileName());
+            return new BenchmarkStage.Source(task.sourceFormat(), uri, objects, path);
         }
 
         private QuantizeProgress buildProgress() {
@@ -234,13 +266,26 @@ public final class TaskProcessor {
             };
         }
 
-        private Manifest manifest(String modelFile, List<Manifest.FileEntry> files, BuiltVariant built, long downloadMillis,
+        private Manifest manifest(String modelFile, List<Manifest.FileEntry> files, BuiltVariant built,
+                                  BenchmarkStage.Outcome bench, List<String> gateFailures, long downloadMillis,
                                   long uploadMillis, long began) {
+            JsonNode report = null;
+            BenchmarkSummary summary = null;
+            Manifest.BenchmarkInputs inputs = null;
+            long benchmarkMillis = 0;
+            if (bench != null) {
+                report = readTree(bench.report().toJson());
+                summary = bench.report().summary();
+                inputs = new Manifest.BenchmarkInputs(bench.text().origin(), bench.text().sha256(),
+                        bench.reference().uri().toString(), bench.reference().reused());
+                benchmarkMillis = bench.millis();
+            }
             return new Manifest(Manifest.VERSION, task.taskId(), task.jobId(), modelName(task), variant(task),
                     new Manifest.Source(task.source(), task.sourceFormat()), task.recipe(), task.profile(),
                     EngineVersion.get(), workerId, clock.instant(), modelFile, files, built.plan(),
-                    new Manifest.Timings(downloadMillis, built.convertMillis(), built.quantizeMillis(), uploadMillis,
-                            millisSince(began)));
+                    new Manifest.Timings(downloadMillis, built.convertMillis(), built.quantizeMillis(), benchmarkMillis,
+                            uploadMillis, millisSince(began)),
+                    report, summary, inputs, gateFailures);
         }
 
         private void checkStop() {
@@ -250,16 +295,33 @@ public final class TaskProcessor {
         }
     }
 
-    /** The result of an earlier run of this very task, if it finished: its manifest and every file it lists. */
-    private Optional<VariantResult> existingResult(TaskMessage task, S3Uri results) {
-        S3Uri manifestUri = results.resolve(Manifest.FILE_NAME);
-        Optional<byte[]> bytes = store.read(manifestUri);
-        if (bytes.isEmpty()) {
-            return Optional.empty();
+    /**
+     * The end of an earlier run of this very task, if it finished: its manifest and every file it lists,
+     * under the results prefix (SUCCEEDED) or under {@code rejected/} (REJECTED).
+     */
+    private Optional<TaskEvent> existingEnd(TaskMessage task, S3Uri results, EventFactory event) {
+        for (S3Uri prefix : List.of(results, rejectedPrefix(results))) {
+            S3Uri manifestUri = prefix.resolve(Manifest.FILE_NAME);
+            Optional<byte[]> bytes = store.read(manifestUri);
+            if (bytes.isEmpty()) {
+                continue;
+            }
+            Optional<Manifest> manifest = completeManifest(task, manifestUri, bytes.get());
+            if (manifest.isEmpty()) {
+                return Optional.empty();
+            }
+            LOG.infof("task %s: a complete manifest is already at %s; reporting it", task.taskId(), manifestUri);
+            VariantResult result = result(manifest.get(), manifestUri, bytes.get());
+            return Optional.of(manifest.get().rejected() ? event.rejected(rejection(manifest.get()), result) : event.succeeded(result));
         }
+        return Optional.empty();
+    }
+
+    /** The manifest, if it is this task's and every file it lists is there with its size. */
+    private Optional<Manifest> completeManifest(TaskMessage task, S3Uri manifestUri, byte[] bytes) {
         Manifest manifest;
         try {
-            manifest = MessageCodec.json().readValue(bytes.get(), Manifest.class);
+            manifest = MessageCodec.json().readValue(bytes, Manifest.class);
         } catch (IOException | RuntimeException e) {
             LOG.warnf("task %s: unreadable manifest at %s (%s); building again", task.taskId(), manifestUri, e.getMessage());
             return Optional.empty();
@@ -274,7 +336,7 @@ public final class TaskProcessor {
                 return Optional.empty();
             }
         }
-        return Optional.of(result(manifest, manifestUri, bytes.get()));
+        return Optional.of(manifest);
     }
 
     private static VariantResult result(Manifest manifest, S3Uri manifestUri, byte[] manifestBytes) {
@@ -283,7 +345,28 @@ public final class TaskProcessor {
         files.add(new StoredFile(manifestUri.toString(), manifestBytes.length, Sha256.of(manifestBytes)));
         Manifest.Timings t = manifest.timings();
         return new VariantResult(manifestUri.toString(), files, manifest.model().bytes(), manifest.plan().bitsPerWeight(),
-                manifest.plan().parameters(), t.convertMillis(), t.quantizeMillis(), 0, t.totalMillis(), null);
+                manifest.plan().parameters(), t.convertMillis(), t.quantizeMillis(), t.benchmarkMillis(), t.totalMillis(),
+                manifest.benchmarkSummary());
+    }
+
+    private static String rejection(Manifest manifest) {
+        return "quality gates failed: " + String.join("; ", manifest.gateFailures());
+    }
+
+    /** {@code <bucket>/<model>/<job>/<variant>/} → {@code <bucket>/<model>/<job>/rejected/<variant>/}. */
+    static S3Uri rejectedPrefix(S3Uri results) {
+        String key = results.prefix();
+        String path = key.substring(0, key.length() - 1);
+        int slash = path.lastIndexOf('/');
+        return new S3Uri(results.bucket(), path.substring(0, slash + 1) + REJECTED_DIR + path.substring(slash + 1) + "/");
+    }
+
+    private static JsonNode readTree(byte[] json) {
+        try {
+            return MessageCodec.json().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("benchmark report is not JSON: " + e.getMessage(), e);
+        }
     }
 
     private static byte[] json(Manifest manifest) {
@@ -363,6 +446,12 @@ public final class TaskProcessor {
         TaskEvent succeeded(VariantResult result) {
             return new TaskEvent(UUID.randomUUID(), task.taskId(), task.jobId(), TaskEvent.Type.SUCCEEDED, clock.instant(), workerId,
                     100, null, result);
+        }
+
+        TaskEvent rejected(String reason, VariantResult result) {
+            LOG.infof("task %s rejected: %s", task.taskId(), reason);
+            return new TaskEvent(UUID.randomUUID(), task.taskId(), task.jobId(), TaskEvent.Type.REJECTED, clock.instant(), workerId,
+                    100, reason, result);
         }
 
         TaskEvent failed(String reason) {

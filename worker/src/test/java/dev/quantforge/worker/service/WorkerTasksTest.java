@@ -88,7 +88,7 @@ class WorkerTasksTest {
         String prefix = task.resultsPrefix();
         String modelUri = prefix + "stories260K-Q4_K_M.gguf";
         assertEquals(prefix + "manifest.json", result.manifestUri());
-        assertEquals(Set.of(modelUri, prefix + "README.md", prefix + "manifest.json"),
+        assertEquals(Set.of(modelUri, prefix + "benchmark.json", prefix + "README.md", prefix + "manifest.json"),
                 result.files().stream().map(StoredFile::uri).collect(Collectors.toSet()));
         for (StoredFile file : result.files()) {
             byte[] bytes = bed.get(file.uri());

@@ -18,12 +18,13 @@ class ProgressReporterTest {
     void phasesShareOneScaleAndSmallStepsWaitForTheInterval() {
         progress.update(ProgressReporter.Phase.DOWNLOAD, 1, 2);      // 10 %
         progress.update(ProgressReporter.Phase.DOWNLOAD, 2, 2);      // 20 %
-        progress.update(ProgressReporter.Phase.BUILD, 1, 70);        // 21 %: too small a step, too soon
+        progress.update(ProgressReporter.Phase.BUILD, 1, 40);        // 21 %: too small a step, too soon
         now.addAndGet(Duration.ofSeconds(3).toNanos());
-        progress.update(ProgressReporter.Phase.BUILD, 1, 70);        // 21 %: the interval passed
-        progress.update(ProgressReporter.Phase.BUILD, 70, 70);       // 90 %
-        progress.update(ProgressReporter.Phase.UPLOAD, 0, 10);       // 90 %: no change, nothing sent
+        progress.update(ProgressReporter.Phase.BUILD, 1, 40);        // 21 %: the interval passed
+        progress.update(ProgressReporter.Phase.BUILD, 40, 40);       // 60 %
+        progress.update(ProgressReporter.Phase.BENCHMARK, 0, 10);    // 60 %: no change, nothing sent
+        progress.update(ProgressReporter.Phase.BENCHMARK, 10, 10);   // 95 %
         progress.update(ProgressReporter.Phase.UPLOAD, 10, 10);      // 100 %
-        assertEquals(List.of(10, 20, 21, 90, 100), reported);
+        assertEquals(List.of(10, 20, 21, 60, 95, 100), reported);
     }
 }

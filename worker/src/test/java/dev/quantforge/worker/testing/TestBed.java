@@ -5,6 +5,7 @@ import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.messages.CancelMessage;
 import dev.quantforge.common.messages.TaskEvent;
 import dev.quantforge.common.messages.TaskMessage;
+import dev.quantforge.common.quality.QualityGates;
 import dev.quantforge.deploy.StackSettings;
 import dev.quantforge.worker.config.WorkerConfig;
 import dev.quantforge.worker.messages.MessageCodec;
@@ -14,6 +15,7 @@ import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
 import io.minio.UploadObjectArgs;
 import io.minio.errors.ErrorResponseException;
@@ -33,12 +35,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -218,6 +222,26 @@ public final class TestBed implements AutoCloseable {
         }
     }
 
+    /** When the object was last written. */
+    public Instant lastModified(String uri) {
+        String[] parts = bucketAndKey(uri);
+        try {
+            return s3.statObject(StatObjectArgs.builder().bucket(parts[0]).object(parts[1]).build()).lastModified().toInstant();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stat " + uri, e);
+        }
+    }
+
+    public void put(String uri, byte[] content) {
+        String[] parts = bucketAndKey(uri);
+        try {
+            s3.putObject(PutObjectArgs.builder().bucket(parts[0]).object(parts[1])
+                    .stream(new ByteArrayInputStream(content), content.length, -1).build());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write " + uri, e);
+        }
+    }
+
     public boolean exists(String uri) {
         String[] parts = bucketAndKey(uri);
         try {
@@ -232,9 +256,15 @@ public final class TestBed implements AutoCloseable {
 
     /** A task as the API makes it: results under {@code <bucket>/<model>/<job>/<variant>/}. */
     public TaskMessage task(UUID jobId, String model, String source, SourceFormat format, Recipe recipe) {
+        return task(jobId, model, source, format, recipe, null, QualityGates.NONE);
+    }
+
+    /** … with the job's own evaluation text (or null) and quality gates. */
+    public TaskMessage task(UUID jobId, String model, String source, SourceFormat format, Recipe recipe, String evalText,
+                            QualityGates gates) {
         String variant = recipe.variantName();
         return new TaskMessage(UUID.randomUUID(), jobId, model, source, format, variant, recipe, null,
-                "s3://" + BUCKET + "/" + run + "/results/" + model + "/" + jobId + "/" + variant + "/", null, null);
+                "s3://" + BUCKET + "/" + run + "/results/" + model + "/" + jobId + "/" + variant + "/", evalText, gates);
     }
 
     /** Publishes a task keyed by its task id, so that a job's tasks spread over the partitions. */
