@@ -1,6 +1,5 @@
 package dev.quantforge.api.profiles;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.common.quality.QualityGates;
@@ -9,14 +8,12 @@ import jakarta.inject.Singleton;
 
 /**
  * Quality gates in JSON (REST answers and TaskMessages) carry only the limits that are set:
- * {@code {"maxMeanKld": 0.1}}, {@code {}} for none. Without this, Jackson would also write
- * {@link QualityGates#isEmpty()} as an "empty" member, which no reader knows.
+ * {@code {"maxMeanKld": 0.1}}, {@code {}} for none.
  */
 @Singleton
 public final class QualityGatesJson implements ObjectMapperCustomizer {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonIgnoreProperties({"empty"})
     private interface Shape {
     }
 

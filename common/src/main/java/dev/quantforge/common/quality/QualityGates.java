@@ -25,8 +25,9 @@ public record QualityGates(Double maxMeanKld, Double maxPerplexityIncreasePercen
         }
     }
 
-    public boolean isEmpty() {
-        return maxMeanKld == null && maxPerplexityIncreasePercent == null && minSameTopPercent == null;
+    /** Not named isEmpty: JSON mappers would write an "empty" member no reader knows. */
+    public boolean hasLimits() {
+        return maxMeanKld != null || maxPerplexityIncreasePercent != null || minSameTopPercent != null;
     }
 
     /** The limits {@code figures} does not meet; empty when the variant passes. */

@@ -56,7 +56,7 @@ public final class BenchmarkStage {
 
     /** Whether {@code task} is benchmarked: when the worker benchmarks, and always when the task has quality gates. */
     public boolean appliesTo(TaskMessage task) {
-        return settings.enabled() || !task.gates().isEmpty();
+        return settings.enabled() || task.gates().hasLimits();
     }
 
     /** The task's own evaluation text, or the bundled one; fetched before any work so that a bad one fails at once. */
@@ -102,7 +102,7 @@ public final class BenchmarkStage {
     private Outcome measured(Source source, EvaluationText text, Path variant, String variantName, Path scratch,
                              DoubleConsumer progress, BooleanSupplier stop, long began) {
         ReferenceCache.Reference reference = references.obtain(source.format(), source.uri(), source.objects(),
-                source.local(), text, settings.topK(), settings.options().threads(), scratch, stop);
+                source.local(), source.bytes(), text, settings.options().threads(), scratch, stop);
         double from = reference.reused() ? 0 : REFERENCE_SHARE;
         progress.accept(from);
         if (stop.getAsBoolean()) {

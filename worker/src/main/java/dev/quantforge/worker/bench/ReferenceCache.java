@@ -4,8 +4,7 @@ import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.engine.bench.ReferenceLogits;
-import dev.quantforge.engine.bench.RunnableSource;
-import dev.quantforge.engine.runtime.LlamaModel;
+import dev.quantforge.engine.bench.VariantBenchmark;
 import dev.quantforge.engine.runtime.LlamaRuntime;
 import dev.quantforge.worker.publish.Sha256;
 import dev.quantforge.worker.storage.ObjectStore;
@@ -33,7 +32,8 @@ import java.util.function.BooleanSupplier;
  * lists only the objects right under the prefix, so it never picks these up.
  *
  * <p>The key is a SHA-256 over everything that makes a reference valid: the source objects (names, sizes,
- * ETags), the text, top-k, the reference format and the llama.cpp build and how it runs the source. Anything
+ * ETags), the text, top-k, the size budget, the reference format and the llama.cpp build and how it runs
+ * the source. Anything
  * else changing gives another key, so a stale object is never read as current.
  *
  * <p>Two workers that miss at the same time both compute the reference and both write it: the bytes are the
@@ -47,7 +47,7 @@ public final class ReferenceCache {
      * Bumped whenever the encoding of the cached object changes (ReferenceLogits keeps its own version
      * private; an old object it refuses counts as damaged and is computed again anyway).
      */
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
 
     private final ObjectStore store;
 
@@ -67,14 +67,14 @@ public final class ReferenceCache {
      * downloaded source) and uploaded. A damaged or mismatched cached object is computed again and overwritten.
      */
     public Reference obtain(SourceFormat format, S3Uri source, List<StoredObject> objects, Path localSource,
-                            EvaluationText text, int topK, int threads, Path scratch, BooleanSupplier stop) {
-        S3Uri uri = location(format, source, key(objects, text.sha256(), topK));
-        Optional<ReferenceLogits> cached = read(uri, text, topK);
+                            long sourceBytes, EvaluationText text, int threads, Path scratch, BooleanSupplier stop) {
+        S3Uri uri = location(format, source, key(objects, text.sha256()));
+        Optional<ReferenceLogits> cached = read(uri, text);
         if (cached.isPresent()) {
             LOG.infof("reference logits for %s reused from %s", source, uri);
             return new Reference(cached.get(), uri, true);
         }
-        ReferenceLogits computed = compute(localSource, source, text, topK, threads, scratch, stop);
+        ReferenceLogits computed = compute(localSource, sourceBytes, source, text, threads, scratch, stop);
         try {
             store.put(computed.toBytes(), uri, "application/octet-stream");
             LOG.infof("reference logits for %s computed and cached at %s", source, uri);
@@ -85,15 +85,15 @@ public final class ReferenceCache {
         return new Reference(computed, uri, false);
     }
 
-    private Optional<ReferenceLogits> read(S3Uri uri, EvaluationText text, int topK) {
+    private Optional<ReferenceLogits> read(S3Uri uri, EvaluationText text) {
         Optional<byte[]> bytes = store.read(uri);
         if (bytes.isEmpty()) {
             return Optional.empty();
         }
         try {
             ReferenceLogits logits = ReferenceLogits.read(new ByteArrayInputStream(bytes.get()));
-            if (!logits.textSha256().equals(text.sha256()) || logits.topK() != topK) {
-                LOG.warnf("reference logits at %s are for another text or top-k; computing them again", uri);
+            if (!logits.textSha256().equals(text.sha256())) {
+                LOG.warnf("reference logits at %s are for another text; computing them again", uri);
                 return Optional.empty();
             }
             return Optional.of(logits);
@@ -103,31 +103,25 @@ public final class ReferenceCache {
         }
     }
 
-    private static ReferenceLogits compute(Path localSource, S3Uri source, EvaluationText text, int topK, int threads,
-                                           Path scratch, BooleanSupplier stop) {
+    private static ReferenceLogits compute(Path localSource, long sourceBytes, S3Uri source, EvaluationText text,
+                                           int threads, Path scratch, BooleanSupplier stop) {
         Path dir;
         try {
             dir = Files.createDirectories(scratch.resolve("reference"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Path runnable = RunnableSource.gguf(localSource, dir);
         if (stop.getAsBoolean()) {
             throw new CancellationException("stopped before the reference logits of " + source);
         }
-        try (LlamaModel model = LlamaModel.load(runnable, runOptions(threads))) {
-            return ReferenceLogits.compute(model, text.paragraphs(), topK);
+        try {
+            return VariantBenchmark.referenceLogits(localSource, sourceBytes, text.paragraphs(), threads, dir);
         } catch (InvalidInputException e) {
             throw new InvalidInputException("source " + source + " does not run on llama.cpp for its reference logits: "
-                    + e.getMessage().replace(runnable.toString(), source.toString()), e);
+                    + e.getMessage().replace(dir.toString(), source.toString()), e);
         } finally {
             deleteConverted(dir);
         }
-    }
-
-    /** How the source runs for its reference: llama.cpp's defaults, as llama-perplexity runs it. */
-    private static LlamaModel.Options runOptions(int threads) {
-        return LlamaModel.Options.threads(threads);
     }
 
     /** The converted source (an HF checkpoint's GGUF) is as large as the source: free the disk at once. */
@@ -150,16 +144,15 @@ public final class ReferenceCache {
         return parent.resolve(DIRECTORY + key + EXTENSION);
     }
 
-    static String key(List<StoredObject> objects, String textSha256, int topK) {
+    static String key(List<StoredObject> objects, String textSha256) {
         LlamaRuntime runtime = LlamaRuntime.get();
-        LlamaModel.Options options = runOptions(1);
         StringBuilder in = new StringBuilder();
         in.append("quantforge reference logits, format ").append(FORMAT_VERSION).append('\n');
         in.append("llama.cpp b").append(runtime.buildNumber()).append(' ').append(runtime.commit())
-                .append(", context ").append(options.contextLength() == 0 ? "of the model" : options.contextLength())
-                .append(", kv cache ").append(options.kvCacheType().ggmlName()).append('\n');
-        in.append("text sha256 ").append(textSha256).append(", top-k ").append(topK)
-                .append(", tail mass ").append(ReferenceLogits.DEFAULT_TAIL_MASS).append('\n');
+                .append(", context at most ").append(VariantBenchmark.EVALUATION_CONTEXT).append(", default kv cache\n");
+        in.append("text sha256 ").append(textSha256).append(", top-k ").append(ReferenceLogits.DEFAULT_TOP_K)
+                .append(", tail mass ").append(ReferenceLogits.DEFAULT_TAIL_MASS)
+                .append(", within ").append(ReferenceLogits.defaultBudget(100)).append(" % of the source\n");
         objects.stream().sorted(Comparator.comparing(o -> o.uri().key())).forEach(o ->
                 in.append(o.fileName()).append(' ').append(o.bytes()).append(' ').append(o.etag()).append('\n'));
         return Sha256.of(in.toString().getBytes(StandardCharsets.UTF_8));

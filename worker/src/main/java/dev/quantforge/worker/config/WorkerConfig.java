@@ -144,9 +144,6 @@ public interface WorkerConfig {
         @WithDefault("3")
         int repetitions();
 
-        /** Most likely source tokens kept per position in the reference logits; defaults to the engine's choice. */
-        OptionalInt topK();
-
         /** Largest evaluation text a job may name; a bigger one fails the task. */
         @WithDefault("1048576")
         long maxEvalTextBytes();

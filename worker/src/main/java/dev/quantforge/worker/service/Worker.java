@@ -1,6 +1,5 @@
 package dev.quantforge.worker.service;
 
-import dev.quantforge.engine.bench.ReferenceLogits;
 import dev.quantforge.engine.bench.VariantBenchmark;
 import dev.quantforge.worker.bench.BenchmarkSettings;
 import dev.quantforge.worker.bench.BenchmarkStage;
@@ -117,7 +116,7 @@ public final class Worker implements AutoCloseable {
     private static BenchmarkSettings benchmarkSettings(WorkerConfig.Benchmark b, int engineThreads) {
         VariantBenchmark.Options options = new VariantBenchmark.Options(b.threads().orElse(engineThreads), b.promptTokens(),
                 b.generationTokens(), b.warmups(), b.repetitions(), true);
-        return new BenchmarkSettings(b.enabled(), options, b.topK().orElse(ReferenceLogits.DEFAULT_TOP_K), b.maxEvalTextBytes());
+        return new BenchmarkSettings(b.enabled(), options, b.maxEvalTextBytes());
     }
 
     private static String defaultId() {
