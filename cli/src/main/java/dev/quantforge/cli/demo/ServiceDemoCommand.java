@@ -90,7 +90,8 @@ public final class ServiceDemoCommand implements Callable<Integer> {
         out.printf("submitted job %s for %s%n", id, profiles);
         job = follow(id, out);
         out.println();
-        table(job, out);
+        out.println(report(id));
+        locations(job, out);
         out.printf(Locale.ROOT, "%njob %s %s in %.1f s%n", id, job.get("state").asText(), (System.nanoTime() - started) / 1e9);
         return job.get("state").asText().equals("SUCCEEDED") ? 0 : 1;
     }
@@ -140,19 +141,21 @@ public final class ServiceDemoCommand implements Callable<Integer> {
         }
     }
 
-    private static void table(JsonNode job, PrintWriter out) {
-        String row = "%-20s %-8s %-10s %12s %7s %8s  %s%n";
-        out.printf(Locale.ROOT, row, "profile", "ftype", "state", "bytes", "bpw", "time s", "S3");
+    /** The job's comparison table as the API renders it in markdown. */
+    private String report(String id) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/jobs/" + id + "/report"))
+                .header("Accept", "text/markdown").GET().build(), HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() == 200 ? response.body() : "(no report: HTTP " + response.statusCode() + ")";
+    }
+
+    /** Where each variant's manifest is (under rejected/ for a variant that failed its gates), or why there is none. */
+    private static void locations(JsonNode job, PrintWriter out) {
         for (JsonNode task : job.get("tasks")) {
             JsonNode result = task.get("result");
-            boolean built = result != null && !result.isNull();
-            String where = built ? task.get("resultsPrefix").asText() : task.path("failureReason").asText("");
-            out.printf(Locale.ROOT, row, task.path("profile").asText("-"), task.get("recipe").get("ftype").asText(),
-                    task.get("state").asText(),
-                    built ? String.format(Locale.ROOT, "%,d", result.get("modelBytes").asLong()) : "-",
-                    built ? String.format(Locale.ROOT, "%.2f", result.get("bitsPerWeight").asDouble()) : "-",
-                    task.get("durationMillis").isNull() ? "-" : String.format(Locale.ROOT, "%.1f", task.get("durationMillis").asLong() / 1000.0),
-                    where);
+            String where = result != null && !result.isNull() ? result.get("manifestUri").asText()
+                    : task.path("failureReason").asText("");
+            out.printf(Locale.ROOT, "%-20s %-10s %s%n", task.path("profile").asText(task.get("variant").asText()),
+                    task.get("state").asText(), where);
         }
     }
 }

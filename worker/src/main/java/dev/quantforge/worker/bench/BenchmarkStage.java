@@ -45,8 +45,9 @@ public final class BenchmarkStage {
             objects = List.copyOf(objects);
         }
 
+        /** The weights' size, as the CLI counts it: the GGUF file, or an HF checkpoint's top-level safetensors. */
         long bytes() {
-            return objects.stream().mapToLong(StoredObject::bytes).sum();
+            return VariantBenchmark.bytesOnDisk(local);
         }
     }
 
