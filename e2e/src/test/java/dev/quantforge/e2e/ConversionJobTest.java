@@ -12,6 +12,7 @@ import dev.quantforge.engine.plan.LlamaFileType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -64,6 +65,29 @@ class ConversionJobTest {
             assertEquals(ftype.name(), task.path("variant").asText());
             verifyVariant(product, job, task, ftype);
         }
+        verifyReport(product, id);
+    }
+
+    /** The job's comparison table: real figures for every variant, KL divergence growing as bits shrink. */
+    private static void verifyReport(Product product, UUID id) {
+        ApiClient.Reply reply = product.api().get("/api/v1/jobs/" + id + "/report");
+        assertEquals(200, reply.status(), () -> String.valueOf(reply.body()));
+        JsonNode report = reply.body();
+        assertEquals(4.3177, report.path("sourcePerplexity").asDouble(), 1e-3, "stories260K's F32 perplexity on eval.txt");
+        Map<String, Double> meanKld = new HashMap<>();
+        for (JsonNode row : report.path("rows")) {
+            assertEquals("SUCCEEDED", row.path("state").asText(), row::toPrettyString);
+            assertTrue(row.path("perplexity").asDouble() > 4.3 && row.path("modelBytes").asLong() > 0, row::toPrettyString);
+            assertTrue(row.path("promptTokensPerSecond").asDouble() > 0 && row.path("generationTokensPerSecond").asDouble() > 0,
+                    row::toPrettyString);
+            meanKld.put(row.path("ftype").asText(), row.path("meanKld").asDouble());
+        }
+        assertTrue(0 < meanKld.get("Q8_0") && meanKld.get("Q8_0") < meanKld.get("Q4_K_M")
+                && meanKld.get("Q4_K_M") < meanKld.get("Q4_0"), () -> "mean KLD by file type: " + meanKld);
+        String markdown = product.api().markdown("/api/v1/jobs/" + id + "/report");
+        for (String ftype : List.of("Q8_0", "Q4_K_M", "Q4_0")) {
+            assertTrue(markdown.contains("| " + ftype + " |"), () -> "a row for " + ftype + " in\n" + markdown);
+        }
     }
 
     /** What a user downloading the variant would check: every file the manifest lists, byte for byte, and the model itself. */
@@ -78,7 +102,10 @@ class ConversionJobTest {
         manifest.path("files").forEach(f -> files.put(f.path("name").asText(), f));
         String modelFile = manifest.path("modelFile").asText();
         assertTrue(modelFile.endsWith(".gguf"), modelFile);
-        assertTrue(files.keySet().containsAll(Set.of(modelFile, "README.md")), () -> "manifest lists " + files.keySet());
+        assertTrue(files.keySet().containsAll(Set.of(modelFile, "README.md", "benchmark.json")),
+                () -> "manifest lists " + files.keySet());
+        String card = new String(product.storage().read(prefix.resolve("README.md")), StandardCharsets.UTF_8);
+        assertTrue(card.contains("mean KLD"), () -> "the model card's figures table:\n" + card);
         for (JsonNode file : files.values()) {
             S3Uri object = prefix.resolve(file.path("name").asText());
             assertEquals(object.toString(), file.path("uri").asText());

@@ -99,6 +99,23 @@ public final class ApiClient {
         return send(request(path).GET().build());
     }
 
+    /** The body of {@code GET path} asked for as markdown; fails unless the answer is 200 markdown. */
+    public String markdown(String path) {
+        HttpRequest request = request(path).setHeader("Accept", "text/markdown").GET().build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200 || !response.headers().firstValue("Content-Type").orElse("").startsWith("text/markdown")) {
+                throw new AssertionError("GET " + path + " as markdown: " + response.statusCode() + " " + response.body());
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET " + request.uri() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * Follows {@code GET /api/v1/jobs/{id}/events} until the server closes the stream (it does when the job ends),
      * handing each event to {@code onEvent} as it comes, on this thread; returns them all.
