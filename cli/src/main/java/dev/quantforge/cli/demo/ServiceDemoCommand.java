@@ -52,6 +52,9 @@ public final class ServiceDemoCommand implements Callable<Integer> {
     @Option(names = "--s3-secret-key", defaultValue = "quantforge-local-secret")
     String secretKey;
 
+    @Option(names = "--model", paramLabel = "HF_DIR", description = "Hugging Face checkpoint to submit (default: the bundled stories260K)")
+    Path modelDir;
+
     @Option(names = "--bucket", defaultValue = "quantforge-models", description = "bucket the model is uploaded to (default: ${DEFAULT-VALUE})")
     String bucket;
 
@@ -68,8 +71,11 @@ public final class ServiceDemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path model = Home.path("models/stories260K-hf");
-        String prefix = "stories260K";
+        Path model = modelDir != null ? modelDir : Home.path("models/stories260K-hf");
+        if (!Files.isRegularFile(model.resolve("config.json"))) {
+            throw new InvalidInputException(model + ": not a Hugging Face checkpoint (no config.json)");
+        }
+        String prefix = modelDir != null ? model.toAbsolutePath().normalize().getFileName().toString() : "stories260K";
         long started = System.nanoTime();
         int files = upload(model, prefix);
         out.printf("uploaded %s (%d files) to s3://%s/%s/%n", model.getFileName(), files, bucket, prefix);
