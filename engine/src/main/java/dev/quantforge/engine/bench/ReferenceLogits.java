@@ -167,7 +167,7 @@ public final class ReferenceLogits {
             int k = index / stride;
             double logSum = coarseLogProbabilities(logits, k, coarse, listed);
             kld[k] = roundedToBf16(divergence(k, coarse)) - Bf16.toFloat(floor[k]);
-            if (argmax(logits) == tokens[start[k]]) {
+            if (LlamaModel.argmax(logits) == tokens[start[k]]) {
                 sameTop[0]++;
             }
             // both probabilities through the same rounding, so that the source against itself gives 0
@@ -410,17 +410,6 @@ public final class ReferenceLogits {
     private double probability(int index, int level) {
         double logNorm = logNormalizer(levels, start[index], start[index + 1] - start[index], restLevel[index]);
         return Math.exp(-level / (double) LEVELS_PER_NAT - logNorm);
-    }
-
-    /** Lowest id on ties, as {@link LlamaModel#greedy} and the reference's ordering. */
-    private static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static long tokenHash(long hash, int token) {

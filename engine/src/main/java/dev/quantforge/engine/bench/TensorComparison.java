@@ -1,15 +1,11 @@
 package dev.quantforge.engine.bench;
 
 import dev.quantforge.common.InvalidInputException;
-import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.model.ModelSource;
-import dev.quantforge.engine.quant.Quantizer;
-import dev.quantforge.engine.quant.Quantizers;
-import dev.quantforge.engine.tensor.FloatRows;
+import dev.quantforge.engine.quant.DecodedRows;
 import dev.quantforge.engine.tensor.Shapes;
 import dev.quantforge.engine.tensor.TensorSource;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -49,7 +45,7 @@ final class TensorComparison {
         List<Callable<Accumulator>> work = new ArrayList<>();
         for (TensorSource tensor : variant) {
             TensorSource original = sourceByName.get(tensor.name());
-            if (original == null || !decodable(tensor.type()) || !decodable(original.type())) {
+            if (original == null || !DecodedRows.canDecode(tensor.type()) || !DecodedRows.canDecode(original.type())) {
                 work.add(() -> null);
                 continue;
             }
@@ -137,30 +133,11 @@ final class TensorComparison {
                 throw new CancellationException("benchmark cancelled while comparing " + tensor.name());
             }
             int n = (int) Math.min(rowsPerChunk, rows - row);
-            readRows(tensor, row, n, decoded);
-            readRows(original, row, n, reference);
+            DecodedRows.read(tensor, row, n, decoded);
+            DecodedRows.read(original, row, n, reference);
             sum.add(reference, decoded, Math.toIntExact(n * rowLength));
         }
         return sum;
-    }
-
-    private static boolean decodable(GgmlType type) {
-        return type.isFloat() || Quantizers.forType(type).isPresent();
-    }
-
-    /** Rows of any float or quantized type as float32: floats widen exactly, quantized blocks as ggml decodes them. */
-    private static void readRows(TensorSource tensor, long firstRow, int rows, float[] dst) {
-        GgmlType type = tensor.type();
-        if (type.isFloat()) {
-            FloatRows.read(tensor, firstRow, rows, dst);
-            return;
-        }
-        Quantizer quantizer = Quantizers.require(type);
-        long rowBytes = type.rowSize(tensor.rowLength());
-        ByteBuffer bytes = tensor.bytes(firstRow * rowBytes, Math.toIntExact(rows * rowBytes));
-        byte[] raw = new byte[bytes.remaining()];
-        bytes.get(raw);
-        quantizer.dequantize(raw, 0, dst, 0, Math.toIntExact(rows * tensor.rowLength()));
     }
 
     /** Sums in float64 over one tensor. */

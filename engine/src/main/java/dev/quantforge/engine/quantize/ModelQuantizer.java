@@ -1,15 +1,13 @@
 package dev.quantforge.engine.quantize;
 
 import dev.quantforge.common.InvalidInputException;
-import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.gguf.GgufValue;
 import dev.quantforge.engine.gguf.GgufWriter;
+import dev.quantforge.engine.quant.DecodedRows;
 import dev.quantforge.engine.quant.Quantizer;
 import dev.quantforge.engine.quant.Quantizers;
-import dev.quantforge.engine.tensor.FloatRows;
 import dev.quantforge.engine.tensor.TensorSource;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -155,7 +153,7 @@ public final class ModelQuantizer {
                                     byte[] out, int outOffset) {
         TensorSource source = job.source();
         float[] values = new float[rows * rowLength];
-        readFloats(source, firstRow, rows, rowLength, values);
+        DecodedRows.read(source, firstRow, rows, values);
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
                 throw new InvalidInputException("tensor " + source.name() + " holds " + values[i] + " at row "
@@ -163,21 +161,6 @@ public final class ModelQuantizer {
             }
         }
         quantizer.quantize(values, 0, rows, rowLength, job.importance(), out, outOffset);
-    }
-
-    private static void readFloats(TensorSource source, long firstRow, int rows, int rowLength, float[] values) {
-        GgmlType type = source.type();
-        if (type.isFloat()) {
-            FloatRows.read(source, firstRow, rows, values);
-            return;
-        }
-        Quantizer decoder = Quantizers.forType(type).orElseThrow(() -> new InvalidInputException(
-                "tensor " + source.name() + " is " + type + ", which cannot be decoded for requantization"));
-        long rowBytes = type.rowSize(rowLength);
-        ByteBuffer bytes = source.bytes(firstRow * rowBytes, Math.toIntExact(rows * rowBytes));
-        byte[] raw = new byte[bytes.remaining()];
-        bytes.get(raw);
-        decoder.dequantize(raw, 0, values, 0, rows * rowLength);
     }
 
     private static void run(List<Runnable> tasks, ExecutorService pool) {

@@ -343,7 +343,8 @@ public final class LlamaModel implements AutoCloseable {
         return Math.log(sum) - (logits[target] - max);
     }
 
-    static int argmax(float[] logits) {
+    /** The most likely token of a logits row, the lowest id on ties (as {@link #greedy} picks it). */
+    public static int argmax(float[] logits) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) {
             if (logits[i] > logits[best]) {

@@ -102,7 +102,7 @@ class ReferenceLogitsTest {
                 for (int i = 0; i < p.length; i++) {
                     kld[index] += Math.exp(p[i]) * (p[i] - q[i]);
                 }
-                if (argmax(logits) == argmax(sourceLogits[index])) {
+                if (LlamaModel.argmax(logits) == LlamaModel.argmax(sourceLogits[index])) {
                     sameTop[0]++;
                 }
                 double deltaP = Math.exp(q[targets[index]]) - Math.exp(p[targets[index]]);
@@ -245,15 +245,5 @@ class ReferenceLogitsTest {
             out[i] = logits[i] - logSum;
         }
         return out;
-    }
-
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

@@ -1,7 +1,5 @@
 package dev.quantforge.engine.testing;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,7 +75,7 @@ public final class BigramLlamaCheckpoint {
         out.f32("lm_head.weight", new long[] {VOCAB, HIDDEN}, flatten(lmHead(embedding, trainingTokens)));
         try {
             Files.createDirectories(dir);
-            writeConfig(dir);
+            new LlamaConfigJson(HIDDEN, FF, LAYERS, HEADS, KV_HEADS, 512, VOCAB, "float32").write(dir);
             for (String file : List.of("tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")) {
                 Files.copy(Models.stories260K().resolve(file), dir.resolve(file));
             }
@@ -140,27 +138,6 @@ public final class BigramLlamaCheckpoint {
             head[j][0] = (float) ((logUnigram[j] - meanLog) / normalizedConstant);
         }
         return head;
-    }
-
-    private static void writeConfig(Path dir) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode c = json.createObjectNode();
-        c.putArray("architectures").add("LlamaForCausalLM");
-        c.put("model_type", "llama");
-        c.put("hidden_size", HIDDEN);
-        c.put("intermediate_size", FF);
-        c.put("num_hidden_layers", LAYERS);
-        c.put("num_attention_heads", HEADS);
-        c.put("num_key_value_heads", KV_HEADS);
-        c.put("max_position_embeddings", 512);
-        c.put("rms_norm_eps", 1e-5);
-        c.put("rope_theta", 10000.0);
-        c.put("tie_word_embeddings", false);
-        c.put("vocab_size", VOCAB);
-        c.put("bos_token_id", 1);
-        c.put("eos_token_id", 2);
-        c.put("torch_dtype", "float32");
-        json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), c);
     }
 
     private static float[] gaussian(SplittableRandom random, int count, double std) {

@@ -67,7 +67,7 @@ public final class LargeLlamaCheckpoint {
         List<List<Tensor>> shards = shards(tensors);
         try {
             Files.createDirectories(dir);
-            writeConfig(dir, layers);
+            new LlamaConfigJson(HIDDEN, FF, layers, HEADS, KV_HEADS, 2048, VOCAB, "bfloat16").write(dir);
             for (String file : List.of("tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")) {
                 Files.copy(Models.stories260K().resolve(file), dir.resolve(file));
             }
@@ -125,27 +125,6 @@ public final class LargeLlamaCheckpoint {
         }
         shards.add(current);
         return shards;
-    }
-
-    private static void writeConfig(Path dir, int layers) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode c = json.createObjectNode();
-        c.putArray("architectures").add("LlamaForCausalLM");
-        c.put("model_type", "llama");
-        c.put("hidden_size", HIDDEN);
-        c.put("intermediate_size", FF);
-        c.put("num_hidden_layers", layers);
-        c.put("num_attention_heads", HEADS);
-        c.put("num_key_value_heads", KV_HEADS);
-        c.put("max_position_embeddings", 2048);
-        c.put("rms_norm_eps", 1e-5);
-        c.put("rope_theta", 10000.0);
-        c.put("tie_word_embeddings", false);
-        c.put("vocab_size", VOCAB);
-        c.put("bos_token_id", 1);
-        c.put("eos_token_id", 2);
-        c.put("torch_dtype", "bfloat16");
-        json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), c);
     }
 
     private static void writeShard(Path file, List<Tensor> tensors, SplittableRandom random) throws IOException {
