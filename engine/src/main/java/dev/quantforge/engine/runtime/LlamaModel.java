@@ -17,7 +17,8 @@ import java.util.List;
  * evaluation starts from an empty KV cache, and all decisions (argmax, log-softmax) are made here
  * in Java from the raw logits, so results depend only on llama.cpp's forward pass.
  *
- * <p>Not for concurrent use: methods are serialized, and {@link #close()} frees the native memory.
+ * <p>Methods of one model are serialized, and decodes of all models in the process too;
+ * {@link #close()} frees the native memory.
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -55,6 +56,13 @@ public final class LlamaModel implements AutoCloseable {
             return new Options(threads, contextLength, type);
         }
     }
+
+    /**
+     * One decode at a time in the process: two models decoding at once on the bundled build gave NaN
+     * logits, and the runtime's captured error message is shared. Each decode uses every thread it
+     * was given anyway.
+     */
+    private static final Object DECODE = new Object();
 
     /** llama.cpp's physical batch; larger logical batches are split into pieces of this size anyway. */
     private static final int MAX_UBATCH = 512;
@@ -370,11 +378,13 @@ public final class LlamaModel implements AutoCloseable {
         batch.pos.write(0, positions, 0, count);
         batch.logits.write(0, wantLogits, 0, count);
         batch.n_tokens = count;
-        runtime.clearError();
-        int status = llama.llama_decode(context, batch);
-        if (status != 0) {
-            throw new IllegalStateException("llama_decode failed with status " + status + " on " + count
-                    + " tokens at position " + firstPosition + " (" + runtime.error() + ")");
+        synchronized (DECODE) {
+            runtime.clearError();
+            int status = llama.llama_decode(context, batch);
+            if (status != 0) {
+                throw new IllegalStateException("llama_decode failed with status " + status + " on " + count
+                        + " tokens at position " + firstPosition + " (" + runtime.error() + ")");
+            }
         }
     }
 

@@ -84,8 +84,8 @@ public final class BenchmarkStage {
 
     /**
      * One benchmark at a time per process: speed runs that share the CPU with another benchmark measure
-     * the sharing, not the variant; and two llama.cpp evaluations at once in one process gave NaN logits
-     * (seen with two task slots on the bundled build). Builds still run side by side.
+     * the sharing, not the variant (the engine serializes llama.cpp decodes anyway, since concurrent ones
+     * give wrong logits on the bundled build). Builds still run side by side.
      */
     private static void awaitLlama(BooleanSupplier stop) {
         try {
