@@ -6,9 +6,6 @@ import dev.quantforge.engine.runtime.LlamaModel;
 import dev.quantforge.engine.runtime.Perplexity;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,11 +16,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.Deflater;
-import java.util.zip.DeflaterOutputStream;
-import java.util.zip.Inflater;
-import java.util.zip.InflaterInputStream;
-import java.util.zip.ZipException;
 
 /**
  * The source model's next-token distributions on an evaluation text, stored compactly so that every
@@ -50,40 +42,40 @@ public final class ReferenceLogits {
     /** Probability left to the rest bucket: tokens are stored until they cover 99 % of it. */
     public static final double DEFAULT_TAIL_MASS = 0.01;
 
-    private static final byte[] MAGIC = "QFRL".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 2;
+    static final byte[] MAGIC = "QFRL".getBytes(StandardCharsets.US_ASCII);
+    static final int VERSION = 2;
     /** {@link #within} keeps at least this many compared positions, over budget if it must. */
     static final int MIN_COMPARED_POSITIONS = 100;
     /** Stored log-probabilities are integer multiples of 1/LEVELS_PER_NAT nat. */
-    private static final int LEVELS_PER_NAT = 256;
-    private static final int MAX_LEVEL = 1 << 24;
-    private static final int NOT_LISTED = -1;
+    static final int LEVELS_PER_NAT = 256;
+    static final int MAX_LEVEL = 1 << 24;
+    static final int NOT_LISTED = -1;
 
-    private final int vocabularySize;
-    private final int contextLength;
-    private final int topK;
-    private final double tailMass;
-    private final String textSha256;
-    private final double sourceNllSum;
+    final int vocabularySize;
+    final int contextLength;
+    final int topK;
+    final double tailMass;
+    final String textSha256;
+    final double sourceNllSum;
     /** Positions the source scored; every {@code stride}-th of them (from 0) has its distribution below. */
-    private final int scoredPositions;
-    private final int stride;
+    final int scoredPositions;
+    final int stride;
     /** {@link #tokenHash} of the scored tokens: a variant must predict the same text tokens. */
-    private final long targetsHash;
+    final long targetsHash;
     /** Position p's tokens are {@code tokens[start[p] .. start[p + 1])}, most likely first. */
-    private final int[] start;
-    private final int[] tokens;
+    final int[] start;
+    final int[] tokens;
     /** {@code -ln p} of each stored token in levels (1/256 nat). */
-    private final int[] levels;
-    private final int[] restLevel;
+    final int[] levels;
+    final int[] restLevel;
     /** Index of the correct token in its position's list, or NOT_LISTED. */
-    private final int[] targetSlot;
+    final int[] targetSlot;
     /** {@code -ln p(correct token)} in levels, for every position. */
-    private final int[] targetLevel;
+    final int[] targetLevel;
     /** BF16 bits of the source's own coarse KL from its rounded distribution (the floor subtracted). */
-    private final short[] floor;
+    final short[] floor;
 
-    private ReferenceLogits(int vocabularySize, int contextLength, int topK, double tailMass, String textSha256,
+    ReferenceLogits(int vocabularySize, int contextLength, int topK, double tailMass, String textSha256,
                             double sourceNllSum, int scoredPositions, int stride, long targetsHash, int[] start, int[] tokens, int[] levels, int[] restLevel,
                             int[] targetSlot, int[] targetLevel, short[] floor) {
         this.vocabularySize = vocabularySize;
@@ -192,46 +184,11 @@ public final class ReferenceLogits {
 
     /** Reads what {@link #write} wrote; a damaged or foreign stream is an InvalidInputException. */
     public static ReferenceLogits read(InputStream in) throws IOException {
-        DataInputStream header = new DataInputStream(in);
-        try {
-            byte[] magic = new byte[MAGIC.length];
-            header.readFully(magic);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new InvalidInputException("not a quantforge reference logits stream (it starts with "
-                        + HexFormat.of().formatHex(magic) + ")");
-            }
-            int version = header.readInt();
-            if (version != VERSION) {
-                throw new InvalidInputException("reference logits of format version " + version + ", this build reads version "
-                        + VERSION + "; compute them again");
-            }
-            Inflater inflater = new Inflater();
-            try {
-                return readBody(new DataInputStream(new InflaterInputStream(in, inflater)));
-            } finally {
-                inflater.end();
-            }
-        } catch (EOFException e) {
-            throw new InvalidInputException("reference logits stream ends early (truncated)", e);
-        } catch (ZipException e) {
-            throw new InvalidInputException("reference logits stream is damaged (" + e.getMessage() + ")", e);
-        }
+        return ReferenceLogitsFormat.read(in);
     }
 
     public void write(OutputStream out) throws IOException {
-        DataOutputStream header = new DataOutputStream(out);
-        header.write(MAGIC);
-        header.writeInt(VERSION);
-        header.flush();
-        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
-        try {
-            DeflaterOutputStream compressed = new DeflaterOutputStream(out, deflater, 1 << 16);
-            writeBody(new DataOutputStream(compressed));
-            compressed.finish();
-            out.flush();
-        } finally {
-            deflater.end();
-        }
+        ReferenceLogitsFormat.write(this, out);
     }
 
     /** The encoded form, as {@link #write} writes it. */
@@ -440,144 +397,6 @@ public final class ReferenceLogits {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /*
-     * Body (deflated): vocabulary, context, top-k, tail mass, levels per nat, scored positions, stride,
-     * compared positions, source nll sum, text sha256, hash of the scored tokens; then column by column,
-     * which deflates better than position by position: token counts,
-     * token ids, level steps within each position (levels rise as probabilities fall), rest levels,
-     * correct-token slots (+1, 0 = not listed), levels of the unlisted correct tokens, floors (BF16).
-     */
-    private void writeBody(DataOutputStream out) throws IOException {
-        out.writeInt(vocabularySize);
-        out.writeInt(contextLength);
-        out.writeInt(topK);
-        out.writeDouble(tailMass);
-        out.writeInt(LEVELS_PER_NAT);
-        out.writeInt(positions());
-        out.writeInt(stride);
-        out.writeInt(comparedPositions());
-        out.writeDouble(sourceNllSum);
-        out.writeLong(targetsHash);
-        out.write(HexFormat.of().parseHex(textSha256));
-        for (int p = 0; p < comparedPositions(); p++) {
-            writeVarint(out, start[p + 1] - start[p]);
-        }
-        for (int token : tokens) {
-            writeVarint(out, token);
-        }
-        for (int p = 0; p < comparedPositions(); p++) {
-            int previous = 0;
-            for (int k = start[p]; k < start[p + 1]; k++) {
-                writeVarint(out, levels[k] - previous);
-                previous = levels[k];
-            }
-        }
-        for (int level : restLevel) {
-            writeVarint(out, level);
-        }
-        for (int slot : targetSlot) {
-            writeVarint(out, slot + 1);
-        }
-        for (int p = 0; p < comparedPositions(); p++) {
-            if (targetSlot[p] == NOT_LISTED) {
-                writeVarint(out, targetLevel[p]);
-            }
-        }
-        for (short f : floor) {
-            out.writeShort(f);
-        }
-        out.flush();
-    }
-
-    private static ReferenceLogits readBody(DataInputStream in) throws IOException {
-        int vocabulary = in.readInt();
-        int contextLength = in.readInt();
-        int topK = in.readInt();
-        double tailMass = in.readDouble();
-        int levelsPerNat = in.readInt();
-        int scored = in.readInt();
-        int stride = in.readInt();
-        int positions = in.readInt();
-        double nllSum = in.readDouble();
-        long targetsHash = in.readLong();
-        byte[] hash = new byte[32];
-        in.readFully(hash);
-        if (vocabulary < 2 || contextLength < 2 || topK < 1 || topK >= vocabulary || !(tailMass >= 0 && tailMass < 1)
-                || levelsPerNat != LEVELS_PER_NAT || positions < 1 || stride < 1
-                || positions != (scored + (long) stride - 1) / stride || !(nllSum >= 0)) {
-            throw damaged("implausible header (vocabulary " + vocabulary + ", context " + contextLength + ", top-k " + topK
-                    + ", positions " + positions + ")");
-        }
-        int[] start = new int[positions + 1];
-        for (int p = 0; p < positions; p++) {
-            int count = readVarint(in, topK);
-            if (count < 1) {
-                throw damaged("position " + p + " stores no token");
-            }
-            start[p + 1] = start[p] + count;
-        }
-        int[] tokens = new int[start[positions]];
-        for (int k = 0; k < tokens.length; k++) {
-            tokens[k] = readVarint(in, vocabulary - 1);
-        }
-        int[] levels = new int[tokens.length];
-        for (int p = 0; p < positions; p++) {
-            int level = 0;
-            for (int k = start[p]; k < start[p + 1]; k++) {
-                level += readVarint(in, MAX_LEVEL);
-                levels[k] = level;
-            }
-        }
-        int[] restLevel = new int[positions];
-        for (int p = 0; p < positions; p++) {
-            restLevel[p] = readVarint(in, MAX_LEVEL);
-        }
-        int[] targetSlot = new int[positions];
-        for (int p = 0; p < positions; p++) {
-            targetSlot[p] = readVarint(in, start[p + 1] - start[p]) - 1;
-        }
-        int[] targetLevel = new int[positions];
-        for (int p = 0; p < positions; p++) {
-            targetLevel[p] = targetSlot[p] == NOT_LISTED ? readVarint(in, MAX_LEVEL) : levels[start[p] + targetSlot[p]];
-        }
-        short[] floor = new short[positions];
-        for (int p = 0; p < positions; p++) {
-            floor[p] = in.readShort();
-        }
-        if (in.read() != -1) {
-            throw damaged("data after the last position");
-        }
-        return new ReferenceLogits(vocabulary, contextLength, topK, tailMass, HexFormat.of().formatHex(hash), nllSum,
-                scored, stride, targetsHash, start, tokens, levels, restLevel, targetSlot, targetLevel, floor);
-    }
-
-    private static InvalidInputException damaged(String problem) {
-        return new InvalidInputException("reference logits stream is damaged: " + problem);
-    }
-
-    private static void writeVarint(DataOutputStream out, int value) throws IOException {
-        while ((value & ~0x7F) != 0) {
-            out.writeByte((value & 0x7F) | 0x80);
-            value >>>= 7;
-        }
-        out.writeByte(value);
-    }
-
-    private static int readVarint(DataInputStream in, int max) throws IOException {
-        long value = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
-            int b = in.readUnsignedByte();
-            value |= (long) (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) {
-                if (value > max) {
-                    throw damaged("value " + value + " exceeds " + max);
-                }
-                return (int) value;
-            }
-        }
-        throw damaged("a number runs over five bytes");
     }
 
     /** Collects positions as the source's perplexity run hands them over. */
