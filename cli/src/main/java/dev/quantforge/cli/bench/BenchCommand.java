@@ -33,8 +33,6 @@ import java.util.stream.Stream;
         description = {"Benchmark a variant: size, per-tensor error and quality (perplexity, KL divergence) against its source,",
                 "and prompt/generation speed on llama.cpp. Prints a table, or benchmark.json with --json (docs/benchmark.md)."})
 public final class BenchCommand implements Callable<Integer> {
-    /** Exit code of every error the user can fix (a missing or malformed file, a bad option). */
-    static final int USER_ERROR = 2;
 
     @Spec
     CommandSpec spec;
@@ -76,12 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            return bench();
-        } catch (InvalidInputException e) {
-            spec.commandLine().getErr().println("quantforge: " + e.getMessage());
-            return USER_ERROR;
-        }
+        return bench();
     }
 
     private int bench() {
