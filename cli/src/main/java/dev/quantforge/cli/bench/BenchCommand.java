@@ -1,5 +1,6 @@
 package dev.quantforge.cli.bench;
 
+import dev.quantforge.cli.console.ConsolePercent;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.bench.BenchmarkReport;
 import dev.quantforge.engine.bench.ReferenceLogits;
@@ -68,6 +69,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-quality", description = "skip perplexity and KL divergence (no reference logits)")
     boolean noQuality;
 
+    @Option(names = "--progress", description = "show progress on stderr even when it is not a terminal")
+    boolean progress;
+
     @Option(names = "--reference-cache", paramLabel = "FILE",
             description = "reuse the source's reference logits from FILE if it holds them for this text, else compute and write them there")
     Path referenceCache;
@@ -90,12 +94,12 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> paragraphs = text != null ? EvalText.read(text) : EvalText.paragraphs(EvalText.bundledDefault());
         BenchmarkReport report;
         if (reference == null) {
-            report = VariantBenchmark.run(variant, null, 0, paragraphs, null, options, VariantBenchmark.Progress.NONE, () -> false);
+            report = VariantBenchmark.run(variant, null, 0, paragraphs, null, options, benchmarkProgress(), () -> false);
         } else {
             ReferenceLogits logits = noQuality ? null : referenceLogits(paragraphs, threadCount);
             try (ModelSource source = ModelSources.open(reference)) {
                 report = VariantBenchmark.run(variant, source, VariantBenchmark.bytesOnDisk(reference), paragraphs, logits,
-                        options, VariantBenchmark.Progress.NONE, () -> false);
+                        options, benchmarkProgress(), () -> false);
             }
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -121,6 +125,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Path scratch = tempDirectory();
         try {
+            if (progress || System.console() != null) {
+                System.err.println("computing the source's reference logits (once per source and text)…");
+            }
             ReferenceLogits computed = VariantBenchmark.referenceLogits(reference, VariantBenchmark.bytesOnDisk(reference),
                     paragraphs, threadCount, scratch);
             if (referenceCache != null) {
@@ -166,5 +173,9 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IOException e) {
             // a scratch file left in the temp directory is harmless; the benchmark itself succeeded
         }
+    }
+
+    private VariantBenchmark.Progress benchmarkProgress() {
+        return ConsolePercent.forConsole("benchmark", progress);
     }
 }
