@@ -2,8 +2,8 @@ package dev.quantforge.worker.bench;
 
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.engine.bench.ReferenceLogits;
 import dev.quantforge.engine.runtime.EvalText;
-import dev.quantforge.worker.publish.Sha256;
 import dev.quantforge.worker.storage.ObjectStore;
 
 import java.nio.ByteBuffer;
@@ -66,7 +66,7 @@ public record EvaluationText(String origin, List<String> paragraphs) {
 
     /** SHA-256 of the paragraphs joined by blank lines: what {@code ReferenceLogits.textSha256()} reports. */
     public String sha256() {
-        return Sha256.of(String.join("\n\n", paragraphs).getBytes(StandardCharsets.UTF_8));
+        return ReferenceLogits.sha256(paragraphs);
     }
 
     private static String utf8(byte[] content, String uri) {
