@@ -10,6 +10,7 @@ public enum ProblemType {
     SOURCE_NOT_FOUND(422, "The source model was not found"),
     /** 422 as well: the job's own evaluation text is not in object storage. */
     EVAL_TEXT_NOT_FOUND(422, "The evaluation text was not found"),
+    EVAL_TEXT_TOO_LARGE(422, "The evaluation text is too large"),
     STORAGE_UNAVAILABLE(503, "Object storage is unavailable"),
     INTERNAL(500, "Internal error");
 

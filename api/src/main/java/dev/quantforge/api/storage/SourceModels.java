@@ -25,9 +25,11 @@ public class SourceModels {
     private static final Set<String> MISSING = Set.of("NoSuchKey", "NoSuchBucket", "NoSuchObject");
 
     private final MinioClient s3;
+    private final long maxEvalTextBytes;
 
-    public SourceModels(MinioClient s3) {
+    public SourceModels(MinioClient s3, StorageConfig config) {
         this.s3 = s3;
+        this.maxEvalTextBytes = config.maxEvalTextBytes();
     }
 
     /** A 422 problem when the model is not there, 503 when storage cannot be asked. */
@@ -39,14 +41,19 @@ public class SourceModels {
         requireObject(object, ProblemType.SOURCE_NOT_FOUND, missing);
     }
 
-    /** A 422 problem when the evaluation text is not there, 503 when storage cannot be asked. */
+    /** A 422 problem when the evaluation text is not there or too large, 503 when storage cannot be asked. */
     public void requireEvalText(S3Uri text) {
-        requireObject(text, ProblemType.EVAL_TEXT_NOT_FOUND, "no evaluation text (evalText) at " + text);
+        long bytes = requireObject(text, ProblemType.EVAL_TEXT_NOT_FOUND, "no evaluation text (evalText) at " + text);
+        if (bytes > maxEvalTextBytes) {
+            throw new ProblemException(ProblemType.EVAL_TEXT_TOO_LARGE, "the evaluation text (evalText) at " + text
+                    + " has " + bytes + " bytes; at most " + maxEvalTextBytes + " are allowed");
+        }
     }
 
-    private void requireObject(S3Uri object, ProblemType notFound, String missing) {
+    /** The object's size. */
+    private long requireObject(S3Uri object, ProblemType notFound, String missing) {
         try {
-            s3.statObject(StatObjectArgs.builder().bucket(object.bucket()).object(object.key()).build());
+            return s3.statObject(StatObjectArgs.builder().bucket(object.bucket()).object(object.key()).build()).size();
         } catch (ErrorResponseException e) {
             String code = e.errorResponse().code();
             if (!MISSING.contains(code)) {

@@ -20,6 +20,13 @@ public interface StorageConfig {
     /** Where workers put the variants: {@code <bucket>/<model>/<job>/<variant>/}. */
     String resultsBucket();
 
+    /**
+     * Largest evaluation text a job may name, in bytes; set from the same variable as the workers'
+     * limit (QF_BENCHMARK_MAX_EVAL_TEXT_BYTES), so a text accepted here is accepted there.
+     */
+    @WithDefault("1048576")
+    long maxEvalTextBytes();
+
     /** Create the results bucket at startup when it is missing. */
     @WithDefault("true")
     boolean createResultsBucket();

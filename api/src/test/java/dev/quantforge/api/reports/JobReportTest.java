@@ -98,6 +98,14 @@ class JobReportTest {
                 .contentType("application/problem+json")
                 .body("type", equalTo("urn:quantforge:problem:eval-text-not-found"))
                 .body("detail", equalTo("no evaluation text (evalText) at s3://models/texts/never-uploaded.txt"));
+
+        Map<String, Object> large = new HashMap<>(fixtures.request(source, List.of("arm-mobile"), Map.of()));
+        large.put("evalText", fixtures.text("texts/too-large.txt", "x".repeat(1024 * 1024 + 1)));
+        given().contentType(ContentType.JSON).body(large).post("/api/v1/jobs").then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", equalTo("urn:quantforge:problem:eval-text-too-large"))
+                .body("detail", equalTo("the evaluation text (evalText) at s3://models/texts/too-large.txt has 1048577 bytes;"
+                        + " at most 1048576 are allowed"));
     }
 
     @Test
