@@ -4,9 +4,14 @@ import dev.quantforge.cli.Home;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.profiles.HardwareProfile;
 import dev.quantforge.common.profiles.HardwareProfiles;
-import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.common.quality.BenchmarkSummary;
+import dev.quantforge.common.quality.GateFailure;
+import dev.quantforge.engine.bench.ReferenceLogits;
+import dev.quantforge.engine.bench.VariantBenchmark;
 import dev.quantforge.engine.hf.HfModelSource;
 import dev.quantforge.engine.hf.OutputType;
+import dev.quantforge.engine.model.ModelSource;
+import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.engine.plan.LlamaFileType;
 import dev.quantforge.engine.plan.QuantizationPlan;
 import dev.quantforge.engine.plan.QuantizationPlanner;
@@ -17,13 +22,14 @@ import dev.quantforge.engine.quantize.OutputMetadata;
 import dev.quantforge.engine.quantize.QuantizeResult;
 import dev.quantforge.engine.quantize.TensorJobs;
 import dev.quantforge.engine.runtime.EvalText;
-import dev.quantforge.engine.runtime.LlamaModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -32,8 +38,8 @@ import java.util.concurrent.Callable;
 
 /**
  * The main job on the embedded local default, without services: one model, several hardware
- * profiles, each variant built in one streaming pass from the Hugging Face checkpoint and measured
- * on the llama.cpp runtime.
+ * profiles, each variant built in one streaming pass from the Hugging Face checkpoint, benchmarked
+ * on the llama.cpp runtime against the checkpoint, and judged by its profile's quality gates.
  */
 @Command(name = "demo-local", description = "Build and measure variants of the bundled model for three hardware profiles, locally, without services.")
 public final class LocalDemoCommand implements Callable<Integer> {
@@ -56,34 +62,56 @@ public final class LocalDemoCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         Path checkpoint = model != null ? model : Home.path("models/stories260K-hf");
         Path outDir = out != null ? out : Home.path(".quantforge/demo");
-        List<String> evalText = EvalText.read(Home.path("models/eval.txt"));
+        List<String> evalText = EvalText.paragraphs(EvalText.bundledDefault());
         HardwareProfiles catalog = HardwareProfiles.builtIn();
-        console.printf("model %s → %s%n%n", checkpoint, outDir);
-        console.printf(Locale.ROOT, "%-20s %-8s %10s %7s %8s %10s  %s%n", "profile", "ftype", "bytes", "bpw", "build s", "perplexity", "file");
-        for (String name : profiles) {
-            HardwareProfile profile = catalog.find(name).orElseThrow(() ->
-                    new InvalidInputException("unknown profile " + name + "; known: "
-                            + catalog.all().stream().map(HardwareProfile::name).toList()));
+        List<HardwareProfile> chosen = profiles.stream().map(name -> catalog.find(name).orElseThrow(() ->
+                new InvalidInputException("unknown profile " + name + "; known: "
+                        + catalog.all().stream().map(HardwareProfile::name).toList()))).toList();
+        int threads = Runtime.getRuntime().availableProcessors();
+        long sourceBytes = VariantBenchmark.bytesOnDisk(checkpoint);
+        console.printf("model %s → %s%n", checkpoint, outDir);
+        Path scratch = outDir.resolve("reference");
+        ReferenceLogits reference = VariantBenchmark.referenceLogits(checkpoint, sourceBytes, evalText, threads, scratch);
+        deleteEmpty(scratch);
+        console.printf(Locale.ROOT, "source perplexity %.4f on the bundled evaluation text%n%n", reference.sourcePerplexity());
+        console.printf(Locale.ROOT, "%-20s %-8s %10s %6s %7s %9s %8s %9s %8s %9s %9s  %s%n", "profile", "ftype", "bytes",
+                "bpw", "build s", "PPL", "ΔPPL %", "mean KLD", "same-top", "pp tok/s", "tg tok/s", "verdict");
+        int rejected = 0;
+        for (HardwareProfile profile : chosen) {
             Path file = outDir.resolve(checkpoint.getFileName() + "-" + profile.ftype() + ".gguf");
-            QuantizeResult result = build(checkpoint, LlamaFileType.parse(profile.ftype()), file);
-            double ppl;
-            try (LlamaModel llama = LlamaModel.load(file, LlamaModel.Options.threads(1).withKvCache(GgmlType.F32))) {
-                ppl = llama.perplexity(evalText).ppl();
+            QuantizeResult result = build(checkpoint, LlamaFileType.parse(profile.ftype()), file, threads);
+            BenchmarkSummary figures;
+            try (ModelSource source = ModelSources.open(checkpoint)) {
+                figures = VariantBenchmark.run(file, source, sourceBytes, evalText, reference,
+                        VariantBenchmark.Options.defaults(threads), VariantBenchmark.Progress.NONE, () -> false).summary();
             }
-            console.printf(Locale.ROOT, "%-20s %-8s %,10d %7.2f %8.2f %10.4f  %s%n", profile.name(), profile.ftype(),
-                    result.fileBytes(), result.bitsPerWeight(), result.elapsed().toMillis() / 1000.0, ppl, file);
+            List<GateFailure> failures = profile.gates().check(figures);
+            rejected += failures.isEmpty() ? 0 : 1;
+            console.printf(Locale.ROOT, "%-20s %-8s %,10d %6.2f %7.2f %9.4f %+8.2f %9.6f %7.1f%% %9.0f %9.0f  %s%n",
+                    profile.name(), profile.ftype(), result.fileBytes(), result.bitsPerWeight(),
+                    result.elapsed().toMillis() / 1000.0, figures.perplexity(), figures.perplexityIncreasePercent(),
+                    figures.meanKld(), figures.sameTopPercent(), figures.promptTokensPerSecond(),
+                    figures.generationTokensPerSecond(), failures.isEmpty() ? "passes its gates" : "REJECTED: " + failures);
             console.flush();
         }
-        return 0;
+        return rejected == 0 ? 0 : 1;
     }
 
-    private static QuantizeResult build(Path checkpoint, LlamaFileType type, Path file) {
+    private static QuantizeResult build(Path checkpoint, LlamaFileType type, Path file, int threads) {
         try (HfModelSource source = HfModelSource.open(checkpoint, OutputType.F32)) {
             List<TensorDescriptor> tensors = source.tensors().stream().map(TensorDescriptor::of).toList();
             QuantizationPlan plan = new QuantizationPlanner().plan(tensors, source.metadata(), type, QuantizeOptions.defaults());
             var metadata = OutputMetadata.of(source.metadata(), OptionalInt.of(plan.fileTypeId()), true, null);
-            return ModelQuantizer.withThreads(Runtime.getRuntime().availableProcessors())
+            return ModelQuantizer.withThreads(threads)
                     .write(source.description(), metadata, TensorJobs.of(source, plan.tensors(), null), file);
+        }
+    }
+
+    private static void deleteEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // not empty or not ours: leave it
         }
     }
 }

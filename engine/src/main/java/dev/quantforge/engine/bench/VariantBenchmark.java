@@ -59,8 +59,8 @@ public final class VariantBenchmark {
 
     /**
      * The reference logits of {@code source} (a GGUF file or a Hugging Face directory, converted into
-     * {@code scratch} first) on {@code paragraphs}, kept within {@link ReferenceLogits#defaultBudget}
-     * of {@code sourceBytes} (no bound when 0).
+     * {@code scratch} first, and deleted after) on {@code paragraphs}, kept within
+     * {@link ReferenceLogits#defaultBudget} of {@code sourceBytes} (no bound when 0).
      */
     public static ReferenceLogits referenceLogits(Path source, long sourceBytes, List<String> paragraphs, int threads,
                                                   Path scratch) {
@@ -68,6 +68,10 @@ public final class VariantBenchmark {
         ReferenceLogits computed;
         try (LlamaModel model = LlamaModel.load(runnable, modelOptions(runnable, threads))) {
             computed = ReferenceLogits.compute(model, paragraphs, ReferenceLogits.DEFAULT_TOP_K);
+        } finally {
+            if (!runnable.equals(source)) {
+                deleteQuietly(runnable); // as large as the source
+            }
         }
         return sourceBytes > 0 ? computed.within(ReferenceLogits.defaultBudget(sourceBytes)) : computed;
     }
@@ -318,6 +322,14 @@ public final class VariantBenchmark {
             return sum;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot measure " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a scratch file left behind costs disk, not correctness
         }
     }
 }
