@@ -24,7 +24,7 @@ class BenchCliTest {
 
     @BeforeAll
     static void writeModels() {
-        Path stories = bundledStories();
+        Path stories = TinyModels.bundledStories();
         source = dir.resolve("stories260K-F32.gguf");
         q8 = dir.resolve("stories260K-Q8_0.gguf");
         assertEquals(0, CliRun.of("convert", "--outtype", "f32", "--threads", 1, stories, source).exitCode());
@@ -59,7 +59,7 @@ class BenchCliTest {
     @Test
     void measuresQualityAndReusesTheReferenceCache() throws Exception {
         Path cache = dir.resolve("cache").resolve("stories260K.reflogits");
-        CliRun first = CliRun.of("bench", q8, "--reference", bundledStories(), "--threads", 1, "--no-speed", "--json",
+        CliRun first = CliRun.of("bench", q8, "--reference", TinyModels.bundledStories(), "--threads", 1, "--no-speed", "--json",
                 "--reference-cache", cache);
         assertEquals(0, first.exitCode(), first.err());
         assertTrue(Files.size(cache) > 0, "the reference logits were cached");
@@ -68,7 +68,7 @@ class BenchCliTest {
         assertEquals(0, computed.tensorErrors().notCompared(), "the HF directory's tensors under GGUF names");
 
         var written = Files.getLastModifiedTime(cache);
-        CliRun second = CliRun.of("bench", q8, "--reference", bundledStories(), "--threads", 1, "--no-speed",
+        CliRun second = CliRun.of("bench", q8, "--reference", TinyModels.bundledStories(), "--threads", 1, "--no-speed",
                 "--reference-cache", cache);
         assertEquals(0, second.exitCode(), second.err());
         assertEquals(written, Files.getLastModifiedTime(cache), "reused, not rewritten");
@@ -109,13 +109,4 @@ class BenchCliTest {
         assertEquals("", run.out());
     }
 
-    private static Path bundledStories() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("models").resolve("stories260K-hf");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("models/stories260K-hf not found above " + Path.of("").toAbsolutePath());
-    }
 }

@@ -94,22 +94,12 @@ class HfDirectoryCliTest {
 
     /** A writable copy of the bundled stories260K checkpoint (F32, single file). */
     private static Path copyStories(Path target) throws IOException {
-        Path source = bundledStories();
+        Path source = TinyModels.bundledStories();
         Files.createDirectories(target);
         for (String file : CHECKPOINT_FILES) {
             Files.copy(source.resolve(file), target.resolve(file)).toFile().setWritable(true);
         }
         return target;
-    }
-
-    private static Path bundledStories() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("models").resolve("stories260K-hf");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("models/stories260K-hf not found above " + Path.of("").toAbsolutePath());
     }
 
     /** Every file under {@code root} with its size and modification time. */

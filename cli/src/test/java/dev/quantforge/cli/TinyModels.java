@@ -6,6 +6,7 @@ import dev.quantforge.engine.gguf.GgufWriter;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,5 +51,16 @@ final class TinyModels {
             writer.commit();
         }
         return file;
+    }
+
+    /** The bundled stories260K checkpoint, found above the working directory. */
+    static Path bundledStories() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path candidate = d.resolve("models").resolve("stories260K-hf");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("models/stories260K-hf not found above " + Path.of("").toAbsolutePath());
     }
 }

@@ -61,6 +61,9 @@ public final class LocalDemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter console = spec.commandLine().getOut();
         Path checkpoint = model != null ? model : Home.path("models/stories260K-hf");
+        if (!Files.isRegularFile(checkpoint.resolve("config.json"))) {
+            throw new InvalidInputException(checkpoint + ": not a Hugging Face checkpoint (no config.json)");
+        }
         Path outDir = out != null ? out : Home.path(".quantforge/demo");
         List<String> evalText = EvalText.paragraphs(EvalText.bundledDefault());
         HardwareProfiles catalog = HardwareProfiles.builtIn();

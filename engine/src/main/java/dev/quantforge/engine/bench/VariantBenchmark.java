@@ -307,6 +307,9 @@ public final class VariantBenchmark {
      * directory the sum of its {@code *.safetensors} files (the weights, not tokenizer or side copies).
      */
     public static long bytesOnDisk(Path path) {
+        if (!Files.exists(path)) {
+            throw new InvalidInputException(path + ": no such file or directory");
+        }
         try {
             if (!Files.isDirectory(path)) {
                 return Files.size(path);
