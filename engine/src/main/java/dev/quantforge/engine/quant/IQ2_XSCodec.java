@@ -40,18 +40,10 @@ final class IQ2_XSCodec implements Quantizer {
         if (importance == null) {
             throw new InvalidInputException("IQ2_XS needs an importance matrix: ggml does not quantize to it without one");
         }
-        if (rowLength % QK != 0) {
-            throw new IllegalArgumentException("IQ2_XS needs rows of a multiple of " + QK + " values, got " + rowLength);
-        }
         GridSearch grid = IQGrids.iq2xs();
         Scratch s = new Scratch();
-        int blocksPerRow = rowLength / QK;
-        for (int row = 0; row < rows; row++) {
-            for (int b = 0; b < blocksPerRow; b++) {
-                int x = srcOffset + row * rowLength + b * QK;
-                quantizeBlock(grid, src, x, importance, b * QK, dst, dstOffset + (row * blocksPerRow + b) * BLOCK_BYTES, s);
-            }
-        }
+        BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset,
+                (x, column, y) -> quantizeBlock(grid, src, x, importance, column, dst, y, s));
     }
 
     private static final class Scratch {

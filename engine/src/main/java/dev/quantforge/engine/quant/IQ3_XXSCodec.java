@@ -30,19 +30,10 @@ final class IQ3_XXSCodec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        if (rowLength % QK != 0) {
-            throw new IllegalArgumentException("IQ3_XXS needs rows of a multiple of " + QK + " values, got " + rowLength);
-        }
         GridSearch grid = IQGrids.iq3xxs();
         Scratch s = new Scratch();
-        int blocksPerRow = rowLength / QK;
-        for (int row = 0; row < rows; row++) {
-            for (int b = 0; b < blocksPerRow; b++) {
-                int x = srcOffset + row * rowLength + b * QK;
-                int qw = b * QK;
-                quantizeBlock(grid, src, x, importance, qw, dst, dstOffset + (row * blocksPerRow + b) * BLOCK_BYTES, s);
-            }
-        }
+        BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset,
+                (x, column, y) -> quantizeBlock(grid, src, x, importance, column, dst, y, s));
     }
 
     private static final class Scratch {

@@ -30,19 +30,14 @@ final class Q3_KCodec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst,
                          int dstOffset) {
-        int blocksPerRow = (int) (type().rowSize(rowLength) / BLOCK_BYTES);
         Scratch s = new Scratch();
-        for (int row = 0; row < rows; row++) {
-            for (int i = 0; i < blocksPerRow; i++) {
-                int x = srcOffset + row * rowLength + i * QK_K;
-                int y = dstOffset + (row * blocksPerRow + i) * BLOCK_BYTES;
-                if (importance == null) {
-                    quantizeBlock(src, x, dst, y, s);
-                } else {
-                    quantizeBlockWeighted(src, x, importance, i * QK_K, dst, y, s);
-                }
+        BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset, (x, column, y) -> {
+            if (importance == null) {
+                quantizeBlock(src, x, dst, y, s);
+            } else {
+                quantizeBlockWeighted(src, x, importance, column, dst, y, s);
             }
-        }
+        });
     }
 
     /** ggml's quantize_row_q3_K_ref for one super-block. */

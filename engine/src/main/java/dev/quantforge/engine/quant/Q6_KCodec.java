@@ -36,17 +36,11 @@ final class Q6_KCodec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst,
                          int dstOffset) {
-        int blocksPerRow = (int) (type().rowSize(rowLength) / BLOCK_BYTES);
         byte[] levels = new byte[QK_K];
         float[] scales = new float[GROUPS];
         float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
-        for (int row = 0; row < rows; row++) {
-            for (int i = 0; i < blocksPerRow; i++) {
-                int x = srcOffset + row * rowLength + i * QK_K;
-                int y = dstOffset + (row * blocksPerRow + i) * BLOCK_BYTES;
-                quantizeBlock(src, x, importance, i * QK_K, dst, y, levels, scales, work);
-            }
-        }
+        BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset,
+                (x, column, y) -> quantizeBlock(src, x, importance, column, dst, y, levels, scales, work));
     }
 
     private static void quantizeBlock(float[] x, int xo, float[] importance, int qo, byte[] y, int yo,
