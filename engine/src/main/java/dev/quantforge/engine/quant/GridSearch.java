@@ -13,6 +13,7 @@ import java.util.Arrays;
 final class GridSearch {
     private final int dims;
     private final int bits;
+    private final int maxLevel;
     private final int gridSize;
     private final byte[] points;
     /** Grid index of a packed vector, or {@code -(offset + 1)} of its neighbour list in {@link #neighbours}. */
@@ -20,9 +21,10 @@ final class GridSearch {
     /** Neighbour lists: a count, then that many grid indexes. */
     private final char[] neighbours;
 
-    private GridSearch(int dims, int bits, byte[] points, int[] map, char[] neighbours) {
+    private GridSearch(int dims, int bits, int maxLevel, byte[] points, int[] map, char[] neighbours) {
         this.dims = dims;
         this.bits = bits;
+        this.maxLevel = maxLevel;
         this.gridSize = points.length / dims;
         this.points = points;
         this.map = map;
@@ -90,7 +92,7 @@ final class GridSearch {
             lists[start] = (char) (used - start - 1);
             map[u] = -(start + 1);
         }
-        return new GridSearch(dims, bits, points, map, Arrays.copyOf(lists, used));
+        return new GridSearch(dims, bits, maxLevel, points, map, Arrays.copyOf(lists, used));
     }
 
     private static boolean levelsAtMost(int u, int bits, int dims, int maxLevel) {
@@ -101,6 +103,16 @@ final class GridSearch {
             }
         }
         return true;
+    }
+
+    /** Levels a grid point has per axis. */
+    int dims() {
+        return dims;
+    }
+
+    /** The highest level quantizers snap to on this grid. */
+    int maxLevel() {
+        return maxLevel;
     }
 
     int gridSize() {

@@ -1,6 +1,5 @@
 package dev.quantforge.engine.quant;
 
-import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
 
@@ -24,6 +23,7 @@ final class IQ2_SCodec implements Quantizer {
     private static final int QH_AT = QS_AT + QK / 4;
     private static final int SCALES_AT = QH_AT + QK / 32;
     private static final int MAX_LEVELS = 3;
+    private static final GroupScaleSearch SEARCH = new GroupScaleSearch("IQ2_S", 9, 0.1f, GroupScaleSearch.Refit.OFF_GRID_POINTS, true);
     private static final float GROUP_MAX_EPS = 1e-8f;
 
     @Override
@@ -104,68 +104,8 @@ final class IQ2_SCodec implements Quantizer {
                 s.scales[ib] = 0;
                 continue;
             }
-            float best = 0;
-            float scale = max / (2 * MAX_LEVELS - 1);
-            s.onGrid[0] = true;
-            s.onGrid[1] = true;
-            for (int is = -9; is <= 9; is++) {
-                float id = (2 * MAX_LEVELS - 1 + is * 0.1f) / max;
-                float thisScale = 1 / id;
-                for (int k = 0; k < 2; k++) {
-                    for (int i = 0; i < 8; i++) {
-                        int l = nearestInt(0.5f * (id * xval[8 * k + i] - 1));
-                        levelsAux[8 * k + i] = (byte) clamp(l, 0, MAX_LEVELS - 1);
-                    }
-                    int u = grid.pack(levelsAux, 8 * k);
-                    s.onGridAux[k] = true;
-                    if (grid.indexOf(u) < 0) {
-                        s.onGridAux[k] = false;
-                        requireFound(grid.closestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, levelsAux, 8 * k));
-                    }
-                }
-                float sumqx = 0;
-                float sumq2 = 0;
-                for (int i = 0; i < 16; i++) {
-                    float w = weight[i];
-                    float q = 2 * levelsAux[i] + 1;
-                    sumqx += w * xval[i] * q;
-                    sumq2 += w * q * q;
-                }
-                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                    scale = sumqx / sumq2;
-                    best = scale * sumqx;
-                    System.arraycopy(levelsAux, 0, levels, 0, 16);
-                    s.onGrid[0] = s.onGridAux[0];
-                    s.onGrid[1] = s.onGridAux[1];
-                }
-            }
-            int notOnGrid = (s.onGrid[0] ? 0 : 1) + (s.onGrid[1] ? 0 : 1);
-            if (notOnGrid > 0 && scale > 0) {
-                float id = 1 / scale;
-                for (int k = 0; k < 2; k++) {
-                    if (s.onGrid[k]) {
-                        continue;
-                    }
-                    for (int i = 0; i < 8; i++) {
-                        levels[8 * k + i] = (byte) clamp(nearestInt(0.5f * (id * xval[8 * k + i] - 1)), 0, MAX_LEVELS - 1);
-                    }
-                    int u = grid.pack(levels, 8 * k);
-                    if (grid.indexOf(u) < 0) {
-                        requireFound(grid.closestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, levels, 8 * k));
-                    }
-                }
-                float sumqx = 0;
-                float sumq2 = 0;
-                for (int i = 0; i < 16; i++) {
-                    float w = weight[i];
-                    float q = 2 * levels[i] + 1;
-                    sumqx += w * xval[i] * q;
-                    sumq2 += w * q * q;
-                }
-                if (sumq2 > 0) {
-                    scale = sumqx / sumq2;
-                }
-            }
+            float scale = SEARCH.fit(grid, xval, weight, waux, 16, max, max / (2 * MAX_LEVELS - 1),
+                    levels, levelsAux, s.onGrid, s.onGridAux);
             if (scale < 0) {
                 // ggml's guard, never expected: keep the scale positive by flipping the signs
                 scale = -scale;
@@ -199,12 +139,6 @@ final class IQ2_SCodec implements Quantizer {
             } else {
                 y[out + SCALES_AT + ib / 2] |= (byte) (l << 4);
             }
-        }
-    }
-
-    private static void requireFound(int point) {
-        if (point < 0) {
-            throw new InvalidInputException("IQ2_S cannot quantize a block whose values overflow float32 arithmetic");
         }
     }
 

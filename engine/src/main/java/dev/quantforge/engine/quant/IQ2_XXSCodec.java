@@ -21,6 +21,7 @@ final class IQ2_XXSCodec implements Quantizer {
     private static final int QK = 256;
     private static final int BLOCK_BYTES = 66;
     private static final int MAX_LEVELS = 3;
+    private static final GroupScaleSearch SEARCH = new GroupScaleSearch("IQ2_XXS", 6, 0.1f, GroupScaleSearch.Refit.ALL_POINTS, true);
     private static final float GROUP_MAX_EPS = 1e-15f;
 
     @Override
@@ -51,6 +52,8 @@ final class IQ2_XXSCodec implements Quantizer {
         final float[] waux = new float[32];
         final byte[] levels = new byte[32];
         final byte[] levelsAux = new byte[32];
+        final boolean[] onGrid = new boolean[4];
+        final boolean[] onGridAux = new boolean[4];
         final int[] blockSigns = new int[4];
         final int[] q2 = new int[2 * (QK / 32)];
     }
@@ -101,60 +104,8 @@ final class IQ2_XXSCodec implements Quantizer {
                 Arrays.fill(levels, (byte) 0);
                 continue;
             }
-            float best = 0;
-            for (int is = -6; is <= 6; is++) {
-                float id = (2 * MAX_LEVELS - 1 + is * 0.1f) / effMax;
-                float thisScale = 1 / id;
-                for (int k = 0; k < 4; k++) {
-                    for (int i = 0; i < 8; i++) {
-                        int l = nearestInt(0.5f * (id * xval[8 * k + i] - 1));
-                        levelsAux[8 * k + i] = (byte) clamp(l, 0, MAX_LEVELS - 1);
-                    }
-                    int u = grid.pack(levelsAux, 8 * k);
-                    if (grid.indexOf(u) < 0) {
-                        requireFound(grid.closestNeighbour(u, xval, 8 * k, waux, 8 * k, thisScale, levelsAux, 8 * k));
-                    }
-                }
-                float sumqx = 0;
-                float sumq2 = 0;
-                for (int i = 0; i < 32; i++) {
-                    float w = weight[i];
-                    float q = 2 * levelsAux[i] + 1;
-                    sumqx += w * xval[i] * q;
-                    sumq2 += w * q * q;
-                }
-                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                    scale = sumqx / sumq2;
-                    best = scale * sumqx;
-                    System.arraycopy(levelsAux, 0, levels, 0, 32);
-                }
-            }
-            if (scale > 0) {
-                float id = 1 / scale;
-                for (int k = 0; k < 4; k++) {
-                    int u = 0;
-                    for (int i = 0; i < 8; i++) {
-                        int l = clamp(nearestInt(0.5f * (id * xval[8 * k + i] - 1)), 0, MAX_LEVELS - 1);
-                        u |= l << (2 * i);
-                    }
-                    int point = grid.indexOf(u);
-                    if (point < 0) {
-                        point = requireFound(grid.closestNeighbour(u, xval, 8 * k, waux, 8 * k, scale, levels, 8 * k));
-                    }
-                    grid.levelsOf(point, levels, 8 * k);
-                }
-                float sumqx = 0;
-                float sumq2 = 0;
-                for (int i = 0; i < 32; i++) {
-                    float w = weight[i];
-                    float q = 2 * levels[i] + 1;
-                    sumqx += w * xval[i] * q;
-                    sumq2 += w * q * q;
-                }
-                if (sumq2 > 0) {
-                    scale = sumqx / sumq2;
-                }
-            }
+            scale = SEARCH.fit(grid, xval, weight, waux, 32, effMax, scale,
+                    levels, levelsAux, s.onGrid, s.onGridAux);
             if (scale < 0) {
                 // ggml's guard, never expected: keep the scale positive by flipping the signs
                 scale = -scale;
@@ -187,13 +138,6 @@ final class IQ2_XXSCodec implements Quantizer {
         for (int i = 0; i < q2.length; i++) {
             LittleEndian.putInt(y, out + 2 + 4 * i, q2[i]);
         }
-    }
-
-    private static int requireFound(int point) {
-        if (point < 0) {
-            throw new InvalidInputException("IQ2_XXS cannot quantize a block whose values overflow float32 arithmetic");
-        }
-        return point;
     }
 
     @Override

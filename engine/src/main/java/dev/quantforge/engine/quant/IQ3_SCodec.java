@@ -1,6 +1,5 @@
 package dev.quantforge.engine.quant;
 
-import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
 
@@ -25,6 +24,7 @@ final class IQ3_SCodec implements Quantizer {
     private static final int SCALES_AT = SIGNS_AT + 32;
     private static final int GROUP = 32;
     private static final int MAX_LEVELS = 8;
+    private static final GroupScaleSearch SEARCH = new GroupScaleSearch("IQ3_S", 9, 0.2f, GroupScaleSearch.Refit.ALL_POINTS_IF_ANY_OFF, false);
 
     @Override
     public GgmlType type() {
@@ -106,72 +106,8 @@ final class IQ3_SCodec implements Quantizer {
                 s.scales[ib] = 0;
                 continue;
             }
-            float best = 0;
-            float scale = max / (2 * MAX_LEVELS - 1);
-            Arrays.fill(s.onGrid, false);
-            for (int is = -9; is <= 9; is++) {
-                float id = (2 * MAX_LEVELS - 1 + is * 0.2f) / max;
-                float thisScale = 1 / id;
-                for (int k = 0; k < GROUP / 4; k++) {
-                    for (int i = 0; i < 4; i++) {
-                        int l = nearestInt(0.5f * (id * xval[4 * k + i] - 1));
-                        levelsAux[4 * k + i] = (byte) clamp(l, 0, MAX_LEVELS - 1);
-                    }
-                    int u = grid.pack(levelsAux, 4 * k);
-                    s.onGridAux[k] = true;
-                    if (grid.indexOf(u) < 0) {
-                        s.onGridAux[k] = false;
-                        requireFound(grid.closestNeighbour(u, xval, 4 * k, waux, 4 * k, thisScale, levelsAux, 4 * k));
-                    }
-                }
-                float sumqx = 0;
-                float sumq2 = 0;
-                for (int i = 0; i < GROUP; i++) {
-                    float w = weight[i];
-                    float q = 2 * levelsAux[i] + 1;
-                    sumqx += w * xval[i] * q;
-                    sumq2 += w * q * q;
-                }
-                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                    scale = sumqx / sumq2;
-                    best = scale * sumqx;
-                    System.arraycopy(levelsAux, 0, levels, 0, GROUP);
-                    System.arraycopy(s.onGridAux, 0, s.onGrid, 0, GROUP / 4);
-                }
-            }
-            int notOnGrid = 0;
-            for (int k = 0; k < GROUP / 4; k++) {
-                if (!s.onGrid[k]) {
-                    notOnGrid++;
-                }
-            }
-            if (notOnGrid > 0 && scale > 0) {
-                // unlike IQ3_XXS, ggml re-fits every group here, on the grid or not
-                float id = 1 / scale;
-                for (int k = 0; k < GROUP / 4; k++) {
-                    int u = 0;
-                    for (int i = 0; i < 4; i++) {
-                        int l = clamp(nearestInt(0.5f * (id * xval[4 * k + i] - 1)), 0, MAX_LEVELS - 1);
-                        u |= l << (3 * i);
-                    }
-                    int point = grid.indexOf(u);
-                    if (point < 0) {
-                        point = requireFound(grid.closestNeighbour(u, xval, 4 * k, waux, 4 * k, scale, levels, 4 * k));
-                    }
-                    grid.levelsOf(point, levels, 4 * k);
-                }
-                float sumqx = 0;
-                float sumq2 = 0;
-                for (int i = 0; i < GROUP; i++) {
-                    float w = weight[i];
-                    float q = 2 * levels[i] + 1;
-                    sumqx += w * xval[i] * q;
-                    sumq2 += w * q * q;
-                }
-                if (sumq2 > 0) {
-                    scale = sumqx / sumq2;
-                }
-            }
+            float scale = SEARCH.fit(grid, xval, weight, waux, GROUP, max, max / (2 * MAX_LEVELS - 1),
+                    levels, levelsAux, s.onGrid, s.onGridAux);
             if (scale < 0) {
                 // ggml's guard, never expected: keep the scale positive by flipping the signs
                 scale = -scale;
@@ -208,13 +144,6 @@ final class IQ3_SCodec implements Quantizer {
             int l2 = clamp(nearestInt(0.5f * (id * s.scales[ib + 1] - 1)), 0, 15);
             y[out + SCALES_AT + ib / 2] = (byte) (l1 | (l2 << 4));
         }
-    }
-
-    private static int requireFound(int point) {
-        if (point < 0) {
-            throw new InvalidInputException("IQ3_S cannot quantize a block whose values overflow float32 arithmetic");
-        }
-        return point;
     }
 
     @Override

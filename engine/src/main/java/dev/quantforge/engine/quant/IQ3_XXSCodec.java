@@ -1,6 +1,5 @@
 package dev.quantforge.engine.quant;
 
-import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
 
@@ -21,6 +20,7 @@ final class IQ3_XXSCodec implements Quantizer {
     private static final int BLOCK_BYTES = 98;
     private static final int SIGNS_AT = 2 + 64;
     private static final int MAX_LEVELS = 8;
+    private static final GroupScaleSearch SEARCH = new GroupScaleSearch("IQ3_XXS", 15, 0.2f, GroupScaleSearch.Refit.OFF_GRID_POINTS, true);
     private static final float GROUP_MAX_EPS = 1e-8f;
 
     @Override
@@ -91,74 +91,8 @@ final class IQ3_XXSCodec implements Quantizer {
                 s.scales[ib] = 0;
                 continue;
             }
-            float best = 0;
-            float scale = max / (2 * MAX_LEVELS - 1);
-            Arrays.fill(s.onGrid, true);
-            for (int is = -15; is <= 15; is++) {
-                float id = (2 * MAX_LEVELS - 1 + is * 0.2f) / max;
-                float thisScale = 1 / id;
-                for (int k = 0; k < 8; k++) {
-                    for (int i = 0; i < 4; i++) {
-                        int l = nearestInt(0.5f * (id * xval[4 * k + i] - 1));
-                        levelsAux[4 * k + i] = (byte) clamp(l, 0, MAX_LEVELS - 1);
-                    }
-                    int u = grid.pack(levelsAux, 4 * k);
-                    s.onGridAux[k] = true;
-                    if (grid.indexOf(u) < 0) {
-                        s.onGridAux[k] = false;
-                        requireFound(grid.closestNeighbour(u, xval, 4 * k, waux, 4 * k, thisScale, levelsAux, 4 * k));
-                    }
-                }
-                float sumqx = 0;
-                float sumq2 = 0;
-                for (int i = 0; i < 32; i++) {
-                    float w = weight[i];
-                    float q = 2 * levelsAux[i] + 1;
-                    sumqx += w * xval[i] * q;
-                    sumq2 += w * q * q;
-                }
-                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                    scale = sumqx / sumq2;
-                    best = scale * sumqx;
-                    System.arraycopy(levelsAux, 0, levels, 0, 32);
-                    System.arraycopy(s.onGridAux, 0, s.onGrid, 0, 8);
-                }
-            }
-            int notOnGrid = 0;
-            for (int k = 0; k < 8; k++) {
-                if (!s.onGrid[k]) {
-                    notOnGrid++;
-                }
-            }
-            if (notOnGrid > 0 && scale > 0) {
-                float id = 1 / scale;
-                for (int k = 0; k < 8; k++) {
-                    if (s.onGrid[k]) {
-                        continue;
-                    }
-                    int u = 0;
-                    for (int i = 0; i < 4; i++) {
-                        int l = clamp(nearestInt(0.5f * (id * xval[4 * k + i] - 1)), 0, MAX_LEVELS - 1);
-                        u |= l << (3 * i);
-                    }
-                    int point = grid.indexOf(u);
-                    if (point < 0) {
-                        point = requireFound(grid.closestNeighbour(u, xval, 4 * k, waux, 4 * k, scale, levels, 4 * k));
-                    }
-                    grid.levelsOf(point, levels, 4 * k);
-                }
-                float sumqx = 0;
-                float sumq2 = 0;
-                for (int i = 0; i < 32; i++) {
-                    float w = weight[i];
-                    float q = 2 * levels[i] + 1;
-                    sumqx += w * xval[i] * q;
-                    sumq2 += w * q * q;
-                }
-                if (sumq2 > 0) {
-                    scale = sumqx / sumq2;
-                }
-            }
+            float scale = SEARCH.fit(grid, xval, weight, waux, 32, max, max / (2 * MAX_LEVELS - 1),
+                    levels, levelsAux, s.onGrid, s.onGridAux);
             if (scale < 0) {
                 // ggml's guard, never expected: keep the scale positive by flipping the signs
                 scale = -scale;
@@ -191,13 +125,6 @@ final class IQ3_XXSCodec implements Quantizer {
             int at = out + SIGNS_AT + 4 * ib;
             LittleEndian.putInt(y, at, LittleEndian.getInt(y, at) | (l << 28));
         }
-    }
-
-    private static int requireFound(int point) {
-        if (point < 0) {
-            throw new InvalidInputException("IQ3_XXS cannot quantize a block whose values overflow float32 arithmetic");
-        }
-        return point;
     }
 
     @Override
