@@ -49,12 +49,16 @@ public final class VariantBenchmark {
      */
     public static LlamaModel.Options modelOptions(Path gguf, int threads) {
         try (GgufFile file = GgufFile.open(gguf)) {
-            long trained = file.get("general.architecture")
-                    .flatMap(arch -> file.get(arch.asString() + ".context_length"))
-                    .map(GgufValue::asLong)
-                    .orElse((long) EVALUATION_CONTEXT);
-            return new LlamaModel.Options(threads, (int) Math.max(2, Math.min(trained, EVALUATION_CONTEXT)));
+            return modelOptions(file, threads);
         }
+    }
+
+    private static LlamaModel.Options modelOptions(GgufFile file, int threads) {
+        long trained = file.get("general.architecture")
+                .flatMap(arch -> file.get(arch.asString() + ".context_length"))
+                .map(GgufValue::asLong)
+                .orElse((long) EVALUATION_CONTEXT);
+        return new LlamaModel.Options(threads, (int) Math.max(2, Math.min(trained, EVALUATION_CONTEXT)));
     }
 
     /**
@@ -157,7 +161,7 @@ public final class VariantBenchmark {
                 checkCancelled(cancelled, "before loading the variant");
                 LlamaRuntime.get(); // the library's one-time start-up is not the variant's load time
                 long t0 = System.nanoTime();
-                try (LlamaModel model = LlamaModel.load(variant, modelOptions(variant, options.threads()))) {
+                try (LlamaModel model = LlamaModel.load(variant, modelOptions(file, options.threads()))) {
                     loadMs = millisSince(t0);
                     tracker.finish(LOAD_WEIGHT);
                     description = model.description();

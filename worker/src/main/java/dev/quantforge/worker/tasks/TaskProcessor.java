@@ -196,11 +196,12 @@ public final class TaskProcessor {
             List<Manifest.FileEntry> files = new ArrayList<>();
             files.add(new Manifest.FileEntry(modelFile, modelUri.toString(), built.fileBytes(), modelSha));
             byte[] report = bench == null ? null : bench.report().toJson();
+            JsonNode reportTree = report == null ? null : readTree(report);
             S3Uri reportUri = prefix.resolve(BENCHMARK_FILE);
             if (report != null) {
                 files.add(new Manifest.FileEntry(BENCHMARK_FILE, reportUri.toString(), report.length, Sha256.of(report)));
             }
-            Manifest draft = manifest(modelFile, files, built, bench, failures, downloadMillis, 0, began);
+            Manifest draft = manifest(modelFile, files, built, bench, reportTree, failures, downloadMillis, 0, began);
             byte[] card = ModelCard.render(draft).getBytes(StandardCharsets.UTF_8);
             S3Uri cardUri = prefix.resolve(CARD_FILE);
             files.add(new Manifest.FileEntry(CARD_FILE, cardUri.toString(), card.length, Sha256.of(card)));
@@ -216,7 +217,8 @@ public final class TaskProcessor {
             store.put(card, cardUri, "text/markdown; charset=utf-8");
             checkStop();
 
-            Manifest manifest = manifest(modelFile, files, built, bench, failures, downloadMillis, millisSince(t1), began);
+            Manifest manifest = manifest(modelFile, files, built, bench, reportTree, failures, downloadMillis,
+                    millisSince(t1), began);
             byte[] manifestBytes = json(manifest);
             S3Uri manifestUri = prefix.resolve(Manifest.FILE_NAME);
             // last: its presence tells every reader that the files it lists are all there
@@ -267,14 +269,12 @@ public final class TaskProcessor {
         }
 
         private Manifest manifest(String modelFile, List<Manifest.FileEntry> files, BuiltVariant built,
-                                  BenchmarkStage.Outcome bench, List<String> gateFailures, long downloadMillis,
-                                  long uploadMillis, long began) {
-            JsonNode report = null;
+                                  BenchmarkStage.Outcome bench, JsonNode report, List<String> gateFailures,
+                                  long downloadMillis, long uploadMillis, long began) {
             BenchmarkSummary summary = null;
             Manifest.BenchmarkInputs inputs = null;
             long benchmarkMillis = 0;
             if (bench != null) {
-                report = readTree(bench.report().toJson());
                 summary = bench.report().summary();
                 inputs = new Manifest.BenchmarkInputs(bench.text().origin(), bench.text().sha256(),
                         bench.reference().uri().toString(), bench.reference().reused());
