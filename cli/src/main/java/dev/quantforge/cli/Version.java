@@ -6,6 +6,6 @@ import picocli.CommandLine;
 final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-        return new String[]{"quantforge " + EngineVersion.get()};
+        return new String[]{"quantforge " + EngineVersion.describe()};
     }
 }

@@ -6,6 +6,7 @@ import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.QuantizationNames;
 import dev.quantforge.common.jobs.Recipe;
+import dev.quantforge.common.jobs.ResultLayout;
 import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.profiles.HardwareProfile;
@@ -46,7 +47,6 @@ public class JobRequestParser {
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
     private static final int MAX_LABEL_VALUE = 255;
     private static final int MAX_NAME = 200;
-    private static final Pattern UNSAFE_IN_KEY = Pattern.compile("[^A-Za-z0-9._-]+");
 
     private final HardwareProfiles profiles;
 
@@ -388,7 +388,6 @@ public class JobRequestParser {
         if (format == SourceFormat.GGUF && last.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
             last = last.substring(0, last.length() - ".gguf".length());
         }
-        String safe = UNSAFE_IN_KEY.matcher(last).replaceAll("-");
-        return safe.isEmpty() || safe.equals(".") || safe.equals("..") ? "model" : safe;
+        return ResultLayout.safeName(last);
     }
 }

@@ -4,6 +4,7 @@ import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
 import dev.quantforge.api.storage.StorageConfig;
 import dev.quantforge.common.jobs.JobState;
+import dev.quantforge.common.jobs.ResultLayout;
 import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.TaskMessage;
@@ -72,6 +73,7 @@ public class JobSubmitter {
         job.updatedAt = now;
         job.persist();
         List<Task> tasks = new ArrayList<>();
+        ResultLayout layout = new ResultLayout(storage.resultsBucket());
         for (int position = 0; position < submission.targets().size(); position++) {
             TargetPlan target = submission.targets().get(position);
             Task task = new Task();
@@ -82,8 +84,7 @@ public class JobSubmitter {
             task.variant = target.variant();
             task.recipe = target.recipe();
             task.holdTo(target.gates());
-            task.resultsPrefix = "s3://" + storage.resultsBucket() + "/" + submission.modelName() + "/" + jobId + "/"
-                    + target.variant() + "/";
+            task.resultsPrefix = layout.variantPrefix(submission.modelName(), jobId, target.variant()).toString();
             task.state = TaskState.QUEUED;
             task.createdAt = now;
             task.persist();

@@ -8,6 +8,8 @@ import dev.quantforge.engine.bench.VariantBenchmark;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.engine.runtime.EvalText;
+import dev.quantforge.engine.variant.VariantRuntime;
+import dev.quantforge.engine.variant.Variants;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -92,13 +94,14 @@ public final class BenchCommand implements Callable<Integer> {
         VariantBenchmark.Options options = new VariantBenchmark.Options(threadCount, promptTokens, generationTokens,
                 1, repetitions, !noSpeed);
         List<String> paragraphs = text != null ? EvalText.read(text) : EvalText.paragraphs(EvalText.bundledDefault());
+        VariantRuntime runtime = Variants.runtimeFor(variant);
         BenchmarkReport report;
         if (reference == null) {
-            report = VariantBenchmark.run(variant, null, 0, paragraphs, null, options, benchmarkProgress(), () -> false);
+            report = runtime.benchmark(variant, null, 0, paragraphs, null, options, benchmarkProgress(), () -> false);
         } else {
             ReferenceLogits logits = noQuality ? null : referenceLogits(paragraphs, threadCount);
             try (ModelSource source = ModelSources.open(reference)) {
-                report = VariantBenchmark.run(variant, source, VariantBenchmark.bytesOnDisk(reference), paragraphs, logits,
+                report = runtime.benchmark(variant, source, VariantBenchmark.bytesOnDisk(reference), paragraphs, logits,
                         options, benchmarkProgress(), () -> false);
             }
         }

@@ -8,20 +8,13 @@ import dev.quantforge.common.quality.BenchmarkSummary;
 import dev.quantforge.common.quality.GateFailure;
 import dev.quantforge.engine.bench.ReferenceLogits;
 import dev.quantforge.engine.bench.VariantBenchmark;
-import dev.quantforge.engine.hf.HfModelSource;
-import dev.quantforge.engine.hf.OutputType;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
-import dev.quantforge.engine.plan.LlamaFileType;
-import dev.quantforge.engine.plan.QuantizationPlan;
-import dev.quantforge.engine.plan.QuantizationPlanner;
-import dev.quantforge.engine.plan.QuantizeOptions;
-import dev.quantforge.engine.plan.TensorDescriptor;
-import dev.quantforge.engine.quantize.ModelQuantizer;
-import dev.quantforge.engine.quantize.OutputMetadata;
 import dev.quantforge.engine.quantize.QuantizeResult;
-import dev.quantforge.engine.quantize.TensorJobs;
 import dev.quantforge.engine.runtime.EvalText;
+import dev.quantforge.engine.variant.QuantizeParams;
+import dev.quantforge.engine.variant.TargetFormat;
+import dev.quantforge.engine.variant.Variants;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
 /**
@@ -81,11 +73,14 @@ public final class LocalDemoCommand implements Callable<Integer> {
                 "bpw", "build s", "PPL", "ΔPPL %", "mean KLD", "same-top", "pp tok/s", "tg tok/s", "verdict");
         int rejected = 0;
         for (HardwareProfile profile : chosen) {
-            Path file = outDir.resolve(checkpoint.getFileName() + "-" + profile.ftype() + ".gguf");
-            QuantizeResult result = build(checkpoint, LlamaFileType.parse(profile.ftype()), file, threads);
+            QuantizeParams params = QuantizeParams.of(profile.recipe(), threads);
+            TargetFormat format = params.target().format();
+            Path file = outDir.resolve(checkpoint.getFileName() + "-" + profile.ftype() + format.fileExtension());
+            QuantizeResult result;
             BenchmarkSummary figures;
             try (ModelSource source = ModelSources.open(checkpoint)) {
-                figures = VariantBenchmark.run(file, source, sourceBytes, evalText, reference,
+                result = Variants.build(source, file, params).written();
+                figures = format.runtime().benchmark(file, source, sourceBytes, evalText, reference,
                         VariantBenchmark.Options.defaults(threads), VariantBenchmark.Progress.NONE, () -> false).summary();
             }
             List<GateFailure> failures = profile.gates().check(figures);
@@ -98,16 +93,6 @@ public final class LocalDemoCommand implements Callable<Integer> {
             console.flush();
         }
         return rejected == 0 ? 0 : 1;
-    }
-
-    private static QuantizeResult build(Path checkpoint, LlamaFileType type, Path file, int threads) {
-        try (HfModelSource source = HfModelSource.open(checkpoint, OutputType.F32)) {
-            List<TensorDescriptor> tensors = source.tensors().stream().map(TensorDescriptor::of).toList();
-            QuantizationPlan plan = new QuantizationPlanner().plan(tensors, source.metadata(), type, QuantizeOptions.defaults());
-            var metadata = OutputMetadata.of(source.metadata(), OptionalInt.of(plan.fileTypeId()), true, null);
-            return ModelQuantizer.withThreads(threads)
-                    .write(source.description(), metadata, TensorJobs.of(source, plan.tensors(), null), file);
-        }
     }
 
     private static void deleteEmpty(Path dir) {

@@ -3,25 +3,15 @@ package dev.quantforge.cli.quantize;
 import dev.quantforge.cli.console.ConsoleProgress;
 import dev.quantforge.cli.console.Written;
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.imatrix.ImportanceMatrix;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
-import dev.quantforge.engine.plan.LlamaFileType;
-import dev.quantforge.engine.plan.PlanTable;
-import dev.quantforge.engine.plan.PlannedTensor;
-import dev.quantforge.engine.plan.QuantizationPlan;
-import dev.quantforge.engine.plan.QuantizationPlanner;
-import dev.quantforge.engine.plan.QuantizeOptions;
-import dev.quantforge.engine.plan.TensorDescriptor;
-import dev.quantforge.engine.plan.TensorTypeOverride;
-import dev.quantforge.engine.quantize.ModelQuantizer;
-import dev.quantforge.engine.quantize.OutputMetadata;
-import dev.quantforge.engine.quantize.QuantizeResult;
-import dev.quantforge.engine.quantize.TensorJob;
-import dev.quantforge.engine.quantize.TensorJobs;
-import dev.quantforge.engine.quantize.UniformPlan;
-import dev.quantforge.engine.tensor.TensorSource;
+import dev.quantforge.engine.variant.GgufTarget;
+import dev.quantforge.engine.variant.QuantizeParams;
+import dev.quantforge.engine.variant.Target;
+import dev.quantforge.engine.variant.Variants;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,12 +19,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "quantize", sortOptions = false,
@@ -91,81 +78,25 @@ public final class QuantizeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (threadCount < 1) {
-            throw new InvalidInputException("--threads must be at least 1, got " + threadCount);
-        }
-        ImportanceMatrix imatrix = imatrixFile == null ? null : ImportanceMatrix.read(imatrixFile);
+        Target target = uniform
+                ? GgufTarget.uniform(ggmlType(fileType))
+                : QuantizeParams.target(new Recipe(Recipe.GGUF, fileType, pure, outputTensorType, tokenEmbeddingType,
+                        leaveOutputTensor, tensorTypes));
+        QuantizeParams params = QuantizeParams.of(target, threadCount)
+                .withImatrix(imatrixFile == null ? null : ImportanceMatrix.read(imatrixFile))
+                .withAllowRequantize(allowRequantize)
+                .withProgress(ConsoleProgress.forConsole(progress));
         try (ModelSource model = ModelSources.open(input)) {
-            refuseRequantization(model);
-            List<TensorDescriptor> tensors = model.tensors().stream().map(this::describe).toList();
-            List<PlannedTensor> plan;
-            OptionalInt fileTypeId;
-            String totals;
-            if (uniform) {
-                GgmlType type = ggmlType(fileType, "FTYPE");
-                plan = UniformPlan.plan(tensors, type);
-                fileTypeId = OptionalInt.empty();
-                totals = PlanTable.totals(plan);
-            } else {
-                QuantizationPlan mixture = plan(model, tensors, LlamaFileType.parse(fileType), options(imatrix));
-                plan = mixture.tensors();
-                fileTypeId = OptionalInt.of(mixture.fileTypeId());
-                totals = PlanTable.totals(mixture);
-            }
             if (dryRun) {
-                out.print(PlanTable.rows(plan));
-                out.println(totals);
+                out.print(Variants.plan(model, params).table());
                 return 0;
             }
-            if (Files.isDirectory(output)) {
-                throw new InvalidInputException(output + ": is a directory; give the output file's name");
-            }
-            List<TensorJob> jobs = TensorJobs.of(model, plan, imatrix);
-            boolean blockQuantized = plan.stream().anyMatch(p -> p.targetType().isQuantized());
-            var metadata = OutputMetadata.of(model.metadata(), fileTypeId, blockQuantized, imatrix);
-            QuantizeResult result = ModelQuantizer.withThreads(threadCount).progress(ConsoleProgress.forConsole(progress))
-                    .write(model.description(), metadata, jobs, output);
-            Written.print(out, result);
+            Written.print(out, Variants.build(model, output, params).written());
             return 0;
         }
     }
 
-    private static QuantizationPlan plan(ModelSource model, List<TensorDescriptor> tensors, LlamaFileType type,
-                                         QuantizeOptions options) {
-        try {
-            return new QuantizationPlanner().plan(tensors, model.metadata(), type, options);
-        } catch (InvalidInputException e) {
-            throw new InvalidInputException(model.description() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Quantized sources are planned as the F32 they are decoded to. */
-    private TensorDescriptor describe(TensorSource t) {
-        TensorDescriptor d = TensorDescriptor.of(t);
-        return t.type().isQuantized() ? new TensorDescriptor(d.name(), d.shape(), GgmlType.F32) : d;
-    }
-
-    private QuantizeOptions options(ImportanceMatrix imatrix) {
-        return new QuantizeOptions(pure,
-                outputTensorType == null ? null : ggmlType(outputTensorType, "--output-tensor-type"),
-                tokenEmbeddingType == null ? null : ggmlType(tokenEmbeddingType, "--token-embedding-type"),
-                leaveOutputTensor,
-                tensorTypes.stream().map(TensorTypeOverride::parse).toList(),
-                imatrix == null ? Set.of() : imatrix.tensorNames());
-    }
-
-    private static GgmlType ggmlType(String name, String what) {
-        return GgmlType.byName(name).orElseThrow(() ->
-                new InvalidInputException(what + ": unknown ggml type " + name));
-    }
-
-    private void refuseRequantization(ModelSource model) {
-        if (allowRequantize) {
-            return;
-        }
-        model.tensors().stream().filter(t -> t.type().isQuantized()).findFirst().ifPresent(t -> {
-            throw new InvalidInputException(input + " is already quantized (tensor " + t.name() + " is "
-                    + t.type() + "); pass --allow-requantize to quantize it again");
-        });
+    private static GgmlType ggmlType(String name) {
+        return GgmlType.byName(name).orElseThrow(() -> new InvalidInputException("FTYPE: unknown ggml type " + name));
     }
 }

@@ -33,6 +33,37 @@ public record TaskEvent(UUID eventId, UUID taskId, UUID jobId, Type type, Instan
         }
     }
 
+    public static TaskEvent started(TaskMessage task, String worker, Instant at) {
+        return of(task, Type.STARTED, worker, at, 0, null, null);
+    }
+
+    public static TaskEvent progress(TaskMessage task, String worker, Instant at, int percent) {
+        return of(task, Type.PROGRESS, worker, at, percent, null, null);
+    }
+
+    public static TaskEvent succeeded(TaskMessage task, String worker, Instant at, VariantResult result) {
+        return of(task, Type.SUCCEEDED, worker, at, 100, null, Objects.requireNonNull(result, "result"));
+    }
+
+    public static TaskEvent rejected(TaskMessage task, String worker, Instant at, String reason, VariantResult result) {
+        return of(task, Type.REJECTED, worker, at, 100, Objects.requireNonNull(reason, "reason"),
+                Objects.requireNonNull(result, "result"));
+    }
+
+    public static TaskEvent failed(TaskMessage task, String worker, Instant at, String reason) {
+        return of(task, Type.FAILED, worker, at, 0, Objects.requireNonNull(reason, "reason"), null);
+    }
+
+    public static TaskEvent cancelled(TaskMessage task, String worker, Instant at, String reason) {
+        return of(task, Type.CANCELLED, worker, at, 0, Objects.requireNonNull(reason, "reason"), null);
+    }
+
+    /** A new event about {@code task}, with an id of its own. */
+    private static TaskEvent of(TaskMessage task, Type type, String worker, Instant at, int progress, String reason,
+                                VariantResult result) {
+        return new TaskEvent(UUID.randomUUID(), task.taskId(), task.jobId(), type, at, worker, progress, reason, result);
+    }
+
     /** One file of a variant in object storage. */
     public record StoredFile(String uri, long bytes, String sha256) {
     }

@@ -10,7 +10,9 @@ import java.util.UUID;
 /**
  * A task as a worker receives it: everything needed to build one variant without asking the API.
  *
+ * @param modelName     the model's name in result keys, already safe ({@link dev.quantforge.common.jobs.ResultLayout#safeName})
  * @param source        s3:// URI of the source model (a directory prefix for HF, a file for GGUF)
+ * @param variant       the variant's name in result keys, e.g. Q4_K_M
  * @param resultsPrefix s3:// URI under which the variant's files go: {@code <bucket>/<model>/<job>/<variant>/}
  * @param profile       the hardware profile the task came from, or null for an explicit recipe
  * @param evalText      s3:// URI of the job's own evaluation text, or null for the bundled default
@@ -23,8 +25,10 @@ public record TaskMessage(UUID taskId, UUID jobId, String modelName, String sour
     public TaskMessage {
         Objects.requireNonNull(taskId, "taskId");
         Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(sourceFormat, "sourceFormat");
+        Objects.requireNonNull(variant, "variant");
         Objects.requireNonNull(recipe, "recipe");
         Objects.requireNonNull(resultsPrefix, "resultsPrefix");
         gates = gates == null ? QualityGates.NONE : gates;

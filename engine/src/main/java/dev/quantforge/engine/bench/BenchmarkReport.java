@@ -181,7 +181,7 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
      * @param engineVersion the quantforge engine's version
      */
     public record Machine(String cpuModel, int logicalCores, String os, String jvm, String llamaCpp,
-                          String engineVersion) {
+                          String engineVersion, String engineCommit) {
         public Machine {
             requireNonNull(cpuModel, "cpu model");
             if (logicalCores < 1) {

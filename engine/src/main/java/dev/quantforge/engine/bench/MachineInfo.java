@@ -25,7 +25,7 @@ final class MachineInfo {
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version"),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
-                llamaCpp, EngineVersion.get());
+                llamaCpp, EngineVersion.get(), EngineVersion.commit());
     }
 
     private static Optional<String> cpuModel() {

@@ -1,6 +1,7 @@
 package dev.quantforge.engine.model;
 
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.engine.gguf.GgufFile;
 import dev.quantforge.engine.hf.HfModelSource;
 import dev.quantforge.engine.hf.OutputType;
@@ -35,7 +36,16 @@ public final class ModelSources {
         throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic), a .safetensors file or a Hugging Face directory");
     }
 
-    static boolean isGguf(Path path) {
+    /** A source in the format a job declares: a checkpoint directory (HF, converted on the fly as F32) or a GGUF file. */
+    public static ModelSource open(SourceFormat format, Path path) {
+        return switch (format) {
+            case HF -> HfModelSource.open(path, OutputType.F32);
+            case GGUF -> GgufFile.open(path);
+        };
+    }
+
+    /** Whether the file starts with GGUF's magic. */
+    public static boolean isGguf(Path path) {
         try (InputStream in = Files.newInputStream(path)) {
             byte[] magic = in.readNBytes(4);
             return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';

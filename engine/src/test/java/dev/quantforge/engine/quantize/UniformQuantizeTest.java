@@ -5,15 +5,16 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.gguf.GgufFile;
 import dev.quantforge.engine.gguf.GgufTensorInfo;
 import dev.quantforge.engine.imatrix.ImportanceMatrix;
-import dev.quantforge.engine.plan.TensorDescriptor;
 import dev.quantforge.engine.quant.Quantizers;
 import dev.quantforge.engine.testing.Golden;
+import dev.quantforge.engine.variant.GgufTarget;
+import dev.quantforge.engine.variant.QuantizeParams;
+import dev.quantforge.engine.variant.Variants;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.OptionalInt;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -47,10 +48,7 @@ class UniformQuantizeTest {
         Path out = tmp.resolve(variant.get("name").asText() + "-" + threads + ".gguf");
         ImportanceMatrix imatrix = variant.get("imatrix").asBoolean() ? ImportanceMatrix.read(Golden.ggml("imatrix.gguf")) : null;
         try (GgufFile source = GgufFile.open(Golden.ggml(variant.get("source").asText()))) {
-            var plan = UniformPlan.plan(source.tensors().stream().map(TensorDescriptor::of).toList(), type(variant));
-            var jobs = TensorJobs.of(source, plan, imatrix);
-            var metadata = OutputMetadata.of(source.metadata(), OptionalInt.empty(), true, imatrix);
-            ModelQuantizer.withThreads(threads).write(source.description(), metadata, jobs, out);
+            Variants.build(source, out, QuantizeParams.of(GgufTarget.uniform(type(variant)), threads).withImatrix(imatrix));
         }
         try (GgufFile expected = GgufFile.open(Golden.ggml(variant.get("expected_file").asText()));
              GgufFile actual = GgufFile.open(out)) {

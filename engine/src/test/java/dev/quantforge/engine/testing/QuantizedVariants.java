@@ -1,22 +1,16 @@
 package dev.quantforge.engine.testing;
 
+import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.hf.HfConverter;
-import dev.quantforge.engine.hf.HfModelSource;
-import dev.quantforge.engine.hf.OutputType;
-import dev.quantforge.engine.plan.LlamaFileType;
-import dev.quantforge.engine.plan.QuantizationPlan;
-import dev.quantforge.engine.plan.QuantizationPlanner;
-import dev.quantforge.engine.plan.QuantizeOptions;
-import dev.quantforge.engine.plan.TensorDescriptor;
+import dev.quantforge.engine.model.ModelSource;
+import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.engine.quantize.ModelQuantizer;
-import dev.quantforge.engine.quantize.OutputMetadata;
 import dev.quantforge.engine.quantize.QuantizeResult;
-import dev.quantforge.engine.quantize.TensorJobs;
+import dev.quantforge.engine.variant.QuantizeParams;
+import dev.quantforge.engine.variant.Variants;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.OptionalInt;
 
 /**
  * Variants of a Hugging Face checkpoint made by quantforge's own pipeline, the way
@@ -34,14 +28,8 @@ public final class QuantizedVariants {
 
     /** The checkpoint quantized to {@code fileType} (e.g. "Q4_K_M") with the default options, no imatrix. */
     public static QuantizeResult quantize(Path checkpoint, String fileType, Path output) {
-        try (HfModelSource source = HfModelSource.open(checkpoint, OutputType.F32)) {
-            List<TensorDescriptor> tensors = source.tensors().stream().map(TensorDescriptor::of).toList();
-            QuantizationPlan plan = new QuantizationPlanner().plan(tensors, source.metadata(),
-                    LlamaFileType.parse(fileType), QuantizeOptions.defaults());
-            var metadata = OutputMetadata.of(source.metadata(), OptionalInt.of(plan.fileTypeId()),
-                    plan.tensors().stream().anyMatch(t -> t.targetType().isQuantized()), null);
-            return ModelQuantizer.withThreads(threads())
-                    .write(source.description(), metadata, TensorJobs.of(source, plan.tensors(), null), output);
+        try (ModelSource source = ModelSources.open(checkpoint)) {
+            return Variants.build(source, output, QuantizeParams.of(Recipe.gguf(fileType), threads())).written();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.quantforge.engine.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.gguf.GgufFile;
 import dev.quantforge.engine.gguf.GgufTensorInfo;
@@ -13,13 +14,13 @@ import dev.quantforge.engine.plan.QuantizationPlanner;
 import dev.quantforge.engine.plan.QuantizeOptions;
 import dev.quantforge.engine.plan.TensorDescriptor;
 import dev.quantforge.engine.quant.Quantizers;
-import dev.quantforge.engine.quantize.ModelQuantizer;
 import dev.quantforge.engine.quantize.OutputMetadata;
-import dev.quantforge.engine.quantize.TensorJobs;
 import dev.quantforge.engine.runtime.EvalText;
 import dev.quantforge.engine.runtime.LlamaModel;
 import dev.quantforge.engine.runtime.Perplexity;
 import dev.quantforge.engine.testing.Golden;
+import dev.quantforge.engine.variant.QuantizeParams;
+import dev.quantforge.engine.variant.Variants;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,7 +35,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -157,9 +157,7 @@ class StoriesQuantizeFromHfTest {
         assumeTrue(missing.isEmpty(), fileType + " needs kernels this build lacks: " + missing);
         Path out = tmp.resolve("stories260K-" + fileType + ".gguf");
         try (HfModelSource source = HfModelSource.open(StoriesCheckpoints.f32(), OutputType.F32)) {
-            var metadata = OutputMetadata.of(source.metadata(), OptionalInt.of(plan.fileTypeId()),
-                    plan.tensors().stream().anyMatch(t -> t.targetType().isQuantized()), null);
-            ModelQuantizer.withThreads(1).write(source.description(), metadata, TensorJobs.of(source, plan.tensors(), null), out);
+            Variants.build(source, out, QuantizeParams.of(Recipe.gguf(fileType), 1));
         }
         return out;
     }

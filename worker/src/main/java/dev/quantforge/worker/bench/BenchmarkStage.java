@@ -1,18 +1,16 @@
 package dev.quantforge.worker.bench;
 
 import dev.quantforge.common.InvalidInputException;
-import dev.quantforge.common.jobs.S3Uri;
-import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.messages.TaskMessage;
 import dev.quantforge.engine.bench.BenchmarkReport;
 import dev.quantforge.engine.bench.VariantBenchmark;
+import dev.quantforge.engine.variant.Variants;
+import dev.quantforge.worker.download.DownloadedSource;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.worker.storage.ObjectStore;
-import dev.quantforge.worker.storage.StoredObject;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,18 +37,6 @@ public final class BenchmarkStage {
         this.settings = settings;
     }
 
-    /** The source downloaded for a task: where it is in S3, its objects there, and its local copy. */
-    public record Source(SourceFormat format, S3Uri uri, List<StoredObject> objects, Path local) {
-        public Source {
-            objects = List.copyOf(objects);
-        }
-
-        /** The weights' size, as the CLI counts it: the GGUF file, or an HF checkpoint's top-level safetensors. */
-        long bytes() {
-            return VariantBenchmark.bytesOnDisk(local);
-        }
-    }
-
     /** What the stage measured, with what, and how long it took. */
     public record Outcome(BenchmarkReport report, EvaluationText text, ReferenceCache.Reference reference, long millis) {
     }
@@ -71,7 +57,7 @@ public final class BenchmarkStage {
      * @param variantName its file name, for reasons the user reads
      * @param progress    fraction 0..1 of the stage
      */
-    public Outcome run(Source source, EvaluationText text, Path variant, String variantName, Path scratch,
+    public Outcome run(DownloadedSource source, EvaluationText text, Path variant, String variantName, Path scratch,
                        DoubleConsumer progress, BooleanSupplier stop) {
         awaitLlama(stop);
         long began = System.nanoTime();
@@ -100,7 +86,7 @@ public final class BenchmarkStage {
         }
     }
 
-    private Outcome measured(Source source, EvaluationText text, Path variant, String variantName, Path scratch,
+    private Outcome measured(DownloadedSource source, EvaluationText text, Path variant, String variantName, Path scratch,
                              DoubleConsumer progress, BooleanSupplier stop, long began) {
         ReferenceCache.Reference reference = references.obtain(source.format(), source.uri(), source.objects(),
                 source.local(), source.bytes(), text, settings.options().threads(), scratch, stop);
@@ -120,8 +106,8 @@ public final class BenchmarkStage {
                                     EvaluationText text, ReferenceCache.Reference reference, VariantBenchmark.Progress progress,
                                     BooleanSupplier stop) {
         try {
-            return VariantBenchmark.run(variant, weights, sourceBytes, text.paragraphs(), reference.logits(),
-                    settings.options(), progress, stop);
+            return Variants.runtimeFor(variant).benchmark(variant, weights, sourceBytes, text.paragraphs(),
+                    reference.logits(), settings.options(), progress, stop);
         } catch (CancellationException e) {
             throw e;
         } catch (InvalidInputException | IllegalStateException | IllegalArgumentException e) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.quality.BenchmarkSummary;
-import dev.quantforge.worker.build.PlanSummary;
+import dev.quantforge.engine.variant.PlanSummary;
 
 import java.time.Instant;
 import java.util.List;
@@ -15,6 +15,7 @@ import java.util.UUID;
  * {@code manifest.json}: what a variant is and how it was made. Written last, so its presence means
  * every file it lists was uploaded before it.
  *
+ * @param engineCommit     the git commit the engine was built from ({@code -dirty} when built from a changed tree)
  * @param files            every file of the variant but the manifest itself, with size and SHA-256
  * @param benchmark        the full {@code benchmark.json}; null when the variant was not benchmarked
  * @param benchmarkSummary its headline figures, as the event and the API carry them; null likewise
@@ -23,7 +24,7 @@ import java.util.UUID;
  *                         empty when it passed
  */
 public record Manifest(int manifestVersion, UUID taskId, UUID jobId, String modelName, String variant,
-                       Source source, Recipe recipe, String profile, String engineVersion, String worker,
+                       Source source, Recipe recipe, String profile, String engineVersion, String engineCommit, String worker,
                        Instant createdAt, String modelFile, List<FileEntry> files, PlanSummary plan, Timings timings,
                        JsonNode benchmark, BenchmarkSummary benchmarkSummary, BenchmarkInputs benchmarkInputs,
                        List<String> gateFailures) {
@@ -56,6 +57,17 @@ public record Manifest(int manifestVersion, UUID taskId, UUID jobId, String mode
      * @param referenceReused true when they came from that cache, false when this task computed them
      */
     public record BenchmarkInputs(String evalText, String evalTextSha256, String referenceUri, boolean referenceReused) {
+    }
+
+    /** This manifest with the card's entry, written after it, and the upload's time, known once it is done. */
+    public Manifest withUpload(FileEntry card, long uploadMillis, long totalMillis) {
+        List<FileEntry> all = new java.util.ArrayList<>(files);
+        all.add(card);
+        Timings t = timings;
+        return new Manifest(manifestVersion, taskId, jobId, modelName, variant, source, recipe, profile, engineVersion,
+                engineCommit, worker, createdAt, modelFile, all, plan, new Timings(t.downloadMillis(), t.convertMillis(),
+                t.quantizeMillis(), t.benchmarkMillis(), uploadMillis, totalMillis), benchmark, benchmarkSummary,
+                benchmarkInputs, gateFailures);
     }
 
     public boolean rejected() {

@@ -3,7 +3,7 @@ package dev.quantforge.worker.publish;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.quality.BenchmarkSummary;
 import dev.quantforge.worker.bench.EvaluationText;
-import dev.quantforge.worker.build.PlanSummary;
+import dev.quantforge.engine.variant.PlanSummary;
 
 import java.util.Locale;
 import java.util.Map;
@@ -69,7 +69,8 @@ public final class ModelCard {
         out.append("- source: `").append(m.source().uri()).append("`\n");
         out.append("- job ").append(m.jobId()).append(", task ").append(m.taskId()).append('\n');
         out.append("- built ").append(m.createdAt()).append(" by worker ").append(m.worker())
-                .append(" with quantforge engine ").append(m.engineVersion()).append('\n');
+                .append(" with quantforge engine ").append(m.engineVersion())
+                .append(" (commit ").append(m.engineCommit()).append(")\n");
         Manifest.Timings t = m.timings();
         out.append(String.format(Locale.ROOT, "- timings: download %.1f s, convert %.1f s, quantize %.1f s, benchmark %.1f s%n",
                 t.downloadMillis() / 1000.0, t.convertMillis() / 1000.0, t.quantizeMillis() / 1000.0,

@@ -7,7 +7,9 @@ import dev.quantforge.worker.build.VariantBuilder;
 import dev.quantforge.worker.cancel.CancelWatcher;
 import dev.quantforge.worker.config.WorkerConfig;
 import dev.quantforge.worker.consumer.TaskConsumer;
+import dev.quantforge.worker.download.SourceDownloader;
 import dev.quantforge.worker.events.EventPublisher;
+import dev.quantforge.worker.publish.Publisher;
 import dev.quantforge.worker.retry.Retrier;
 import dev.quantforge.worker.storage.ObjectStore;
 import dev.quantforge.worker.tasks.TaskProcessor;
@@ -16,6 +18,7 @@ import org.jboss.logging.Logger;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,9 +59,10 @@ public final class Worker implements AutoCloseable {
                 config.s3().region(), new Retrier(r.attempts(), r.initialBackoff(), r.maxBackoff()));
         this.events = new EventPublisher(kafka, k.eventsTopic(), k.eventDeliveryTimeout());
         this.cancels = new CancelWatcher(kafka, k.controlTopic(), k.cancelLookback(), k.pollTimeout(), id);
-        TaskProcessor processor = new TaskProcessor(store, new VariantBuilder(engineThreads),
-                new BenchmarkStage(store, benchmarkSettings(config.benchmark(), engineThreads)), events, cancels,
-                w.scratchDir(), id, w.progressStep(), w.progressInterval());
+        TaskProcessor processor = new TaskProcessor(new SourceDownloader(store), new VariantBuilder(engineThreads),
+                new BenchmarkStage(store, benchmarkSettings(config.benchmark(), engineThreads)),
+                new Publisher(store, id, Clock.systemUTC()), events, cancels, w.scratchDir(), id, w.progressStep(),
+                w.progressInterval(), Clock.systemUTC());
         WorkerMetrics metrics = new WorkerMetrics(registry);
         this.consumer = new TaskConsumer(kafka, k.tasksTopic(), k.group(), w.concurrency(), k.pollTimeout(),
                 w.shutdownGrace(), id, new WorkerTaskHandler(processor, events, metrics));

@@ -98,6 +98,8 @@ class WorkerTasksTest {
 
         JsonNode manifest = MessageCodec.json().readTree(bed.get(result.manifestUri()));
         assertEquals(EngineVersion.get(), manifest.get("engineVersion").asText());
+        // the commit git says is checked out, not a fallback: the worker's engine names its build
+        assertEquals(gitHead(), manifest.get("engineCommit").asText().replace("-dirty", ""));
         assertEquals(storiesUri, manifest.at("/source/uri").asText());
         assertEquals("Q4_K_M", manifest.at("/recipe/ftype").asText());
         assertEquals(task.taskId().toString(), manifest.get("taskId").asText());
@@ -276,6 +278,13 @@ class WorkerTasksTest {
             List<TensorDescriptor> tensors = model.tensors().stream().map(TensorDescriptor::of).toList();
             return new QuantizationPlanner().plan(tensors, model.metadata(), type, options);
         }
+    }
+
+    static String gitHead() throws Exception {
+        Process git = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+        String out = new String(git.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(0, git.waitFor(), out);
+        return out;
     }
 
     static TaskEvent last(List<TaskEvent> events) {

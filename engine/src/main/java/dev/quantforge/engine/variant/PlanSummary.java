@@ -1,7 +1,6 @@
-package dev.quantforge.worker.build;
+package dev.quantforge.engine.variant;
 
 import dev.quantforge.engine.plan.PlannedTensor;
-import dev.quantforge.engine.plan.QuantizationPlan;
 
 import java.util.Collections;
 import java.util.List;
@@ -12,10 +11,11 @@ import java.util.TreeMap;
  * What a plan amounts to, for the manifest and the model card: how many tensors got each type, and
  * the tensors whose shape forced another type than the recipe asked for.
  *
- * @param fileType      llama.cpp's name of the file type, e.g. Q4_K_M
+ * @param fileType      the target's name, e.g. Q4_K_M
+ * @param fileTypeId    the value of {@code general.file_type}; null when the output has none
  * @param bitsPerWeight bits of tensor data per weight over all tensors
  */
-public record PlanSummary(String fileType, int fileTypeId, int tensors, long parameters, long tensorBytes,
+public record PlanSummary(String fileType, Integer fileTypeId, int tensors, long parameters, long tensorBytes,
                           double bitsPerWeight, Map<String, Integer> tensorsByType, List<Fallback> fallbacks) {
 
     /** A tensor kept at another type than the mixture asked for, and why. */
@@ -28,14 +28,19 @@ public record PlanSummary(String fileType, int fileTypeId, int tensors, long par
         fallbacks = List.copyOf(fallbacks);
     }
 
-    public static PlanSummary of(QuantizationPlan plan) {
+    static PlanSummary of(VariantPlan plan) {
         Map<String, Integer> byType = new TreeMap<>();
+        long parameters = 0;
+        long bytes = 0;
         for (PlannedTensor t : plan.tensors()) {
             byType.merge(t.targetType().ggmlName(), 1, Integer::sum);
+            parameters += t.elementCount();
+            bytes += t.byteSize();
         }
         List<Fallback> fallbacks = plan.tensors().stream().filter(t -> t.reason() != null)
                 .map(t -> new Fallback(t.name(), t.targetType().ggmlName(), t.reason())).toList();
-        return new PlanSummary(plan.fileType().name(), plan.fileTypeId(), plan.tensors().size(), plan.elementCount(),
-                plan.totalBytes(), plan.bitsPerWeight(), byType, fallbacks);
+        Integer fileTypeId = plan.fileTypeId().isPresent() ? plan.fileTypeId().getAsInt() : null;
+        return new PlanSummary(plan.target().name(), fileTypeId, plan.tensors().size(), parameters, bytes,
+                parameters == 0 ? 0 : bytes * 8.0 / parameters, byType, fallbacks);
     }
 }

@@ -1,0 +1,39 @@
+package dev.quantforge.engine.variant;
+
+import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.engine.model.ModelSource;
+import dev.quantforge.engine.model.ModelSources;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The engine's one door for building a variant, shaped like llama.cpp's
+ * {@code llama_model_quantize(in, out, params)}: the CLI, the worker and the local demo all build through
+ * it, so a variant is the same whoever asks for it.
+ */
+public final class Variants {
+    private Variants() {
+    }
+
+    /** What {@link #build} would write, without writing it ({@code --dry-run}). */
+    public static VariantPlan plan(ModelSource source, QuantizeParams params) {
+        return params.target().format().plan(source, params);
+    }
+
+    /** Plans and writes the variant of {@code source} that {@code params} describe to {@code output}. */
+    public static BuiltVariant build(ModelSource source, Path output, QuantizeParams params) {
+        long began = System.nanoTime();
+        VariantPlan plan = plan(source, params);
+        Duration planning = Duration.ofNanos(System.nanoTime() - began);
+        return new BuiltVariant(plan, params.target().format().write(source, plan, output, params), planning);
+    }
+
+    /** The runtime that runs the variant at {@code path}, chosen by what the file is. */
+    public static VariantRuntime runtimeFor(Path path) {
+        if (ModelSources.isGguf(path)) {
+            return GgufFormat.INSTANCE.runtime();
+        }
+        throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic); quantforge runs GGUF variants");
+    }
+}

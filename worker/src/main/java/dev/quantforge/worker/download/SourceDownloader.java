@@ -1,0 +1,62 @@
+package dev.quantforge.worker.download;
+
+import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.TaskMessage;
+import dev.quantforge.worker.storage.ObjectStore;
+import dev.quantforge.worker.storage.StoredObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.LongConsumer;
+
+/** The download stage: every object right under an HF prefix, or the one GGUF object, into a local directory. */
+public final class SourceDownloader {
+    private final ObjectStore store;
+
+    public SourceDownloader(ObjectStore store) {
+        this.store = store;
+    }
+
+    /**
+     * @param progress hears the bytes done and the total after each piece
+     * @param check    runs between pieces; it throws to stop the download
+     */
+    public DownloadedSource download(TaskMessage task, Path dir, Progress progress, Runnable check) throws IOException {
+        S3Uri uri = S3Uri.parse(task.source());
+        Path local = Files.createDirectories(dir);
+        List<StoredObject> objects;
+        if (task.sourceFormat() == SourceFormat.HF) {
+            // right under the prefix only: the reference cache below it (.quantforge/) is not part of the model
+            objects = store.list(uri);
+            if (objects.isEmpty()) {
+                throw new InvalidInputException(uri + ": no objects under this prefix; expected a Hugging Face checkpoint "
+                        + "(config.json, tokenizer, *.safetensors)");
+            }
+        } else {
+            objects = List.of(store.stat(uri).orElseThrow(() -> new InvalidInputException(uri + ": no such object")));
+        }
+        long total = objects.stream().mapToLong(StoredObject::bytes).sum();
+        long[] done = {0};
+        LongConsumer transferred = n -> {
+            done[0] += n;
+            progress.bytes(done[0], total);
+            check.run();
+        };
+        for (StoredObject object : objects) {
+            check.run();
+            store.download(object.uri(), local.resolve(object.fileName()), transferred);
+        }
+        Path path = task.sourceFormat() == SourceFormat.HF ? local : local.resolve(objects.get(0).fileName());
+        return new DownloadedSource(task.sourceFormat(), uri, objects, path);
+    }
+
+    /** Bytes moved so far of a transfer. */
+    @FunctionalInterface
+    public interface Progress {
+        void bytes(long done, long total);
+    }
+}

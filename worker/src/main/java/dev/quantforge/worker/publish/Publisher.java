@@ -1,0 +1,201 @@
+package dev.quantforge.worker.publish;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.common.jobs.ResultLayout;
+import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.common.messages.TaskEvent.StoredFile;
+import dev.quantforge.common.messages.TaskEvent.VariantResult;
+import dev.quantforge.common.messages.TaskMessage;
+import dev.quantforge.engine.EngineVersion;
+import dev.quantforge.engine.variant.BuiltVariant;
+import dev.quantforge.worker.bench.BenchmarkStage;
+import dev.quantforge.worker.messages.MessageCodec;
+import dev.quantforge.worker.storage.ObjectStore;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The publish stage: uploads a variant's model file, its {@code benchmark.json}, its card and last its
+ * manifest to the task's results prefix, or, for a rejected variant, to {@code rejected/} beside it
+ * ({@link ResultLayout}). The manifest's presence tells every reader that the files it lists are all there,
+ * so a redelivered task whose complete manifest is found is reported without building again.
+ */
+public final class Publisher {
+    private static final Logger LOG = Logger.getLogger(Publisher.class);
+
+    private final ObjectStore store;
+    private final String workerId;
+    private final Clock clock;
+
+    public Publisher(ObjectStore store, String workerId, Clock clock) {
+        this.store = store;
+        this.workerId = workerId;
+        this.clock = clock;
+    }
+
+    /** A variant in object storage: its manifest and what the task's end reports of it. */
+    public record Published(Manifest manifest, VariantResult result) {
+        public boolean rejected() {
+            return manifest.rejected();
+        }
+
+        public String rejection() {
+            return "quality gates failed: " + String.join("; ", manifest.gateFailures());
+        }
+    }
+
+    /** What the stages before this one found out, for the manifest. */
+    public record Variant(BuiltVariant built, BenchmarkStage.Outcome bench, List<String> gateFailures,
+                          long downloadMillis) {
+    }
+
+    /**
+     * @param uploaded hears the bytes uploaded so far and the total
+     * @param check    runs before the manifest; it throws to stop the task
+     * @param began    {@link System#nanoTime()} when the task began, for its total time
+     */
+    public Published publish(TaskMessage task, Variant variant, Uploaded uploaded, Runnable check, long began) {
+        S3Uri results = S3Uri.parse(task.resultsPrefix());
+        // a rejected variant is still published, where nobody takes it for an accepted one
+        S3Uri prefix = variant.gateFailures().isEmpty() ? results : ResultLayout.rejected(results);
+        long t0 = System.nanoTime();
+        BuiltVariant built = variant.built();
+        Path file = built.written().output();
+        String modelFile = file.getFileName().toString();
+        S3Uri modelUri = prefix.resolve(modelFile);
+        List<Manifest.FileEntry> files = new ArrayList<>();
+        files.add(new Manifest.FileEntry(modelFile, modelUri.toString(), built.written().fileBytes(), Sha256.of(file)));
+        byte[] report = variant.bench() == null ? null : variant.bench().report().toJson();
+        S3Uri reportUri = prefix.resolve(ResultLayout.BENCHMARK);
+        if (report != null) {
+            files.add(new Manifest.FileEntry(ResultLayout.BENCHMARK, reportUri.toString(), report.length, Sha256.of(report)));
+        }
+        Manifest draft = manifest(task, modelFile, files, variant, report);
+        byte[] card = ModelCard.render(draft).getBytes(StandardCharsets.UTF_8);
+        S3Uri cardUri = prefix.resolve(ResultLayout.CARD);
+
+        store.ensureBucket(prefix.bucket());
+        long total = built.written().fileBytes() + card.length + (report == null ? 0 : report.length);
+        uploaded.bytes(0, total);
+        store.upload(file, modelUri, "application/octet-stream");
+        uploaded.bytes(built.written().fileBytes(), total);
+        if (report != null) {
+            store.put(report, reportUri, "application/json");
+        }
+        store.put(card, cardUri, "text/markdown; charset=utf-8");
+        check.run();
+
+        Manifest manifest = draft.withUpload(new Manifest.FileEntry(ResultLayout.CARD, cardUri.toString(), card.length,
+                Sha256.of(card)), millisSince(t0), millisSince(began));
+        byte[] manifestBytes = json(manifest);
+        S3Uri manifestUri = prefix.resolve(ResultLayout.MANIFEST);
+        // last: its presence tells every reader that the files it lists are all there
+        store.put(manifestBytes, manifestUri, "application/json");
+        LOG.infof("task %s: %s built and uploaded in %d ms (%s, %.3f bpw)%s", task.taskId(), modelUri, millisSince(began),
+                manifest.plan().fileType(), manifest.plan().bitsPerWeight(), manifest.rejected() ? ", rejected" : "");
+        return new Published(manifest, result(manifest, manifestUri, manifestBytes));
+    }
+
+    /**
+     * The end of an earlier run of this very task, if it finished: its manifest and every file it lists,
+     * under the results prefix (SUCCEEDED) or under {@code rejected/} (REJECTED).
+     */
+    public Optional<Published> existing(TaskMessage task) {
+        S3Uri results = S3Uri.parse(task.resultsPrefix());
+        for (S3Uri prefix : List.of(results, ResultLayout.rejected(results))) {
+            S3Uri manifestUri = prefix.resolve(ResultLayout.MANIFEST);
+            Optional<byte[]> bytes = store.read(manifestUri);
+            if (bytes.isEmpty()) {
+                continue;
+            }
+            Optional<Manifest> manifest = completeManifest(task, manifestUri, bytes.get());
+            if (manifest.isEmpty()) {
+                return Optional.empty();
+            }
+            LOG.infof("task %s: a complete manifest is already at %s; reporting it", task.taskId(), manifestUri);
+            return Optional.of(new Published(manifest.get(), result(manifest.get(), manifestUri, bytes.get())));
+        }
+        return Optional.empty();
+    }
+
+    private Manifest manifest(TaskMessage task, String modelFile, List<Manifest.FileEntry> files, Variant variant,
+                              byte[] report) {
+        BenchmarkStage.Outcome bench = variant.bench();
+        BuiltVariant built = variant.built();
+        var timings = new Manifest.Timings(variant.downloadMillis(), built.planning().toMillis(),
+                built.written().elapsed().toMillis(), bench == null ? 0 : bench.millis(), 0, 0);
+        Manifest.BenchmarkInputs inputs = bench == null ? null : new Manifest.BenchmarkInputs(bench.text().origin(),
+                bench.text().sha256(), bench.reference().uri().toString(), bench.reference().reused());
+        return new Manifest(Manifest.VERSION, task.taskId(), task.jobId(), task.modelName(), task.variant(),
+                new Manifest.Source(task.source(), task.sourceFormat()), task.recipe(), task.profile(),
+                EngineVersion.get(), EngineVersion.commit(), workerId, clock.instant(), modelFile, files, built.plan().summary(), timings,
+                report == null ? null : readTree(report), bench == null ? null : bench.report().summary(), inputs,
+                variant.gateFailures());
+    }
+
+    /** The manifest, if it is this task's and every file it lists is there with its size. */
+    private Optional<Manifest> completeManifest(TaskMessage task, S3Uri manifestUri, byte[] bytes) {
+        Manifest manifest;
+        try {
+            manifest = MessageCodec.json().readValue(bytes, Manifest.class);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("task %s: unreadable manifest at %s (%s); building again", task.taskId(), manifestUri, e.getMessage());
+            return Optional.empty();
+        }
+        if (!task.taskId().equals(manifest.taskId())) {
+            LOG.infof("task %s: the manifest at %s is task %s's; building again", task.taskId(), manifestUri, manifest.taskId());
+            return Optional.empty();
+        }
+        for (Manifest.FileEntry file : manifest.files()) {
+            if (!store.size(S3Uri.parse(file.uri())).equals(Optional.of(file.bytes()))) {
+                LOG.warnf("task %s: %s is missing or not %d bytes; building again", task.taskId(), file.uri(), file.bytes());
+                return Optional.empty();
+            }
+        }
+        return Optional.of(manifest);
+    }
+
+    private static VariantResult result(Manifest manifest, S3Uri manifestUri, byte[] manifestBytes) {
+        List<StoredFile> files = new ArrayList<>();
+        manifest.files().forEach(f -> files.add(new StoredFile(f.uri(), f.bytes(), f.sha256())));
+        files.add(new StoredFile(manifestUri.toString(), manifestBytes.length, Sha256.of(manifestBytes)));
+        Manifest.Timings t = manifest.timings();
+        return new VariantResult(manifestUri.toString(), files, manifest.model().bytes(), manifest.plan().bitsPerWeight(),
+                manifest.plan().parameters(), t.convertMillis(), t.quantizeMillis(), t.benchmarkMillis(), t.totalMillis(),
+                manifest.benchmarkSummary());
+    }
+
+    private static JsonNode readTree(byte[] json) {
+        try {
+            return MessageCodec.json().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("benchmark report is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] json(Manifest manifest) {
+        try {
+            return MessageCodec.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("manifest of task " + manifest.taskId() + " cannot be written as JSON", e);
+        }
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    /** Bytes uploaded so far of a variant. */
+    @FunctionalInterface
+    public interface Uploaded {
+        void bytes(long done, long total);
+    }
+}
