@@ -1,14 +1,19 @@
 package dev.quantforge.common.jobs;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
- * What to build for one target: the output format, the llama.cpp file type, and the quantize
- * options that llama-quantize takes (all optional).
+ * What to build for one target: the output format, its file type (for GGUF a llama.cpp file type), the
+ * quantize options that llama-quantize takes (all optional), and the settings of other formats.
+ *
+ * @param settings a format's own settings by name (e.g. an ONNX block size), empty for GGUF
  */
 public record Recipe(String format, String ftype, boolean pure, String outputTensorType, String tokenEmbeddingType,
-                     boolean leaveOutputTensor, List<String> tensorTypes) {
+                     boolean leaveOutputTensor, List<String> tensorTypes, SortedMap<String, String> settings) {
 
     public static final String GGUF = "gguf";
 
@@ -16,6 +21,12 @@ public record Recipe(String format, String ftype, boolean pure, String outputTen
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(ftype, "ftype");
         tensorTypes = tensorTypes == null ? List.of() : List.copyOf(tensorTypes);
+        settings = Collections.unmodifiableSortedMap(settings == null ? new TreeMap<>() : new TreeMap<>(settings));
+    }
+
+    public Recipe(String format, String ftype, boolean pure, String outputTensorType, String tokenEmbeddingType,
+                  boolean leaveOutputTensor, List<String> tensorTypes) {
+        this(format, ftype, pure, outputTensorType, tokenEmbeddingType, leaveOutputTensor, tensorTypes, null);
     }
 
     public static Recipe gguf(String ftype) {
@@ -25,10 +36,11 @@ public record Recipe(String format, String ftype, boolean pure, String outputTen
     /** A short name for paths and tables: the file type, with a mark when options change it. */
     public String variantName() {
         boolean plain = !pure && outputTensorType == null && tokenEmbeddingType == null && !leaveOutputTensor
-                && tensorTypes.isEmpty();
-        return plain ? ftype : ftype + "-custom-" + stableHash(String.join("|", format, ftype, String.valueOf(pure),
-                String.valueOf(outputTensorType), String.valueOf(tokenEmbeddingType), String.valueOf(leaveOutputTensor),
-                String.join(",", tensorTypes)));
+                && tensorTypes.isEmpty() && settings.isEmpty();
+        String options = String.join("|", format, ftype, String.valueOf(pure), String.valueOf(outputTensorType),
+                String.valueOf(tokenEmbeddingType), String.valueOf(leaveOutputTensor), String.join(",", tensorTypes));
+        // settings join the hash only when there are some, so that earlier names stay as they were
+        return plain ? ftype : ftype + "-custom-" + stableHash(settings.isEmpty() ? options : options + "|" + settings);
     }
 
     /** Six hex digits of the SHA-256 of the options: the same name on every JVM, unlike hashCode. */
