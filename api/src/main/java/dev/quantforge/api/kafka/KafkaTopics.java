@@ -2,8 +2,10 @@ package dev.quantforge.api.kafka;
 
 import dev.quantforge.common.config.TopicSpec;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -33,7 +35,11 @@ public class KafkaTopics {
         this.clients = clients;
     }
 
-    void onStart(@Observes StartupEvent start) {
+    /**
+     * Before the other start-up observers (default priority): the event consumer's first poll would otherwise make
+     * the broker auto-create the events topic with its default partition count.
+     */
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent start) {
         if (!config.topics().create()) {
             return;
         }
