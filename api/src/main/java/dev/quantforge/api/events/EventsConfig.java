@@ -4,7 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
-@ConfigMapping(prefix = "quantforge.events")
+@ConfigMapping(prefix = "qf.events")
 public interface EventsConfig {
 
     /** Consume the workers' task events (off only for an instance that must not write job state). */

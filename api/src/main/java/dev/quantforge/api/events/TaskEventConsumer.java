@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.api.kafka.KafkaClients;
 import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.metrics.JobMetrics;
+import dev.quantforge.common.config.TopicSettings;
 import dev.quantforge.common.messages.TaskEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -35,7 +36,7 @@ public class TaskEventConsumer {
     private static final Duration POLL = Duration.ofMillis(500);
 
     private final EventsConfig config;
-    private final KafkaConfig.TopicNames topics;
+    private final TopicSettings topics;
     private final KafkaClients kafka;
     private final TaskEventApplier applier;
     private final ObjectMapper json;
@@ -79,7 +80,7 @@ public class TaskEventConsumer {
         while (running) {
             try (KafkaConsumer<String, String> c = kafka.consumer(config.group(), "quantforge-api-events")) {
                 consumer = c;
-                c.subscribe(List.of(topics.events()));
+                c.subscribe(List.of(topics.events().name()));
                 while (running) {
                     consume(c, c.poll(POLL));
                 }

@@ -56,7 +56,7 @@ public class JobCanceller {
                     task.finishedAt = now;
                 }
             }
-            outbox.add(kafka.topics().control(), jobId, new CancelMessage(jobId));
+            outbox.add(kafka.topics().control().name(), jobId, new CancelMessage(jobId));
             job.updateFrom(tasks, now);
             changes.announce(new JobChange(jobId, null, JobChange.CANCEL_REQUESTED));
         }

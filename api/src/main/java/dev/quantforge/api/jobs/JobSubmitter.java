@@ -91,7 +91,7 @@ public class JobSubmitter {
             tasks.add(task);
             // Keyed by task id, not job id: a partition is read by one worker at a time, so a job's
             // tasks spread over partitions are built in parallel.
-            outbox.add(kafka.topics().tasks(), task.id, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
+            outbox.add(kafka.topics().tasks().name(), task.id, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
                     job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix, job.evalText,
                     task.gates()));
         }

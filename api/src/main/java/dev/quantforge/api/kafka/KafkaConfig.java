@@ -1,35 +1,12 @@
 package dev.quantforge.api.kafka;
 
-import dev.quantforge.common.messages.Topics;
+import dev.quantforge.common.config.KafkaSettings;
 import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
-/** The topics between API and workers; where Kafka is comes from {@code kafka.bootstrap.servers}. */
-@ConfigMapping(prefix = "quantforge.kafka")
-public interface KafkaConfig {
-
-    /** Create the topics at startup when they are missing (off where operators manage topics). */
-    @WithDefault("true")
-    boolean createTopics();
-
-    /** Partitions of a created topic: the most workers that can build tasks at once. */
-    @WithDefault("12")
-    int partitions();
-
-    @WithDefault("1")
-    short replicationFactor();
-
-    /** The topics' names: the contract's, unless a test or a second installation on one cluster needs others. */
-    TopicNames topics();
-
-    interface TopicNames {
-        @WithDefault(Topics.TASKS)
-        String tasks();
-
-        @WithDefault(Topics.EVENTS)
-        String events();
-
-        @WithDefault(Topics.CONTROL)
-        String control();
-    }
+/**
+ * {@code qf.kafka.*}: where Kafka is and the topics between API and workers, the settings (and defaults) the
+ * workers read too; {@code kafka.bootstrap.servers} is copied from {@code qf.kafka.bootstrap-servers}.
+ */
+@ConfigMapping(prefix = "qf.kafka")
+public interface KafkaConfig extends KafkaSettings {
 }

@@ -55,7 +55,7 @@ public class JobMetrics {
         stopping = true;
     }
 
-    @Scheduled(every = "${quantforge.metrics.refresh-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${qf.metrics.refresh-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void refresh() {
         if (stopping) {
             return;

@@ -4,7 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
-@ConfigMapping(prefix = "quantforge.outbox")
+@ConfigMapping(prefix = "qf.outbox")
 public interface OutboxConfig {
 
     /** How often the relay looks for rows that no commit woke it for (other instances', retries). */

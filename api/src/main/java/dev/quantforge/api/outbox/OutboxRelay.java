@@ -45,7 +45,7 @@ public class OutboxRelay {
         this.em = em;
     }
 
-    @Scheduled(every = "${quantforge.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${qf.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void poll() {
         wake();
     }

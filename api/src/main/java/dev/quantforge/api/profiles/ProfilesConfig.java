@@ -4,7 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import java.nio.file.Path;
 import java.util.Optional;
 
-@ConfigMapping(prefix = "quantforge.profiles")
+@ConfigMapping(prefix = "qf.profiles")
 public interface ProfilesConfig {
 
     /** A YAML file whose profiles are added to the built-in ones, replacing those of the same name. */

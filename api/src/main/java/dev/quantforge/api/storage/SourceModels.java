@@ -27,9 +27,9 @@ public class SourceModels {
     private final MinioClient s3;
     private final long maxEvalTextBytes;
 
-    public SourceModels(MinioClient s3, StorageConfig config) {
+    public SourceModels(MinioClient s3, EvalTextConfig limit) {
         this.s3 = s3;
-        this.maxEvalTextBytes = config.maxEvalTextBytes();
+        this.maxEvalTextBytes = limit.maxEvalTextBytes();
     }
 
     /** A 422 problem when the model is not there, 503 when storage cannot be asked. */

@@ -55,7 +55,7 @@ class OutboxRelayTest {
                 for (int i = 0; i < ROWS; i++) {
                     UUID id = UUID.randomUUID();
                     written.add(id);
-                    outbox.add(topics.topics().control(), key, new CancelMessage(id));
+                    outbox.add(topics.topics().control().name(), key, new CancelMessage(id));
                 }
             });
             // this instance's relay was woken by the commit; the others compete with it

@@ -165,7 +165,7 @@ public class Fixtures {
     }
 
     private static String eventsTopic() {
-        return ConfigProvider.getConfig().getValue("quantforge.kafka.topics.events", String.class);
+        return ConfigProvider.getConfig().getValue("qf.kafka.topics.events.name", String.class);
     }
 
     @PreDestroy

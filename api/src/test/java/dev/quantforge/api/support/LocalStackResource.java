@@ -64,19 +64,19 @@ public final class LocalStackResource implements QuarkusTestResourceLifecycleMan
         recreateDatabase(serverUrl, user);
         kafkaServers = endpoints.getProperty("kafka.bootstrap.servers");
         return Map.ofEntries(
-                Map.entry("quantforge.kafka.topics.tasks", topics.get(0)),
-                Map.entry("quantforge.kafka.topics.events", topics.get(1)),
-                Map.entry("quantforge.kafka.topics.control", topics.get(2)),
-                Map.entry("quantforge.events.group", group),
-                Map.entry("quantforge.kafka.partitions", "3"),
-                Map.entry("quarkus.datasource.jdbc.url", serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1) + DATABASE),
-                Map.entry("quarkus.datasource.username", user),
-                Map.entry("quarkus.datasource.password", ""),
-                Map.entry("kafka.bootstrap.servers", kafkaServers),
-                Map.entry("quantforge.s3.endpoint", endpoints.getProperty("s3.endpoint")),
-                Map.entry("quantforge.s3.region", endpoints.getProperty("s3.region")),
-                Map.entry("quantforge.s3.access-key", endpoints.getProperty("s3.access-key")),
-                Map.entry("quantforge.s3.secret-key", endpoints.getProperty("s3.secret-key")));
+                Map.entry("qf.kafka.topics.tasks.name", topics.get(0)),
+                Map.entry("qf.kafka.topics.events.name", topics.get(1)),
+                Map.entry("qf.kafka.topics.control.name", topics.get(2)),
+                Map.entry("qf.events.group", group),
+                Map.entry("qf.kafka.topics.tasks.partitions", "3"),
+                Map.entry("qf.kafka.topics.events.partitions", "3"),
+                Map.entry("qf.db.url", serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1) + DATABASE),
+                Map.entry("qf.db.user", user),
+                Map.entry("qf.kafka.bootstrap-servers", kafkaServers),
+                Map.entry("qf.s3.endpoint", endpoints.getProperty("s3.endpoint")),
+                Map.entry("qf.s3.region", endpoints.getProperty("s3.region")),
+                Map.entry("qf.s3.access-key", endpoints.getProperty("s3.access-key")),
+                Map.entry("qf.s3.secret-key", endpoints.getProperty("s3.secret-key")));
     }
 
     @Override

@@ -22,12 +22,12 @@ public final class TopicReader implements AutoCloseable {
 
     /** Reads the TaskMessages the API publishes. */
     public static TopicReader tasks() {
-        return new TopicReader(ConfigProvider.getConfig().getValue("quantforge.kafka.topics.tasks", String.class));
+        return new TopicReader(ConfigProvider.getConfig().getValue("qf.kafka.topics.tasks.name", String.class));
     }
 
     /** Reads the CancelMessages the API publishes. */
     public static TopicReader control() {
-        return new TopicReader(ConfigProvider.getConfig().getValue("quantforge.kafka.topics.control", String.class));
+        return new TopicReader(ConfigProvider.getConfig().getValue("qf.kafka.topics.control.name", String.class));
     }
 
     private TopicReader(String topic) {

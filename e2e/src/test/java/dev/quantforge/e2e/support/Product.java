@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +22,10 @@ import java.util.stream.StreamSupport;
 
 /**
  * quantforge running as a user meets it: the local stack's servers, the API and {@link #WORKERS} workers, each a
- * JVM of its own started from the packaged {@code quarkus-run.jar} on a free port. Everything a run creates is
- * named after its run id (database, topics and consumer groups, buckets), so reruns and earlier leftovers never
- * meet.
+ * JVM of its own started from the packaged {@code quarkus-run.jar} on a free port. All of them are configured from
+ * one environment file ({@link #sharedEnvironment()}), as an operator would do it; only what tells one process from
+ * another (its port, a worker's id and scratch directory) is added per process. Everything a run creates is named
+ * after its run id (database, topics and consumer groups, buckets), so reruns and earlier leftovers never meet.
  */
 public final class Product implements AutoCloseable {
     public static final int WORKERS = 2;
@@ -35,6 +37,7 @@ public final class Product implements AutoCloseable {
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private LocalStackServers stack;
     private String database;
+    private Path sharedEnvironment;
     private ServiceProcess api;
     private final List<ServiceProcess> workers = new ArrayList<>();
     private ApiClient client;
@@ -71,41 +74,44 @@ public final class Product implements AutoCloseable {
         storage = new Storage(stack.s3Endpoint(), stack.s3Region(), stack.s3AccessKey(), stack.s3SecretKey());
         storage.createBucket(sourceBucket());
 
+        Map<String, String> shared = new HashMap<>(topics.environment());
+        shared.putAll(Map.of("QF_HTTP_HOST", "127.0.0.1",
+                "QF_DB_URL", stack.jdbcUrl(database), "QF_DB_USER", stack.jdbcUser(),
+                "QF_KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers(),
+                "QF_S3_ENDPOINT", stack.s3Endpoint(), "QF_S3_REGION", stack.s3Region(),
+                "QF_S3_ACCESS_KEY", stack.s3AccessKey(), "QF_S3_SECRET_KEY", stack.s3SecretKey(),
+                "QF_S3_RESULTS_BUCKET", resultsBucket()));
+        sharedEnvironment = EnvFile.write(dir.resolve("shared.env"),
+                "the settings of the API and the workers of e2e run " + runId, shared);
+
         int apiPort = ServiceProcess.freePort();
         api = ServiceProcess.start("e2e-api", root().resolve("api/target/quarkus-app/quarkus-run.jar"),
-                List.of("-Xmx512m"),
-                Map.ofEntries(Map.entry("QF_HTTP_PORT", Integer.toString(apiPort)), Map.entry("QF_HTTP_HOST", "127.0.0.1"),
-                        Map.entry("QF_DB_URL", stack.jdbcUrl(database)), Map.entry("QF_DB_USER", stack.jdbcUser()),
-                        Map.entry("QF_KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers()),
-                        Map.entry("QF_TASKS_TOPIC", topics.tasks()), Map.entry("QF_EVENTS_TOPIC", topics.events()),
-                        Map.entry("QF_CONTROL_TOPIC", topics.control()), Map.entry("QF_EVENTS_GROUP", topics.apiGroup()),
-                        Map.entry("QF_S3_ENDPOINT", stack.s3Endpoint()), Map.entry("QF_S3_REGION", stack.s3Region()),
-                        Map.entry("QF_S3_ACCESS_KEY", stack.s3AccessKey()), Map.entry("QF_S3_SECRET_KEY", stack.s3SecretKey()),
-                        Map.entry("QF_RESULTS_BUCKET", resultsBucket())),
+                List.of("-Xmx512m"), environment(Map.of("QF_HTTP_PORT", Integer.toString(apiPort))),
                 apiPort, dir.resolve("api.log"), stack.registry());
         toClose.add(0, api);
         for (int i = 1; i <= WORKERS; i++) {
             int port = ServiceProcess.freePort();
             ServiceProcess worker = ServiceProcess.start(workerId(i), root().resolve("worker/target/quarkus-app/quarkus-run.jar"),
                     List.of("-Xmx768m"),
-                    Map.ofEntries(Map.entry("QUARKUS_HTTP_PORT", Integer.toString(port)), Map.entry("QUARKUS_HTTP_HOST", "127.0.0.1"),
-                            Map.entry("QF_WORKER_ID", workerId(i)),
-                            Map.entry("QF_WORKER_SCRATCH_DIR", dir.resolve(workerId(i) + "-scratch").toString()),
-                            Map.entry("QF_KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers()),
-                            Map.entry("QF_KAFKA_TASKS_TOPIC", topics.tasks()), Map.entry("QF_KAFKA_EVENTS_TOPIC", topics.events()),
-                            Map.entry("QF_KAFKA_CONTROL_TOPIC", topics.control()), Map.entry("QF_KAFKA_GROUP", topics.workersGroup()),
-                            Map.entry("QF_S3_ENDPOINT", stack.s3Endpoint()), Map.entry("QF_S3_REGION", stack.s3Region()),
-                            Map.entry("QF_S3_ACCESS_KEY", stack.s3AccessKey()), Map.entry("QF_S3_SECRET_KEY", stack.s3SecretKey())),
+                    environment(Map.of("QF_HTTP_PORT", Integer.toString(port), "QF_WORKER_ID", workerId(i),
+                            "QF_WORKER_SCRATCH_DIR", dir.resolve(workerId(i) + "-scratch").toString())),
                     port, dir.resolve(workerId(i) + ".log"), stack.registry());
             toClose.add(0, worker);
             workers.add(worker);
         }
         api.awaitReady(START_TIMEOUT);
         workers.forEach(w -> w.awaitReady(START_TIMEOUT));
-        awaitTaskPartitionsShared(RunTopics.PARTITIONS);
+        awaitTaskPartitionsShared(RunTopics.TASK_PARTITIONS);
         client = new ApiClient(URI.create("http://127.0.0.1:" + apiPort));
         System.out.printf("e2e run %s: stack, API and %d workers ready in %.1f s; logs in %s%n", runId, WORKERS,
                 (System.nanoTime() - began) / 1e9, dir);
+    }
+
+    /** The shared environment file and what tells this process from the others. */
+    private Map<String, String> environment(Map<String, String> ownSettings) {
+        Map<String, String> environment = new HashMap<>(EnvFile.read(sharedEnvironment));
+        environment.putAll(ownSettings);
+        return environment;
     }
 
     public static String workerId(int number) {
@@ -119,6 +125,11 @@ public final class Product implements AutoCloseable {
     /** This run's directory under {@code e2e/target/e2e}: the services' logs, scratch space for the tests. */
     public Path dir() {
         return dir;
+    }
+
+    /** The environment file both services are started from: the stack, this run's database, topics and buckets. */
+    public Path sharedEnvironment() {
+        return sharedEnvironment;
     }
 
     public ApiClient api() {
@@ -138,7 +149,7 @@ public final class Product implements AutoCloseable {
         return runId + "-models";
     }
 
-    /** Where the workers put the variants (the API's {@code QF_RESULTS_BUCKET}; it creates the bucket). */
+    /** Where the workers put the variants (the API's {@code QF_S3_RESULTS_BUCKET}; it creates the bucket). */
     public String resultsBucket() {
         return runId + "-results";
     }

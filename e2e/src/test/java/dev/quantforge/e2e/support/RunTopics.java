@@ -2,7 +2,6 @@ package dev.quantforge.e2e.support;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -15,12 +14,16 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The Kafka topics and consumer groups of one run, named after it: the run's API and workers talk over these only,
- * so tasks and events that earlier runs or other modules' tests left on the stack are never picked up. Created
- * before the services start (each would create missing topics, racing the other) and deleted after they stopped.
+ * so tasks and events that earlier runs or other modules' tests left on the stack are never picked up. The services
+ * create the topics (whichever starts first, from the same settings: {@link #environment()}, with partition counts
+ * other than the defaults, so that a run shows they are taken from there); they are deleted after the services
+ * stopped.
  */
 final class RunTopics implements AutoCloseable {
-    /** As the API and the workers create topics by default: the most workers that can share a job. */
-    static final int PARTITIONS = 12;
+    /** Partitions of the task topic: an even share for each of {@link Product#WORKERS} workers. */
+    static final int TASK_PARTITIONS = 6;
+    static final int EVENT_PARTITIONS = 4;
+    static final int CONTROL_PARTITIONS = 2;
 
     private final String bootstrapServers;
     private final String runId;
@@ -31,12 +34,20 @@ final class RunTopics implements AutoCloseable {
     }
 
     static RunTopics create(String bootstrapServers, String runId) {
-        RunTopics topics = new RunTopics(bootstrapServers, runId);
-        try (Admin admin = topics.admin()) {
-            topics.await(admin.createTopics(topics.all().stream().map(t -> new NewTopic(t, PARTITIONS, (short) 1)).toList())
-                    .all(), null);
-        }
-        return topics;
+        return new RunTopics(bootstrapServers, runId);
+    }
+
+    /** The settings of these topics and groups, as both services read them. */
+    Map<String, String> environment() {
+        return Map.of(
+                "QF_KAFKA_TOPICS_TASKS_NAME", tasks(),
+                "QF_KAFKA_TOPICS_TASKS_PARTITIONS", String.valueOf(TASK_PARTITIONS),
+                "QF_KAFKA_TOPICS_EVENTS_NAME", events(),
+                "QF_KAFKA_TOPICS_EVENTS_PARTITIONS", String.valueOf(EVENT_PARTITIONS),
+                "QF_KAFKA_TOPICS_CONTROL_NAME", control(),
+                "QF_KAFKA_TOPICS_CONTROL_PARTITIONS", String.valueOf(CONTROL_PARTITIONS),
+                "QF_WORKER_GROUP", workersGroup(),
+                "QF_EVENTS_GROUP", apiGroup());
     }
 
     String tasks() {
@@ -80,7 +91,7 @@ final class RunTopics implements AutoCloseable {
         try {
             call.get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            if (gone == null || !gone.isInstance(e.getCause())) {
+            if (!gone.isInstance(e.getCause())) {
                 throw new IllegalStateException("Kafka at " + bootstrapServers + ": " + e.getCause().getMessage(), e);
             }
         } catch (TimeoutException e) {

@@ -1,9 +1,11 @@
 package dev.quantforge.worker.config;
 
+import dev.quantforge.common.config.EvalTextLimit;
+import dev.quantforge.common.config.KafkaSettings;
+import dev.quantforge.common.config.S3Settings;
 import dev.quantforge.common.messages.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,12 +15,13 @@ import java.util.OptionalInt;
 /**
  * Everything a worker is told from outside. Properties start with {@code qf.}; each can also be given
  * as an environment variable ({@code qf.s3.endpoint} → {@code QF_S3_ENDPOINT},
- * {@code qf.worker.concurrency} → {@code QF_WORKER_CONCURRENCY}).
+ * {@code qf.worker.concurrency} → {@code QF_WORKER_CONCURRENCY}). The settings the API reads as well
+ * ({@code qf.kafka.*}, {@code qf.s3.*}, the evaluation text limit) come from {@code common}, with their defaults.
  */
 @ConfigMapping(prefix = "qf")
 public interface WorkerConfig {
 
-    S3 s3();
+    S3Settings s3();
 
     Kafka kafka();
 
@@ -28,41 +31,10 @@ public interface WorkerConfig {
 
     Benchmark benchmark();
 
-    interface S3 {
-        /** e.g. {@code http://127.0.0.1:18333}; path-style requests. */
-        String endpoint();
+    Http http();
 
-        @WithName("access-key")
-        String accessKey();
-
-        @WithName("secret-key")
-        String secretKey();
-
-        @WithDefault("us-east-1")
-        String region();
-    }
-
-    interface Kafka {
-        /** Read into {@code kafka.bootstrap.servers}, which every Kafka client of the worker is built from. */
-        @WithDefault("127.0.0.1:19092")
-        String bootstrapServers();
-
-        @WithDefault(Topics.TASKS)
-        String tasksTopic();
-
-        @WithDefault(Topics.EVENTS)
-        String eventsTopic();
-
-        @WithDefault(Topics.CONTROL)
-        String controlTopic();
-
-        @WithDefault(Topics.WORKERS_GROUP)
-        String group();
-
-        /** Partitions of the task topic when the worker has to create it: the most workers that can share the load. */
-        @WithDefault("12")
-        int taskPartitions();
-
+    /** The shared {@code qf.kafka.*} settings and the worker's own. */
+    interface Kafka extends KafkaSettings {
         /** How far back a starting worker reads the control topic to learn which jobs were cancelled. */
         @WithDefault("P7D")
         Duration cancelLookback();
@@ -79,6 +51,10 @@ public interface WorkerConfig {
     interface Worker {
         /** Names the worker in events and logs; defaults to host name and process id. */
         Optional<String> id();
+
+        /** The workers' consumer group on the task topic. */
+        @WithDefault(Topics.WORKERS_GROUP)
+        String group();
 
         /** Tasks one worker runs at the same time. */
         @WithDefault("1")
@@ -104,6 +80,16 @@ public interface WorkerConfig {
         int progressStep();
     }
 
+    /** Where health and metrics are served; copied into {@code quarkus.http.*} (application.properties). */
+    interface Http {
+        /** 0 picks a free port, for several workers on one machine. */
+        @WithDefault("8081")
+        int port();
+
+        @WithDefault("0.0.0.0")
+        String host();
+    }
+
     /** Transient S3 and Kafka faults: how often to try and how long to wait in between (doubling). */
     interface Retry {
         @WithDefault("4")
@@ -120,7 +106,7 @@ public interface WorkerConfig {
      * The benchmark stage after each build ({@code qf.benchmark.*}, {@code QF_BENCHMARK_*}): quality against
      * the source's reference logits and speed on llama.cpp.
      */
-    interface Benchmark {
+    interface Benchmark extends EvalTextLimit {
         /** False skips the stage, except for tasks with quality gates, which need the figures. */
         @WithDefault("true")
         boolean enabled();
@@ -143,9 +129,5 @@ public interface WorkerConfig {
         /** Measured speed runs; medians and p90s are over these. */
         @WithDefault("3")
         int repetitions();
-
-        /** Largest evaluation text a job may name; a bigger one fails the task. */
-        @WithDefault("1048576")
-        long maxEvalTextBytes();
     }
 }

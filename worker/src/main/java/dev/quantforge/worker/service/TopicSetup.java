@@ -1,5 +1,6 @@
 package dev.quantforge.worker.service;
 
+import dev.quantforge.common.config.TopicSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -8,7 +9,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -17,20 +17,20 @@ import java.util.concurrent.TimeoutException;
 /**
  * Creates the topics a worker uses unless they exist, so that a fresh cluster does not auto-create the
  * task topic with a single partition (which no second worker could share). Whoever comes first — API or
- * worker — creates them; the other finds them.
+ * worker — creates them, from the same {@link TopicSpec}s; the other finds them.
  */
 final class TopicSetup {
     private TopicSetup() {
     }
 
-    static void ensure(Map<String, Object> kafka, Map<String, Integer> partitionsByTopic) {
+    static void ensure(Map<String, Object> kafka, List<TopicSpec> topics) {
         Map<String, Object> config = new HashMap<>(kafka);
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         try (Admin admin = Admin.create(config)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = partitionsByTopic.entrySet().stream()
-                    .filter(e -> !existing.contains(e.getKey()))
-                    .map(e -> new NewTopic(e.getKey(), Optional.of(e.getValue()), Optional.empty()))
+            List<NewTopic> missing = topics.stream()
+                    .filter(t -> !existing.contains(t.name()))
+                    .map(t -> new NewTopic(t.name(), t.partitions(), t.replicationFactor()).configs(t.configs()))
                     .toList();
             if (missing.isEmpty()) {
                 return;

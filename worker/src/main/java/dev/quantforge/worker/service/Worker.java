@@ -1,5 +1,7 @@
 package dev.quantforge.worker.service;
 
+import dev.quantforge.common.config.TopicSettings;
+import dev.quantforge.common.config.TopicSpec;
 import dev.quantforge.engine.bench.VariantBenchmark;
 import dev.quantforge.worker.bench.BenchmarkSettings;
 import dev.quantforge.worker.bench.BenchmarkStage;
@@ -31,8 +33,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Worker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Worker.class);
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
-    /** The control topic is tiny and read whole by every worker: one partition keeps it in order. */
-    private static final int CONTROL_PARTITIONS = 1;
 
     private final String id;
     private final WorkerConfig config;
@@ -52,35 +52,37 @@ public final class Worker implements AutoCloseable {
         this.id = config.worker().id().orElseGet(Worker::defaultId);
         WorkerConfig.Worker w = config.worker();
         WorkerConfig.Kafka k = config.kafka();
+        TopicSettings topics = k.topics();
         WorkerConfig.Retry r = config.retry();
         int engineThreads = w.engineThreads()
                 .orElse(Math.max(1, Runtime.getRuntime().availableProcessors() / w.concurrency()));
         this.store = new ObjectStore(config.s3().endpoint(), config.s3().accessKey(), config.s3().secretKey(),
                 config.s3().region(), new Retrier(r.attempts(), r.initialBackoff(), r.maxBackoff()));
-        this.events = new EventPublisher(kafka, k.eventsTopic(), k.eventDeliveryTimeout());
-        this.cancels = new CancelWatcher(kafka, k.controlTopic(), k.cancelLookback(), k.pollTimeout(), id);
+        this.events = new EventPublisher(kafka, topics.events().name(), k.eventDeliveryTimeout());
+        this.cancels = new CancelWatcher(kafka, topics.control().name(), k.cancelLookback(), k.pollTimeout(), id);
         TaskProcessor processor = new TaskProcessor(new SourceDownloader(store), new VariantBuilder(engineThreads),
                 new BenchmarkStage(store, benchmarkSettings(config.benchmark(), engineThreads)),
                 new Publisher(store, id, Clock.systemUTC()), events, cancels, w.scratchDir(), id, w.progressStep(),
                 w.progressInterval(), Clock.systemUTC());
         WorkerMetrics metrics = new WorkerMetrics(registry);
-        this.consumer = new TaskConsumer(kafka, k.tasksTopic(), k.group(), w.concurrency(), k.pollTimeout(),
+        this.consumer = new TaskConsumer(kafka, topics.tasks().name(), w.group(), w.concurrency(), k.pollTimeout(),
                 w.shutdownGrace(), id, new WorkerTaskHandler(processor, events, metrics));
         metrics.gaugeRunning(consumer::busy);
     }
 
     /** Creates missing topics, reads the control topic up to now, then joins the task topic's group. */
     public void start() throws InterruptedException {
-        WorkerConfig.Kafka k = config.kafka();
-        TopicSetup.ensure(kafka, Map.of(k.tasksTopic(), k.taskPartitions(), k.eventsTopic(), k.taskPartitions(),
-                k.controlTopic(), CONTROL_PARTITIONS));
+        TopicSettings topics = config.kafka().topics();
+        if (topics.create()) {
+            TopicSetup.ensure(kafka, TopicSpec.of(topics));
+        }
         cancels.start();
         if (!cancels.awaitCaughtUp(CATCH_UP_TIMEOUT)) {
             LOG.warnf("control topic not read up to now within %s; starting anyway", CATCH_UP_TIMEOUT);
         }
         consumer.start();
-        LOG.infof("worker %s started: group %s on %s, %d task(s) at a time", id, k.group(), k.tasksTopic(),
-                config.worker().concurrency());
+        LOG.infof("worker %s started: group %s on %s, %d task(s) at a time", id, config.worker().group(),
+                topics.tasks().name(), config.worker().concurrency());
     }
 
     public String id() {

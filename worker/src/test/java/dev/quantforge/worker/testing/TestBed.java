@@ -135,10 +135,10 @@ public final class TestBed implements AutoCloseable {
         p.put("qf.s3.access-key", stack.s3AccessKey());
         p.put("qf.s3.secret-key", stack.s3SecretKey());
         p.put("qf.kafka.bootstrap-servers", stack.kafkaBootstrapServers());
-        p.put("qf.kafka.tasks-topic", tasksTopic);
-        p.put("qf.kafka.events-topic", eventsTopic);
-        p.put("qf.kafka.control-topic", controlTopic);
-        p.put("qf.kafka.group", group);
+        p.put("qf.kafka.topics.tasks.name", tasksTopic);
+        p.put("qf.kafka.topics.events.name", eventsTopic);
+        p.put("qf.kafka.topics.control.name", controlTopic);
+        p.put("qf.worker.group", group);
         p.put("qf.kafka.poll-timeout", "PT0.2S");
         p.put("qf.worker.id", workerId);
         p.put("qf.worker.engine-threads", "2");
