@@ -75,7 +75,7 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
     }
 
     /** A ggml type a user names, or null when none is named. */
-    public static GgmlType ggmlType(String name, String what) {
+    private static GgmlType ggmlType(String name, String what) {
         if (name == null || name.isBlank()) {
             return null;
         }
