@@ -18,8 +18,8 @@ import java.util.Objects;
 
 /**
  * Writes a safetensors file tensor by tensor: the header (every tensor's dtype, shape and byte range,
- * in the order given) is written first, then each tensor's bytes are appended in that order, in as many
- * pieces as the caller likes. Nothing but the current piece is held in memory. The header is padded with
+ * in the order given) is written first, then the tensors' bytes in pieces, each at its place. Nothing but
+ * the current piece is held in memory. The header is padded with
  * spaces to a multiple of 8 bytes, as the reference implementation does.
  */
 public final class SafetensorsWriter implements AutoCloseable {
@@ -63,20 +63,25 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     private final Path path;
     private final FileChannel channel;
-    private final List<Entry> entries;
-    private int current;
-    private long remaining;
-    private long written;
+    private final long dataStart;
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private final Map<String, Long> begins = new LinkedHashMap<>();
+    private final Map<String, Long> written = new LinkedHashMap<>();
 
-    private SafetensorsWriter(Path path, FileChannel channel, List<Entry> entries) {
+    private SafetensorsWriter(Path path, FileChannel channel, long dataStart, List<Entry> entries) {
         this.path = path;
         this.channel = channel;
-        this.entries = entries;
-        this.current = -1;
-        advance();
+        this.dataStart = dataStart;
+        long offset = 0;
+        for (Entry e : entries) {
+            this.entries.put(e.name(), e);
+            begins.put(e.name(), offset);
+            written.put(e.name(), 0L);
+            offset += e.byteSize();
+        }
     }
 
-    /** Creates {@code file} (it must not exist) and writes its header. */
+    /** Creates {@code file} (it must not exist) and writes its header; tensors' data follow in list order. */
     public static SafetensorsWriter create(Path file, List<Entry> entries, Map<String, String> metadata) {
         List<Entry> copy = List.copyOf(entries);
         if (copy.stream().map(Entry::name).distinct().count() != copy.size()) {
@@ -87,9 +92,9 @@ public final class SafetensorsWriter implements AutoCloseable {
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
-            writeFully(channel, length);
-            writeFully(channel, ByteBuffer.wrap(header));
-            return new SafetensorsWriter(file, channel, copy);
+            writeFully(channel, length, 0);
+            writeFully(channel, ByteBuffer.wrap(header), 8);
+            return new SafetensorsWriter(file, channel, 8 + header.length, copy);
         } catch (IOException e) {
             closeQuietly(channel);
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
@@ -113,11 +118,9 @@ public final class SafetensorsWriter implements AutoCloseable {
             offset = end;
         }
         try {
-            String json = new ObjectMapper().writeValueAsString(root);
-            int padded = (json.getBytes(StandardCharsets.UTF_8).length + 7) / 8 * 8;
-            byte[] bytes = new byte[padded];
+            byte[] raw = new ObjectMapper().writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = new byte[(raw.length + 7) / 8 * 8];
             Arrays.fill(bytes, (byte) ' ');
-            byte[] raw = json.getBytes(StandardCharsets.UTF_8);
             System.arraycopy(raw, 0, bytes, 0, raw.length);
             return bytes;
         } catch (IOException e) {
@@ -125,64 +128,54 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
     }
 
-    /** The tensor the next bytes belong to, or null when every tensor is complete. */
-    public Entry currentTensor() {
-        return current < entries.size() ? entries.get(current) : null;
-    }
-
-    /** Appends {@code data} to the current tensor; a piece may not run past the tensor's end. */
-    public void write(ByteBuffer data) {
-        Entry entry = currentTensor();
+    /**
+     * Writes {@code data} into tensor {@code name} starting {@code offset} bytes into it. Pieces of several
+     * tensors may be written in any order (a quantized weight and its scales are produced together); a piece
+     * may not run past its tensor's end, and pieces must not overlap.
+     */
+    public void write(String name, long offset, ByteBuffer data) {
+        Entry entry = entries.get(name);
         if (entry == null) {
-            throw new IllegalStateException(path + ": every tensor is already written");
+            throw new IllegalArgumentException(path + ": no tensor " + name + " in this file");
         }
-        if (data.remaining() > remaining) {
-            throw new IllegalStateException(path + ": " + data.remaining() + " bytes for tensor " + entry.name()
-                    + ", which has only " + remaining + " left");
+        if (offset < 0 || offset + data.remaining() > entry.byteSize()) {
+            throw new IllegalStateException(path + ": bytes " + offset + "+" + data.remaining() + " are outside tensor "
+                    + name + " (" + entry.byteSize() + " bytes)");
         }
-        remaining -= data.remaining();
-        written += data.remaining();
+        written.merge(name, (long) data.remaining(), Long::sum);
         try {
-            writeFully(channel, data);
+            writeFully(channel, data, dataStart + begins.get(name) + offset);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
         }
-        if (remaining == 0) {
-            advance();
-        }
-    }
-
-    private void advance() {
-        current++;
-        while (current < entries.size() && entries.get(current).byteSize() == 0) {
-            current++;
-        }
-        remaining = current < entries.size() ? entries.get(current).byteSize() : 0;
     }
 
     /** Data bytes written so far. */
     public long dataBytes() {
-        return written;
+        return written.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Closes the file; fails when a tensor is incomplete (the file is then not valid). */
     @Override
     public void close() {
-        Entry open = currentTensor();
         try {
             channel.force(false);
             channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
         }
-        if (open != null) {
-            throw new IllegalStateException(path + ": closed before tensor " + open.name() + " was complete");
+        for (Entry e : entries.values()) {
+            if (written.get(e.name()) != e.byteSize()) {
+                throw new IllegalStateException(path + ": closed with " + written.get(e.name()) + " of tensor "
+                        + e.name() + "'s " + e.byteSize() + " bytes written");
+            }
         }
     }
 
-    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
+    private static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        long at = position;
         while (buffer.hasRemaining()) {
-            channel.write(buffer);
+            at += channel.write(buffer, at);
         }
     }
 
