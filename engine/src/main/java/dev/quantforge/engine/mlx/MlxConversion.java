@@ -297,18 +297,18 @@ public final class MlxConversion {
                 }
                 convert(checkpoint.source(t.name()), t, writers, rounding);
             }
-        } finally {
-            RuntimeException failure = null;
+        } catch (RuntimeException e) {
             for (SafetensorsWriter w : opened) {
                 try {
                     w.close();
-                } catch (RuntimeException e) {
-                    failure = failure == null ? e : failure;
+                } catch (RuntimeException suppressed) {
+                    // incomplete, as expected: the directory is deleted
                 }
             }
-            if (failure != null) {
-                throw failure;
-            }
+            throw e;
+        }
+        for (SafetensorsWriter w : opened) {
+            w.close();
         }
         ObjectNode index = new ObjectMapper().createObjectNode();
         ObjectNode metadata = index.putObject("metadata");
