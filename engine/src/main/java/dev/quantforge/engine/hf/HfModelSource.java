@@ -188,6 +188,19 @@ public final class HfModelSource implements ModelSource {
         return dir.toString();
     }
 
+    /** The checkpoint directory. */
+    public Path directory() {
+        return dir;
+    }
+
+    /**
+     * The checkpoint's own tensors, under their Hugging Face names and as stored (what formats that keep those
+     * names, like MLX, read); valid until this source is closed.
+     */
+    public SafetensorsCheckpoint checkpoint() {
+        return checkpoint;
+    }
+
     @Override
     public Map<String, GgufValue> metadata() {
         return metadata;

@@ -22,11 +22,11 @@ public final class PlanTable {
     }
 
     /** The table without the totals line. */
-    public static String rows(List<PlannedTensor> tensors) {
+    public static String rows(List<? extends PlanRow> tensors) {
         List<String[]> rows = new ArrayList<>();
         boolean anyNote = tensors.stream().anyMatch(t -> t.reason() != null);
         rows.add(anyNote ? HEADER : Arrays.copyOf(HEADER, HEADER.length - 1));
-        for (PlannedTensor t : tensors) {
+        for (PlanRow t : tensors) {
             rows.add(row(t));
         }
         int[] widths = new int[HEADER.length - 1];
@@ -57,17 +57,16 @@ public final class PlanTable {
     }
 
     /** Tensor count, data size and bits per weight of any list of planned tensors. */
-    public static String totals(List<PlannedTensor> tensors) {
-        long bytes = tensors.stream().mapToLong(PlannedTensor::byteSize).sum();
-        long elements = tensors.stream().mapToLong(PlannedTensor::elementCount).sum();
+    public static String totals(List<? extends PlanRow> tensors) {
+        long bytes = tensors.stream().mapToLong(PlanRow::byteSize).sum();
+        long elements = tensors.stream().mapToLong(PlanRow::elementCount).sum();
         return String.format(Locale.ROOT, "%d tensors, %,d bytes (%.2f MiB), %.2f bits per weight",
                 tensors.size(), bytes, bytes / 1048576.0, elements == 0 ? 0 : bytes * 8.0 / elements);
     }
 
     /** The cells of one tensor's row: name, shape, type change, bytes, note. */
-    static String[] row(PlannedTensor t) {
-        String type = t.isCopied() ? t.sourceType().ggmlName() + " (kept)"
-                : t.sourceType().ggmlName() + " -> " + t.targetType().ggmlName();
+    static String[] row(PlanRow t) {
+        String type = t.isCopied() ? t.sourceTypeName() + " (kept)" : t.sourceTypeName() + " -> " + t.targetTypeName();
         return new String[] {t.name(), Shapes.format(t.shape()), type, String.format(Locale.ROOT, "%,d", t.byteSize()),
                 t.reason() == null ? "" : t.reason()};
     }

@@ -11,7 +11,8 @@ import java.util.Objects;
  *
  * @param reason why the type differs from what the mixture rules asked for (a shape fallback), or null
  */
-public record PlannedTensor(String name, long[] shape, GgmlType sourceType, GgmlType targetType, String reason) {
+public record PlannedTensor(String name, long[] shape, GgmlType sourceType, GgmlType targetType, String reason)
+        implements PlanRow {
 
     public PlannedTensor {
         Objects.requireNonNull(name, "name");
@@ -29,18 +30,36 @@ public record PlannedTensor(String name, long[] shape, GgmlType sourceType, Ggml
         return shape.clone();
     }
 
+    @Override
     public long elementCount() {
         return Shapes.elementCount(shape);
     }
 
     /** Bytes of the tensor's data once written. */
+    @Override
     public long byteSize() {
         return targetType.byteSize(elementCount(), shape[0]);
     }
 
     /** True when the tensor is copied as it is. */
+    @Override
     public boolean isCopied() {
         return sourceType == targetType;
+    }
+
+    @Override
+    public String sourceTypeName() {
+        return sourceType.ggmlName();
+    }
+
+    @Override
+    public String targetTypeName() {
+        return targetType.ggmlName();
+    }
+
+    @Override
+    public boolean quantized() {
+        return targetType.isQuantized();
     }
 
     @Override

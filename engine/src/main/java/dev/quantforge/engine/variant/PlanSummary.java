@@ -1,6 +1,6 @@
 package dev.quantforge.engine.variant;
 
-import dev.quantforge.engine.plan.PlannedTensor;
+import dev.quantforge.engine.plan.PlanRow;
 
 import java.util.Collections;
 import java.util.List;
@@ -32,15 +32,15 @@ public record PlanSummary(String fileType, Integer fileTypeId, int tensors, long
         Map<String, Integer> byType = new TreeMap<>();
         long parameters = 0;
         long bytes = 0;
-        for (PlannedTensor t : plan.tensors()) {
-            byType.merge(t.targetType().ggmlName(), 1, Integer::sum);
+        for (PlanRow t : plan.rows()) {
+            byType.merge(t.targetTypeName(), 1, Integer::sum);
             parameters += t.elementCount();
             bytes += t.byteSize();
         }
-        List<Fallback> fallbacks = plan.tensors().stream().filter(t -> t.reason() != null)
-                .map(t -> new Fallback(t.name(), t.targetType().ggmlName(), t.reason())).toList();
+        List<Fallback> fallbacks = plan.rows().stream().filter(t -> t.reason() != null)
+                .map(t -> new Fallback(t.name(), t.targetTypeName(), t.reason())).toList();
         Integer fileTypeId = plan.fileTypeId().isPresent() ? plan.fileTypeId().getAsInt() : null;
-        return new PlanSummary(plan.target().name(), fileTypeId, plan.tensors().size(), parameters, bytes,
+        return new PlanSummary(plan.target().name(), fileTypeId, plan.rows().size(), parameters, bytes,
                 parameters == 0 ? 0 : bytes * 8.0 / parameters, byType, fallbacks);
     }
 }

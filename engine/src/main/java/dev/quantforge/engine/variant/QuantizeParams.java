@@ -4,14 +4,21 @@ import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.imatrix.ImportanceMatrix;
+import dev.quantforge.engine.mlx.AffineRounding;
+import dev.quantforge.engine.mlx.MixedRecipe;
+import dev.quantforge.engine.mlx.MlxDtype;
+import dev.quantforge.engine.mlx.MlxMode;
+import dev.quantforge.engine.mlx.MlxQuantization;
 import dev.quantforge.engine.plan.LlamaFileType;
 import dev.quantforge.engine.plan.QuantizeOptions;
 import dev.quantforge.engine.plan.TensorTypeOverride;
 import dev.quantforge.engine.quantize.QuantizeProgress;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -61,9 +68,12 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
     /** The target a recipe names; an unknown format, file type or ggml type is the user's error. */
     public static Target target(Recipe recipe) {
         String format = recipe.format().toLowerCase(Locale.ROOT);
+        if (format.equals(MlxFormat.INSTANCE.name())) {
+            return mlxTarget(recipe);
+        }
         if (!format.equals(GgufFormat.INSTANCE.name())) {
             throw new InvalidInputException("recipe format '" + recipe.format() + "' is not supported; known: "
-                    + GgufFormat.INSTANCE.name());
+                    + GgufFormat.INSTANCE.name() + ", " + MlxFormat.INSTANCE.name());
         }
         QuantizeOptions options = new QuantizeOptions(recipe.pure(),
                 ggmlType(recipe.outputTensorType(), "output tensor type"),
@@ -72,6 +82,50 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
                 recipe.tensorTypes().stream().map(TensorTypeOverride::parse).toList(),
                 Set.of());
         return GgufTarget.fileType(LlamaFileType.parse(recipe.ftype()), options);
+    }
+
+    /** The MLX settings a recipe may give, by name. */
+    public static final Set<String> MLX_SETTINGS = Set.of("bits", "groupSize", "mode", "dtype", "recipe", "rounding");
+
+    /**
+     * An MLX recipe: {@code settings} may give bits, groupSize, mode (affine, mxfp4, nvfp4, mxfp8), dtype (float16,
+     * bfloat16, float32), recipe (mixed_2_6, mixed_3_4, mixed_3_6, mixed_4_6) and rounding (metal, cpu); the ftype
+     * may instead name the bits ({@code 4bit}), a mixed recipe or an fp mode. Unset values are mlx-lm's defaults.
+     */
+    static MlxTarget mlxTarget(Recipe recipe) {
+        Map<String, String> settings = recipe.settings();
+        for (String key : settings.keySet()) {
+            if (!MLX_SETTINGS.contains(key)) {
+                throw new InvalidInputException("unknown MLX setting '" + key + "'; known: " + new TreeSet<>(MLX_SETTINGS));
+            }
+        }
+        String ftype = recipe.ftype().trim().toLowerCase(Locale.ROOT);
+        String modeName = settings.get("mode");
+        Integer bits = integer(settings.get("bits"), "bits");
+        String recipeName = settings.get("recipe");
+        if (ftype.matches("\\d+bit")) {
+            bits = bits != null ? bits : Integer.valueOf(ftype.substring(0, ftype.length() - 3));
+        } else if (ftype.startsWith("mixed_")) {
+            recipeName = recipeName != null ? recipeName : ftype;
+        } else if (!ftype.isEmpty() && !ftype.equals("default") && !ftype.equals("mlx")) {
+            modeName = modeName != null ? modeName : ftype;
+        }
+        MlxMode mode = modeName == null ? MlxMode.AFFINE : MlxMode.parse(modeName);
+        MlxQuantization quantization = MlxQuantization.of(mode, bits, integer(settings.get("groupSize"), "groupSize"));
+        return new MlxTarget(quantization, recipeName == null ? null : MixedRecipe.parse(recipeName),
+                settings.get("dtype") == null ? null : MlxDtype.parse(settings.get("dtype")),
+                settings.get("rounding") == null ? AffineRounding.METAL : AffineRounding.parse(settings.get("rounding")));
+    }
+
+    private static Integer integer(String value, String what) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("MLX " + what + " must be a whole number, got " + value);
+        }
     }
 
     /** A ggml type a user names, or null when none is named. */

@@ -4,6 +4,7 @@ import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -33,6 +34,10 @@ public final class Variants {
     public static VariantRuntime runtimeFor(Path path) {
         if (ModelSources.isGguf(path)) {
             return GgufFormat.INSTANCE.runtime();
+        }
+        if (Files.isDirectory(path) && Files.isRegularFile(path.resolve("model.safetensors.index.json"))
+                && dev.quantforge.engine.json.JsonFiles.readObject(path.resolve("config.json")).has("quantization")) {
+            return MlxFormat.INSTANCE.runtime();
         }
         throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic); quantforge runs GGUF variants");
     }

@@ -23,6 +23,11 @@ public final class Golden {
         return resource("golden/llama-quant/" + file);
     }
 
+    /** MLX's own quantize/dequantize outputs (CPU backend), {@code ../shared/golden/mlx}. */
+    public static Path mlx(String file) {
+        return resource("golden/mlx/" + file);
+    }
+
     /** Real models' reference data: eval.txt, stories260K-expected.json. */
     public static Path models(String file) {
         return resource("models/" + file);
