@@ -83,6 +83,7 @@ public final class Worker implements AutoCloseable {
      */
     public void start() throws InterruptedException {
         TopicSettings topics = config.kafka().topics();
+        store.problem().ifPresent(problem -> LOG.warnf("not ready: %s", problem));
         if (topics.create()) {
             for (int attempt = 1; !closed.get(); attempt++) {
                 try {
