@@ -140,6 +140,57 @@ public final class ServiceProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGTERM only (as Kubernetes stops a pod), without waiting. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit; true if it did within {@code timeout}. */
+    public boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public int exitValue() {
+        return process.exitValue();
+    }
+
+    /** {@code GET path} on the service's port: its status line's code and body, as text. */
+    public String get(String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(5)).build();
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The HTTP status of {@code GET path}, or -1 while nothing answers. */
+    public int status(String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(5)).build();
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SIGTERM, as an orchestrator stops it; killed if it has not exited after the grace period. */
     @Override
     public void close() {
@@ -161,7 +212,7 @@ public final class ServiceProcess implements AutoCloseable {
         return text.length() <= 4000 ? text : "..." + text.substring(text.length() - 4000);
     }
 
-    static void sleep(Duration duration) {
+    public static void sleep(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {

@@ -81,6 +81,20 @@ public final class Storage {
         }
     }
 
+    /** The names of every object under {@code prefix}. */
+    public java.util.List<String> list(S3Uri prefix) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try {
+            for (Result<Item> item : client.listObjects(ListObjectsArgs.builder().bucket(prefix.bucket())
+                    .prefix(prefix.prefix()).recursive(true).build())) {
+                names.add(item.get().objectName());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot list " + prefix, e);
+        }
+        return names;
+    }
+
     public byte[] read(S3Uri object) {
         try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(object.bucket()).object(object.key()).build())) {
             return in.readAllBytes();

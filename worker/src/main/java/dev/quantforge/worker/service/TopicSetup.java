@@ -6,6 +6,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +24,14 @@ final class TopicSetup {
     private TopicSetup() {
     }
 
-    static void ensure(Map<String, Object> kafka, List<TopicSpec> topics) {
+    /** Throws {@link IllegalStateException} when Kafka does not answer within {@code timeout}. */
+    static void ensure(Map<String, Object> kafka, List<TopicSpec> topics, Duration timeout) {
         Map<String, Object> config = new HashMap<>(kafka);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        int millis = (int) timeout.toMillis();
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
         try (Admin admin = Admin.create(config)) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            Set<String> existing = admin.listTopics().names().get(millis, TimeUnit.MILLISECONDS);
             List<NewTopic> missing = topics.stream()
                     .filter(t -> !existing.contains(t.name()))
                     .map(t -> new NewTopic(t.name(), t.partitions(), t.replicationFactor()).configs(t.configs()))
@@ -37,7 +41,7 @@ final class TopicSetup {
             }
             for (var result : admin.createTopics(missing).values().values()) {
                 try {
-                    result.get(30, TimeUnit.SECONDS);
+                    result.get(millis, TimeUnit.MILLISECONDS);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
@@ -45,7 +49,8 @@ final class TopicSetup {
                 }
             }
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create the worker's Kafka topics: " + e, e);
+            throw new IllegalStateException("cannot list or create the worker's topics: "
+                    + (e instanceof ExecutionException ? e.getCause() : e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating Kafka topics", e);

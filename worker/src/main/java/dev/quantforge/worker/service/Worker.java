@@ -33,6 +33,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Worker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Worker.class);
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
+    /** How long one attempt to reach Kafka at start may take, and the pause before the next. */
+    private static final Duration SETUP_ATTEMPT = Duration.ofSeconds(10);
+    private static final Duration SETUP_PAUSE = Duration.ofSeconds(5);
 
     private final String id;
     private final WorkerConfig config;
@@ -42,6 +45,8 @@ public final class Worker implements AutoCloseable {
     private final CancelWatcher cancels;
     private final TaskConsumer consumer;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean started;
+    private volatile String startProblem;
 
     /**
      * @param kafka the Kafka client settings shared by every client of the worker (bootstrap servers, security)
@@ -70,28 +75,67 @@ public final class Worker implements AutoCloseable {
         metrics.gaugeRunning(consumer::busy);
     }
 
-    /** Creates missing topics, reads the control topic up to now, then joins the task topic's group. */
+    /**
+     * Creates missing topics, reads the control topic up to now, then joins the task topic's group. While Kafka
+     * cannot be reached it keeps trying (the reason in the log and in {@link #startProblem()}, readiness down)
+     * rather than failing: an orchestrator restarting it would not make Kafka come sooner. Returns when started,
+     * or when the worker was closed meanwhile.
+     */
     public void start() throws InterruptedException {
         TopicSettings topics = config.kafka().topics();
+        store.problem().ifPresent(problem -> LOG.warnf("not ready: %s", problem));
         if (topics.create()) {
-            TopicSetup.ensure(kafka, TopicSpec.of(topics));
+            for (int attempt = 1; !closed.get(); attempt++) {
+                try {
+                    TopicSetup.ensure(kafka, TopicSpec.of(topics), SETUP_ATTEMPT);
+                    if (startProblem != null) {
+                        LOG.infof("Kafka at %s answers now", config.kafka().bootstrapServers());
+                    }
+                    startProblem = null;
+                    break;
+                } catch (IllegalStateException e) {
+                    startProblem = "Kafka at " + config.kafka().bootstrapServers() + " not reachable: " + e.getMessage();
+                    LOG.warnf("not ready (attempt %d): %s; trying again in %d s", attempt, startProblem,
+                            SETUP_PAUSE.toSeconds());
+                    Thread.sleep(SETUP_PAUSE.toMillis());
+                }
+            }
+            if (closed.get()) {
+                return;
+            }
         }
         cancels.start();
         if (!cancels.awaitCaughtUp(CATCH_UP_TIMEOUT)) {
             LOG.warnf("control topic not read up to now within %s; starting anyway", CATCH_UP_TIMEOUT);
         }
         consumer.start();
+        started = true;
         LOG.infof("worker %s started: group %s on %s, %d task(s) at a time", id, config.worker().group(),
                 topics.tasks().name(), config.worker().concurrency());
+    }
+
+    /** True once {@link #start()} has joined the task topic's group. */
+    public boolean isStarted() {
+        return started;
+    }
+
+    /** Why the worker has not started yet (Kafka does not answer), or null. */
+    public String startProblem() {
+        return startProblem;
     }
 
     public String id() {
         return id;
     }
 
-    /** Liveness: the threads that poll Kafka are running. */
+    /** Liveness: the threads that poll Kafka are running (a worker still starting is not dead). */
     public boolean isAlive() {
-        return consumer.isAlive() && cancels.isHealthy();
+        return !started || consumer.isAlive() && cancels.isHealthy();
+    }
+
+    /** Why object storage does not answer, or empty when it does. */
+    public java.util.Optional<String> storageProblem() {
+        return store.problem();
     }
 
     /** Object storage answers (Kafka's readiness is the Kafka extension's check). */

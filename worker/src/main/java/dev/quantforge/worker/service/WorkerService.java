@@ -8,6 +8,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 import java.util.Map;
 
@@ -25,12 +26,35 @@ public class WorkerService {
     @Inject
     MeterRegistry registry;
 
-    private volatile Worker worker;
+    private static final Logger LOG = Logger.getLogger(WorkerService.class);
 
-    void start(@Observes StartupEvent startup) throws InterruptedException {
+    private volatile Worker worker;
+    private volatile RuntimeException failure;
+
+    /**
+     * Starts the worker off the startup thread, so that the application (its health checks) is up even while
+     * Kafka cannot be reached: the worker then reports not ready, with the reason, and keeps trying.
+     */
+    void start(@Observes StartupEvent startup) {
         Worker w = new Worker(config, kafka, registry);
-        w.start();
         worker = w;
+        Thread starter = new Thread(() -> {
+            try {
+                w.start();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.error("the worker did not start", e);
+                failure = e;
+            }
+        }, "worker-start");
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    /** Why the worker could not start at all (not a wait for Kafka: that is {@link Worker#startProblem()}), or null. */
+    RuntimeException failure() {
+        return failure;
     }
 
     void stop(@Observes ShutdownEvent shutdown) {

@@ -48,12 +48,14 @@ public final class ObjectStore {
 
     private final MinioClient client;
     private final Retrier retrier;
+    private final String endpoint;
 
     public ObjectStore(String endpoint, String accessKey, String secretKey, String region, Retrier retrier) {
         this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region).build();
         // Reads are timed per read, not per object: a slow multi-gigabyte transfer is fine, a dead peer is not.
         client.setTimeout(TimeUnit.SECONDS.toMillis(10), TimeUnit.SECONDS.toMillis(60), TimeUnit.SECONDS.toMillis(60));
         this.retrier = retrier;
+        this.endpoint = endpoint;
     }
 
     /** The objects right under {@code prefix} (not those in deeper "directories"), by key. */
@@ -170,13 +172,18 @@ public final class ObjectStore {
 
     /** True when storage answers at all (for readiness); any S3 answer, even a refusal, counts. */
     public boolean answers() {
+        return problem().isEmpty();
+    }
+
+    /** Why storage does not answer at all, or empty when it answers (even with a refusal). */
+    public java.util.Optional<String> problem() {
         try {
             client.bucketExists(BucketExistsArgs.builder().bucket("quantforge-readiness-probe").build());
-            return true;
+            return java.util.Optional.empty();
         } catch (ErrorResponseException e) {
-            return true;
+            return java.util.Optional.empty();
         } catch (Exception e) {
-            return false;
+            return java.util.Optional.of("object storage at " + endpoint + " does not answer: " + e);
         }
     }
 

@@ -55,7 +55,12 @@ class WorkerApplicationTest {
         HttpResponse<String> liveness = get(live);
         assertEquals(200, liveness.statusCode(), liveness.body());
         assertTrue(liveness.body().contains("\"worker\""), liveness.body());
+        // the worker starts off the startup thread: ready once it has joined its group
         HttpResponse<String> readiness = get(ready);
+        for (long deadline = System.nanoTime() + 30_000_000_000L; readiness.statusCode() != 200
+                && System.nanoTime() < deadline; readiness = get(ready)) {
+            Thread.sleep(200);
+        }
         assertEquals(200, readiness.statusCode(), readiness.body());
         assertTrue(readiness.body().contains("Kafka"), "Kafka's readiness is checked: " + readiness.body());
         assertTrue(readiness.body().contains("\"object-storage\": true"), readiness.body());
