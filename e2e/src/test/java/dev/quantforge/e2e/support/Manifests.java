@@ -27,6 +27,7 @@ public final class Manifests {
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TIMEOUT_SECONDS = 60;
+    private static final long NPM_TIMEOUT_SECONDS = 600;
 
     private Manifests() {
     }
@@ -60,8 +61,9 @@ public final class Manifests {
     public static String validate(List<ObjectNode> objects, Path scratch) {
         Path validator = k8s().resolve("validate");
         if (!Files.isDirectory(validator.resolve("node_modules"))) {
-            throw new IllegalStateException(validator.resolve("node_modules") + " is missing: run"
-                    + " `npm ci --ignore-scripts` in k8s/validate (.ci/run does)");
+            // the schema packages, as package-lock.json pins them; their install scripts would download
+            run(List.of("npm", "ci", "--prefix", validator.toString(), "--ignore-scripts", "--no-audit", "--no-fund"),
+                    NPM_TIMEOUT_SECONDS);
         }
         try {
             Files.createDirectories(scratch);
