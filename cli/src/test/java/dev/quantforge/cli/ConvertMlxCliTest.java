@@ -33,6 +33,24 @@ class ConvertMlxCliTest {
     }
 
     @Test
+    void benchMeasuresAnMlxDirectoryOnItsDequantizedWeights() throws Exception {
+        Path out = dir.resolve("stories-8bit");
+        assertEquals(0, CliRun.of("convert", TinyModels.bundledStories(), out, "--format", "mlx", "--bits", "8").exitCode());
+        CliRun run = CliRun.of("bench", out, "--reference", TinyModels.bundledStories(), "--threads", 1, "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.out());
+        assertEquals("8bit", json.at("/variant/fileType").asText());
+        assertTrue(json.at("/quality/meanKld").asDouble() > 0 && json.at("/quality/meanKld").asDouble() < 0.01, run.out());
+        assertTrue(json.at("/speed").isNull(), run.out());
+        assertEquals("not measured here (needs Apple Silicon)", json.at("/runtime/speedNote").asText());
+        assertTrue(json.at("/runtime/weights").asText().contains("dequantized"), run.out());
+
+        CliRun table = CliRun.of("bench", out, "--reference", TinyModels.bundledStories(), "--threads", 1);
+        assertEquals(0, table.exitCode(), table.err());
+        assertTrue(table.out().contains("not measured here (needs Apple Silicon)"), table.out());
+    }
+
+    @Test
     void badOptionsEndWithOneLineAndNoOutput() {
         assertFails("unknown MLX recipe mixed_9_9", "--recipe", "mixed_9_9");
         assertFails("MLX affine quantization takes 2, 3, 4, 5, 6 or 8 bits, not 7", "--bits", "7");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.api.problems.FieldError;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.jobs.MlxRecipes;
 import dev.quantforge.common.jobs.QuantizationNames;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.ResultLayout;
@@ -40,6 +41,8 @@ public class JobRequestParser {
             "qualityGates");
     private static final Set<String> SOURCE_FIELDS = Set.of("uri", "format");
     private static final Set<String> TARGET_FIELDS = Set.of("format", "ftype", "options");
+    private static final Set<String> MLX_TARGET_FIELDS = Set.of("format", "bits", "groupSize", "mode", "recipe", "dtype",
+            "rounding");
     private static final Set<String> GATE_FIELDS = Set.of("maxMeanKld", "maxPerplexityIncreasePercent",
             "minSameTopPercent");
     private static final Set<String> OPTION_FIELDS = Set.of("pure", "outputTensorType", "tokenEmbeddingType",
@@ -76,7 +79,7 @@ public class JobRequestParser {
             format = sourceFormat(sourceNode.get("format"), errors);
             source = sourceUri(sourceNode.get("uri"), format, errors);
         }
-        List<TargetPlan> targets = targets(body.get("targets"), errors);
+        List<TargetPlan> targets = targets(body.get("targets"), format, errors);
         Map<String, String> labels = labels(body.get("labels"), errors);
         Optional<String> name = name(body.get("name"), errors);
         Optional<S3Uri> evalText = evalText(body.get("evalText"), errors);
@@ -186,7 +189,7 @@ public class JobRequestParser {
         return node.asDouble();
     }
 
-    private List<TargetPlan> targets(JsonNode node, List<FieldError> errors) {
+    private List<TargetPlan> targets(JsonNode node, Optional<SourceFormat> sourceFormat, List<FieldError> errors) {
         if (node == null || node.isNull()) {
             errors.add(new FieldError("targets", "is required: a list of profile names or {format, ftype} recipes"));
             return List.of();
@@ -206,6 +209,11 @@ public class JobRequestParser {
             String field = "targets[" + i + "]";
             Optional<TargetPlan> plan = target(node.get(i), field, errors);
             if (plan.isEmpty()) {
+                continue;
+            }
+            if (MlxRecipes.FORMAT.equals(plan.get().recipe().format()) && sourceFormat.orElse(null) == SourceFormat.GGUF) {
+                errors.add(new FieldError(field, "an MLX variant is made from a Hugging Face checkpoint (source.format"
+                        + " \"hf\"), not from a GGUF file"));
                 continue;
             }
             Integer earlier = variantAt.putIfAbsent(plan.get().variant(), i);
@@ -234,17 +242,103 @@ public class JobRequestParser {
             return Optional.empty();
         }
         int before = errors.size();
-        rejectUnknownFields(node, TARGET_FIELDS, field + ".", errors);
         JsonNode format = node.get("format");
+        if (format != null && format.isTextual() && MlxRecipes.FORMAT.equals(format.asText().toLowerCase(Locale.ROOT))) {
+            return mlxTarget(node, field, errors);
+        }
+        rejectUnknownFields(node, TARGET_FIELDS, field + ".", errors);
         if (format == null || !format.isTextual()) {
-            errors.add(new FieldError(field + ".format", "is required: \"gguf\""));
+            errors.add(new FieldError(field + ".format", "is required: \"gguf\" or \"mlx\""));
         } else if (!Recipe.GGUF.equals(format.asText().toLowerCase(Locale.ROOT))) {
             errors.add(new FieldError(field + ".format", "'" + format.asText()
-                    + "' is not supported; supported: gguf"));
+                    + "' is not supported; supported: gguf, mlx"));
         }
         Optional<String> ftype = typeName(node.get("ftype"), field + ".ftype", true, errors);
         Recipe recipe = options(node.get("options"), field + ".options", ftype.orElse(null), errors);
         return errors.size() == before ? Optional.of(new TargetPlan(null, recipe, QualityGates.NONE)) : Optional.empty();
+    }
+
+    /**
+     * {@code {"format": "mlx", "bits": 4, "groupSize": 64}}, or with {@code "recipe": "mixed_3_6"}, {@code "mode":
+     * "mxfp4"}, {@code "dtype"}, {@code "rounding"}; every value checked as mlx-lm checks it, unset ones mlx-lm's
+     * defaults (affine, 4 bits, groups of 64; an fp mode's own bits and group size).
+     */
+    private static Optional<TargetPlan> mlxTarget(JsonNode node, String field, List<FieldError> errors) {
+        int before = errors.size();
+        String at = field + ".";
+        rejectUnknownFields(node, MLX_TARGET_FIELDS, at, errors);
+        String mode = choice(node.get("mode"), at + "mode", fpModesAndAffine(), errors);
+        mode = mode == null ? MlxRecipes.AFFINE : mode;
+        String recipe = choice(node.get("recipe"), at + "recipe", MlxRecipes.RECIPES, errors);
+        String dtype = choice(node.get("dtype"), at + "dtype", MlxRecipes.DTYPES, errors);
+        String rounding = choice(node.get("rounding"), at + "rounding", MlxRecipes.ROUNDINGS, errors);
+        Integer bits = whole(node.get("bits"), at + "bits", errors);
+        Integer group = whole(node.get("groupSize"), at + "groupSize", errors);
+        if (MlxRecipes.AFFINE.equals(mode)) {
+            if (bits != null && !MlxRecipes.AFFINE_BITS.contains(bits)) {
+                errors.add(new FieldError(at + "bits", "MLX affine quantization takes 2, 3, 4, 5, 6 or 8 bits, not " + bits));
+            }
+            if (bits != null && recipe != null) {
+                errors.add(new FieldError(at + "bits", "a mixed recipe (" + recipe + ") sets the bits of each layer itself;"
+                        + " give bits or recipe, not both"));
+            }
+            if (group != null && !MlxRecipes.AFFINE_GROUPS.contains(group)) {
+                errors.add(new FieldError(at + "groupSize", "MLX affine quantization takes groups of 32, 64 or 128, not "
+                        + group));
+            }
+        } else if (MlxRecipes.FP_MODES.containsKey(mode)) {
+            List<Integer> fixed = MlxRecipes.FP_MODES.get(mode);
+            if (bits != null && bits.intValue() != fixed.get(0)) {
+                errors.add(new FieldError(at + "bits", "MLX " + mode + " quantization is " + fixed.get(0) + " bits, not " + bits));
+            }
+            if (group != null && group.intValue() != fixed.get(1)) {
+                errors.add(new FieldError(at + "groupSize", "MLX " + mode + " quantization is in groups of " + fixed.get(1)
+                        + ", not " + group));
+            }
+            if (recipe != null) {
+                errors.add(new FieldError(at + "recipe", "MLX's mixed recipes are affine; " + recipe + " cannot use mode "
+                        + mode));
+            }
+        }
+        if (errors.size() != before) {
+            return Optional.empty();
+        }
+        int groupSize = group != null ? group
+                : MlxRecipes.AFFINE.equals(mode) ? MlxRecipes.DEFAULT_GROUP : MlxRecipes.FP_MODES.get(mode).get(1);
+        Recipe built = MlxRecipes.recipe(mode, bits == null ? MlxRecipes.DEFAULT_BITS : bits, groupSize, recipe, dtype,
+                rounding);
+        return Optional.of(new TargetPlan(null, built, QualityGates.NONE));
+    }
+
+    private static Set<String> fpModesAndAffine() {
+        Set<String> modes = new TreeSet<>(MlxRecipes.FP_MODES.keySet());
+        modes.add(MlxRecipes.AFFINE);
+        return modes;
+    }
+
+    /** One of {@code known} (any case), or null when absent; anything else is named. */
+    private static String choice(JsonNode node, String field, Set<String> known, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String value = node.isTextual() ? node.asText().strip().toLowerCase(Locale.ROOT) : null;
+        if (value == null || !known.contains(value)) {
+            errors.add(new FieldError(field, "must be one of " + new TreeSet<>(known) + ", not " + node));
+            return null;
+        }
+        return value;
+    }
+
+    /** A whole number, or null when absent. */
+    private static Integer whole(JsonNode node, String field, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            errors.add(new FieldError(field, "must be a whole number, not " + node));
+            return null;
+        }
+        return node.intValue();
     }
 
     private static Recipe options(JsonNode node, String field, String ftype, List<FieldError> errors) {

@@ -66,7 +66,7 @@ class JobRequestParserTest {
     @Test
     void everyInvalidFieldIsNamed() {
         Map<String, String> errors = errors("{'source': {'uri': 'https://x/y', 'format': 'onnx', 'region': 'eu'},"
-                + " 'targets': ['laptop', {'format': 'mlx', 'ftype': 'Q9'}, 7,"
+                + " 'targets': ['laptop', {'format': 'onnx', 'ftype': 'Q9'}, 7,"
                 + "   {'format': 'gguf', 'ftype': 'Q8_0', 'options': {'outputTensorType': 'Q4_K_M', 'speed': 1,"
                 + "     'pure': 'yes', 'tensorTypes': ['attn_v', '(=Q8_0', 'ffn=Q7']}}],"
                 + " 'labels': {'-bad': 'x', 'ok': 3}, 'name': '', 'priority': 1}");
@@ -78,7 +78,57 @@ class JobRequestParserTest {
                 errors.keySet().stream().sorted().toList());
         assertTrue(errors.get("targets[0]").startsWith("unknown profile 'laptop'; known profiles: [cpu-x86-avx2"));
         assertTrue(errors.get("targets[1].ftype").startsWith("unknown file type \"Q9\""));
-        assertEquals("'mlx' is not supported; supported: gguf", errors.get("targets[1].format"));
+        assertEquals("'onnx' is not supported; supported: gguf, mlx", errors.get("targets[1].format"));
+    }
+
+    @Test
+    void mlxTargetsBecomeMlxRecipes() throws Exception {
+        JobSubmission s = parse("{'source': {'uri': 's3://models/stories260K/', 'format': 'hf'},"
+                + " 'targets': [{'format': 'mlx', 'bits': 4, 'groupSize': 64}, {'format': 'MLX', 'recipe': 'mixed_3_6'},"
+                + "   {'format': 'mlx', 'bits': 8, 'groupSize': 32}, {'format': 'mlx', 'mode': 'mxfp4'},"
+                + "   {'format': 'mlx', 'bits': 6, 'dtype': 'bfloat16', 'rounding': 'cpu'}, 'apple-silicon-quality']}");
+        assertEquals(List.of("4bit", "mixed_3_6", "8bit-g32", "mxfp4"),
+                s.targets().subList(0, 4).stream().map(t -> t.recipe().ftype()).toList());
+        for (TargetPlan t : s.targets()) {
+            assertEquals("mlx", t.recipe().format());
+        }
+        assertEquals(new Recipe("mlx", "4bit", false, null, null, false, List.of(), null), s.targets().get(0).recipe());
+        assertEquals("4bit", s.targets().get(0).variant());
+        assertEquals(Map.of("dtype", "bfloat16", "rounding", "cpu"), s.targets().get(4).recipe().settings());
+        assertEquals("6bit", s.targets().get(4).recipe().ftype());
+        assertEquals("apple-silicon-quality", s.targets().get(5).profile());
+        assertEquals("8bit", s.targets().get(5).recipe().ftype());
+        assertTrue(s.targets().get(5).gates().hasLimits());
+        // the apple-silicon profile builds the very same variant as the explicit 4-bit target
+        assertEquals("builds the same variant (4bit) as targets[0]", errors("{'source': {'uri': 's3://models/m',"
+                + " 'format': 'hf'}, 'targets': [{'format': 'mlx', 'bits': 4}, 'apple-silicon']}").get("targets[1]"));
+    }
+
+    @Test
+    void aBadMlxTargetNamesTheField() {
+        Map<String, String> errors = errors("{'source': {'uri': 's3://models/m', 'format': 'hf'},"
+                + " 'targets': [{'format': 'mlx', 'bits': 7, 'groupSize': 16, 'ftype': 'Q4_0'},"
+                + "   {'format': 'mlx', 'recipe': 'mixed_9_9', 'dtype': 'float8', 'rounding': 'gpu'},"
+                + "   {'format': 'mlx', 'mode': 'mxfp4', 'bits': 8, 'groupSize': 64},"
+                + "   {'format': 'mlx', 'bits': 4, 'recipe': 'mixed_3_6'}, {'format': 'mlx', 'bits': '4'}]}");
+        assertEquals(List.of("targets[0].bits", "targets[0].ftype", "targets[0].groupSize", "targets[1].dtype",
+                "targets[1].recipe", "targets[1].rounding", "targets[2].bits", "targets[2].groupSize", "targets[3].bits",
+                "targets[4].bits"), errors.keySet().stream().sorted().toList());
+        assertEquals("MLX affine quantization takes 2, 3, 4, 5, 6 or 8 bits, not 7", errors.get("targets[0].bits"));
+        assertEquals("MLX affine quantization takes groups of 32, 64 or 128, not 16", errors.get("targets[0].groupSize"));
+        assertTrue(errors.get("targets[0].ftype").startsWith("is not a known field; known: [bits, dtype, format"),
+                errors.get("targets[0].ftype"));
+        assertEquals("must be one of [mixed_2_6, mixed_3_4, mixed_3_6, mixed_4_6], not \"mixed_9_9\"",
+                errors.get("targets[1].recipe"));
+        assertEquals("MLX mxfp4 quantization is in groups of 32, not 64", errors.get("targets[2].groupSize"));
+        assertTrue(errors.get("targets[3].bits").contains("give bits or recipe, not both"));
+        assertEquals("must be a whole number, not \"4\"", errors.get("targets[4].bits"));
+    }
+
+    @Test
+    void anMlxTargetNeedsAHuggingFaceSource() {
+        assertTrue(errors("{'source': {'uri': 's3://models/m.gguf', 'format': 'gguf'}, 'targets': ['apple-silicon']}")
+                .get("targets[0]").contains("made from a Hugging Face checkpoint"));
     }
 
     @Test

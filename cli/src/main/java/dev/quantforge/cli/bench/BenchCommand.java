@@ -34,13 +34,14 @@ import java.util.stream.Stream;
 
 @Command(name = "bench",
         description = {"Benchmark a variant: size, per-tensor error and quality (perplexity, KL divergence) against its source,",
-                "and prompt/generation speed on llama.cpp. Prints a table, or benchmark.json with --json (docs/benchmark.md)."})
+                "and prompt/generation speed on llama.cpp. Prints a table, or benchmark.json with --json (docs/benchmark.md).",
+                "An MLX directory runs on llama.cpp as its weights dequantized to F32; its speed is not measured (needs Apple Silicon)."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "VARIANT.gguf", description = "the quantized variant to measure")
+    @Parameters(index = "0", paramLabel = "VARIANT", description = "the quantized variant to measure: a GGUF file or an MLX directory")
     Path variant;
 
     @Option(names = "--reference", paramLabel = "SOURCE",
@@ -84,7 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int bench() {
-        if (!Files.isRegularFile(variant)) {
+        if (!Files.exists(variant)) {
             throw new InvalidInputException(variant + ": no such file");
         }
         if (reference != null && !Files.exists(reference)) {

@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * without reference logits, {@code speed} when speed runs were turned off.
  */
 public record BenchmarkReport(int schemaVersion, Variant variant, Source source, Size size, TensorErrors tensorErrors,
-                              QualityFigures quality, Speed speed, Machine machine, Timings timings) {
+                              QualityFigures quality, Speed speed, Machine machine, Timings timings,
+                              RuntimeInfo runtime) {
 
     public static final int SCHEMA_VERSION = 1;
     /** How many of the worst tensors {@link TensorErrors#worst()} lists. */
@@ -41,7 +42,35 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
         requireNonNull(size, "size");
         requireNonNull(machine, "machine");
         requireNonNull(timings, "timings");
+        runtime = runtime == null ? RuntimeInfo.LLAMA_CPP : runtime; // files written before the field was added
     }
+
+    /** A report of a variant that llama.cpp ran as stored. */
+    public BenchmarkReport(int schemaVersion, Variant variant, Source source, Size size, TensorErrors tensorErrors,
+                           QualityFigures quality, Speed speed, Machine machine, Timings timings) {
+        this(schemaVersion, variant, source, size, tensorErrors, quality, speed, machine, timings, RuntimeInfo.LLAMA_CPP);
+    }
+
+    /**
+     * What ran the variant for the quality and speed figures.
+     *
+     * @param name      the runtime, {@code llama.cpp}
+     * @param weights   what it ran: {@code as stored}, or how the variant's weights were turned into something it runs
+     *                  (an MLX variant: dequantized to F32 as MLX dequantizes them)
+     * @param speedNote why {@code speed} is null when the variant's own runtime was not run, e.g.
+     *                  {@value #SPEED_NEEDS_APPLE_SILICON}; null when speed was measured or simply turned off
+     */
+    public record RuntimeInfo(String name, String weights, String speedNote) {
+        public static final RuntimeInfo LLAMA_CPP = new RuntimeInfo("llama.cpp", "as stored", null);
+
+        public RuntimeInfo {
+            requireNonNull(name, "runtime name");
+            requireNonNull(weights, "runtime weights");
+        }
+    }
+
+    /** The speed note of a variant whose runtime (MLX on Metal) is not on this machine. */
+    public static final String SPEED_NEEDS_APPLE_SILICON = "not measured here (needs Apple Silicon)";
 
     /**
      * @param fileName    the variant's file name, without directories
@@ -282,6 +311,10 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
             line(out, "  same top token", fmt("%.2f %%", quality.sameTopPercent()));
             line(out, "  RMS delta p", fmt("%.3f %%", quality.rmsDeltaProbabilityPercent()));
         }
+        if (speed == null && runtime.speedNote() != null) {
+            out.append('\n');
+            line(out, "speed", runtime.speedNote());
+        }
         if (speed != null) {
             out.append('\n').append(fmt("speed on llama.cpp (%d thread%s, %d warm-up, %d runs)%n", speed.threads(),
                     speed.threads() == 1 ? "" : "s", speed.warmups(), speed.repetitions()));
@@ -293,8 +326,9 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
         }
         out.append('\n');
         line(out, "machine", machine.cpuModel() + ", " + machine.logicalCores() + " cores, " + machine.os());
-        line(out, "runtime", "llama.cpp " + machine.llamaCpp() + ", quantforge " + machine.engineVersion()
-                + ", " + machine.jvm());
+        line(out, "runtime", runtime.name() + " " + machine.llamaCpp()
+                + (runtime.weights().equals(RuntimeInfo.LLAMA_CPP.weights()) ? "" : " on " + runtime.weights())
+                + ", quantforge " + machine.engineVersion() + ", " + machine.jvm());
         line(out, "time", fmt("%.0f ms (load %.0f, tensor errors %.0f, quality %.0f, speed %.0f)",
                 timings.totalMilliseconds(), timings.loadMilliseconds(), timings.tensorErrorsMilliseconds(),
                 timings.qualityMilliseconds(), timings.speedMilliseconds()));

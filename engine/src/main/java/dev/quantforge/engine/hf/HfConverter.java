@@ -37,8 +37,7 @@ public final class HfConverter {
     public static QuantizeResult convert(Path checkpoint, Path output, GgmlType matrixType, ModelQuantizer quantizer) {
         if (matrixType != GgmlType.Q8_0) {
             try (HfModelSource source = HfModelSource.open(checkpoint, OutputType.parse(matrixType.name()))) {
-                List<TensorJob> copies = source.tensors().stream().map(t -> new TensorJob(t, t.type(), null)).toList();
-                return quantizer.write(source.description(), source.metadata(), copies, output);
+                return write(source, output, quantizer);
             }
         }
         try (HfModelSource source = HfModelSource.open(checkpoint, OutputType.F32)) {
@@ -48,6 +47,15 @@ public final class HfConverter {
             metadata.put(OutputMetadata.QUANTIZATION_VERSION, GgufValue.ofUint32(OutputMetadata.GGML_QUANTIZATION_VERSION));
             return quantizer.write(source.description(), metadata, jobs, output);
         }
+    }
+
+    /**
+     * Writes an opened checkpoint (e.g. an MLX directory read through its dequantizer) to {@code output} with every
+     * tensor in the type it was opened with, streamed tensor by tensor.
+     */
+    public static QuantizeResult write(HfModelSource source, Path output, ModelQuantizer quantizer) {
+        List<TensorJob> copies = source.tensors().stream().map(t -> new TensorJob(t, t.type(), null)).toList();
+        return quantizer.write(source.description(), source.metadata(), copies, output);
     }
 
     private static GgmlType q8Target(TensorSource t) {

@@ -5,7 +5,7 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.gguf.GgufValue;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.safetensors.SafetensorsCheckpoint;
-import dev.quantforge.engine.safetensors.SafetensorsTensorInfo;
+import dev.quantforge.engine.tensor.NamedTensors;
 import dev.quantforge.engine.tensor.TensorSource;
 import dev.quantforge.engine.tokenizer.GgufVocabulary;
 import dev.quantforge.engine.tokenizer.HfTokenizers;
@@ -33,11 +33,11 @@ public final class HfModelSource implements ModelSource {
     private static final List<String> IGNORED_SUFFIXES = List.of(".rotary_emb.inv_freq", ".attention.masked_bias", ".attention.bias");
 
     private final Path dir;
-    private final SafetensorsCheckpoint checkpoint;
+    private final NamedTensors checkpoint;
     private final Map<String, GgufValue> metadata;
     private final List<TensorSource> tensors;
 
-    private HfModelSource(Path dir, SafetensorsCheckpoint checkpoint, Map<String, GgufValue> metadata, List<TensorSource> tensors) {
+    private HfModelSource(Path dir, NamedTensors checkpoint, Map<String, GgufValue> metadata, List<TensorSource> tensors) {
         this.dir = dir;
         this.checkpoint = checkpoint;
         this.metadata = Collections.unmodifiableMap(metadata);
@@ -49,13 +49,23 @@ public final class HfModelSource implements ModelSource {
      * F16 and BF16 checkpoints widen exactly, so the quantizer sees the checkpoint's own values.
      */
     public static HfModelSource open(Path dir, OutputType outputType) {
+        return open(dir, SafetensorsCheckpoint::open, outputType);
+    }
+
+    /**
+     * Opens {@code dir} (its config.json and tokenizer) with its tensors read through {@code weights}, which is
+     * opened once the config and tokenizer are found valid and closed with this source: how an MLX directory
+     * is read through its dequantizer.
+     */
+    public static HfModelSource open(Path dir, java.util.function.Function<Path, ? extends NamedTensors> weights,
+                                     OutputType outputType) {
         HfConfig config = HfConfig.read(dir);
         String name = config.architecture();
         HfArchitecture architecture = HfArchitecture.byHfName(name).orElseThrow(() -> config.problem(
                 "architecture " + name + " is not supported; supported: " + HfArchitecture.supported()));
         HfHyperparameters hp = HfHyperparameters.from(config, architecture);
         GgufVocabulary vocabulary = HfTokenizers.read(dir, config.json(), hp.vocabSize());
-        SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir);
+        NamedTensors checkpoint = weights.apply(dir);
         try {
             List<TensorSource> tensors = tensors(dir, checkpoint, architecture, hp, outputType);
             Map<String, GgufValue> metadata = metadata(dir, architecture, hp, outputType, vocabulary, tensors);
@@ -66,7 +76,7 @@ public final class HfModelSource implements ModelSource {
         }
     }
 
-    private static List<TensorSource> tensors(Path dir, SafetensorsCheckpoint checkpoint, HfArchitecture architecture,
+    private static List<TensorSource> tensors(Path dir, NamedTensors checkpoint, HfArchitecture architecture,
                                               HfHyperparameters hp, OutputType outputType) {
         Map<String, PlannedTensor> plan = PlannedTensor.plan(architecture, hp);
         List<TensorSource> tensors = new ArrayList<>();
@@ -82,9 +92,9 @@ public final class HfModelSource implements ModelSource {
                 throw new InvalidInputException(checkpoint.fileOf(name) + ": tensor " + name + " is not part of a "
                         + architecture.hfName() + " as config.json describes it");
             }
-            SafetensorsTensorInfo info = checkpoint.info(name).orElseThrow();
-            if (!Arrays.equals(info.shape(), planned.hfShape())) {
-                throw new InvalidInputException(checkpoint.fileOf(name) + ": tensor " + name + " has shape " + info.shapeText()
+            long[] shape = checkpoint.storedShape(name);
+            if (!Arrays.equals(shape, planned.hfShape())) {
+                throw new InvalidInputException(checkpoint.fileOf(name) + ": tensor " + name + " has shape " + Arrays.toString(shape)
                         + " but config.json implies " + Arrays.toString(planned.hfShape()));
             }
             TensorSource source = checkpoint.source(name);
@@ -198,7 +208,11 @@ public final class HfModelSource implements ModelSource {
      * names, like MLX, read); valid until this source is closed.
      */
     public SafetensorsCheckpoint checkpoint() {
-        return checkpoint;
+        if (checkpoint instanceof SafetensorsCheckpoint safetensors) {
+            return safetensors;
+        }
+        throw new IllegalStateException(dir + ": read through " + checkpoint.getClass().getSimpleName()
+                + ", not as a safetensors checkpoint");
     }
 
     @Override

@@ -3,8 +3,10 @@ package dev.quantforge.engine.safetensors;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.json.JsonFiles;
+import dev.quantforge.engine.tensor.NamedTensors;
 import dev.quantforge.engine.tensor.TensorSource;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ import java.util.TreeSet;
  * {@code model.safetensors.index.json}. Every shard is opened and validated up front, and the index
  * must agree with the shards exactly, so a missing or extra shard is found before any data is read.
  */
-public final class SafetensorsCheckpoint implements AutoCloseable {
+public final class SafetensorsCheckpoint implements NamedTensors {
     public static final String SINGLE_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
 
@@ -133,6 +135,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     }
 
     /** Tensor names, sorted; the same for a single file and its sharded copy. */
+    @Override
     public List<String> names() {
         return List.copyOf(owners.keySet());
     }
@@ -146,7 +149,25 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return file == null ? Optional.empty() : file.tensorInfo(name);
     }
 
+    @Override
+    public long[] storedShape(String name) {
+        return info(name).orElseThrow(() -> new InvalidInputException(location + ": no tensor named " + name)).shape();
+    }
+
+    /**
+     * {@code length} raw bytes of the named tensor from {@code offset}, whatever its dtype (e.g. MLX's packed
+     * uint32 weights, which {@link #source} refuses), little-endian.
+     */
+    public ByteBuffer rawBytes(String name, long offset, int length) {
+        SafetensorsFile file = owners.get(name);
+        if (file == null) {
+            throw new InvalidInputException(location + ": no tensor named " + name);
+        }
+        return file.map(file.tensorInfo(name).orElseThrow(), offset, length);
+    }
+
     /** The named tensor, shape in GGUF order; see {@link SafetensorsFile#source(String)}. */
+    @Override
     public TensorSource source(String name) {
         SafetensorsFile file = owners.get(name);
         if (file == null) {
@@ -156,6 +177,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
     }
 
     /** The file holding the named tensor, for messages. */
+    @Override
     public Path fileOf(String name) {
         SafetensorsFile file = owners.get(name);
         return file == null ? location : file.path();

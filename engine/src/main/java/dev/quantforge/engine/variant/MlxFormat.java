@@ -2,6 +2,7 @@ package dev.quantforge.engine.variant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.engine.bench.MlxBenchmark;
 import dev.quantforge.engine.hf.HfModelSource;
 import dev.quantforge.engine.json.JsonFiles;
 import dev.quantforge.engine.mlx.MlxConversion;
@@ -17,14 +18,13 @@ import java.util.OptionalInt;
 /**
  * MLX, as {@code mlx_lm.convert -q} writes it: a directory (safetensors, index, config.json with the
  * quantization block, tokenizer files). Its source is a Hugging Face checkpoint, read under the checkpoint's own
- * tensor names. Not benchmarked here: there is no MLX runtime off Apple hardware.
+ * tensor names. Benchmarked without Apple hardware by running its dequantized weights on llama.cpp
+ * ({@link MlxBenchmark}); its speed is not measured here.
  */
 final class MlxFormat implements TargetFormat {
     static final MlxFormat INSTANCE = new MlxFormat();
-    private static final VariantRuntime NOT_BENCHMARKED = (variant, source, sourceBytes, paragraphs, reference, options,
-                                                           progress, cancelled) -> {
-        throw new InvalidInputException(variant + ": MLX variants are not benchmarked here yet (no MLX runtime)");
-    };
+    /** llama.cpp on the variant's weights dequantized as MLX dequantizes them; speed needs Apple Silicon. */
+    private static final VariantRuntime DEQUANTIZED_ON_LLAMA_CPP = MlxBenchmark::run;
 
     private MlxFormat() {
     }
@@ -65,7 +65,7 @@ final class MlxFormat implements TargetFormat {
 
     @Override
     public VariantRuntime runtime() {
-        return NOT_BENCHMARKED;
+        return DEQUANTIZED_ON_LLAMA_CPP;
     }
 
     private static HfModelSource requireCheckpoint(ModelSource source) {

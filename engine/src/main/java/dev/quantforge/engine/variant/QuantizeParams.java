@@ -90,7 +90,9 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
     /**
      * An MLX recipe: {@code settings} may give bits, groupSize, mode (affine, mxfp4, nvfp4, mxfp8), dtype (float16,
      * bfloat16, float32), recipe (mixed_2_6, mixed_3_4, mixed_3_6, mixed_4_6) and rounding (metal, cpu); the ftype
-     * may instead name the bits ({@code 4bit}), a mixed recipe or an fp mode. Unset values are mlx-lm's defaults.
+     * may instead name the bits ({@code 4bit}), a mixed recipe or an fp mode, with the group size as a suffix
+     * ({@code 4bit-g32}, as {@link MlxTarget#name()} and common's {@code MlxRecipes} spell it). Unset values are
+     * mlx-lm's defaults.
      */
     static MlxTarget mlxTarget(Recipe recipe) {
         Map<String, String> settings = recipe.settings();
@@ -102,6 +104,12 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
         String ftype = recipe.ftype().trim().toLowerCase(Locale.ROOT);
         String modeName = settings.get("mode");
         Integer bits = integer(settings.get("bits"), "bits");
+        Integer groupSize = integer(settings.get("groupSize"), "groupSize");
+        java.util.regex.Matcher grouped = java.util.regex.Pattern.compile("(.+)-g(\\d+)").matcher(ftype);
+        if (grouped.matches()) { // 4bit-g32, mixed_3_6-g128: the group size in the name, as MlxTarget.name() gives it
+            ftype = grouped.group(1);
+            groupSize = groupSize != null ? groupSize : Integer.valueOf(grouped.group(2));
+        }
         String recipeName = settings.get("recipe");
         if (ftype.matches("\\d+bit")) {
             bits = bits != null ? bits : Integer.valueOf(ftype.substring(0, ftype.length() - 3));
@@ -111,7 +119,7 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
             modeName = modeName != null ? modeName : ftype;
         }
         MlxMode mode = modeName == null ? MlxMode.AFFINE : MlxMode.parse(modeName);
-        MlxQuantization quantization = MlxQuantization.of(mode, bits, integer(settings.get("groupSize"), "groupSize"));
+        MlxQuantization quantization = MlxQuantization.of(mode, bits, groupSize);
         return new MlxTarget(quantization, recipeName == null ? null : MixedRecipe.parse(recipeName),
                 settings.get("dtype") == null ? null : MlxDtype.parse(settings.get("dtype")),
                 settings.get("rounding") == null ? AffineRounding.METAL : AffineRounding.parse(settings.get("rounding")));

@@ -1,6 +1,7 @@
 package dev.quantforge.engine.variant;
 
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.engine.mlx.DequantizedMlx;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
 
@@ -32,13 +33,17 @@ public final class Variants {
 
     /** The runtime that runs the variant at {@code path}, chosen by what the file is. */
     public static VariantRuntime runtimeFor(Path path) {
-        if (ModelSources.isGguf(path)) {
+        if (!Files.isDirectory(path) && ModelSources.isGguf(path)) {
             return GgufFormat.INSTANCE.runtime();
         }
-        if (Files.isDirectory(path) && Files.isRegularFile(path.resolve("model.safetensors.index.json"))
-                && dev.quantforge.engine.json.JsonFiles.readObject(path.resolve("config.json")).has("quantization")) {
+        if (DequantizedMlx.isMlxDirectory(path)) {
             return MlxFormat.INSTANCE.runtime();
         }
-        throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic); quantforge runs GGUF variants");
+        if (Files.isDirectory(path)) {
+            throw new InvalidInputException(path + ": not an MLX model directory (config.json with a \"quantization\""
+                    + " block, and model.safetensors or its index); quantforge runs GGUF files and MLX directories");
+        }
+        throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic) or an MLX directory;"
+                + " quantforge runs GGUF files and MLX directories");
     }
 }

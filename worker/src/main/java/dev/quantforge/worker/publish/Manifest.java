@@ -16,7 +16,9 @@ import java.util.UUID;
  * every file it lists was uploaded before it.
  *
  * @param engineCommit     the git commit the engine was built from ({@code -dirty} when built from a changed tree)
- * @param files            every file of the variant but the manifest itself, with size and SHA-256
+ * @param modelFile        the model's file name, or its directory's name when the model is a directory (MLX)
+ * @param files            every file of the variant but the manifest itself, with size and SHA-256 (a model
+ *                         directory's files each, named {@code modelFile/<file>})
  * @param benchmark        the full {@code benchmark.json}; null when the variant was not benchmarked
  * @param benchmarkSummary its headline figures, as the event and the API carry them; null likewise
  * @param benchmarkInputs  what the benchmark measured against; null likewise
@@ -74,8 +76,28 @@ public record Manifest(int manifestVersion, UUID taskId, UUID jobId, String mode
         return !gateFailures.isEmpty();
     }
 
+    /** The model file of a one-file variant (GGUF); fails for a model directory (MLX), see {@link #modelFiles()}. */
     public FileEntry model() {
         return files.stream().filter(f -> f.name().equals(modelFile)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("manifest of task " + taskId + " does not list its model file " + modelFile));
+    }
+
+    /** Whether the model is a directory of files ({@code modelFile/...}), as an MLX variant is. */
+    public boolean modelIsDirectory() {
+        return files.stream().noneMatch(f -> f.name().equals(modelFile));
+    }
+
+    /** The model's files: the one model file, or every file under {@code modelFile/}. */
+    public List<FileEntry> modelFiles() {
+        return files.stream().filter(f -> f.name().equals(modelFile) || f.name().startsWith(modelFile + "/")).toList();
+    }
+
+    /** Bytes of the model: its file, or the sum of its directory's files. */
+    public long modelBytes() {
+        List<FileEntry> model = modelFiles();
+        if (model.isEmpty()) {
+            throw new IllegalStateException("manifest of task " + taskId + " lists no file of its model " + modelFile);
+        }
+        return model.stream().mapToLong(FileEntry::bytes).sum();
     }
 }

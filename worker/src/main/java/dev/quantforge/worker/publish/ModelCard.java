@@ -18,6 +18,9 @@ public final class ModelCard {
 
     /** From the manifest as it stands before the card is uploaded (it lists the model file, not yet the card). */
     public static String render(Manifest m) {
+        if (m.modelIsDirectory()) {
+            return renderMlx(m);
+        }
         PlanSummary plan = m.plan();
         Manifest.FileEntry model = m.model();
         StringBuilder out = new StringBuilder();
@@ -65,6 +68,61 @@ public final class ModelCard {
         out.append("llama-cli -m ").append(model.name()).append(" -p \"Once upon a time\" -n 128\n");
         out.append("llama-server -m ").append(model.name()).append(" --port 8080\n```\n\n");
 
+        provenance(out, m);
+        return out.toString();
+    }
+
+    /** An MLX variant: a directory for mlx-lm, measured on llama.cpp as its dequantized weights. */
+    private static String renderMlx(Manifest m) {
+        PlanSummary plan = m.plan();
+        String dir = m.modelFile();
+        StringBuilder out = new StringBuilder();
+        out.append("# ").append(m.modelName()).append(" — ").append(m.variant()).append(" (MLX)\n\n");
+        out.append("An MLX model for Apple Silicon (mlx-lm), quantized by quantforge ").append(m.engineVersion())
+                .append(" from `").append(m.source().uri()).append("` (").append(m.source().format()).append(")")
+                .append(m.profile() == null ? " with an explicit recipe" : " for the hardware profile `" + m.profile() + "`")
+                .append(". The directory `").append(dir).append("/` holds what `mlx_lm.convert -q` writes: safetensors,")
+                .append(" `config.json` with the `quantization` block, and the tokenizer files.\n\n");
+        out.append("| | |\n|---|---|\n");
+        row(out, "directory", "`" + dir + "/` (" + m.modelFiles().size() + " files)");
+        row(out, "size", String.format(Locale.ROOT, "%.2f MB (%,d bytes)", m.modelBytes() / 1e6, m.modelBytes()));
+        row(out, "parameters", String.format(Locale.ROOT, "%,d", plan.parameters()));
+        row(out, "bits per weight", String.format(Locale.ROOT, "%.3f", plan.bitsPerWeight()));
+        row(out, "quantization", "MLX " + plan.fileType());
+        row(out, "tensors", Integer.toString(plan.tensors()));
+        out.append('\n');
+
+        benchmark(out, m);
+
+        out.append("## Recipe\n\n");
+        Recipe r = m.recipe();
+        out.append("- format: mlx, quantization: ").append(r.ftype()).append('\n');
+        r.settings().forEach((k, v) -> out.append("- ").append(k).append(": ").append(v).append('\n'));
+        out.append('\n');
+
+        out.append("## Quantization by tensor\n\n| quantization | tensors |\n|---|---:|\n");
+        for (Map.Entry<String, Integer> e : plan.tensorsByType().entrySet()) {
+            out.append("| ").append(e.getKey()).append(" | ").append(e.getValue()).append(" |\n");
+        }
+        if (!plan.fallbacks().isEmpty()) {
+            out.append("\nKept unquantized, as mlx-lm keeps them:\n\n");
+            for (PlanSummary.Fallback f : plan.fallbacks()) {
+                out.append("- `").append(f.tensor()).append("` → ").append(f.type()).append(": ").append(f.reason()).append('\n');
+            }
+        }
+        out.append('\n');
+
+        out.append("## Run it with mlx-lm (Apple Silicon)\n\n```sh\n");
+        out.append("pip install mlx-lm\n");
+        out.append("mlx_lm.generate --model ").append(dir).append(" --prompt \"Once upon a time\" --max-tokens 128\n");
+        out.append("mlx_lm.server --model ").append(dir).append(" --port 8080\n```\n\n");
+        out.append("Not run on MLX itself by quantforge (no Apple hardware where it was built): loading it in mlx-lm is"
+                + " untested here.\n\n");
+        provenance(out, m);
+        return out.toString();
+    }
+
+    private static void provenance(StringBuilder out, Manifest m) {
         out.append("## Provenance\n\n");
         out.append("- source: `").append(m.source().uri()).append("`\n");
         out.append("- job ").append(m.jobId()).append(", task ").append(m.taskId()).append('\n');
@@ -76,7 +134,6 @@ public final class ModelCard {
                 t.downloadMillis() / 1000.0, t.convertMillis() / 1000.0, t.quantizeMillis() / 1000.0,
                 t.benchmarkMillis() / 1000.0));
         out.append("- `").append(Manifest.FILE_NAME).append("` lists the SHA-256 of every file of this variant.\n");
-        return out.toString();
     }
 
     /** The headline figures as one table row, and why the variant was rejected if it was. */
@@ -91,7 +148,13 @@ public final class ModelCard {
         }
         out.append("## Benchmark\n\n");
         Manifest.BenchmarkInputs in = m.benchmarkInputs();
-        if (in != null) {
+        if (in != null && m.modelIsDirectory()) {
+            out.append("Measured on llama.cpp running this variant's weights dequantized to F32 (exactly as MLX")
+                    .append(" dequantizes them) against the source's next-token distributions on ")
+                    .append(EvaluationText.BUNDLED.equals(in.evalText()) ? "quantforge's evaluation text" : "`" + in.evalText() + "`")
+                    .append(String.format(Locale.ROOT, " (source perplexity %s); size and bits per weight are the MLX"
+                            + " files' own. Speed: not measured here (needs Apple Silicon).%n%n", figure(b.sourcePerplexity(), "%.4f")));
+        } else if (in != null) {
             out.append("Measured on llama.cpp against the source's next-token distributions on ")
                     .append(EvaluationText.BUNDLED.equals(in.evalText()) ? "quantforge's evaluation text" : "`" + in.evalText() + "`")
                     .append(String.format(Locale.ROOT, " (source perplexity %s).%n%n", figure(b.sourcePerplexity(), "%.4f")));

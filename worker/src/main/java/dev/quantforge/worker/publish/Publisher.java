@@ -15,15 +15,19 @@ import dev.quantforge.worker.storage.ObjectStore;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
- * The publish stage: uploads a variant's model file, its {@code benchmark.json}, its card and last its
+ * The publish stage: uploads a variant's model file (or every file of its model directory, MLX's, under
+ * {@code <model>/}), its {@code benchmark.json}, its card and last its
  * manifest to the task's results prefix, or, for a rejected variant, to {@code rejected/} beside it
  * ({@link ResultLayout}). The manifest's presence tells every reader that the files it lists are all there,
  * so a redelivered task whose complete manifest is found is reported without building again.
@@ -68,11 +72,17 @@ public final class Publisher {
         S3Uri prefix = variant.gateFailures().isEmpty() ? results : ResultLayout.rejected(results);
         long t0 = System.nanoTime();
         BuiltVariant built = variant.built();
-        Path file = built.written().output();
-        String modelFile = file.getFileName().toString();
+        Path output = built.written().output();
+        String modelFile = output.getFileName().toString();
         S3Uri modelUri = prefix.resolve(modelFile);
+        // a one-file variant (GGUF) is itself; a directory (MLX) is every file in it, under <modelFile>/
+        List<ModelPart> parts = modelParts(output, prefix);
         List<Manifest.FileEntry> files = new ArrayList<>();
-        files.add(new Manifest.FileEntry(modelFile, modelUri.toString(), built.written().fileBytes(), Sha256.of(file)));
+        long modelBytes = 0;
+        for (ModelPart part : parts) {
+            files.add(new Manifest.FileEntry(part.name(), part.uri().toString(), part.bytes(), Sha256.of(part.file())));
+            modelBytes += part.bytes();
+        }
         byte[] report = variant.bench() == null ? null : variant.bench().report().toJson();
         S3Uri reportUri = prefix.resolve(ResultLayout.BENCHMARK);
         if (report != null) {
@@ -83,10 +93,14 @@ public final class Publisher {
         S3Uri cardUri = prefix.resolve(ResultLayout.CARD);
 
         store.ensureBucket(prefix.bucket());
-        long total = built.written().fileBytes() + card.length + (report == null ? 0 : report.length);
+        long total = modelBytes + card.length + (report == null ? 0 : report.length);
         uploaded.bytes(0, total);
-        store.upload(file, modelUri, "application/octet-stream");
-        uploaded.bytes(built.written().fileBytes(), total);
+        long done = 0;
+        for (ModelPart part : parts) {
+            store.upload(part.file(), part.uri(), contentType(part.name()));
+            done += part.bytes();
+            uploaded.bytes(done, total);
+        }
         if (report != null) {
             store.put(report, reportUri, "application/json");
         }
@@ -99,9 +113,38 @@ public final class Publisher {
         S3Uri manifestUri = prefix.resolve(ResultLayout.MANIFEST);
         // last: its presence tells every reader that the files it lists are all there
         store.put(manifestBytes, manifestUri, "application/json");
-        LOG.infof("task %s: %s built and uploaded in %d ms (%s, %.3f bpw)%s", task.taskId(), modelUri, millisSince(began),
+        LOG.infof("task %s: %s%s built and uploaded in %d ms (%s, %.3f bpw)%s", task.taskId(), modelUri,
+                Files.isDirectory(output) ? "/ (" + parts.size() + " files)" : "", millisSince(began),
                 manifest.plan().fileType(), manifest.plan().bitsPerWeight(), manifest.rejected() ? ", rejected" : "");
         return new Published(manifest, result(manifest, manifestUri, manifestBytes));
+    }
+
+    /** One uploaded file of the model: its name under the variant's prefix, where it goes, its size. */
+    private record ModelPart(Path file, String name, S3Uri uri, long bytes) {
+    }
+
+    /** The model file itself, or every regular file of a model directory (sorted, as {@code dir/sub/file} names). */
+    private static List<ModelPart> modelParts(Path output, S3Uri prefix) {
+        String modelFile = output.getFileName().toString();
+        try {
+            if (!Files.isDirectory(output)) {
+                return List.of(new ModelPart(output, modelFile, prefix.resolve(modelFile), Files.size(output)));
+            }
+            List<ModelPart> parts = new ArrayList<>();
+            try (Stream<Path> walk = Files.walk(output)) {
+                for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
+                    String name = modelFile + "/" + output.relativize(f).toString().replace('\\', '/');
+                    parts.add(new ModelPart(f, name, prefix.resolve(name), Files.size(f)));
+                }
+            }
+            return parts;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + output + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String contentType(String name) {
+        return name.endsWith(".json") ? "application/json" : "application/octet-stream";
     }
 
     /**
@@ -168,7 +211,7 @@ public final class Publisher {
         manifest.files().forEach(f -> files.add(new StoredFile(f.uri(), f.bytes(), f.sha256())));
         files.add(new StoredFile(manifestUri.toString(), manifestBytes.length, Sha256.of(manifestBytes)));
         Manifest.Timings t = manifest.timings();
-        return new VariantResult(manifestUri.toString(), files, manifest.model().bytes(), manifest.plan().bitsPerWeight(),
+        return new VariantResult(manifestUri.toString(), files, manifest.modelBytes(), manifest.plan().bitsPerWeight(),
                 manifest.plan().parameters(), t.convertMillis(), t.quantizeMillis(), t.benchmarkMillis(), t.totalMillis(),
                 manifest.benchmarkSummary());
     }
