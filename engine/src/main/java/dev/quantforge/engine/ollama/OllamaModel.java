@@ -1,13 +1,10 @@
 package dev.quantforge.engine.ollama;
 
 import dev.quantforge.common.InvalidInputException;
-import dev.quantforge.engine.gguf.GgufFile;
-import dev.quantforge.engine.gguf.GgufTensorInfo;
-import dev.quantforge.engine.gguf.GgufValue;
-import dev.quantforge.engine.gguf.GgufValueType;
 import dev.quantforge.engine.oci.Blob;
 import dev.quantforge.engine.oci.Descriptor;
 import dev.quantforge.engine.oci.Digests;
+import dev.quantforge.engine.oci.GgufFacts;
 import dev.quantforge.engine.oci.GoJson;
 import dev.quantforge.engine.oci.OciArtifact;
 
@@ -108,42 +105,16 @@ public final class OllamaModel {
     }
 
     /**
-     * Reads what Ollama needs from the GGUF's metadata and hashes it. A file that is no GGUF, or lacks
-     * {@code general.architecture} or {@code <arch>.block_count}, or is an adapter or projector, is refused with
-     * an {@link InvalidInputException} naming the file and what is missing.
+     * Reads what Ollama needs from the GGUF's metadata ({@link GgufFacts}, which refuses a GGUF without it) and
+     * hashes the file.
      */
     public static OllamaModel of(Path gguf, Options options) {
-        String family;
-        long parameters = 0;
-        String fileType;
-        String license;
-        try (GgufFile file = GgufFile.open(gguf)) {
-            family = file.get("general.architecture").filter(v -> v.type() == GgufValueType.STRING).map(GgufValue::asString)
-                    .filter(s -> !s.isBlank())
-                    .orElseThrow(() -> new InvalidInputException(gguf + ": no general.architecture in its metadata;"
-                            + " Ollama needs it to pick the model's runtime"));
-            String kind = file.getString("general.type").orElse("model");
-            if (kind.equals("adapter") || kind.equals("projector") || kind.equals("mmproj")) {
-                throw new InvalidInputException(gguf + ": general.type is '" + kind + "', not a model; Ollama takes it as an "
-                        + kind + " layer beside a model, not on its own");
-            }
-            if (file.get(family + ".block_count").isEmpty()) {
-                throw new InvalidInputException(gguf + ": no " + family + ".block_count in its metadata;"
-                        + " Ollama cannot load a " + family + " model without it");
-            }
-            if (file.tensorInfos().isEmpty()) {
-                throw new InvalidInputException(gguf + ": holds no tensors");
-            }
-            for (GgufTensorInfo t : file.tensorInfos()) {
-                parameters += t.elementCount();
-            }
-            fileType = file.get("general.file_type")
-                    .filter(v -> v.type() == GgufValueType.UINT32) // Ollama reads it as a uint32 or not at all
-                    .map(v -> v.asLong() < FILE_TYPES.length ? FILE_TYPES[(int) v.asLong()] : null)
-                    .orElse(null);
-            license = file.get("general.license").filter(v -> v.type() == GgufValueType.STRING).map(GgufValue::asString)
-                    .orElse(null);
-        }
+        GgufFacts facts = GgufFacts.read(gguf);
+        String family = facts.architecture();
+        long parameters = facts.parameterCount();
+        Long id = facts.fileTypeId(); // Ollama reads file types > 0 only
+        String fileType = fileTypeName(id);
+        String license = facts.license();
         for (String text : new String[] {options.template(), options.system(), license}) {
             if (text != null && text.contains("\"\"\"")) {
                 throw new InvalidInputException(gguf + ": a template, system prompt or license holding \"\"\" cannot be"
@@ -158,6 +129,11 @@ public final class OllamaModel {
         }
         return new OllamaModel(gguf, family, parameters, fileType == null ? "unknown" : fileType, license, options,
                 Digests.of(gguf), size);
+    }
+
+    /** Ollama's name of a {@code general.file_type} (Q4_K_M, …), or null where Ollama says "unknown" (absent, 0, unlisted). */
+    public static String fileTypeName(Long id) {
+        return id != null && id > 0 && id < FILE_TYPES.length ? FILE_TYPES[id.intValue()] : null;
     }
 
     /** Ollama's {@code ConfigV2} as {@code createConfigLayer} encodes it (Ollama no longer writes {@code rootfs}). */
