@@ -6,6 +6,8 @@ import dev.quantforge.cli.convert.ConvertCommand;
 import dev.quantforge.cli.demo.LocalDemoCommand;
 import dev.quantforge.cli.demo.ServiceDemoCommand;
 import dev.quantforge.cli.inspect.InspectCommand;
+import dev.quantforge.cli.publish.PackageCommand;
+import dev.quantforge.cli.publish.PushCommand;
 import dev.quantforge.cli.quantize.QuantizeCommand;
 import dev.quantforge.common.InvalidInputException;
 import picocli.CommandLine;
@@ -17,7 +19,7 @@ import java.util.concurrent.CancellationException;
 /** The {@code quantforge} command. */
 @Command(name = "quantforge", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Quantize, convert, inspect and benchmark models for named hardware targets.",
-        subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class, BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class,
+        subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class, BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class, PackageCommand.class, PushCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

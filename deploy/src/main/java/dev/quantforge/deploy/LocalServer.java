@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** One server of the local stack, run as its own long-lived process on loopback. */
-sealed interface LocalServer permits PostgresServer, KafkaServer, S3Server {
+public sealed interface LocalServer permits PostgresServer, KafkaServer, S3Server, RegistryServer {
 
     /** Also the name of its pid file. */
     String name();

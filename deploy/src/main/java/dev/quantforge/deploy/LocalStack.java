@@ -42,6 +42,8 @@ public final class LocalStack {
     private final StackSettings settings;
     /** In the order the service needs them; stopped in reverse. */
     private final List<LocalServer> servers;
+    /** PostgreSQL, Kafka, S3: what the services cannot run without. */
+    private final List<LocalServer> core;
     /** The two JVMs boot in the background while Zonky blocks until PostgreSQL answers. */
     private final List<LocalServer> startOrder;
     private final ProcessRegistry registry;
@@ -57,8 +59,17 @@ public final class LocalStack {
         LocalServer postgres = new PostgresServer(settings);
         LocalServer kafka = new KafkaServer(settings, distribution);
         LocalServer s3 = new S3Server(settings, distribution);
-        this.servers = List.of(postgres, kafka, s3);
-        this.startOrder = List.of(kafka, s3, postgres);
+        this.core = List.of(postgres, kafka, s3);
+        // the registry is optional: it runs when its binary is installed (apt-get install docker-registry)
+        Optional<LocalServer> registry = RegistryServer.binary(System.getenv()).map(binary -> new RegistryServer("registry",
+                binary, settings.dataDir(), settings.logDir(), settings.registryPort(), null));
+        List<LocalServer> all = new ArrayList<>(core);
+        registry.ifPresent(all::add);
+        this.servers = List.copyOf(all);
+        List<LocalServer> order = new ArrayList<>(List.of(kafka, s3));
+        registry.ifPresent(order::add);
+        order.add(postgres);
+        this.startOrder = List.copyOf(order);
         this.registry = new ProcessRegistry(settings.pidDir());
     }
 
@@ -80,9 +91,12 @@ public final class LocalStack {
         return registry;
     }
 
-    /** True if every server's process runs (whether it answers is {@link #status}'s business). */
+    /**
+     * True if every core server's process runs (whether it answers is {@link #status}'s business); the optional
+     * registry does not count, so a stack started before it was installed is still taken as running.
+     */
     public boolean isRunning() {
-        return servers.stream().allMatch(s -> registry.find(s.name()).isPresent());
+        return core.stream().allMatch(s -> registry.find(s.name()).isPresent());
     }
 
     public void up(PrintStream out) throws IOException {
@@ -260,7 +274,8 @@ public final class LocalStack {
                 "s3.region=" + S3Server.REGION,
                 "s3.access-key=" + settings.s3AccessKey(),
                 "s3.secret-key=" + settings.s3SecretKey(),
-                ""));
+                servers.stream().anyMatch(s -> s instanceof RegistryServer)
+                        ? "registry.address=" + settings.registryAddress() + "\n" : ""));
     }
 
     private void printEndpoints(PrintStream out) {
@@ -281,7 +296,7 @@ public final class LocalStack {
     public static void main(String[] args) {
         if (args.length == 0 || !List.of("up", "down", "status").contains(args[0])) {
             System.err.println("usage: stack up|down|status [--dir=PATH] [--pg-port=N] [--kafka-port=N]"
-                    + " [--kafka-controller-port=N] [--s3-port=N]");
+                    + " [--kafka-controller-port=N] [--s3-port=N] [--registry-port=N]");
             System.exit(2);
         }
         String command = args[0];

@@ -19,7 +19,8 @@ public record StackSettings(
         int kafkaControllerPort,
         int s3Port,
         String s3AccessKey,
-        String s3SecretKey) {
+        String s3SecretKey,
+        int registryPort) {
 
     /** Every server binds to loopback only: the stack is for this machine, never for the network. */
     public static final String HOST = "127.0.0.1";
@@ -37,8 +38,9 @@ public record StackSettings(
     private static final Option S3_ACCESS_KEY = new Option("--s3-access-key", "QF_S3_ACCESS_KEY", "quantforge");
     private static final Option S3_SECRET_KEY =
             new Option("--s3-secret-key", "QF_S3_SECRET_KEY", "quantforge-local-secret");
+    private static final Option REGISTRY_PORT = new Option("--registry-port", "QF_REGISTRY_PORT", "15000");
     private static final List<Option> OPTIONS =
-            List.of(DIR, PG_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, S3_PORT, S3_ACCESS_KEY, S3_SECRET_KEY);
+            List.of(DIR, PG_PORT, KAFKA_PORT, KAFKA_CONTROLLER_PORT, S3_PORT, S3_ACCESS_KEY, S3_SECRET_KEY, REGISTRY_PORT);
 
     public StackSettings {
         if (dataDir == null) {
@@ -46,7 +48,7 @@ public record StackSettings(
         }
         dataDir = dataDir.toAbsolutePath().normalize();
         Set<Integer> ports = new HashSet<>();
-        for (int port : new int[] {postgresPort, kafkaPort, kafkaControllerPort, s3Port}) {
+        for (int port : new int[] {postgresPort, kafkaPort, kafkaControllerPort, s3Port, registryPort}) {
             if (port < 1 || port > 65535) {
                 throw new IllegalArgumentException("stack port " + port + " is outside 1..65535");
             }
@@ -82,7 +84,8 @@ public record StackSettings(
                 port(KAFKA_CONTROLLER_PORT, given, env),
                 port(S3_PORT, given, env),
                 value(S3_ACCESS_KEY, given, env),
-                value(S3_SECRET_KEY, given, env));
+                value(S3_SECRET_KEY, given, env),
+                port(REGISTRY_PORT, given, env));
     }
 
     private static String value(Option option, Map<String, String> given, Map<String, String> env) {
@@ -114,6 +117,11 @@ public record StackSettings(
 
     public String s3Endpoint() {
         return "http://" + HOST + ":" + s3Port;
+    }
+
+    /** {@code HOST:PORT} of the OCI registry, as an {@code oci://} reference names it (plain HTTP). */
+    public String registryAddress() {
+        return HOST + ":" + registryPort;
     }
 
     /** Holds one file per running process of the stack (servers, and later API and workers). */

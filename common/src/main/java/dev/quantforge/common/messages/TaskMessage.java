@@ -4,6 +4,7 @@ import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.quality.QualityGates;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -17,10 +18,11 @@ import java.util.UUID;
  * @param profile       the hardware profile the task came from, or null for an explicit recipe
  * @param evalText      s3:// URI of the job's own evaluation text, or null for the bundled default
  * @param gates         the quality bar the variant must meet (never null; {@link QualityGates#NONE} for none)
+ * @param publish       registries the variant is pushed to once it SUCCEEDED (never null; empty for none)
  */
 public record TaskMessage(UUID taskId, UUID jobId, String modelName, String source, SourceFormat sourceFormat,
                           String variant, Recipe recipe, String profile, String resultsPrefix, String evalText,
-                          QualityGates gates) {
+                          QualityGates gates, List<PublishTarget> publish) {
 
     public TaskMessage {
         Objects.requireNonNull(taskId, "taskId");
@@ -32,5 +34,13 @@ public record TaskMessage(UUID taskId, UUID jobId, String modelName, String sour
         Objects.requireNonNull(recipe, "recipe");
         Objects.requireNonNull(resultsPrefix, "resultsPrefix");
         gates = gates == null ? QualityGates.NONE : gates;
+        publish = publish == null ? List.of() : List.copyOf(publish);
+    }
+
+    /** A task that is pushed nowhere. */
+    public TaskMessage(UUID taskId, UUID jobId, String modelName, String source, SourceFormat sourceFormat,
+                       String variant, Recipe recipe, String profile, String resultsPrefix, String evalText,
+                       QualityGates gates) {
+        this(taskId, jobId, modelName, source, sourceFormat, variant, recipe, profile, resultsPrefix, evalText, gates, List.of());
     }
 }

@@ -9,6 +9,7 @@ import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -32,6 +33,30 @@ public interface WorkerConfig {
     Benchmark benchmark();
 
     Http http();
+
+    Oci oci();
+
+    /** Registries that SUCCEEDED variants are pushed to, when a job asks ({@code "publish"}): the worker's access. */
+    interface Oci {
+        /** User name for Basic auth, and for the token service of a registry that answers with a Bearer challenge. */
+        Optional<String> username();
+
+        Optional<String> password();
+
+        /** A bearer token sent as it is (instead of user name and password). */
+        Optional<String> token();
+
+        /** {@code HOST:PORT} of registries spoken to over plain HTTP (a registry on loopback or a test network). */
+        Optional<List<String>> insecureRegistries();
+
+        /** Blobs larger than this go up in chunks of this size. */
+        @WithDefault("67108864")
+        long chunkSize();
+
+        /** How long one request may take (a monolithic upload of a large blob is one request). */
+        @WithDefault("PT30M")
+        Duration timeout();
+    }
 
     /** The shared {@code qf.kafka.*} settings and the worker's own. */
     interface Kafka extends KafkaSettings {

@@ -1,5 +1,6 @@
 package dev.quantforge.worker.publish;
 
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.jobs.ResultLayout;
@@ -7,7 +8,12 @@ import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.messages.TaskEvent.StoredFile;
 import dev.quantforge.common.messages.TaskEvent.VariantResult;
 import dev.quantforge.common.messages.TaskMessage;
+import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.EngineVersion;
+import dev.quantforge.engine.oci.Blob;
+import dev.quantforge.engine.oci.Digests;
+import dev.quantforge.engine.ollama.OllamaModel;
+import dev.quantforge.engine.ollama.OllamaName;
 import dev.quantforge.engine.variant.BuiltVariant;
 import dev.quantforge.worker.bench.BenchmarkStage;
 import dev.quantforge.worker.messages.MessageCodec;
@@ -34,6 +40,9 @@ import java.util.stream.Stream;
  */
 public final class Publisher {
     private static final Logger LOG = Logger.getLogger(Publisher.class);
+
+    /** Where a variant's Ollama layout goes, under the variant's prefix. */
+    public static final String OLLAMA = "ollama/";
 
     private final ObjectStore store;
     private final String workerId;
@@ -88,12 +97,16 @@ public final class Publisher {
         if (report != null) {
             files.add(new Manifest.FileEntry(ResultLayout.BENCHMARK, reportUri.toString(), report.length, Sha256.of(report)));
         }
+        // a GGUF variant that passed also goes up as Ollama's store layout, under ollama/ (listed in the manifest)
+        List<Runnable> ollamaUploads = new ArrayList<>();
+        long ollamaBytes = variant.gateFailures().isEmpty() && modelFile.endsWith(".gguf")
+                ? ollamaLayout(task, output, prefix, files, ollamaUploads) : 0;
         Manifest draft = manifest(task, modelFile, files, variant, report);
         byte[] card = ModelCard.render(draft).getBytes(StandardCharsets.UTF_8);
         S3Uri cardUri = prefix.resolve(ResultLayout.CARD);
 
         store.ensureBucket(prefix.bucket());
-        long total = modelBytes + card.length + (report == null ? 0 : report.length);
+        long total = modelBytes + card.length + (report == null ? 0 : report.length) + ollamaBytes;
         uploaded.bytes(0, total);
         long done = 0;
         for (ModelPart part : parts) {
@@ -101,6 +114,8 @@ public final class Publisher {
             done += part.bytes();
             uploaded.bytes(done, total);
         }
+        ollamaUploads.forEach(Runnable::run);
+        uploaded.bytes(done + ollamaBytes, total);
         if (report != null) {
             store.put(report, reportUri, "application/json");
         }
@@ -145,6 +160,56 @@ public final class Publisher {
 
     private static String contentType(String name) {
         return name.endsWith(".json") ? "application/json" : "application/octet-stream";
+    }
+
+    /** Ollama's name for a variant: the model's name and the variant as the tag, in the characters Ollama allows. */
+    static OllamaName ollamaName(TaskMessage task) {
+        return new OllamaName("library", ollamaPart(task.modelName(), 80), ollamaPart(task.variant(), 80));
+    }
+
+    private static String ollamaPart(String s, int max) {
+        String safe = s.replaceAll("[^A-Za-z0-9_.-]", "-").replaceAll("^[^A-Za-z0-9_]+", "");
+        safe = safe.isEmpty() ? "model" : safe;
+        return safe.length() > max ? safe.substring(0, max) : safe;
+    }
+
+    /**
+     * Lists Ollama's store layout of the GGUF under {@code <prefix>/ollama/} in {@code files} and queues its uploads:
+     * {@code blobs/sha256-<hex>} (the GGUF, its config, its license), {@code manifests/registry.ollama.ai/library/
+     * <model>/<variant>} and the {@code Modelfile}. Copied as it is into {@code $OLLAMA_MODELS}, it is the model.
+     *
+     * @return the bytes to upload
+     */
+    private long ollamaLayout(TaskMessage task, Path gguf, S3Uri prefix, List<Manifest.FileEntry> files, List<Runnable> uploads) {
+        OllamaModel model;
+        try {
+            model = OllamaModel.of(gguf, OllamaModel.Options.none());
+        } catch (InvalidInputException e) {
+            LOG.warnf("task %s: no Ollama layout: %s", task.taskId(), e.getMessage());
+            return 0;
+        }
+        OllamaName name = ollamaName(task);
+        long bytes = 0;
+        List<Blob> blobs = new ArrayList<>(model.layers());
+        blobs.add(model.config());
+        for (Blob blob : blobs) {
+            String key = OLLAMA + "blobs/sha256-" + Digests.hex(blob.digest());
+            S3Uri uri = prefix.resolve(key);
+            files.add(new Manifest.FileEntry(key, uri.toString(), blob.size(), Digests.hex(blob.digest())));
+            uploads.add(blob.file() != null ? () -> store.upload(blob.file(), uri, "application/octet-stream")
+                    : () -> store.put(blob.bytes(), uri, "application/octet-stream"));
+            bytes += blob.size();
+        }
+        byte[] manifest = model.manifest();
+        String manifestKey = OLLAMA + name.manifestPath().toString().replace('\\', '/');
+        S3Uri manifestUri = prefix.resolve(manifestKey);
+        files.add(new Manifest.FileEntry(manifestKey, manifestUri.toString(), manifest.length, Sha256.of(manifest)));
+        uploads.add(() -> store.put(manifest, manifestUri, OllamaModel.MANIFEST_MEDIA_TYPE));
+        byte[] modelfile = model.modelfile(name).getBytes(StandardCharsets.UTF_8);
+        S3Uri modelfileUri = prefix.resolve(OLLAMA + "Modelfile");
+        files.add(new Manifest.FileEntry(OLLAMA + "Modelfile", modelfileUri.toString(), modelfile.length, Sha256.of(modelfile)));
+        uploads.add(() -> store.put(modelfile, modelfileUri, "text/plain; charset=utf-8"));
+        return bytes + manifest.length + modelfile.length;
     }
 
     /**

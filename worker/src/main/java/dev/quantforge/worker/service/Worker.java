@@ -12,6 +12,7 @@ import dev.quantforge.worker.consumer.TaskConsumer;
 import dev.quantforge.worker.download.SourceDownloader;
 import dev.quantforge.worker.events.EventPublisher;
 import dev.quantforge.worker.publish.Publisher;
+import dev.quantforge.worker.publish.RegistryPusher;
 import dev.quantforge.worker.retry.Retrier;
 import dev.quantforge.worker.storage.ObjectStore;
 import dev.quantforge.worker.tasks.TaskProcessor;
@@ -67,7 +68,9 @@ public final class Worker implements AutoCloseable {
         this.cancels = new CancelWatcher(kafka, topics.control().name(), k.cancelLookback(), k.pollTimeout(), id);
         TaskProcessor processor = new TaskProcessor(new SourceDownloader(store), new VariantBuilder(engineThreads),
                 new BenchmarkStage(store, benchmarkSettings(config.benchmark(), engineThreads)),
-                new Publisher(store, id, Clock.systemUTC()), events, cancels, w.scratchDir(), id, w.progressStep(),
+                new Publisher(store, id, Clock.systemUTC()),
+                new RegistryPusher(RegistryPusher.Settings.of(config.oci()), new Retrier(r.attempts(), r.initialBackoff(), r.maxBackoff()), store),
+                events, cancels, w.scratchDir(), id, w.progressStep(),
                 w.progressInterval(), Clock.systemUTC());
         WorkerMetrics metrics = new WorkerMetrics(registry);
         this.consumer = new TaskConsumer(kafka, topics.tasks().name(), w.group(), w.concurrency(), k.pollTimeout(),

@@ -14,6 +14,7 @@ import dev.quantforge.worker.download.DownloadedSource;
 import dev.quantforge.worker.download.SourceDownloader;
 import dev.quantforge.worker.events.EventPublisher;
 import dev.quantforge.worker.publish.Publisher;
+import dev.quantforge.worker.publish.RegistryPusher;
 import dev.quantforge.worker.storage.StorageException;
 import org.jboss.logging.Logger;
 
@@ -48,6 +49,7 @@ public final class TaskProcessor {
     private final VariantBuilder builder;
     private final BenchmarkStage benchmarks;
     private final Publisher publisher;
+    private final RegistryPusher pusher;
     private final EventPublisher events;
     private final CancelledJobs cancelled;
     private final Path scratchRoot;
@@ -57,8 +59,9 @@ public final class TaskProcessor {
     private final Clock clock;
 
     public TaskProcessor(SourceDownloader downloader, VariantBuilder builder, BenchmarkStage benchmarks, Publisher publisher,
-                         EventPublisher events, CancelledJobs cancelled, Path scratchRoot, String workerId, int progressStep,
-                         Duration progressInterval, Clock clock) {
+                         RegistryPusher pusher, EventPublisher events, CancelledJobs cancelled, Path scratchRoot, String workerId,
+                         int progressStep, Duration progressInterval, Clock clock) {
+        this.pusher = pusher;
         this.downloader = downloader;
         this.builder = builder;
         this.benchmarks = benchmarks;
@@ -87,11 +90,13 @@ public final class TaskProcessor {
         BooleanSupplier stop = () -> stopping.getAsBoolean() || cancelled.isCancelled(task.jobId());
         Path dir = null;
         try {
+            dir = scratchRoot.resolve(task.taskId() + "-" + UUID.randomUUID().toString().substring(0, 8));
             Optional<Publisher.Published> done = publisher.existing(task);
             if (done.isPresent()) {
+                // published by an earlier run; a push that failed then is done now
+                pusher.push(task, done.get(), null, dir.resolve("push"));
                 return end(task, done.get());
             }
-            dir = Files.createDirectories(scratchRoot).resolve(task.taskId() + "-" + UUID.randomUUID().toString().substring(0, 8));
             Files.createDirectories(dir);
             return new Run(task, dir, stop).execute(began);
         } catch (CancellationException e) {
@@ -113,7 +118,7 @@ public final class TaskProcessor {
             return failed(task, "worker ran out of memory building this variant (" + e.getMessage()
                     + "); give workers more heap or fewer concurrent tasks");
         } finally {
-            if (dir != null) {
+            if (dir != null && Files.exists(dir)) {
                 deleteTree(dir);
             }
         }
@@ -167,6 +172,7 @@ public final class TaskProcessor {
             Publisher.Published published = publisher.publish(task,
                     new Publisher.Variant(built, bench, verdict.failures(), downloadMillis),
                     (done, total) -> progress.update(ProgressReporter.Phase.UPLOAD, done, total), this::checkStop, began);
+            pusher.push(task, published, file, dir.resolve("push"));
             return end(task, published);
         }
 

@@ -89,7 +89,13 @@ class WorkerTasksTest {
         String modelUri = prefix + "stories260K-Q4_K_M.gguf";
         assertEquals(prefix + "manifest.json", result.manifestUri());
         assertEquals(Set.of(modelUri, prefix + "benchmark.json", prefix + "README.md", prefix + "manifest.json"),
-                result.files().stream().map(StoredFile::uri).collect(Collectors.toSet()));
+                result.files().stream().map(StoredFile::uri).filter(u -> !u.startsWith(prefix + "ollama/")).collect(Collectors.toSet()));
+        // and Ollama's store layout of the GGUF beside it: model, config, manifest, Modelfile
+        Set<String> ollama = result.files().stream().map(StoredFile::uri).filter(u -> u.startsWith(prefix + "ollama/"))
+                .map(u -> u.substring(prefix.length())).collect(Collectors.toSet());
+        assertTrue(ollama.contains("ollama/manifests/registry.ollama.ai/library/stories260K/Q4_K_M"), ollama.toString());
+        assertTrue(ollama.contains("ollama/Modelfile"), ollama.toString());
+        assertEquals(2, ollama.stream().filter(u -> u.startsWith("ollama/blobs/sha256-")).count(), ollama.toString());
         for (StoredFile file : result.files()) {
             byte[] bytes = bed.get(file.uri());
             assertEquals(file.bytes(), bytes.length, "size of " + file.uri());
