@@ -9,6 +9,7 @@ import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.engine.runtime.EvalText;
 import dev.quantforge.engine.variant.VariantRuntime;
+import dev.quantforge.engine.onnx.OnnxExporter;
 import dev.quantforge.engine.variant.Variants;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -84,8 +85,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int bench() {
-        if (!Files.isRegularFile(variant)) {
-            throw new InvalidInputException(variant + ": no such file");
+        if (!Files.isRegularFile(variant) && !OnnxExporter.isOnnxDirectory(variant)) {
+            throw new InvalidInputException(variant + ": no such file (a GGUF file or an ONNX variant directory)");
         }
         if (reference != null && !Files.exists(reference)) {
             throw new InvalidInputException(reference + ": no such file or directory");

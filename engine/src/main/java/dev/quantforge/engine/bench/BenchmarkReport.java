@@ -177,16 +177,24 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
      * @param logicalCores  processors the JVM sees
      * @param os            os.name and os.version
      * @param jvm           java.vm.name and java.runtime.version
-     * @param llamaCpp      the llama.cpp build that ran the model, e.g. "b4916 (abcdef0)"
+     * @param llamaCpp      the llama.cpp build that ran the model, e.g. "b4916 (abcdef0)" (the engine's build when
+     *                      another runtime ran it)
      * @param engineVersion the quantforge engine's version
      */
     public record Machine(String cpuModel, int logicalCores, String os, String jvm, String llamaCpp,
-                          String engineVersion, String engineCommit) {
+                          String engineVersion, String engineCommit, String runtime) {
         public Machine {
             requireNonNull(cpuModel, "cpu model");
             if (logicalCores < 1) {
                 throw new IllegalArgumentException("logical cores must be at least 1");
             }
+            // reports written before other runtimes existed ran on llama.cpp
+            runtime = runtime != null ? runtime : "llama.cpp " + llamaCpp;
+        }
+
+        public Machine(String cpuModel, int logicalCores, String os, String jvm, String llamaCpp, String engineVersion,
+                       String engineCommit) {
+            this(cpuModel, logicalCores, os, jvm, llamaCpp, engineVersion, engineCommit, null);
         }
     }
 
@@ -239,7 +247,7 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
     public String table() {
         StringBuilder out = new StringBuilder();
         line(out, "variant", variant.fileName() + " (" + variant.fileType() + ")"
-                + (variant.description() == null ? "" : ", llama.cpp: " + variant.description()));
+                + (variant.description() == null ? "" : ", " + machine.runtime().split(" ")[0] + ": " + variant.description()));
         line(out, "source", source.description() == null ? "-" : source.description()
                 + (source.bytes() > 0 ? " (" + bytes(source.bytes()) + ")" : ""));
         out.append('\n').append("size\n");
@@ -283,7 +291,7 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
             line(out, "  RMS delta p", fmt("%.3f %%", quality.rmsDeltaProbabilityPercent()));
         }
         if (speed != null) {
-            out.append('\n').append(fmt("speed on llama.cpp (%d thread%s, %d warm-up, %d runs)%n", speed.threads(),
+            out.append('\n').append(fmt("speed on " + machine.runtime().split(" ")[0] + " (%d thread%s, %d warm-up, %d runs)%n", speed.threads(),
                     speed.threads() == 1 ? "" : "s", speed.warmups(), speed.repetitions()));
             line(out, "  load", fmt("%.1f ms", speed.loadMilliseconds()));
             line(out, "  pp" + speed.prompt().tokens(), fmt("%.1f tokens/s median, %.1f p90",
@@ -293,7 +301,7 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
         }
         out.append('\n');
         line(out, "machine", machine.cpuModel() + ", " + machine.logicalCores() + " cores, " + machine.os());
-        line(out, "runtime", "llama.cpp " + machine.llamaCpp() + ", quantforge " + machine.engineVersion()
+        line(out, "runtime", machine.runtime() + ", quantforge " + machine.engineVersion()
                 + ", " + machine.jvm());
         line(out, "time", fmt("%.0f ms (load %.0f, tensor errors %.0f, quality %.0f, speed %.0f)",
                 timings.totalMilliseconds(), timings.loadMilliseconds(), timings.tensorErrorsMilliseconds(),

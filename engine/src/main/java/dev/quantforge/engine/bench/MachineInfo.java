@@ -18,6 +18,11 @@ final class MachineInfo {
 
     /** {@code runtime} is null when llama.cpp was not used; the supported build is reported then. */
     static BenchmarkReport.Machine current(LlamaRuntime runtime) {
+        return current(runtime, null);
+    }
+
+    /** {@code runtimeName} names the runtime that ran the variant when it is not llama.cpp, e.g. "onnxruntime 1.29.0". */
+    static BenchmarkReport.Machine current(LlamaRuntime runtime, String runtimeName) {
         String llamaCpp = runtime == null
                 ? "b" + LlamaRuntime.SUPPORTED_BUILD
                 : "b" + runtime.buildNumber() + " (" + runtime.commit() + ")";
@@ -25,7 +30,7 @@ final class MachineInfo {
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version"),
                 System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
-                llamaCpp, EngineVersion.get(), EngineVersion.commit());
+                llamaCpp, EngineVersion.get(), EngineVersion.commit(), runtimeName);
     }
 
     private static Optional<String> cpuModel() {

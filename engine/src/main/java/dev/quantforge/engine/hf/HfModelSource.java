@@ -205,6 +205,11 @@ public final class HfModelSource implements ModelSource {
         return dir.toString();
     }
 
+    /** The checkpoint directory (formats that export from the original tensors, such as ONNX, read it again). */
+    public Path directory() {
+        return dir;
+    }
+
     @Override
     public Map<String, GgufValue> metadata() {
         return metadata;

@@ -12,6 +12,7 @@ import dev.quantforge.engine.hf.HfHyperparameters;
 import dev.quantforge.engine.safetensors.SafetensorsCheckpoint;
 import dev.quantforge.engine.safetensors.SafetensorsTensorInfo;
 import dev.quantforge.engine.tokenizer.HfTokenizers;
+import dev.quantforge.engine.variant.VariantPlan;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -138,6 +139,20 @@ public final class OnnxExporter {
     /** Every tensor the graph uses is in the checkpoint with the shape config.json implies. */
     private static void requireTensors(Path dir, SafetensorsCheckpoint checkpoint, HfArchitecture architecture,
                                        HfHyperparameters hp) {
+        Map<String, long[]> expected = expectedTensors(architecture, hp);
+        expected.forEach((tensor, shape) -> {
+            SafetensorsTensorInfo info = checkpoint.info(tensor).orElseThrow(() -> new InvalidInputException(dir
+                    + ": tensor " + tensor + " is missing" + (tensor.equals("lm_head.weight")
+                    ? " (config.json says tie_word_embeddings is false)" : "")));
+            if (!Arrays.equals(info.shape(), shape)) {
+                throw new InvalidInputException(checkpoint.fileOf(tensor) + ": tensor " + tensor + " has shape "
+                        + info.shapeText() + " but config.json implies " + Arrays.toString(shape));
+            }
+        });
+    }
+
+    /** The checkpoint tensors the graph reads, with the Hugging Face shapes config.json implies, in graph order. */
+    static Map<String, long[]> expectedTensors(HfArchitecture architecture, HfHyperparameters hp) {
         long h = hp.embeddingLength();
         long q = (long) hp.headCount() * hp.headDim();
         long kv = (long) hp.headCountKv() * hp.headDim();
@@ -151,12 +166,12 @@ public final class OnnxExporter {
             expected.put(p + "self_attn.q_proj.weight", new long[]{q, h});
             expected.put(p + "self_attn.k_proj.weight", new long[]{kv, h});
             expected.put(p + "self_attn.v_proj.weight", new long[]{kv, h});
-            expected.put(p + "self_attn.o_proj.weight", new long[]{h, q});
             if (qkvBias) {
                 expected.put(p + "self_attn.q_proj.bias", new long[]{q});
                 expected.put(p + "self_attn.k_proj.bias", new long[]{kv});
                 expected.put(p + "self_attn.v_proj.bias", new long[]{kv});
             }
+            expected.put(p + "self_attn.o_proj.weight", new long[]{h, q});
             if (hp.attentionBias()) {
                 expected.put(p + "self_attn.o_proj.bias", new long[]{h});
             }
@@ -174,15 +189,56 @@ public final class OnnxExporter {
         if (!hp.tieWordEmbeddings()) {
             expected.put("lm_head.weight", new long[]{hp.vocabSize(), h});
         }
-        expected.forEach((tensor, shape) -> {
-            SafetensorsTensorInfo info = checkpoint.info(tensor).orElseThrow(() -> new InvalidInputException(dir
-                    + ": tensor " + tensor + " is missing" + (tensor.equals("lm_head.weight")
-                    ? " (config.json says tie_word_embeddings is false)" : "")));
-            if (!Arrays.equals(info.shape(), shape)) {
-                throw new InvalidInputException(checkpoint.fileOf(tensor) + ": tensor " + tensor + " has shape "
-                        + info.shapeText() + " but config.json implies " + Arrays.toString(shape));
+        return expected;
+    }
+
+    /**
+     * What an export of {@code source} writes, tensor by tensor (the lm_head of tied embeddings is a tensor of
+     * its own), without writing anything. Fails as {@link #export} would on a bad checkpoint.
+     */
+    public static List<VariantPlan.FormatTensor> plan(Path source, OnnxExportOptions options) {
+        HfConfig config = HfConfig.read(source);
+        String name = config.architecture();
+        HfArchitecture architecture = HfArchitecture.byHfName(name).orElseThrow(() -> new InvalidInputException(
+                config.file() + ": architecture " + name + " cannot be exported to ONNX; supported: " + HfArchitecture.supported()));
+        HfHyperparameters hp = HfHyperparameters.from(config, architecture);
+        HfTokenizers.read(source, config.json(), hp.vocabSize());
+        List<VariantPlan.FormatTensor> out = new ArrayList<>();
+        try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(source)) {
+            requireTensors(source, checkpoint, architecture, hp);
+            Map<String, long[]> tensors = expectedTensors(architecture, hp);
+            if (hp.tieWordEmbeddings()) {
+                tensors.put("lm_head.weight", new long[]{hp.vocabSize(), hp.embeddingLength()});
             }
-        });
+            tensors.forEach((tensor, shape) -> {
+                String stored = tensor.equals("lm_head.weight") && hp.tieWordEmbeddings() ? "model.embed_tokens.weight" : tensor;
+                String sourceType = checkpoint.info(stored).orElseThrow().dtype().name();
+                out.add(planned(tensor, shape, sourceType, options));
+            });
+        }
+        return out;
+    }
+
+    private static VariantPlan.FormatTensor planned(String tensor, long[] shape, String sourceType, OnnxExportOptions options) {
+        long elements = Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        boolean half = options.precision() == OnnxPrecision.FP16;
+        boolean matmul = shape.length == 2 && !tensor.equals("model.embed_tokens.weight");
+        boolean quantize = matmul && (!tensor.equals("lm_head.weight") || options.quantizeLmHead());
+        if (!matmul || !quantize || options.precision() == OnnxPrecision.FP32 || half) {
+            String type = (half ? "float16" : "float32") + (matmul ? " MatMul" : tensor.equals("model.embed_tokens.weight") ? " Gather" : "");
+            return new VariantPlan.FormatTensor(tensor, shape, sourceType, type, elements * (half ? 2 : 4), elements, false);
+        }
+        long n = shape[0];
+        int k = Math.toIntExact(shape[1]);
+        if (options.precision() == OnnxPrecision.INT8) {
+            return new VariantPlan.FormatTensor(tensor, shape, sourceType, "int8 per-channel DequantizeLinear",
+                    elements + 4 * n, elements, true);
+        }
+        int b = options.blockSize();
+        long bytes = n * Int4Blocks.columnBytes(k, b) + 4 * n * Int4Blocks.blocks(k, b)
+                + (options.symmetric() ? 0 : n * Int4Blocks.zeroPointBytes(k, b));
+        return new VariantPlan.FormatTensor(tensor, shape, sourceType,
+                "int4 MatMulNBits b" + b + (options.symmetric() ? " sym" : " asym"), bytes, elements, true);
     }
 
     /** onnxruntime-genai's config: model type, I/O names, context length, special tokens, greedy search defaults. */

@@ -29,6 +29,18 @@ public record PlanSummary(String fileType, Integer fileTypeId, int tensors, long
     }
 
     static PlanSummary of(VariantPlan plan) {
+        if (!plan.formatTensors().isEmpty()) {
+            Map<String, Integer> types = new TreeMap<>();
+            long elements = 0;
+            long written = 0;
+            for (VariantPlan.FormatTensor t : plan.formatTensors()) {
+                types.merge(t.targetType(), 1, Integer::sum);
+                elements += t.elements();
+                written += t.bytes();
+            }
+            return new PlanSummary(plan.target().name(), null, plan.formatTensors().size(), elements, written,
+                    elements == 0 ? 0 : written * 8.0 / elements, types, List.of());
+        }
         Map<String, Integer> byType = new TreeMap<>();
         long parameters = 0;
         long bytes = 0;

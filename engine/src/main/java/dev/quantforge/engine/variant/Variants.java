@@ -3,6 +3,7 @@ package dev.quantforge.engine.variant;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
+import dev.quantforge.engine.onnx.OnnxExporter;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,9 +32,13 @@ public final class Variants {
 
     /** The runtime that runs the variant at {@code path}, chosen by what the file is. */
     public static VariantRuntime runtimeFor(Path path) {
-        if (ModelSources.isGguf(path)) {
+        if (OnnxExporter.isOnnxDirectory(path)) {
+            return OnnxFormat.INSTANCE.runtime();
+        }
+        if (!java.nio.file.Files.isDirectory(path) && ModelSources.isGguf(path)) {
             return GgufFormat.INSTANCE.runtime();
         }
-        throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic); quantforge runs GGUF variants");
+        throw new InvalidInputException(path + ": neither a GGUF file (no \"GGUF\" magic) nor an ONNX variant directory "
+                + "(no model.onnx); quantforge runs GGUF and ONNX variants");
     }
 }
