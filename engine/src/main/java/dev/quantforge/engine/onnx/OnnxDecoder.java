@@ -94,7 +94,7 @@ public final class OnnxDecoder implements ScoringModel, AutoCloseable {
         ONE_SESSION.acquireUninterruptibly();
         try {
             OrtEnvironment env = OrtEnvironment.getEnvironment();
-            OrtSession session = createSession(env, dir, options.threads());
+            OrtSession session = createSession(env, dir, options.threads(), OrtSession.SessionOptions.OptLevel.ALL_OPT);
             try {
                 return new OnnxDecoder(env, dir, options, session);
             } catch (OrtException | RuntimeException e) {
@@ -110,18 +110,29 @@ public final class OnnxDecoder implements ScoringModel, AutoCloseable {
         }
     }
 
-    /** Loads {@code dir} in ONNX Runtime and closes it: an export ONNX Runtime refuses fails with one line. */
+    /**
+     * Loads {@code dir} in ONNX Runtime and closes it: an export ONNX Runtime refuses fails with one line. No
+     * graph optimizations (no constant folding or weight prepacking), so the check costs little more memory
+     * than the weights ONNX Runtime reads.
+     */
     static void verifyLoads(Path dir) {
-        try (OnnxDecoder ignored = load(dir, new Options(1, 2))) {
-            // loaded
+        ONE_SESSION.acquireUninterruptibly();
+        try {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            createSession(env, dir, 1, OrtSession.SessionOptions.OptLevel.NO_OPT).close();
+        } catch (OrtException e) {
+            throw refused(dir, e);
+        } finally {
+            ONE_SESSION.release();
         }
     }
 
-    private static OrtSession createSession(OrtEnvironment env, Path dir, int threads) throws OrtException {
+    private static OrtSession createSession(OrtEnvironment env, Path dir, int threads,
+                                            OrtSession.SessionOptions.OptLevel level) throws OrtException {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setIntraOpNumThreads(threads);
             so.setInterOpNumThreads(1);
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setOptimizationLevel(level);
             so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             return env.createSession(dir.resolve(OnnxExporter.MODEL).toString(), so);
         }
