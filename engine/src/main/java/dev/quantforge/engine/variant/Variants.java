@@ -38,7 +38,7 @@ public final class Variants {
         if (!java.nio.file.Files.isDirectory(path) && ModelSources.isGguf(path)) {
             return GgufFormat.INSTANCE.runtime();
         }
-        throw new InvalidInputException(path + ": neither a GGUF file (no \"GGUF\" magic) nor an ONNX variant directory "
+        throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic) and not an ONNX variant directory "
                 + "(no model.onnx); quantforge runs GGUF and ONNX variants");
     }
 }
