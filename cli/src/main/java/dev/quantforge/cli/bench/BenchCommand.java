@@ -86,7 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int bench() {
         if (!Files.exists(variant)) {
-            throw new InvalidInputException(variant + ": no such file");
+            throw new InvalidInputException(variant + ": no such file (a GGUF file, or an ONNX or MLX variant directory)");
         }
         if (reference != null && !Files.exists(reference)) {
             throw new InvalidInputException(reference + ": no such file or directory");

@@ -26,8 +26,9 @@ import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-@Command(name = "convert", description = {"Convert a Hugging Face checkpoint (llama, mistral, qwen2) to GGUF, streaming tensor by tensor,",
-        "or with --format mlx to a quantized MLX directory as mlx_lm.convert -q writes it.",
+@Command(name = "convert", description = {"Convert a Hugging Face checkpoint (llama, mistral, qwen2) to GGUF (the default), to an ONNX Runtime",
+        "decoder directory (--format onnx) or to a quantized MLX directory as mlx_lm.convert -q writes it (--format mlx),",
+        "streaming tensor by tensor.",
         "To convert and quantize to GGUF in one pass, give the directory to 'quantize' instead."})
 public final class ConvertCommand implements Callable<Integer> {
     private static final List<GgmlType> OUT_TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0);
@@ -38,10 +39,10 @@ public final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "HF_DIR", description = "directory with config.json, *.safetensors and the tokenizer")
     Path checkpoint;
 
-    @Parameters(index = "1", paramLabel = "OUTPUT", description = "GGUF file to write, or (--format mlx) a new directory")
+    @Parameters(index = "1", paramLabel = "OUTPUT", description = "GGUF file to write, or (--format onnx|mlx) a new directory")
     Path output;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "gguf", description = "gguf or mlx (default: ${DEFAULT-VALUE})")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "gguf", description = "gguf, onnx or mlx (default: ${DEFAULT-VALUE})")
     String format;
 
     @Option(names = "--outtype", paramLabel = "TYPE", description = "GGUF: f32, f16, bf16 or q8_0 for the matrices (default: f16)")
@@ -65,6 +66,21 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--rounding", paramLabel = "RULE", description = "MLX affine kernel: metal (what mlx_lm.convert writes on an Apple GPU, the default) or cpu (MLX's CPU backend)")
     String rounding;
 
+    @Option(names = "--precision", paramLabel = "P", description = "ONNX: fp32, fp16, int8 or int4 (default: fp32)")
+    String precision;
+
+    @Option(names = "--block-size", paramLabel = "N", description = "ONNX int4: 16, 32, 64, 128 or 256 elements per block (default: 32)")
+    Integer blockSize;
+
+    @Option(names = "--symmetric", description = "ONNX int4: symmetric blocks without zero points (default: asymmetric)")
+    boolean symmetric;
+
+    @Option(names = "--accuracy-level", paramLabel = "N", description = "ONNX int4: MatMulNBits accuracy_level 0-4 (default: 0)")
+    Integer accuracyLevel;
+
+    @Option(names = "--lm-head", paramLabel = "MODE", description = "ONNX int8/int4: quantize or float for the output projection (default: quantize)")
+    String lmHead;
+
     @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
     Integer threads;
 
@@ -74,19 +90,35 @@ public final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String fmt = format.toLowerCase(Locale.ROOT);
-        if (!fmt.equals("gguf") && !fmt.equals("mlx")) {
-            throw new InvalidInputException("--format " + format + " is not supported; choose gguf or mlx");
+        if (!List.of("gguf", "onnx", "mlx").contains(fmt)) {
+            throw new InvalidInputException("--format " + format + " is not supported; choose gguf, onnx or mlx");
+        }
+        boolean mlxOptions = bits != null || groupSize != null || mode != null || recipe != null || dtype != null
+                || rounding != null;
+        boolean onnxOptions = precision != null || blockSize != null || symmetric || accuracyLevel != null || lmHead != null;
+        if (mlxOptions && !fmt.equals("mlx")) {
+            throw new InvalidInputException("--bits, --group-size, --mode, --recipe, --dtype and --rounding are for --format mlx");
+        }
+        if (onnxOptions && !fmt.equals("onnx")) {
+            throw new InvalidInputException("--precision, --block-size, --symmetric, --accuracy-level and --lm-head are for --format onnx");
+        }
+        if (outType != null && !fmt.equals("gguf")) {
+            throw new InvalidInputException("--outtype is for GGUF; " + (fmt.equals("mlx")
+                    ? "give --dtype (float16, bfloat16, float32) for MLX" : "ONNX takes --precision fp32|fp16|int8|int4"));
         }
         if (!Files.isDirectory(checkpoint)) {
             throw new InvalidInputException(checkpoint + ": not a directory; convert takes a Hugging Face checkpoint directory");
         }
-        int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (fmt.equals("mlx")) {
-            return mlx(Math.max(1, threadCount));
-        }
-        if (bits != null || groupSize != null || mode != null || recipe != null || dtype != null || rounding != null) {
-            throw new InvalidInputException("--bits, --group-size, --mode, --recipe, --dtype and --rounding are for --format mlx");
-        }
+        int threadCount = Math.max(1, threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        return switch (fmt) {
+            case "mlx" -> build(new Recipe("mlx", "", false, null, null, false, List.of(), mlxSettings()), threadCount);
+            case "onnx" -> build(new Recipe("onnx", precision != null ? precision : "fp32", false, null, null, false,
+                    List.of(), onnxSettings()), threadCount);
+            default -> gguf(threadCount);
+        };
+    }
+
+    private int gguf(int threadCount) {
         String type = outType == null ? "f16" : outType;
         GgmlType ggml = GgmlType.byName(type).filter(OUT_TYPES::contains).orElseThrow(() ->
                 new InvalidInputException("--outtype " + type + " is not supported; choose f32, f16, bf16 or q8_0"));
@@ -97,26 +129,13 @@ public final class ConvertCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int mlx(int threadCount) {
-        if (outType != null) {
-            throw new InvalidInputException("--outtype is for GGUF; give --dtype (float16, bfloat16, float32) for MLX");
-        }
-        TreeMap<String, String> settings = new TreeMap<>();
-        if (bits != null) {
-            settings.put("bits", bits.toString());
-        }
-        if (groupSize != null) {
-            settings.put("groupSize", groupSize.toString());
-        }
-        putIfSet(settings, "mode", mode);
-        putIfSet(settings, "recipe", recipe);
-        putIfSet(settings, "dtype", dtype);
-        putIfSet(settings, "rounding", rounding);
+    /** Through the engine's door, as the worker builds the same recipe: the same checks, the same output. */
+    private int build(Recipe recipe, int threadCount) {
         // the target is checked before the checkpoint is opened, so that a bad option costs nothing
-        QuantizeParams params = QuantizeParams.of(new Recipe("mlx", "", false, null, null, false, List.of(), settings),
-                threadCount);
+        QuantizeParams params = QuantizeParams.of(recipe, threadCount).withProgress(ConsoleProgress.forConsole(progress));
         if (Files.exists(output)) {
-            throw new InvalidInputException(output + ": already exists; MLX output goes to a new directory");
+            throw new InvalidInputException(output + ": already exists; " + recipe.format().toUpperCase(Locale.ROOT)
+                    + " output goes to a new directory");
         }
         try (HfModelSource source = HfModelSource.open(checkpoint, OutputType.F32)) {
             BuiltVariant built = Variants.build(source, output, params);
@@ -125,9 +144,29 @@ public final class ConvertCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void putIfSet(TreeMap<String, String> settings, String key, String value) {
+    private TreeMap<String, String> mlxSettings() {
+        TreeMap<String, String> settings = new TreeMap<>();
+        putIfSet(settings, "bits", bits);
+        putIfSet(settings, "groupSize", groupSize);
+        putIfSet(settings, "mode", mode);
+        putIfSet(settings, "recipe", recipe);
+        putIfSet(settings, "dtype", dtype);
+        putIfSet(settings, "rounding", rounding);
+        return settings;
+    }
+
+    private TreeMap<String, String> onnxSettings() {
+        TreeMap<String, String> settings = new TreeMap<>();
+        putIfSet(settings, "blockSize", blockSize);
+        putIfSet(settings, "symmetric", symmetric ? "true" : null);
+        putIfSet(settings, "accuracyLevel", accuracyLevel);
+        putIfSet(settings, "lmHead", lmHead);
+        return settings;
+    }
+
+    private static void putIfSet(TreeMap<String, String> settings, String key, Object value) {
         if (value != null) {
-            settings.put(key, value);
+            settings.put(key, value.toString());
         }
     }
 }

@@ -6,6 +6,8 @@ import dev.quantforge.engine.gguf.GgufFile;
 import dev.quantforge.engine.gguf.GgufValue;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
+import dev.quantforge.engine.onnx.OnnxExporter;
+import dev.quantforge.engine.onnx.OnnxModelInfo;
 import dev.quantforge.engine.tensor.Shapes;
 import dev.quantforge.engine.tensor.TensorSource;
 import picocli.CommandLine.Command;
@@ -30,7 +32,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", description = "GGUF file, safetensors file or Hugging Face model directory")
+    @Parameters(paramLabel = "FILE", description = "GGUF file, safetensors file, Hugging Face model directory or ONNX variant directory")
     Path file;
 
     @Option(names = "--json", description = "machine-readable output")
@@ -39,6 +41,13 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (OnnxExporter.isOnnxDirectory(file)) {
+            OnnxModelInfo info = OnnxModelInfo.read(file);
+            out.print(json ? new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info.toJson()) + "\n"
+                    : info.table());
+            out.flush();
+            return 0;
+        }
         try (ModelSource model = ModelSources.open(file)) {
             ModelSummary summary = ModelSummary.of(model);
             if (json) {

@@ -206,7 +206,8 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
      * @param logicalCores  processors the JVM sees
      * @param os            os.name and os.version
      * @param jvm           java.vm.name and java.runtime.version
-     * @param llamaCpp      the llama.cpp build that ran the model, e.g. "b4916 (abcdef0)"
+     * @param llamaCpp      the llama.cpp build that ran the model, e.g. "b4916 (abcdef0)" (the engine's build when
+     *                      another runtime ran it)
      * @param engineVersion the quantforge engine's version
      */
     public record Machine(String cpuModel, int logicalCores, String os, String jvm, String llamaCpp,
@@ -264,11 +265,21 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
         }
     }
 
+    /** The runtime's name without its version, e.g. {@code onnxruntime}. */
+    private String runtimeName() {
+        return runtime.name().split(" ")[0];
+    }
+
+    /** The runtime with its build: llama.cpp's from the machine, another runtime's from its own name. */
+    private String runtimeDescription() {
+        return runtime.name().equals(RuntimeInfo.LLAMA_CPP.name()) ? runtime.name() + " " + machine.llamaCpp() : runtime.name();
+    }
+
     /** A readable plain-text table of every figure, for the CLI. */
     public String table() {
         StringBuilder out = new StringBuilder();
         line(out, "variant", variant.fileName() + " (" + variant.fileType() + ")"
-                + (variant.description() == null ? "" : ", llama.cpp: " + variant.description()));
+                + (variant.description() == null ? "" : ", " + runtimeName() + ": " + variant.description()));
         line(out, "source", source.description() == null ? "-" : source.description()
                 + (source.bytes() > 0 ? " (" + bytes(source.bytes()) + ")" : ""));
         out.append('\n').append("size\n");
@@ -316,7 +327,7 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
             line(out, "speed", runtime.speedNote());
         }
         if (speed != null) {
-            out.append('\n').append(fmt("speed on llama.cpp (%d thread%s, %d warm-up, %d runs)%n", speed.threads(),
+            out.append('\n').append(fmt("speed on " + runtimeName() + " (%d thread%s, %d warm-up, %d runs)%n", speed.threads(),
                     speed.threads() == 1 ? "" : "s", speed.warmups(), speed.repetitions()));
             line(out, "  load", fmt("%.1f ms", speed.loadMilliseconds()));
             line(out, "  pp" + speed.prompt().tokens(), fmt("%.1f tokens/s median, %.1f p90",
@@ -326,7 +337,7 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
         }
         out.append('\n');
         line(out, "machine", machine.cpuModel() + ", " + machine.logicalCores() + " cores, " + machine.os());
-        line(out, "runtime", runtime.name() + " " + machine.llamaCpp()
+        line(out, "runtime", runtimeDescription()
                 + (runtime.weights().equals(RuntimeInfo.LLAMA_CPP.weights()) ? "" : " on " + runtime.weights())
                 + ", quantforge " + machine.engineVersion() + ", " + machine.jvm());
         line(out, "time", fmt("%.0f ms (load %.0f, tensor errors %.0f, quality %.0f, speed %.0f)",

@@ -4,6 +4,7 @@ import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.ggml.Bf16;
 import dev.quantforge.engine.runtime.LlamaModel;
 import dev.quantforge.engine.runtime.Perplexity;
+import dev.quantforge.engine.runtime.ScoringModel;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -123,7 +124,7 @@ public final class ReferenceLogits {
      * Runs {@code variant} over the same paragraphs and compares it position by position. The source
      * itself, loaded with the same {@link LlamaModel.Options} as for {@link #compute}, gives exactly 0.
      */
-    public QualityFigures compare(LlamaModel variant, List<String> paragraphs) {
+    public QualityFigures compare(ScoringModel variant, List<String> paragraphs) {
         String hash = sha256(paragraphs);
         if (!hash.equals(textSha256)) {
             throw new InvalidInputException("the evaluation text (sha256 " + hash + ") is not the one of the reference logits ("

@@ -17,7 +17,7 @@ public record HfHyperparameters(int blockCount, int contextLength, int embedding
                                 Optional<Double> ropeTheta, Optional<RopeScaling> ropeScaling,
                                 boolean tieWordEmbeddings, boolean attentionBias, boolean mlpBias) {
 
-    static HfHyperparameters from(HfConfig config, HfArchitecture architecture) {
+    public static HfHyperparameters from(HfConfig config, HfArchitecture architecture) {
         int hidden = config.positiveInt("hidden_size");
         int heads = config.positiveInt("num_attention_heads");
         int kvHeads = config.optionalPositiveInt("num_key_value_heads").orElse(heads);

@@ -110,6 +110,23 @@ public final class HfModelSource implements ModelSource {
         return tensors;
     }
 
+    /**
+     * Writes a GGUF with the header of {@code dir}'s model and no tensors: enough for llama.cpp to load
+     * its tokenizer alone ({@code vocab_only}). {@code dir} needs only config.json and the tokenizer files.
+     */
+    public static void writeVocabularyGguf(Path dir, Path target) {
+        HfConfig config = HfConfig.read(dir);
+        String name = config.architecture();
+        HfArchitecture architecture = HfArchitecture.byHfName(name).orElseThrow(() -> config.problem(
+                "architecture " + name + " is not supported; supported: " + HfArchitecture.supported()));
+        HfHyperparameters hp = HfHyperparameters.from(config, architecture);
+        GgufVocabulary vocabulary = HfTokenizers.read(dir, config.json(), hp.vocabSize());
+        Map<String, GgufValue> kv = metadata(dir, architecture, hp, OutputType.F32, vocabulary, List.of());
+        try (dev.quantforge.engine.gguf.GgufWriter writer = dev.quantforge.engine.gguf.GgufWriter.create(target, kv, List.of())) {
+            writer.commit();
+        }
+    }
+
     /** As llama.cpp: vectors, norms and biases stay F32; matrices take the output type. */
     private static GgmlType typeOf(PlannedTensor tensor, OutputType outputType) {
         return isMatrix(tensor.ggufName(), tensor.hfShape().length) ? outputType.ggmlType() : GgmlType.F32;
@@ -198,7 +215,7 @@ public final class HfModelSource implements ModelSource {
         return dir.toString();
     }
 
-    /** The checkpoint directory. */
+    /** The checkpoint directory (formats that export from the original tensors, such as ONNX, read it again). */
     public Path directory() {
         return dir;
     }

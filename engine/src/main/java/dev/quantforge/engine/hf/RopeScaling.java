@@ -73,7 +73,7 @@ public record RopeScaling(Kind kind, double factor, int originalContext, Double 
      * Llama 3's per-frequency divisors for head dimension {@code dim}: high frequencies are kept, low
      * ones divided by the factor, and those between blended smoothly.
      */
-    float[] llama3Factors(double ropeTheta, int dim) {
+    public float[] llama3Factors(double ropeTheta, int dim) {
         float[] factors = new float[dim / 2];
         double lowFreqWavelength = originalContext / lowFreqFactor;
         double highFreqWavelength = originalContext / highFreqFactor;

@@ -20,7 +20,7 @@ import java.util.List;
  * <p>Methods of one model are serialized, and decodes of all models in the process too;
  * {@link #close()} frees the native memory.
  */
-public final class LlamaModel implements AutoCloseable {
+public final class LlamaModel implements AutoCloseable, ScoringModel {
 
     /**
      * @param threads       CPU threads for llama.cpp (prompt batches and single tokens alike)
@@ -339,7 +339,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** {@code -ln softmax(logits)[target]}, in float64 with the max subtracted first. */
-    static double negativeLogLikelihood(float[] logits, int target) {
+    public static double negativeLogLikelihood(float[] logits, int target) {
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) {
             max = Math.max(max, l);

@@ -9,11 +9,14 @@ import dev.quantforge.engine.mlx.MixedRecipe;
 import dev.quantforge.engine.mlx.MlxDtype;
 import dev.quantforge.engine.mlx.MlxMode;
 import dev.quantforge.engine.mlx.MlxQuantization;
+import dev.quantforge.engine.onnx.OnnxExportOptions;
+import dev.quantforge.engine.onnx.OnnxPrecision;
 import dev.quantforge.engine.plan.LlamaFileType;
 import dev.quantforge.engine.plan.QuantizeOptions;
 import dev.quantforge.engine.plan.TensorTypeOverride;
 import dev.quantforge.engine.quantize.QuantizeProgress;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -71,9 +74,12 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
         if (format.equals(MlxFormat.INSTANCE.name())) {
             return mlxTarget(recipe);
         }
+        if (format.equals(OnnxFormat.INSTANCE.name())) {
+            return onnxTarget(recipe);
+        }
         if (!format.equals(GgufFormat.INSTANCE.name())) {
             throw new InvalidInputException("recipe format '" + recipe.format() + "' is not supported; known: "
-                    + GgufFormat.INSTANCE.name() + ", " + MlxFormat.INSTANCE.name());
+                    + GgufFormat.INSTANCE.name() + ", " + MlxFormat.INSTANCE.name() + ", " + OnnxFormat.INSTANCE.name());
         }
         QuantizeOptions options = new QuantizeOptions(recipe.pure(),
                 ggmlType(recipe.outputTensorType(), "output tensor type"),
@@ -134,6 +140,67 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
         } catch (NumberFormatException e) {
             throw new InvalidInputException("MLX " + what + " must be a whole number, got " + value);
         }
+    }
+
+    /** ONNX settings a recipe may carry, beside the precision in {@code ftype}. */
+    public static final Set<String> ONNX_SETTINGS = Set.of("blockSize", "symmetric", "accuracyLevel", "lmHead");
+
+    /**
+     * An ONNX recipe: the precision (fp32, fp16, int8, int4) in {@code ftype}; settings {@code blockSize}
+     * (int4, default 32), {@code symmetric} (int4, default false), {@code accuracyLevel} (int4, 0..4, default 0)
+     * and {@code lmHead} ("quantize", the default, or "float"). GGUF's tensor-type options do not apply.
+     */
+    private static OnnxTarget onnxTarget(Recipe recipe) {
+        OnnxPrecision precision = OnnxPrecision.parse(recipe.ftype());
+        if (recipe.pure() || recipe.outputTensorType() != null || recipe.tokenEmbeddingType() != null
+                || recipe.leaveOutputTensor() || !recipe.tensorTypes().isEmpty()) {
+            throw new InvalidInputException("an ONNX target takes no GGUF tensor-type options (pure, output/token-embedding "
+                    + "type, leave-output-tensor, tensor types); use its settings " + new java.util.TreeSet<>(ONNX_SETTINGS));
+        }
+        for (String key : recipe.settings().keySet()) {
+            if (!ONNX_SETTINGS.contains(key)) {
+                throw new InvalidInputException("unknown ONNX setting '" + key + "'; known: " + new java.util.TreeSet<>(ONNX_SETTINGS));
+            }
+        }
+        var settings = recipe.settings();
+        if (precision != OnnxPrecision.INT4) {
+            for (String key : List.of("blockSize", "symmetric", "accuracyLevel")) {
+                if (settings.containsKey(key)) {
+                    throw new InvalidInputException("ONNX setting " + key + " applies to int4 only, not " + precision.label());
+                }
+            }
+        }
+        OnnxExportOptions options = OnnxExportOptions.of(precision)
+                .withBlockSize(onnxInteger(settings.get("blockSize"), OnnxExportOptions.DEFAULT_BLOCK_SIZE, "blockSize"))
+                .withSymmetric(bool(settings.get("symmetric"), "symmetric"))
+                .withAccuracyLevel(onnxInteger(settings.get("accuracyLevel"), 0, "accuracyLevel"));
+        String lmHead = settings.getOrDefault("lmHead", "quantize").toLowerCase(Locale.ROOT);
+        if (!lmHead.equals("quantize") && !lmHead.equals("float")) {
+            throw new InvalidInputException("ONNX setting lmHead must be quantize or float, got '" + settings.get("lmHead") + "'");
+        }
+        return new OnnxTarget(options.withQuantizeLmHead(lmHead.equals("quantize")));
+    }
+
+    private static int onnxInteger(String value, int absent, String key) {
+        if (value == null || value.isBlank()) {
+            return absent;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("ONNX setting " + key + " must be an integer, got '" + value + "'");
+        }
+    }
+
+    private static boolean bool(String value, String key) {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new InvalidInputException("ONNX setting " + key + " must be true or false, got '" + value + "'");
+        };
     }
 
     /** A ggml type a user names, or null when none is named. */

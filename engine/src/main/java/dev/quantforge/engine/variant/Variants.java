@@ -4,6 +4,7 @@ import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.mlx.DequantizedMlx;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
+import dev.quantforge.engine.onnx.OnnxExporter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,14 +37,18 @@ public final class Variants {
         if (!Files.isDirectory(path) && ModelSources.isGguf(path)) {
             return GgufFormat.INSTANCE.runtime();
         }
+        if (OnnxExporter.isOnnxDirectory(path)) {
+            return OnnxFormat.INSTANCE.runtime();
+        }
         if (DequantizedMlx.isMlxDirectory(path)) {
             return MlxFormat.INSTANCE.runtime();
         }
         if (Files.isDirectory(path)) {
-            throw new InvalidInputException(path + ": not an MLX model directory (config.json with a \"quantization\""
-                    + " block, and model.safetensors or its index); quantforge runs GGUF files and MLX directories");
+            throw new InvalidInputException(path + ": not an ONNX variant directory (no model.onnx) and not an MLX model"
+                    + " directory (config.json with a \"quantization\" block, and model.safetensors or its index);"
+                    + " quantforge runs GGUF files and ONNX and MLX directories");
         }
-        throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic) or an MLX directory;"
-                + " quantforge runs GGUF files and MLX directories");
+        throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic); quantforge runs GGUF files"
+                + " and ONNX and MLX directories");
     }
 }

@@ -1,0 +1,65 @@
+package dev.quantforge.engine.onnx;
+
+import dev.quantforge.common.InvalidInputException;
+
+import java.util.Objects;
+
+/**
+ * How an ONNX variant is written.
+ *
+ * @param blockSize      int4: elements per quantization block along K (16, 32, 64, 128 or 256; default 32)
+ * @param symmetric      int4: symmetric blocks (no zero points) instead of asymmetric (default false,
+ *                       ONNX Runtime's quantizer's default)
+ * @param accuracyLevel  int4: MatMulNBits' accuracy_level, the minimum precision of its input A (0 unset,
+ *                       1 fp32, 2 fp16, 3 bf16, 4 int8); default 0
+ * @param quantizeLmHead int8/int4: quantize the output projection (lm_head) like the other MatMuls
+ *                       (default true); false keeps it float32. The token embedding (a Gather) is never
+ *                       quantized: it stays float32 (float16 in the fp16 target). Tied embeddings get an
+ *                       lm_head of their own, written from the embedding.
+ * @param verify         load the result in ONNX Runtime before the output is moved into place
+ */
+public record OnnxExportOptions(OnnxPrecision precision, int blockSize, boolean symmetric, int accuracyLevel,
+                                boolean quantizeLmHead, boolean verify) {
+    public static final int DEFAULT_BLOCK_SIZE = 32;
+
+    public OnnxExportOptions {
+        Objects.requireNonNull(precision, "precision");
+        if (blockSize < 16 || blockSize > 256 || Integer.bitCount(blockSize) != 1) {
+            throw new InvalidInputException("ONNX int4 block size must be 16, 32, 64, 128 or 256, got " + blockSize);
+        }
+        if (accuracyLevel < 0 || accuracyLevel > 4) {
+            throw new InvalidInputException("ONNX int4 accuracy level must be 0..4, got " + accuracyLevel);
+        }
+    }
+
+    public static OnnxExportOptions of(OnnxPrecision precision) {
+        return new OnnxExportOptions(precision, DEFAULT_BLOCK_SIZE, false, 0, true, true);
+    }
+
+    public OnnxExportOptions withBlockSize(int value) {
+        return new OnnxExportOptions(precision, value, symmetric, accuracyLevel, quantizeLmHead, verify);
+    }
+
+    public OnnxExportOptions withSymmetric(boolean value) {
+        return new OnnxExportOptions(precision, blockSize, value, accuracyLevel, quantizeLmHead, verify);
+    }
+
+    public OnnxExportOptions withAccuracyLevel(int value) {
+        return new OnnxExportOptions(precision, blockSize, symmetric, value, quantizeLmHead, verify);
+    }
+
+    public OnnxExportOptions withQuantizeLmHead(boolean value) {
+        return new OnnxExportOptions(precision, blockSize, symmetric, accuracyLevel, value, verify);
+    }
+
+    public OnnxExportOptions withVerify(boolean value) {
+        return new OnnxExportOptions(precision, blockSize, symmetric, accuracyLevel, quantizeLmHead, value);
+    }
+
+    /** A short name: {@code fp16}, {@code int8}, {@code int4-b32-asym}. */
+    public String name() {
+        return precision == OnnxPrecision.INT4
+                ? "int4-b" + blockSize + (symmetric ? "-sym" : "-asym") + (accuracyLevel > 0 ? "-acc" + accuracyLevel : "")
+                : precision.label();
+    }
+}
