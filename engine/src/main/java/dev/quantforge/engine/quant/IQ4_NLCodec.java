@@ -6,8 +6,8 @@ import dev.quantforge.engine.ggml.LittleEndian;
 
 /** IQ4_NL: blocks of 32 values, an fp16 scale and 4-bit codes on a non-linear grid. */
 final class IQ4_NLCodec implements Quantizer {
-    private static final int BLOCK = Iq4NonLinear.BLOCK;
-    private static final int BLOCK_BYTES = 18;
+    private static final int BLOCK = GgmlType.IQ4_NL.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.IQ4_NL.typeSize();
 
     @Override
     public GgmlType type() {

@@ -9,10 +9,10 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code scales_l}, 2 high bits in {@code scales_h}) and 4-bit codes on IQ4_NL's non-linear grid.
  */
 final class IQ4_XSCodec implements Quantizer {
-    private static final int SUPER_BLOCK = 256;
+    private static final int SUPER_BLOCK = GgmlType.IQ4_XS.blockSize();
     private static final int BLOCK = Iq4NonLinear.BLOCK;
     private static final int BLOCKS = SUPER_BLOCK / BLOCK;
-    private static final int SUPER_BLOCK_BYTES = 136;
+    private static final int SUPER_BLOCK_BYTES = GgmlType.IQ4_XS.typeSize();
     private static final int SCALES_H = 2;
     private static final int SCALES_L = 4;
     private static final int QS = 8;

@@ -4,8 +4,8 @@ import dev.quantforge.engine.ggml.GgmlType;
 
 /** MXFP4: blocks of 32 FP4 (E2M1) values sharing a power-of-two (E8M0) scale byte. */
 final class MXFP4Codec implements Quantizer {
-    private static final int BLOCK = 32;
-    private static final int BLOCK_BYTES = 17;
+    private static final int BLOCK = GgmlType.MXFP4.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.MXFP4.typeSize();
 
     @Override
     public GgmlType type() {

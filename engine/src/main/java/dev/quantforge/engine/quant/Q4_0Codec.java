@@ -9,9 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * in its high nibble.
  */
 final class Q4_0Codec implements Quantizer {
-    private static final int QK = 32;
+    private static final int QK = GgmlType.Q4_0.blockSize();
     private static final int HALF = QK / 2;
-    private static final int BLOCK_BYTES = 18;
+    private static final int BLOCK_BYTES = GgmlType.Q4_0.typeSize();
 
     @Override
     public GgmlType type() {

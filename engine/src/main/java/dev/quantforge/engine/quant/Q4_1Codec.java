@@ -9,9 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * value {@code j + 16} in its high nibble.
  */
 final class Q4_1Codec implements Quantizer {
-    private static final int QK = 32;
+    private static final int QK = GgmlType.Q4_1.blockSize();
     private static final int HALF = QK / 2;
-    private static final int BLOCK_BYTES = 20;
+    private static final int BLOCK_BYTES = GgmlType.Q4_1.typeSize();
     private static final int QS = 4;
 
     @Override

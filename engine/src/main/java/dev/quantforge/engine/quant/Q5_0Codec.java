@@ -9,9 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code (level - 16) * d}.
  */
 final class Q5_0Codec implements Quantizer {
-    private static final int QK = 32;
+    private static final int QK = GgmlType.Q5_0.blockSize();
     private static final int HALF = QK / 2;
-    private static final int BLOCK_BYTES = 22;
+    private static final int BLOCK_BYTES = GgmlType.Q5_0.typeSize();
     private static final int QH = 2;
     private static final int QS = 6;
 

@@ -9,9 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code level * d + m}.
  */
 final class Q5_1Codec implements Quantizer {
-    private static final int QK = 32;
+    private static final int QK = GgmlType.Q5_1.blockSize();
     private static final int HALF = QK / 2;
-    private static final int BLOCK_BYTES = 24;
+    private static final int BLOCK_BYTES = GgmlType.Q5_1.typeSize();
     private static final int QH = 4;
     private static final int QS = 8;
 

@@ -8,8 +8,8 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * Importance weights do not apply: ggml ignores them for this type.
  */
 final class Q8_0Codec implements Quantizer {
-    private static final int QK = 32;
-    private static final int BLOCK_BYTES = 34;
+    private static final int QK = GgmlType.Q8_0.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.Q8_0.typeSize();
     private static final int QS = 2;
 
     @Override
