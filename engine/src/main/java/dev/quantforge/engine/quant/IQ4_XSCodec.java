@@ -26,11 +26,7 @@ final class IQ4_XSCodec implements Quantizer {
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         Iq4NonLinear.Scratch scratch = new Iq4NonLinear.Scratch();
         float[] scales = new float[BLOCKS];
-        int superBlocks = rows * (rowLength / SUPER_BLOCK);
-        for (int sb = 0; sb < superBlocks; sb++) {
-            int x = srcOffset + sb * SUPER_BLOCK;
-            int column = (sb * SUPER_BLOCK) % rowLength;
-            int out = dstOffset + sb * SUPER_BLOCK_BYTES;
+        BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset, (x, column, out) -> {
             float sigma2 = Iq4NonLinear.sigma2(src, x, SUPER_BLOCK);
             float maxScale = 0;
             float amaxScale = 0;
@@ -62,7 +58,7 @@ final class IQ4_XSCodec implements Quantizer {
                 scalesH |= (l >> 4) << 2 * ib;
             }
             LittleEndian.putShort(dst, out + SCALES_H, (short) scalesH);
-        }
+        });
     }
 
     @Override
