@@ -18,8 +18,8 @@ import static dev.quantforge.engine.quant.IQMath.sqrtf;
  * of the four sub-scale words. ggml's {@code quantize_iq1_m} and {@code dequantize_row_iq1_m}.
  */
 final class IQ1_MCodec implements Quantizer {
-    private static final int QK = 256;
-    private static final int BLOCK_BYTES = 56;
+    private static final int QK = GgmlType.IQ1_M.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.IQ1_M.typeSize();
     private static final int QH_AT = QK / 8;
     private static final int SCALES_AT = QH_AT + QK / 16;
     private static final int GROUP = 16;

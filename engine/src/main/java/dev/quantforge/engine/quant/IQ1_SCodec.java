@@ -19,8 +19,8 @@ import static dev.quantforge.engine.quant.IQMath.sqrtf;
 final class IQ1_SCodec implements Quantizer {
     static final float DELTA = 0.125f;
 
-    private static final int QK = 256;
-    private static final int BLOCK_BYTES = 50;
+    private static final int QK = GgmlType.IQ1_S.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.IQ1_S.typeSize();
     private static final int QS_AT = 2;
     private static final int QH_AT = QS_AT + QK / 8;
     private static final int GROUP = 32;

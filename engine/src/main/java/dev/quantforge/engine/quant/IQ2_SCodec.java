@@ -16,8 +16,8 @@ import static dev.quantforge.engine.quant.IQMath.sqrtf;
  * {@code quantize_row_iq2_s_impl} and {@code dequantize_row_iq2_s}.
  */
 final class IQ2_SCodec implements Quantizer {
-    private static final int QK = 256;
-    private static final int BLOCK_BYTES = 82;
+    private static final int QK = GgmlType.IQ2_S.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.IQ2_S.typeSize();
     private static final int QS_AT = 2;
     private static final int SIGNS_AT = QS_AT + QK / 8;
     private static final int QH_AT = QS_AT + QK / 4;

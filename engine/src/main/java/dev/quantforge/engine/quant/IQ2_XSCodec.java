@@ -18,8 +18,8 @@ import static dev.quantforge.engine.quant.IQMath.sqrtf;
  * it only with importance weights.
  */
 final class IQ2_XSCodec implements Quantizer {
-    private static final int QK = 256;
-    private static final int BLOCK_BYTES = 74;
+    private static final int QK = GgmlType.IQ2_XS.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.IQ2_XS.typeSize();
     private static final int QS_AT = 2;
     private static final int SCALES_AT = QS_AT + QK / 4;
     private static final int MAX_LEVELS = 3;

@@ -18,8 +18,8 @@ import static dev.quantforge.engine.quant.IQMath.sqrtf;
  * importance weights.
  */
 final class IQ2_XXSCodec implements Quantizer {
-    private static final int QK = 256;
-    private static final int BLOCK_BYTES = 66;
+    private static final int QK = GgmlType.IQ2_XXS.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.IQ2_XXS.typeSize();
     private static final int MAX_LEVELS = 3;
     private static final GroupScaleSearch SEARCH = new GroupScaleSearch("IQ2_XXS", 6, 0.1f, GroupScaleSearch.Refit.ALL_POINTS, true);
     private static final float GROUP_MAX_EPS = 1e-15f;

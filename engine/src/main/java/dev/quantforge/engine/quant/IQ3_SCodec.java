@@ -16,8 +16,8 @@ import static dev.quantforge.engine.quant.IQMath.sqrtf;
  * {@code quantize_iq3_s} (block size 32) and {@code dequantize_row_iq3_s}.
  */
 final class IQ3_SCodec implements Quantizer {
-    private static final int QK = 256;
-    private static final int BLOCK_BYTES = 110;
+    private static final int QK = GgmlType.IQ3_S.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.IQ3_S.typeSize();
     private static final int QS_AT = 2;
     private static final int QH_AT = QS_AT + 64;
     private static final int SIGNS_AT = QH_AT + 8;

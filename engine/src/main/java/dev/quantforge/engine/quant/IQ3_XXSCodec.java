@@ -16,8 +16,8 @@ import static dev.quantforge.engine.quant.IQMath.sqrtf;
  * 4-bit sub-scale. ggml's {@code quantize_row_iq3_xxs_impl(256, ...)} and {@code dequantize_row_iq3_xxs}.
  */
 final class IQ3_XXSCodec implements Quantizer {
-    private static final int QK = 256;
-    private static final int BLOCK_BYTES = 98;
+    private static final int QK = GgmlType.IQ3_XXS.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.IQ3_XXS.typeSize();
     private static final int SIGNS_AT = 2 + 64;
     private static final int MAX_LEVELS = 8;
     private static final GroupScaleSearch SEARCH = new GroupScaleSearch("IQ3_XXS", 15, 0.2f, GroupScaleSearch.Refit.OFF_GRID_POINTS, true);

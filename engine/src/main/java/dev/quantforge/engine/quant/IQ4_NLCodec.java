@@ -6,8 +6,8 @@ import dev.quantforge.engine.ggml.LittleEndian;
 
 /** IQ4_NL: blocks of 32 values, an fp16 scale and 4-bit codes on a non-linear grid. */
 final class IQ4_NLCodec implements Quantizer {
-    private static final int BLOCK = Iq4NonLinear.BLOCK;
-    private static final int BLOCK_BYTES = 18;
+    private static final int BLOCK = GgmlType.IQ4_NL.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.IQ4_NL.typeSize();
 
     @Override
     public GgmlType type() {
@@ -17,17 +17,14 @@ final class IQ4_NLCodec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         Iq4NonLinear.Scratch scratch = new Iq4NonLinear.Scratch();
-        int blocks = rows * (rowLength / BLOCK);
-        for (int b = 0; b < blocks; b++) {
-            int x = srcOffset + b * BLOCK;
-            int out = dstOffset + b * BLOCK_BYTES;
+        BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset, (x, column, out) -> {
             float sigma2 = Iq4NonLinear.sigma2(src, x, BLOCK);
-            Iq4NonLinear.weights(src, x, importance, (b * BLOCK) % rowLength, sigma2, scratch);
+            Iq4NonLinear.weights(src, x, importance, column, sigma2, scratch);
             float d = Iq4NonLinear.bestScale(src, x, scratch);
             LittleEndian.putShort(dst, out, Fp16.fromFloat(d));
             // the codes are chosen again for the final scale, in full float precision (not the fp16 one)
             Iq4NonLinear.pack(src, x, d != 0 ? 1 / d : 0, dst, out + 2);
-        }
+        });
     }
 
     @Override

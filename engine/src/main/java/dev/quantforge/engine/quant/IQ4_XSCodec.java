@@ -9,10 +9,10 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code scales_l}, 2 high bits in {@code scales_h}) and 4-bit codes on IQ4_NL's non-linear grid.
  */
 final class IQ4_XSCodec implements Quantizer {
-    private static final int SUPER_BLOCK = 256;
+    private static final int SUPER_BLOCK = GgmlType.IQ4_XS.blockSize();
     private static final int BLOCK = Iq4NonLinear.BLOCK;
     private static final int BLOCKS = SUPER_BLOCK / BLOCK;
-    private static final int SUPER_BLOCK_BYTES = 136;
+    private static final int SUPER_BLOCK_BYTES = GgmlType.IQ4_XS.typeSize();
     private static final int SCALES_H = 2;
     private static final int SCALES_L = 4;
     private static final int QS = 8;
@@ -26,11 +26,7 @@ final class IQ4_XSCodec implements Quantizer {
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         Iq4NonLinear.Scratch scratch = new Iq4NonLinear.Scratch();
         float[] scales = new float[BLOCKS];
-        int superBlocks = rows * (rowLength / SUPER_BLOCK);
-        for (int sb = 0; sb < superBlocks; sb++) {
-            int x = srcOffset + sb * SUPER_BLOCK;
-            int column = (sb * SUPER_BLOCK) % rowLength;
-            int out = dstOffset + sb * SUPER_BLOCK_BYTES;
+        BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset, (x, column, out) -> {
             float sigma2 = Iq4NonLinear.sigma2(src, x, SUPER_BLOCK);
             float maxScale = 0;
             float amaxScale = 0;
@@ -62,7 +58,7 @@ final class IQ4_XSCodec implements Quantizer {
                 scalesH |= (l >> 4) << 2 * ib;
             }
             LittleEndian.putShort(dst, out + SCALES_H, (short) scalesH);
-        }
+        });
     }
 
     @Override

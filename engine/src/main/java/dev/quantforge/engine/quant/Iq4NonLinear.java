@@ -1,5 +1,7 @@
 package dev.quantforge.engine.quant;
 
+import dev.quantforge.engine.ggml.GgmlType;
+
 import java.util.Arrays;
 
 /**
@@ -11,7 +13,7 @@ final class Iq4NonLinear {
     /** ggml's {@code kvalues_iq4nl}: the 16 non-linear levels a 4-bit code stands for. */
     static final byte[] LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
-    static final int BLOCK = 32;
+    static final int BLOCK = GgmlType.IQ4_NL.blockSize();
 
     private static final int TRIES = 7;
     /** The initial guess plus trial scales -TRIES..TRIES. */

@@ -4,7 +4,6 @@ import dev.quantforge.engine.ggml.GgmlType;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,14 +15,6 @@ import java.util.concurrent.Future;
  * budget after one warm-up pass.
  */
 public final class KernelBenchmark {
-
-    /** ggml's own C quantizer, 1 thread, on a 2-core machine of the kind quantforge is built on (MB/s of F32 input). */
-    public static final Map<GgmlType, Double> GGML_REFERENCE_MB_S = Map.ofEntries(
-            Map.entry(GgmlType.F16, 2168.0), Map.entry(GgmlType.BF16, 5986.0), Map.entry(GgmlType.Q4_0, 2545.0),
-            Map.entry(GgmlType.Q8_0, 979.0), Map.entry(GgmlType.Q2_K, 65.0), Map.entry(GgmlType.Q3_K, 272.0),
-            Map.entry(GgmlType.Q4_K, 63.0), Map.entry(GgmlType.Q5_K, 70.0), Map.entry(GgmlType.Q6_K, 123.0),
-            Map.entry(GgmlType.IQ4_NL, 11.0), Map.entry(GgmlType.IQ4_XS, 14.0), Map.entry(GgmlType.TQ2_0, 1648.0),
-            Map.entry(GgmlType.MXFP4, 771.0));
 
     private final float[] values;
     private final int rows;

@@ -4,8 +4,8 @@ import dev.quantforge.engine.ggml.GgmlType;
 
 /** MXFP4: blocks of 32 FP4 (E2M1) values sharing a power-of-two (E8M0) scale byte. */
 final class MXFP4Codec implements Quantizer {
-    private static final int BLOCK = 32;
-    private static final int BLOCK_BYTES = 17;
+    private static final int BLOCK = GgmlType.MXFP4.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.MXFP4.typeSize();
 
     @Override
     public GgmlType type() {
@@ -14,10 +14,7 @@ final class MXFP4Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int blocks = rows * (rowLength / BLOCK);
-        for (int b = 0; b < blocks; b++) {
-            int x = srcOffset + b * BLOCK;
-            int out = dstOffset + b * BLOCK_BYTES;
+        BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset, (x, column, out) -> {
             float amax = 0.0f;
             for (int j = 0; j < BLOCK; j++) {
                 float a = Math.abs(src[x + j]);
@@ -34,7 +31,7 @@ final class MXFP4Codec implements Quantizer {
                 int x1 = E2m1.bestIndex(src[x + BLOCK / 2 + j], d, fastLimit);
                 dst[out + 1 + j] = (byte) (x0 | x1 << 4);
             }
-        }
+        });
     }
 
     /**

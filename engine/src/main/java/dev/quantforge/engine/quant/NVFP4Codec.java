@@ -7,10 +7,10 @@ import dev.quantforge.engine.ggml.GgmlType;
  * byte; the four scale bytes come first, then 32 bytes of codes.
  */
 final class NVFP4Codec implements Quantizer {
-    private static final int BLOCK = 64;
+    private static final int BLOCK = GgmlType.NVFP4.blockSize();
     private static final int SUB_BLOCK = 16;
     private static final int SUB_BLOCKS = BLOCK / SUB_BLOCK;
-    private static final int BLOCK_BYTES = 36;
+    private static final int BLOCK_BYTES = GgmlType.NVFP4.typeSize();
 
     @Override
     public GgmlType type() {

@@ -6,8 +6,8 @@ import dev.quantforge.engine.ggml.LittleEndian;
 
 /** Q1_0: blocks of 128 signs (bit set for x >= 0) sharing an fp16 scale, the block's mean absolute value. */
 final class Q1_0Codec implements Quantizer {
-    private static final int BLOCK = 128;
-    private static final int BLOCK_BYTES = 18;
+    private static final int BLOCK = GgmlType.Q1_0.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.Q1_0.typeSize();
 
     @Override
     public GgmlType type() {

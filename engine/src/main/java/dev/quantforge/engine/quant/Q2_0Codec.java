@@ -9,8 +9,8 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * lowest bits first; code c stands for (c - 1) * scale, so the levels are -1, 0, +1, +2.
  */
 final class Q2_0Codec implements Quantizer {
-    private static final int BLOCK = 64;
-    private static final int BLOCK_BYTES = 18;
+    private static final int BLOCK = GgmlType.Q2_0.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.Q2_0.typeSize();
 
     @Override
     public GgmlType type() {

@@ -12,10 +12,10 @@ import static dev.quantforge.engine.quant.QuantMath.nearestInt;
  * of 2-bit levels, half d, half dmin.
  */
 final class Q2_KCodec implements Quantizer {
-    private static final int QK_K = 256;
+    private static final int QK_K = GgmlType.Q2_K.blockSize();
     private static final int GROUP = 16;
     private static final int GROUPS = QK_K / GROUP;
-    private static final int BLOCK_BYTES = 84;
+    private static final int BLOCK_BYTES = GgmlType.Q2_K.typeSize();
     private static final int SCALES = 0;
     private static final int QS = 16;
     private static final int D = 80;

@@ -12,10 +12,10 @@ import static dev.quantforge.engine.quant.QuantMath.nearestInt;
  * of packed scales, half d.
  */
 final class Q3_KCodec implements Quantizer {
-    private static final int QK_K = 256;
+    private static final int QK_K = GgmlType.Q3_K.blockSize();
     private static final int GROUP = 16;
     private static final int GROUPS = QK_K / GROUP;
-    private static final int BLOCK_BYTES = 110;
+    private static final int BLOCK_BYTES = GgmlType.Q3_K.typeSize();
     private static final int HMASK = 0;
     private static final int QS = 32;
     private static final int SCALES = 96;

@@ -9,9 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * in its high nibble.
  */
 final class Q4_0Codec implements Quantizer {
-    private static final int QK = 32;
+    private static final int QK = GgmlType.Q4_0.blockSize();
     private static final int HALF = QK / 2;
-    private static final int BLOCK_BYTES = 18;
+    private static final int BLOCK_BYTES = GgmlType.Q4_0.typeSize();
 
     @Override
     public GgmlType type() {
@@ -20,31 +20,20 @@ final class Q4_0Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int rowBytes = (int) type().rowSize(rowLength);
         if (importance == null) {
-            int blocks = rows * (rowLength / QK);
-            for (int b = 0; b < blocks; b++) {
-                quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + b * BLOCK_BYTES);
+            for (BlockRows blocks = new BlockRows(type(), srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+                quantizeBlock(src, blocks.src(), dst, blocks.dst());
             }
             return;
         }
-        LegacyImportance.requireColumns(importance, rowLength);
-        float[] weight = new float[QK];
         byte[] levels = new byte[QK];
-        for (int r = 0; r < rows; r++) {
-            int rowStart = srcOffset + r * rowLength;
-            float sigma2 = LegacyImportance.meanSquare(src, rowStart, rowLength);
-            for (int ib = 0; ib < rowLength / QK; ib++) {
-                int x = rowStart + ib * QK;
-                int out = dstOffset + r * rowBytes + ib * BLOCK_BYTES;
-                LegacyImportance.blockWeights(importance, ib * QK, src, x, sigma2, weight);
-                float d = QuantMath.makeQxQuants(QK, 8, src, x, levels, 0, 1, weight, 0);
-                LittleEndian.putHalf(dst, out, d);
-                for (int j = 0; j < HALF; j++) {
-                    dst[out + 2 + j] = (byte) (levels[j] | (levels[j + HALF] << 4));
-                }
+        LegacyImportance.quantize(type(), src, srcOffset, rows, rowLength, importance, dstOffset, (x, weight, out) -> {
+            float d = QuantMath.makeQxQuants(QK, 8, src, x, levels, 0, 1, weight, 0);
+            LittleEndian.putHalf(dst, out, d);
+            for (int j = 0; j < HALF; j++) {
+                dst[out + 2 + j] = (byte) (levels[j] | (levels[j + HALF] << 4));
             }
-        }
+        });
     }
 
     /** quantize_row_q4_0_ref for one block: the scale maps the value of largest magnitude to level -8. */

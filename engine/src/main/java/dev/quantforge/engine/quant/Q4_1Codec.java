@@ -9,9 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * value {@code j + 16} in its high nibble.
  */
 final class Q4_1Codec implements Quantizer {
-    private static final int QK = 32;
+    private static final int QK = GgmlType.Q4_1.blockSize();
     private static final int HALF = QK / 2;
-    private static final int BLOCK_BYTES = 20;
+    private static final int BLOCK_BYTES = GgmlType.Q4_1.typeSize();
     private static final int QS = 4;
 
     @Override
@@ -21,36 +21,25 @@ final class Q4_1Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int rowBytes = (int) type().rowSize(rowLength);
         if (importance == null) {
-            int blocks = rows * (rowLength / QK);
             float[] minMax = new float[2];
-            for (int b = 0; b < blocks; b++) {
-                quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + b * BLOCK_BYTES, minMax);
+            for (BlockRows blocks = new BlockRows(type(), srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+                quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
             }
             return;
         }
-        LegacyImportance.requireColumns(importance, rowLength);
-        float[] weight = new float[QK];
         byte[] levels = new byte[QK];
         byte[] levelsAux = new byte[QK];
         float[] min = new float[1];
-        for (int r = 0; r < rows; r++) {
-            int rowStart = srcOffset + r * rowLength;
-            float sigma2 = LegacyImportance.meanSquare(src, rowStart, rowLength);
-            for (int ib = 0; ib < rowLength / QK; ib++) {
-                int x = rowStart + ib * QK;
-                int out = dstOffset + r * rowBytes + ib * BLOCK_BYTES;
-                LegacyImportance.blockWeights(importance, ib * QK, src, x, sigma2, weight);
-                float d = QuantMath.makeQkx3Quants(QK, 15, src, x, weight, 0, levels, 0, min, levelsAux,
-                        -0.9f, 0.05f, 36, false);
-                LittleEndian.putHalf(dst, out, d);
-                LittleEndian.putHalf(dst, out + 2, -min[0]);
-                for (int j = 0; j < HALF; j++) {
-                    dst[out + QS + j] = (byte) (levels[j] | (levels[j + HALF] << 4));
-                }
+        LegacyImportance.quantize(type(), src, srcOffset, rows, rowLength, importance, dstOffset, (x, weight, out) -> {
+            float d = QuantMath.makeQkx3Quants(QK, 15, src, x, weight, 0, levels, 0, min, levelsAux,
+                    -0.9f, 0.05f, 36, false);
+            LittleEndian.putHalf(dst, out, d);
+            LittleEndian.putHalf(dst, out + 2, -min[0]);
+            for (int j = 0; j < HALF; j++) {
+                dst[out + QS + j] = (byte) (levels[j] | (levels[j + HALF] << 4));
             }
-        }
+        });
     }
 
     /** quantize_row_q4_1_ref for one block: the block's range split into 15 steps. */

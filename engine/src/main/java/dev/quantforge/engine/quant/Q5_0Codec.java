@@ -9,9 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code (level - 16) * d}.
  */
 final class Q5_0Codec implements Quantizer {
-    private static final int QK = 32;
+    private static final int QK = GgmlType.Q5_0.blockSize();
     private static final int HALF = QK / 2;
-    private static final int BLOCK_BYTES = 22;
+    private static final int BLOCK_BYTES = GgmlType.Q5_0.typeSize();
     private static final int QH = 2;
     private static final int QS = 6;
 
@@ -22,29 +22,18 @@ final class Q5_0Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int rowBytes = (int) type().rowSize(rowLength);
         if (importance == null) {
-            int blocks = rows * (rowLength / QK);
-            for (int b = 0; b < blocks; b++) {
-                quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + b * BLOCK_BYTES);
+            for (BlockRows blocks = new BlockRows(type(), srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+                quantizeBlock(src, blocks.src(), dst, blocks.dst());
             }
             return;
         }
-        LegacyImportance.requireColumns(importance, rowLength);
-        float[] weight = new float[QK];
         byte[] levels = new byte[QK];
-        for (int r = 0; r < rows; r++) {
-            int rowStart = srcOffset + r * rowLength;
-            float sigma2 = LegacyImportance.meanSquare(src, rowStart, rowLength);
-            for (int ib = 0; ib < rowLength / QK; ib++) {
-                int x = rowStart + ib * QK;
-                int out = dstOffset + r * rowBytes + ib * BLOCK_BYTES;
-                LegacyImportance.blockWeights(importance, ib * QK, src, x, sigma2, weight);
-                float d = QuantMath.makeQxQuants(QK, 16, src, x, levels, 0, 1, weight, 0);
-                LittleEndian.putHalf(dst, out, d);
-                packLevels(levels, dst, out);
-            }
-        }
+        LegacyImportance.quantize(type(), src, srcOffset, rows, rowLength, importance, dstOffset, (x, weight, out) -> {
+            float d = QuantMath.makeQxQuants(QK, 16, src, x, levels, 0, 1, weight, 0);
+            LittleEndian.putHalf(dst, out, d);
+            packLevels(levels, dst, out);
+        });
     }
 
     /** Levels 0..31: low nibbles as in Q4_0, fifth bits gathered into qh. */

@@ -9,9 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code level * d + m}.
  */
 final class Q5_1Codec implements Quantizer {
-    private static final int QK = 32;
+    private static final int QK = GgmlType.Q5_1.blockSize();
     private static final int HALF = QK / 2;
-    private static final int BLOCK_BYTES = 24;
+    private static final int BLOCK_BYTES = GgmlType.Q5_1.typeSize();
     private static final int QH = 4;
     private static final int QS = 8;
 
@@ -22,34 +22,23 @@ final class Q5_1Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int rowBytes = (int) type().rowSize(rowLength);
         if (importance == null) {
-            int blocks = rows * (rowLength / QK);
             float[] minMax = new float[2];
-            for (int b = 0; b < blocks; b++) {
-                quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + b * BLOCK_BYTES, minMax);
+            for (BlockRows blocks = new BlockRows(type(), srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+                quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
             }
             return;
         }
-        LegacyImportance.requireColumns(importance, rowLength);
-        float[] weight = new float[QK];
         byte[] levels = new byte[QK];
         byte[] levelsAux = new byte[QK];
         float[] min = new float[1];
-        for (int r = 0; r < rows; r++) {
-            int rowStart = srcOffset + r * rowLength;
-            float sigma2 = LegacyImportance.meanSquare(src, rowStart, rowLength);
-            for (int ib = 0; ib < rowLength / QK; ib++) {
-                int x = rowStart + ib * QK;
-                int out = dstOffset + r * rowBytes + ib * BLOCK_BYTES;
-                LegacyImportance.blockWeights(importance, ib * QK, src, x, sigma2, weight);
-                float d = QuantMath.makeQkx3Quants(QK, 31, src, x, weight, 0, levels, 0, min, levelsAux,
-                        -0.9f, 0.05f, 36, false);
-                LittleEndian.putHalf(dst, out, d);
-                LittleEndian.putHalf(dst, out + 2, -min[0]);
-                packLevels(levels, dst, out);
-            }
-        }
+        LegacyImportance.quantize(type(), src, srcOffset, rows, rowLength, importance, dstOffset, (x, weight, out) -> {
+            float d = QuantMath.makeQkx3Quants(QK, 31, src, x, weight, 0, levels, 0, min, levelsAux,
+                    -0.9f, 0.05f, 36, false);
+            LittleEndian.putHalf(dst, out, d);
+            LittleEndian.putHalf(dst, out + 2, -min[0]);
+            packLevels(levels, dst, out);
+        });
     }
 
     /** Levels 0..31: low nibbles as in Q4_1, fifth bits gathered into qh. */

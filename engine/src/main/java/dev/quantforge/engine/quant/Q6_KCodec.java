@@ -15,10 +15,10 @@ import static dev.quantforge.engine.quant.QuantMath.nearestInt;
  * 16 signed scales, half d.
  */
 final class Q6_KCodec implements Quantizer {
-    private static final int QK_K = 256;
+    private static final int QK_K = GgmlType.Q6_K.blockSize();
     private static final int GROUP = 16;
     private static final int GROUPS = QK_K / GROUP;
-    private static final int BLOCK_BYTES = 210;
+    private static final int BLOCK_BYTES = GgmlType.Q6_K.typeSize();
     private static final int QL = 0;
     private static final int QH = 128;
     private static final int SCALES = 192;

@@ -8,8 +8,8 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * Importance weights do not apply: ggml ignores them for this type.
  */
 final class Q8_0Codec implements Quantizer {
-    private static final int QK = 32;
-    private static final int BLOCK_BYTES = 34;
+    private static final int QK = GgmlType.Q8_0.blockSize();
+    private static final int BLOCK_BYTES = GgmlType.Q8_0.typeSize();
     private static final int QS = 2;
 
     @Override
@@ -19,10 +19,8 @@ final class Q8_0Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        type().rowSize(rowLength);
-        int blocks = rows * (rowLength / QK);
-        for (int b = 0; b < blocks; b++) {
-            quantizeBlock(src, srcOffset + b * QK, dst, dstOffset + b * BLOCK_BYTES);
+        for (BlockRows blocks = new BlockRows(type(), srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+            quantizeBlock(src, blocks.src(), dst, blocks.dst());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.quantforge.engine.quant;
 
+import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.ggml.GgmlType;
 
 import java.util.Collections;
@@ -54,10 +55,11 @@ public final class Quantizers {
         return Optional.ofNullable(BY_TYPE.get(type));
     }
 
+    /** The type's quantizer; a type without one is refused as a user's error (a type is what a user picks). */
     public static Quantizer require(GgmlType type) {
         Quantizer q = BY_TYPE.get(type);
         if (q == null) {
-            throw new UnsupportedOperationException("quantization to " + type + " is not supported; supported: " + supported());
+            throw new InvalidInputException("quantization to " + type + " is not supported; supported: " + supported());
         }
         return q;
     }

@@ -12,7 +12,7 @@ import static dev.quantforge.engine.quant.QuantMath.nearestInt;
  * types differ only in their level range, the search's parameters and how levels are packed.
  */
 abstract class ScaleMinKCodec implements Quantizer {
-    static final int QK_K = 256;
+    static final int QK_K = GgmlType.Q4_K.blockSize(); // Q5_K's too
     static final int GROUP = 32;
     private static final int GROUPS = QK_K / GROUP;
     private static final int D = 0;

@@ -11,10 +11,10 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * multiplying by 3 shifts the next trit into the top bits.
  */
 final class TQ1_0Codec implements Quantizer {
-    private static final int SUPER_BLOCK = 256;
+    private static final int SUPER_BLOCK = GgmlType.TQ1_0.blockSize();
     private static final int QS_BYTES = 48;
     private static final int QH_BYTES = 4;
-    private static final int SUPER_BLOCK_BYTES = 54;
+    private static final int SUPER_BLOCK_BYTES = GgmlType.TQ1_0.typeSize();
     private static final int[] POW3 = {1, 3, 9, 27, 81, 243};
 
     @Override

@@ -9,9 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * taken 32 apart), then an fp16 scale equal to the block's absolute maximum.
  */
 final class TQ2_0Codec implements Quantizer {
-    private static final int SUPER_BLOCK = 256;
+    private static final int SUPER_BLOCK = GgmlType.TQ2_0.blockSize();
     private static final int QS_BYTES = 64;
-    private static final int SUPER_BLOCK_BYTES = 66;
+    private static final int SUPER_BLOCK_BYTES = GgmlType.TQ2_0.typeSize();
 
     @Override
     public GgmlType type() {

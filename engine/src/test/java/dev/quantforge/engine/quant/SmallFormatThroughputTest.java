@@ -7,20 +7,33 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Single-thread throughput of the small block formats on a 4096x4096 N(0, 0.02) matrix (MB/s of float32
- * input, no importance weights), and the same bytes when two threads quantize halves of it at once.
+ * input, no importance weights), and the same bytes when two threads quantize halves of it at once. The
+ * output digests were taken from the codecs that matched ggml's golden data: speed work must not change them.
  * Run with {@code -Dgroups=slow -Dtest=SmallFormatThroughputTest}.
  */
 @Tag("slow")
 class SmallFormatThroughputTest {
     private static final int SIDE = 4096;
     private static final float[] MATRIX = normalMatrix();
+    /** SHA-256 prefixes of the whole matrix's output, per type. */
+    private static final Map<String, String> DIGESTS = Map.of(
+            "IQ4_NL", "c9967e8743a09456",
+            "IQ4_XS", "64b11b52a139f099",
+            "TQ2_0", "6172b896f21f962d",
+            "TQ1_0", "22649e1960313fc1",
+            "MXFP4", "049044aa4148966a",
+            "NVFP4", "96b0ea1c36d4b246",
+            "Q1_0", "25a62d83b5834c1c",
+            "Q2_0", "7149893959fc36ce");
 
     @ParameterizedTest
     @ValueSource(strings = {"IQ4_NL", "IQ4_XS", "TQ2_0", "TQ1_0", "MXFP4", "NVFP4", "Q1_0", "Q2_0"})
@@ -44,8 +57,10 @@ class SmallFormatThroughputTest {
             bestWall = Math.min(bestWall, System.nanoTime() - wall);
         }
         double megabytes = 4.0 * SIDE * SIDE / 1e6;
-        System.out.printf("%-7s %8.1f MB/s (cpu time), %8.1f MB/s (wall)%n",
-                typeName, megabytes / (bestCpu / 1e9), megabytes / (bestWall / 1e9));
+        String digest = OutputDigest.sha256(whole, whole.length);
+        System.out.printf("%-7s %8.1f MB/s (cpu time), %8.1f MB/s (wall), output sha256 %s%n",
+                typeName, megabytes / (bestCpu / 1e9), megabytes / (bestWall / 1e9), digest);
+        assertEquals(DIGESTS.get(typeName), digest, typeName + " output changed");
 
         byte[] split = new byte[whole.length];
         int half = SIDE / 2;
