@@ -1,5 +1,6 @@
 package dev.quantforge.api.events;
 
+import dev.quantforge.api.catalog.CatalogRecorder;
 import dev.quantforge.api.jobs.Job;
 import dev.quantforge.api.jobs.Task;
 import dev.quantforge.api.metrics.JobMetrics;
@@ -36,11 +37,13 @@ public class TaskEventApplier {
     private final EntityManager em;
     private final JobChanges changes;
     private final JobMetrics metrics;
+    private final CatalogRecorder catalog;
 
-    public TaskEventApplier(EntityManager em, JobChanges changes, JobMetrics metrics) {
+    public TaskEventApplier(EntityManager em, JobChanges changes, JobMetrics metrics, CatalogRecorder catalog) {
         this.em = em;
         this.changes = changes;
         this.metrics = metrics;
+        this.catalog = catalog;
     }
 
     @Transactional
@@ -88,6 +91,11 @@ public class TaskEventApplier {
         }
         List<Task> tasks = Task.ofJob(job.id);
         job.updateFrom(tasks, now);
+        if (task.state.isTerminal()) {
+            // a built variant (SUCCEEDED or REJECTED) joins the catalog in this transaction
+            em.flush();
+            catalog.record(job, task, task.finishedAt);
+        }
         changes.announce(new JobChange(job.id, task.id, event.type().name()));
         return Outcome.APPLIED;
     }
