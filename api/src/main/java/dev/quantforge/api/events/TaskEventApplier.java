@@ -1,5 +1,6 @@
 package dev.quantforge.api.events;
 
+import dev.quantforge.api.catalog.CatalogEvents;
 import dev.quantforge.api.catalog.CatalogRecorder;
 import dev.quantforge.api.jobs.Job;
 import dev.quantforge.api.jobs.Task;
@@ -38,8 +39,11 @@ public class TaskEventApplier {
     private final JobChanges changes;
     private final JobMetrics metrics;
     private final CatalogRecorder catalog;
+    private final CatalogEvents announcements;
 
-    public TaskEventApplier(EntityManager em, JobChanges changes, JobMetrics metrics, CatalogRecorder catalog) {
+    public TaskEventApplier(EntityManager em, JobChanges changes, JobMetrics metrics, CatalogRecorder catalog,
+            CatalogEvents announcements) {
+        this.announcements = announcements;
         this.em = em;
         this.changes = changes;
         this.metrics = metrics;
@@ -90,11 +94,17 @@ public class TaskEventApplier {
             task.progress = event.progress();
         }
         List<Task> tasks = Task.ofJob(job.id);
+        boolean wasTerminal = job.state.isTerminal();
         job.updateFrom(tasks, now);
         if (task.state.isTerminal()) {
-            // a built variant (SUCCEEDED or REJECTED) joins the catalog in this transaction
+            // a built variant (SUCCEEDED or REJECTED) joins the catalog and is announced in this transaction
             em.flush();
-            catalog.record(job, task, task.finishedAt);
+            if (catalog.record(job, task, task.finishedAt)) {
+                announcements.variantBuilt(job, task);
+            }
+        }
+        if (!wasTerminal && job.state.isTerminal()) {
+            announcements.jobCompleted(job, tasks);
         }
         changes.announce(new JobChange(job.id, task.id, event.type().name()));
         return Outcome.APPLIED;
