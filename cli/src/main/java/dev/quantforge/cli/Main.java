@@ -2,6 +2,14 @@ package dev.quantforge.cli;
 
 import dev.quantforge.cli.bench.BenchCommand;
 import dev.quantforge.cli.bench.BenchKernelsCommand;
+import dev.quantforge.cli.client.CancelCommand;
+import dev.quantforge.cli.client.CatalogCommand;
+import dev.quantforge.cli.client.ClientException;
+import dev.quantforge.cli.client.JobsCommand;
+import dev.quantforge.cli.client.ProfilesCommand;
+import dev.quantforge.cli.client.ReportCommand;
+import dev.quantforge.cli.client.SubmitCommand;
+import dev.quantforge.cli.client.WatchCommand;
 import dev.quantforge.cli.convert.ConvertCommand;
 import dev.quantforge.cli.demo.LocalDemoCommand;
 import dev.quantforge.cli.demo.ServiceDemoCommand;
@@ -19,8 +27,10 @@ import java.util.concurrent.CancellationException;
 /** The {@code quantforge} command. */
 @Command(name = "quantforge", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Quantize, convert, inspect and benchmark models for named hardware targets.",
-        subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class, BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class, PackageCommand.class, PushCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class,
+                BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class, PackageCommand.class,
+                PushCommand.class, SubmitCommand.class, JobsCommand.class, WatchCommand.class, ReportCommand.class,
+                CancelCommand.class, ProfilesCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -35,6 +45,12 @@ public final class Main {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ClientException client) {
+                // the API's answer (or its absence) in one line; exit codes in README.md
+                commandLine.getErr().println("quantforge: " + client.getMessage());
+                commandLine.getErr().flush();
+                return client.exitCode();
+            }
             commandLine.getErr().println("quantforge: " + userMessage(e));
             if (!(e instanceof InvalidInputException) && Boolean.getBoolean("quantforge.debug")) {
                 e.printStackTrace(commandLine.getErr());

@@ -1,5 +1,7 @@
 package dev.quantforge.api.events;
 
+import dev.quantforge.api.catalog.CatalogEvents;
+import dev.quantforge.api.catalog.CatalogRecorder;
 import dev.quantforge.api.jobs.Job;
 import dev.quantforge.api.jobs.Task;
 import dev.quantforge.api.metrics.JobMetrics;
@@ -36,11 +38,16 @@ public class TaskEventApplier {
     private final EntityManager em;
     private final JobChanges changes;
     private final JobMetrics metrics;
+    private final CatalogRecorder catalog;
+    private final CatalogEvents announcements;
 
-    public TaskEventApplier(EntityManager em, JobChanges changes, JobMetrics metrics) {
+    public TaskEventApplier(EntityManager em, JobChanges changes, JobMetrics metrics, CatalogRecorder catalog,
+            CatalogEvents announcements) {
+        this.announcements = announcements;
         this.em = em;
         this.changes = changes;
         this.metrics = metrics;
+        this.catalog = catalog;
     }
 
     @Transactional
@@ -87,7 +94,18 @@ public class TaskEventApplier {
             task.progress = event.progress();
         }
         List<Task> tasks = Task.ofJob(job.id);
+        boolean wasTerminal = job.state.isTerminal();
         job.updateFrom(tasks, now);
+        if (task.state.isTerminal()) {
+            // a built variant (SUCCEEDED or REJECTED) joins the catalog and is announced in this transaction
+            em.flush();
+            if (catalog.record(job, task, task.finishedAt)) {
+                announcements.variantBuilt(job, task);
+            }
+        }
+        if (!wasTerminal && job.state.isTerminal()) {
+            announcements.jobCompleted(job, tasks);
+        }
         changes.announce(new JobChange(job.id, task.id, event.type().name()));
         return Outcome.APPLIED;
     }

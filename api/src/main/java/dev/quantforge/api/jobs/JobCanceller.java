@@ -1,5 +1,6 @@
 package dev.quantforge.api.jobs;
 
+import dev.quantforge.api.catalog.CatalogEvents;
 import dev.quantforge.api.events.JobChange;
 import dev.quantforge.api.events.JobChanges;
 import dev.quantforge.api.kafka.KafkaConfig;
@@ -28,7 +29,10 @@ public class JobCanceller {
     private final JobChanges changes;
     private final KafkaConfig kafka;
 
-    public JobCanceller(Outbox outbox, JobChanges changes, KafkaConfig kafka) {
+    private final CatalogEvents catalogEvents;
+
+    public JobCanceller(Outbox outbox, JobChanges changes, KafkaConfig kafka, CatalogEvents catalogEvents) {
+        this.catalogEvents = catalogEvents;
         this.outbox = outbox;
         this.changes = changes;
         this.kafka = kafka;
@@ -58,6 +62,10 @@ public class JobCanceller {
             }
             outbox.add(kafka.topics().control().name(), jobId, new CancelMessage(jobId));
             job.updateFrom(tasks, now);
+            if (job.state.isTerminal()) {
+                // every task was still queued: the job ends here
+                catalogEvents.jobCompleted(job, tasks);
+            }
             changes.announce(new JobChange(jobId, null, JobChange.CANCEL_REQUESTED));
         }
         return JobView.of(job, tasks, now);

@@ -1,5 +1,6 @@
 package dev.quantforge.api.jobs;
 
+import dev.quantforge.api.catalog.CatalogEvents;
 import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
 import dev.quantforge.api.storage.StorageConfig;
@@ -41,7 +42,11 @@ public class JobSubmitter {
     private final StorageConfig storage;
     private final KafkaConfig kafka;
 
-    public JobSubmitter(Outbox outbox, IdempotencyKeys idempotencyKeys, StorageConfig storage, KafkaConfig kafka) {
+    private final CatalogEvents catalogEvents;
+
+    public JobSubmitter(Outbox outbox, IdempotencyKeys idempotencyKeys, StorageConfig storage, KafkaConfig kafka,
+            CatalogEvents catalogEvents) {
+        this.catalogEvents = catalogEvents;
         this.outbox = outbox;
         this.idempotencyKeys = idempotencyKeys;
         this.storage = storage;
@@ -95,6 +100,7 @@ public class JobSubmitter {
                     job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix, job.evalText,
                     task.gates()));
         }
+        catalogEvents.jobSubmitted(job, tasks);
         return new Created(JobView.of(job, tasks, now));
     }
 }

@@ -44,6 +44,21 @@ public class Outbox {
         wakeRelayAfterCommit();
     }
 
+    /**
+     * Queues a record of already serialized {@code payload} with a content-type header (a structured-mode CloudEvent);
+     * must run inside a transaction.
+     */
+    public void add(String topic, String key, String payload, String contentType) {
+        OutboxEntry entry = new OutboxEntry();
+        entry.topic = topic;
+        entry.messageKey = key;
+        entry.payload = payload;
+        entry.contentType = contentType;
+        entry.createdAt = Instant.now();
+        entry.persist();
+        wakeRelayAfterCommit();
+    }
+
     /** The relay would find the rows on its next poll anyway; waking it early saves that wait. */
     private void wakeRelayAfterCommit() {
         if (transactions.getResource(RELAY_WOKEN) != null) {

@@ -29,6 +29,10 @@ public class OutboxEntry extends PanacheEntityBase {
     @Column(nullable = false)
     public String payload;
 
+    /** Sent as the record's content-type header; null for none. */
+    @Column(name = "content_type")
+    public String contentType;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

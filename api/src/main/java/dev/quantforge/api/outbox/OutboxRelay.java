@@ -6,6 +6,7 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,7 +93,11 @@ public class OutboxRelay {
             }
             List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
             for (OutboxEntry entry : batch) {
-                acks.add(producer().send(new ProducerRecord<>(entry.topic, entry.messageKey, entry.payload)));
+                ProducerRecord<String, String> record = new ProducerRecord<>(entry.topic, entry.messageKey, entry.payload);
+                if (entry.contentType != null) {
+                    record.headers().add("content-type", entry.contentType.getBytes(StandardCharsets.UTF_8));
+                }
+                acks.add(producer().send(record));
             }
             producer().flush();
             Instant sent = Instant.now();

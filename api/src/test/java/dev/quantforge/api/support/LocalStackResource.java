@@ -39,7 +39,7 @@ public final class LocalStackResource implements QuarkusTestResourceLifecycleMan
 
     private final String run = "test-" + UUID.randomUUID().toString().substring(0, 8);
     private final List<String> topics = List.of("quantforge.tasks." + run, "quantforge.events." + run,
-            "quantforge.control." + run);
+            "quantforge.control." + run, "quantforge.catalog." + run);
     private final String group = "quantforge-api-" + run;
     private String kafkaServers;
     private Path root;
@@ -67,6 +67,7 @@ public final class LocalStackResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("qf.kafka.topics.tasks.name", topics.get(0)),
                 Map.entry("qf.kafka.topics.events.name", topics.get(1)),
                 Map.entry("qf.kafka.topics.control.name", topics.get(2)),
+                Map.entry("qf.kafka.topics.catalog.name", topics.get(3)),
                 Map.entry("qf.events.group", group),
                 Map.entry("qf.kafka.topics.tasks.partitions", "3"),
                 Map.entry("qf.kafka.topics.events.partitions", "3"),

@@ -30,6 +30,11 @@ public final class TopicReader implements AutoCloseable {
         return new TopicReader(ConfigProvider.getConfig().getValue("qf.kafka.topics.control.name", String.class));
     }
 
+    /** Reads the CloudEvents the API announces. */
+    public static TopicReader catalog() {
+        return new TopicReader(ConfigProvider.getConfig().getValue("qf.kafka.topics.catalog.name", String.class));
+    }
+
     private TopicReader(String topic) {
         String servers = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers),

@@ -23,6 +23,8 @@ public interface TopicSettings {
 
     Control control();
 
+    Catalog catalog();
+
     interface Tasks {
         @WithDefault(Topics.TASKS)
         String name();
@@ -47,6 +49,15 @@ public interface TopicSettings {
 
         /** Every worker reads the whole topic, so more partitions share no load; one keeps the cancellations in order. */
         @WithDefault("1")
+        int partitions();
+    }
+
+    interface Catalog {
+        @WithDefault(Topics.CATALOG)
+        String name();
+
+        /** CloudEvents for the systems around quantforge, keyed by model name: a model's events keep their order. */
+        @WithDefault("3")
         int partitions();
     }
 }

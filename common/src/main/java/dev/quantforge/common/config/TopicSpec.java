@@ -31,15 +31,16 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
         configs = Map.copyOf(configs);
     }
 
-    /** The task, event and control topics; they must have three different names. */
+    /** The task, event, control and catalog topics; they must have four different names. */
     public static List<TopicSpec> of(TopicSettings topics) {
         short replication = topics.replicationFactor();
         List<TopicSpec> specs = List.of(
                 new TopicSpec(topics.tasks().name(), topics.tasks().partitions(), replication, Map.of()),
                 new TopicSpec(topics.events().name(), topics.events().partitions(), replication, Map.of()),
-                new TopicSpec(topics.control().name(), topics.control().partitions(), replication, CONTROL_CONFIGS));
+                new TopicSpec(topics.control().name(), topics.control().partitions(), replication, CONTROL_CONFIGS),
+                new TopicSpec(topics.catalog().name(), topics.catalog().partitions(), replication, Map.of()));
         if (new HashSet<>(specs.stream().map(TopicSpec::name).toList()).size() < specs.size()) {
-            throw new IllegalArgumentException("the task, event and control topics must differ: "
+            throw new IllegalArgumentException("the task, event, control and catalog topics must differ: "
                     + specs.stream().map(TopicSpec::name).toList());
         }
         return specs;

@@ -12,6 +12,8 @@ public final class Topics {
     public static final String EVENTS = "quantforge.events";
     /** {@link CancelMessage}s, read by every worker (each in a group of its own). */
     public static final String CONTROL = "quantforge.control";
+    /** CloudEvents about jobs and variants (structured JSON, keyed by model name), from the API's outbox. */
+    public static final String CATALOG = "quantforge.catalog";
     /** Consumer group of the workers. */
     public static final String WORKERS_GROUP = "workers";
 

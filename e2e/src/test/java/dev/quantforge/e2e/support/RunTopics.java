@@ -46,6 +46,7 @@ final class RunTopics implements AutoCloseable {
                 "QF_KAFKA_TOPICS_EVENTS_PARTITIONS", String.valueOf(EVENT_PARTITIONS),
                 "QF_KAFKA_TOPICS_CONTROL_NAME", control(),
                 "QF_KAFKA_TOPICS_CONTROL_PARTITIONS", String.valueOf(CONTROL_PARTITIONS),
+                "QF_KAFKA_TOPICS_CATALOG_NAME", catalog(),
                 "QF_WORKER_GROUP", workersGroup(),
                 "QF_EVENTS_GROUP", apiGroup());
     }
@@ -60,6 +61,10 @@ final class RunTopics implements AutoCloseable {
 
     String control() {
         return runId + ".control";
+    }
+
+    String catalog() {
+        return runId + ".catalog";
     }
 
     String workersGroup() {
@@ -79,7 +84,7 @@ final class RunTopics implements AutoCloseable {
     }
 
     private List<String> all() {
-        return List.of(tasks(), events(), control());
+        return List.of(tasks(), events(), control(), catalog());
     }
 
     private Admin admin() {

@@ -1,0 +1,142 @@
+package dev.quantforge.api.catalog;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quantforge.api.jobs.Job;
+import dev.quantforge.api.jobs.Task;
+import dev.quantforge.api.kafka.KafkaConfig;
+import dev.quantforge.api.outbox.Outbox;
+import dev.quantforge.common.jobs.TaskState;
+import dev.quantforge.common.messages.TaskEvent.StoredFile;
+import dev.quantforge.common.quality.BenchmarkSummary;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.provider.EventFormatProvider;
+import io.cloudevents.jackson.JsonFormat;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Announces jobs and variants as CloudEvents 1.0 on the catalog topic, keyed by model name, in structured-mode JSON
+ * (the SDK's {@link JsonFormat}; Kafka header content-type application/cloudevents+json). Each is written through
+ * the outbox in the transaction that made the change, so an event goes out if and only if the change committed.
+ * The data of each type is described by {@code docs/events/<type>.schema.json}.
+ */
+@ApplicationScoped
+public class CatalogEvents {
+
+    public static final String PREFIX = "dev.quantforge.";
+    public static final String JOB_SUBMITTED = PREFIX + "job.submitted";
+    public static final String JOB_COMPLETED = PREFIX + "job.completed";
+    public static final String VARIANT_PUBLISHED = PREFIX + "variant.published";
+    public static final String VARIANT_REJECTED = PREFIX + "variant.rejected";
+
+    private static final EventFormat FORMAT = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
+
+    private final Outbox outbox;
+    private final KafkaConfig kafka;
+    private final ObjectMapper json;
+
+    public CatalogEvents(Outbox outbox, KafkaConfig kafka, ObjectMapper json) {
+        this.outbox = outbox;
+        this.kafka = kafka;
+        this.json = json;
+    }
+
+    public void jobSubmitted(Job job, List<Task> tasks) {
+        Map<String, Object> data = jobData(job);
+        data.put("targets", tasks.stream().map(t -> {
+            Map<String, Object> target = new LinkedHashMap<>();
+            target.put("taskId", t.id.toString());
+            target.put("variant", t.variant);
+            target.put("profile", t.profile);
+            target.put("format", t.recipe.format());
+            target.put("ftype", t.recipe.ftype());
+            return target;
+        }).toList());
+        send(JOB_SUBMITTED, job, job.createdAt, data);
+    }
+
+    public void jobCompleted(Job job, List<Task> tasks) {
+        Map<String, Object> data = jobData(job);
+        data.put("state", job.state.name());
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (TaskState state : List.of(TaskState.SUCCEEDED, TaskState.REJECTED, TaskState.FAILED, TaskState.CANCELLED)) {
+            counts.put(state.name().toLowerCase(Locale.ROOT), tasks.stream().filter(t -> t.state == state).count());
+        }
+        data.put("tasks", counts);
+        data.put("finishedAt", job.finishedAt.toString());
+        send(JOB_COMPLETED, job, job.finishedAt, data);
+    }
+
+    /** variant.published for a SUCCEEDED task, variant.rejected for a REJECTED one. */
+    public void variantBuilt(Job job, Task task) {
+        boolean rejected = task.state == TaskState.REJECTED;
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("model", job.modelName);
+        data.put("jobId", job.id.toString());
+        data.put("taskId", task.id.toString());
+        data.put("variant", task.variant);
+        data.put("profile", task.profile);
+        data.put("format", task.recipe.format());
+        data.put("ftype", task.recipe.ftype());
+        data.put("state", task.state.name());
+        data.put("sourceUri", job.sourceUri);
+        data.put("labels", job.labels);
+        data.put("manifestUri", task.result.manifestUri());
+        StoredFile model = CatalogRecorder.modelFile(task.result).orElse(null);
+        data.put("modelUri", model == null ? null : model.uri());
+        data.put("sha256", model == null ? null : model.sha256());
+        data.put("modelBytes", task.result.modelBytes());
+        data.put("bitsPerWeight", task.result.bitsPerWeight());
+        BenchmarkSummary b = task.result.benchmark();
+        data.put("perplexity", b == null ? null : b.perplexity());
+        data.put("perplexityIncreasePercent", b == null ? null : b.perplexityIncreasePercent());
+        data.put("meanKld", b == null ? null : b.meanKld());
+        data.put("promptTokensPerSecond", b == null ? null : b.promptTokensPerSecond());
+        data.put("generationTokensPerSecond", b == null ? null : b.generationTokensPerSecond());
+        if (rejected) {
+            data.put("reason", task.failureReason);
+        }
+        send(rejected ? VARIANT_REJECTED : VARIANT_PUBLISHED, job, task.finishedAt, data);
+    }
+
+    private static Map<String, Object> jobData(Job job) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("jobId", job.id.toString());
+        data.put("name", job.name);
+        data.put("model", job.modelName);
+        data.put("source", Map.of("uri", job.sourceUri, "format", job.sourceFormat.name().toLowerCase(Locale.ROOT)));
+        data.put("labels", job.labels);
+        return data;
+    }
+
+    private void send(String type, Job job, Instant at, Map<String, Object> data) {
+        byte[] payload;
+        try {
+            payload = json.writeValueAsBytes(data);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        CloudEvent event = CloudEventBuilder.v1()
+                .withId(UUID.randomUUID().toString())
+                .withSource(URI.create("/api/v1/jobs/" + job.id))
+                .withType(type)
+                .withSubject(job.modelName)
+                .withTime((at == null ? Instant.now() : at).atOffset(ZoneOffset.UTC))
+                .withData("application/json", payload)
+                .build();
+        outbox.add(kafka.topics().catalog().name(), job.modelName,
+                new String(FORMAT.serialize(event), StandardCharsets.UTF_8), JsonFormat.CONTENT_TYPE);
+    }
+}
