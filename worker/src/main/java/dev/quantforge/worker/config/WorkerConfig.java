@@ -105,14 +105,13 @@ public interface WorkerConfig {
         int progressStep();
     }
 
-    /**
-     * Where health and metrics are served; copied into {@code quarkus.http.*}. The defaults (8081, 0.0.0.0) are in
-     * application.properties, since the container-image build reads {@code quarkus.http.port} before this mapping exists.
-     */
+    /** Where health and metrics are served; copied into {@code quarkus.http.*} (application.properties). */
     interface Http {
         /** 0 picks a free port, for several workers on one machine. */
+        @WithDefault("8081")
         int port();
 
+        @WithDefault("0.0.0.0")
         String host();
     }
 
