@@ -102,6 +102,9 @@ const REPORT_COLUMNS = [
 ];
 const TEXT_COLUMNS = new Set(['variant', 'profile', 'ftype', 'state', 'reason']);
 
+/** A task that built its variant (a rejected one too) shows it complete; a failed one where it stopped. */
+const built = t => t.state === 'SUCCEEDED' || t.state === 'REJECTED';
+
 async function jobPage(id) {
   const facts = h('dl', { class: 'facts' });
   const cancel = h('button', { type: 'button', class: 'danger', id: 'cancel', hidden: true }, 'Cancel job');
@@ -148,8 +151,8 @@ async function jobPage(id) {
       h('th', { scope: 'row' }, t.variant || ''),
       h('td', {}, t.profile || 'recipe'),
       h('td', {}, stateBadge(t.state)),
-      h('td', {}, h('progress', { max: 100, value: ENDED.has(t.state) ? 100 : t.progress || 0,
-        'aria-label': `${t.variant} progress` }), ` ${ENDED.has(t.state) ? 100 : t.progress || 0} %`),
+      h('td', {}, h('progress', { max: 100, value: built(t) ? 100 : t.progress || 0,
+        'aria-label': `${t.variant} progress` }), ` ${built(t) ? 100 : t.progress || 0} %`),
       h('td', {}, t.worker || ''),
       h('td', {}, t.failureReason || ''))));
   };
@@ -181,7 +184,7 @@ async function jobPage(id) {
       `${plotted.length} of ${rows.length} variants plotted: size on x, `
       + (metric === 'meanKld' ? 'mean KL divergence against the source on y (log scale, lower is better)'
         : 'perplexity increase % on y (no variant has a mean KLD)')
-      + '; a larger point is faster generation (tok/s, also in the label).');
+      + '; a larger point is faster generation (tok/s, also in the label); a red point is a rejected variant.');
     const missingList = missing.length ? h('p', { id: 'chart-missing' }, 'Not plotted: ',
       missing.map(m => `${m.variant || '?'} (${m.state}: no ${m.lacks.join(' or ')})`).join('; '), '.') : null;
     chartSection.replaceChildren(h('figure', {}, svg, caption), missingList);
