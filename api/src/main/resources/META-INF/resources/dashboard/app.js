@@ -187,7 +187,7 @@ async function jobPage(id) {
       + '; a larger point is faster generation (tok/s, also in the label); a red point is a rejected variant.');
     const missingList = missing.length ? h('p', { id: 'chart-missing' }, 'Not plotted: ',
       missing.map(m => `${m.variant || '?'} (${m.state}: no ${m.lacks.join(' or ')})`).join('; '), '.') : null;
-    chartSection.replaceChildren(h('figure', {}, svg, caption), missingList);
+    chartSection.replaceChildren(...[h('figure', {}, svg, caption), missingList].filter(Boolean));
   };
 
   job = await api(`/api/v1/jobs/${id}`);
