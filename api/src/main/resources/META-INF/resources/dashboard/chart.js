@@ -31,7 +31,8 @@ function linearTicks(lo, hi, count = 5) {
 
 /** Lays out the rows of a job report; returns {svg, plotted, missing} where missing names what lacks figures. */
 export function drawChart(rows) {
-  const useKld = rows.some(r => r.meanKld > 0);
+  // KLD when any variant has one, or when none has figures yet (the usual axis)
+  const useKld = rows.some(r => r.meanKld > 0) || !rows.some(r => r.perplexityIncreasePercent != null);
   const metric = useKld ? 'meanKld' : 'perplexityIncreasePercent';
   const yName = useKld ? 'mean KLD (log scale)' : 'perplexity increase %';
   const plotted = [], missing = [];
