@@ -36,6 +36,11 @@ public final class ApiClient {
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    /** Where the API answers, e.g. {@code http://127.0.0.1:41234} (the dashboard is served at its root). */
+    public URI base() {
+        return base;
+    }
+
     /** An answer: status, content type, the body as JSON (null when empty). */
     public record Reply(int status, String contentType, JsonNode body, Optional<String> location) {
         public UUID id() {

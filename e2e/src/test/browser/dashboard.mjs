@@ -1,0 +1,122 @@
+// The dashboard as a user drives it, in Debian's chromium through playwright-core. Run by DashboardTest:
+//   QF_DASHBOARD_URL   the API's root (the dashboard is served at /)
+//   QF_SOURCE_URI      a model in object storage (hf format)
+//   QF_PROFILES        comma-separated profiles to tick on the submit form
+//   QF_SCREENSHOTS     where the screenshots go
+//   QF_JOB_TIMEOUT_MS  how long the job may take to end on the page
+// Prints one JSON line (the job id, its final state, the chart's points, the variants) as its last line; any
+// failure exits non-zero with the reason on stderr.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const env = name => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+const base = env('QF_DASHBOARD_URL').replace(/\/$/, '');
+const source = env('QF_SOURCE_URI');
+const profiles = env('QF_PROFILES').split(',');
+const shots = env('QF_SCREENSHOTS');
+const jobTimeout = Number(process.env.QF_JOB_TIMEOUT_MS || 180000);
+mkdirSync(shots, { recursive: true });
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'qf-dashboard-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 900 },
+});
+const pageErrors = [];
+const offsite = [];
+const log = (...args) => console.error('[dashboard]', ...args);
+try {
+  const page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', e => pageErrors.push(String(e)));
+  page.on('console', m => { if (m.type() === 'error') log('console error:', m.text()); });
+  page.on('request', r => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) offsite.push(r.url()); });
+  const shot = async name => {
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+    log('screenshot', name);
+  };
+
+  // the jobs page at /
+  await page.goto(`${base}/`);
+  await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
+  await page.locator('#jobs-status', { hasText: 'Updated' }).waitFor();
+  const catalogLinkVisible = await page.locator('#catalog-nav').isVisible();
+
+  // the submit form, reached by keyboard: Tab from the page's start to the nav link, Enter
+  await page.keyboard.press('Tab'); // the skip link
+  let reached = false;
+  for (let i = 0; i < 6 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.textContent === 'Submit a job'
+      && document.activeElement.closest('nav') !== null);
+  }
+  if (!reached) throw new Error('the "Submit a job" link is not reachable with Tab');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Submit a job' }).waitFor();
+  await page.getByLabel('Source URI').fill(source);
+  await page.getByLabel('Format').selectOption('hf');
+  for (const profile of profiles) {
+    await page.locator(`#profiles input[name=profile][value="${profile}"]`).check();
+  }
+  await page.getByLabel('Name (optional)').fill('dashboard e2e');
+  await page.getByLabel('Labels (optional)').fill('suite=dashboard\nbrowser=chromium');
+  await shot('1-submit-form');
+  await page.getByRole('button', { name: 'Submit job' }).click();
+
+  // the job page, live until the job ends
+  await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/, { timeout: 30000 });
+  const jobId = page.url().split('/').pop();
+  log('submitted job', jobId);
+  await page.locator('#variants tbody tr').first().waitFor();
+  await shot('2-job-started');
+  const seenStates = new Set();
+  const started = Date.now();
+  let state = null;
+  while (Date.now() - started < jobTimeout) {
+    state = await page.locator('#job-state').getAttribute('data-state');
+    seenStates.add(state);
+    if (['SUCCEEDED', 'PARTIALLY_SUCCEEDED', 'FAILED', 'CANCELLED'].includes(state)) break;
+    await page.waitForTimeout(250);
+  }
+  log('job state', state, 'after', Date.now() - started, 'ms; states seen', [...seenStates].join(' '));
+  const variants = await page.locator('#variants tbody tr').count();
+  // the report (and so the chart) is reloaded once the job has ended: wait for a point per variant
+  await page.waitForFunction(n => document.querySelectorAll('svg.chart circle.point').length === n
+      && !document.querySelector('#chart-missing'), variants, { timeout: 15000 })
+    .catch(() => log('the chart did not get a point per variant in time'));
+  const points = await page.locator('svg.chart circle.point').evaluateAll(cs => cs.map(c => ({
+    variant: c.dataset.variant, cx: Number(c.getAttribute('cx')), cy: Number(c.getAttribute('cy')),
+    r: Number(c.getAttribute('r')) })));
+  const reportRows = await page.locator('#report-table tbody tr').count();
+  // nothing rendered as a stray "null" or "undefined" on the page
+  const stray = (await page.locator('main').innerText()).match(/\b(null|undefined|NaN)\b/g) || [];
+  const cancelVisible = await page.locator('#cancel').isVisible();
+  await page.locator('#chart').scrollIntoViewIfNeeded();
+  await shot('3-job-succeeded');
+  await page.locator('svg.chart').screenshot({ path: join(shots, '4-chart.png') });
+
+  // back to the list: the job is there, ended
+  await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+  const row = page.locator(`#jobs tr[data-job="${jobId}"]`);
+  await row.waitFor();
+  const listState = (await row.locator('.job-state').textContent()).trim();
+  await shot('5-jobs');
+  await page.getByRole('link', { name: 'Profiles', exact: true }).click();
+  await page.locator('#profiles-table tbody tr').first().waitFor();
+  const profileRows = await page.locator('#profiles-table tbody tr').count();
+  await shot('6-profiles');
+
+  console.log(JSON.stringify({ jobId, state, seenStates: [...seenStates], variants, reportRows, points, listState,
+    profileRows, cancelVisible, catalogLinkVisible, stray, pageErrors, offsite }));
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
