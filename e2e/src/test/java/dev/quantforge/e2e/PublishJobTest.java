@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.e2e.support.ApiClient;
+import dev.quantforge.e2e.support.Manifests;
 import dev.quantforge.e2e.support.Product;
 import dev.quantforge.e2e.support.RunningProduct;
 import dev.quantforge.engine.oci.Digests;
@@ -13,17 +14,21 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A job with {@code "publish"} submitted through the API ends with its variants in the local stack's registry: each
- * variant under a tag of its own, the registry's manifest and GGUF the very bytes the worker wrote to S3.
+ * variant under a tag of its own, the registry's manifest and GGUF the very bytes the worker wrote to S3; and each
+ * variant's deployment bundle ({@code deploy/}) is in S3 and its manifest, its Kubernetes objects valid.
  */
 @ExtendWith(RunningProduct.class)
 class PublishJobTest {
@@ -62,6 +67,18 @@ class PublishJobTest {
             s3Manifest.path("files").forEach(f -> sha256.put(f.path("name").asText(), f.path("sha256").asText()));
             String modelFile = s3Manifest.path("modelFile").asText();
             String modelDigest = "sha256:" + sha256.get(modelFile);
+
+            // beside the variant, what serving it takes: listed in the manifest, the Kubernetes objects valid
+            for (String file : List.of("deploy/Dockerfile", "deploy/compose.yaml", "deploy/kubernetes.yaml", "deploy/README.md")) {
+                assertTrue(sha256.containsKey(file), () -> file + " in the manifest: " + sha256.keySet());
+            }
+            String dockerfile = new String(product.storage().read(prefix.resolve("deploy/Dockerfile")), StandardCharsets.UTF_8);
+            assertTrue(dockerfile.contains("FROM ghcr.io/ggml-org/llama.cpp:server") && dockerfile.contains("COPY " + modelFile + " "),
+                    dockerfile);
+            List<ObjectNode> objects = Manifests.parseYaml(new String(product.storage().read(prefix.resolve("deploy/kubernetes.yaml")),
+                    StandardCharsets.UTF_8), "deploy/kubernetes.yaml");
+            String report = Manifests.validate(objects, product.dir().resolve("validate"));
+            assertTrue(report.contains("2 objects, 0 invalid"), report);
 
             // Ollama: the registry's manifest is the one under ollama/ in S3, its model layer the variant's GGUF
             OciReference ollama = OciReference.parse(task.at("/publish/0/oci").asText());
