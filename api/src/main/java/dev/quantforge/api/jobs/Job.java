@@ -2,6 +2,7 @@ package dev.quantforge.api.jobs;
 
 import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.PublishTarget;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -46,6 +47,11 @@ public class Job extends PanacheEntityBase {
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     public JobState state;
+
+    /** Registries every SUCCEEDED variant is pushed to, as the request gave them; empty for none. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public List<PublishTarget> publish = List.of();
 
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)

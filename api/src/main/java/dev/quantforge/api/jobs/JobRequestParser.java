@@ -10,6 +10,8 @@ import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.ResultLayout;
 import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.PublishReference;
+import dev.quantforge.common.messages.PublishTarget;
 import dev.quantforge.common.profiles.HardwareProfile;
 import dev.quantforge.common.profiles.HardwareProfiles;
 import dev.quantforge.common.quality.QualityGates;
@@ -37,8 +39,11 @@ public class JobRequestParser {
 
     static final int MAX_TARGETS = 32;
     static final int MAX_LABELS = 32;
+    static final int MAX_PUBLISH = 8;
     private static final Set<String> REQUEST_FIELDS = Set.of("source", "targets", "labels", "name", "evalText",
-            "qualityGates");
+            "qualityGates", "publish");
+    private static final Set<String> PUBLISH_FIELDS = Set.of("oci", "format");
+    private static final Set<String> PUBLISH_FORMATS = Set.of("ollama", "modelpack");
     private static final Set<String> SOURCE_FIELDS = Set.of("uri", "format");
     private static final Set<String> TARGET_FIELDS = Set.of("format", "ftype", "options");
     private static final Set<String> MLX_TARGET_FIELDS = Set.of("format", "bits", "groupSize", "mode", "recipe", "dtype",
@@ -84,6 +89,7 @@ public class JobRequestParser {
         Optional<String> name = name(body.get("name"), errors);
         Optional<S3Uri> evalText = evalText(body.get("evalText"), errors);
         Optional<QualityGates> jobGates = qualityGates(body.get("qualityGates"), errors);
+        List<PublishTarget> publish = publish(body.get("publish"), targets, errors);
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
         }
@@ -92,7 +98,81 @@ public class JobRequestParser {
         }
         String modelName = modelName(source.orElseThrow(), format.orElseThrow());
         return new JobSubmission(source.get(), format.get(), modelName, name.orElse(modelName), labels, targets,
-                evalText);
+                evalText, publish);
+    }
+
+    /**
+     * {@code "publish": [{"oci": "HOST[:PORT]/REPO[:TAG]", "format": "ollama"|"modelpack"}]}: registries every
+     * SUCCEEDED variant is pushed to. Each entry is resolved per variant ({@link PublishReference#forVariant}); an
+     * entry, or two entries, that would give two pushes the same reference are refused, as is an MLX target (a
+     * push carries a GGUF).
+     */
+    private static List<PublishTarget> publish(JsonNode node, List<TargetPlan> targets, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            errors.add(new FieldError("publish", "must be a list of {\"oci\": \"HOST[:PORT]/REPO[:TAG]\", \"format\":"
+                    + " \"ollama\" | \"modelpack\"}"));
+            return List.of();
+        }
+        if (node.size() > MAX_PUBLISH) {
+            errors.add(new FieldError("publish", "has " + node.size() + " entries; at most " + MAX_PUBLISH + " are allowed"));
+            return List.of();
+        }
+        List<PublishTarget> result = new ArrayList<>();
+        Map<String, String> pushedBy = new HashMap<>();
+        for (int i = 0; i < node.size(); i++) {
+            String field = "publish[" + i + "]";
+            JsonNode entry = node.get(i);
+            if (!entry.isObject()) {
+                errors.add(new FieldError(field, "must be an object {\"oci\": \"HOST[:PORT]/REPO[:TAG]\", \"format\": …}"));
+                continue;
+            }
+            int before = errors.size();
+            rejectUnknownFields(entry, PUBLISH_FIELDS, field + ".", errors);
+            String format = entry.hasNonNull("format") ? choice(entry.get("format"), field + ".format", PUBLISH_FORMATS, errors)
+                    : "ollama";
+            PublishReference ref = null;
+            JsonNode oci = entry.get("oci");
+            if (oci == null || oci.isNull()) {
+                errors.add(new FieldError(field + ".oci", "is required: HOST[:PORT]/REPO[:TAG], e.g."
+                        + " registry.example.com/models/llama:q4km"));
+            } else if (!oci.isTextual()) {
+                errors.add(new FieldError(field + ".oci", "must be a string HOST[:PORT]/REPO[:TAG]"));
+            } else {
+                try {
+                    ref = PublishReference.parse(oci.asText());
+                } catch (InvalidInputException e) {
+                    errors.add(new FieldError(field + ".oci", e.getMessage()));
+                }
+            }
+            if (ref != null && "ollama".equals(format) && ref.repository().split("/").length != 2) {
+                errors.add(new FieldError(field + ".oci", "an Ollama model's repository is NAMESPACE/MODEL (ollama pull"
+                        + " HOST/NAMESPACE/MODEL:TAG), not '" + ref.repository() + "'"));
+            }
+            if (errors.size() != before || ref == null) {
+                continue;
+            }
+            for (TargetPlan target : targets) {
+                String resolved = ref.forVariant(target.variant(), targets.size() > 1);
+                String earlier = pushedBy.putIfAbsent(resolved, field);
+                if (earlier != null) {
+                    errors.add(new FieldError(field + ".oci", "pushes variant " + target.variant() + " to " + resolved
+                            + ", as " + earlier + " does"));
+                    break;
+                }
+            }
+            result.add(new PublishTarget(ref.toString(), format));
+        }
+        for (int i = 0; i < targets.size() && !result.isEmpty(); i++) {
+            if (MlxRecipes.FORMAT.equals(targets.get(i).recipe().format())) {
+                errors.add(new FieldError("publish", "pushes GGUF variants (Ollama, ModelPack); targets[" + i
+                        + "] builds an MLX directory"));
+                break;
+            }
+        }
+        return result;
     }
 
     private static Optional<SourceFormat> sourceFormat(JsonNode node, List<FieldError> errors) {

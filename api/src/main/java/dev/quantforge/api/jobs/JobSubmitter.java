@@ -8,6 +8,8 @@ import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.ResultLayout;
 import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.TaskState;
+import dev.quantforge.common.messages.PublishReference;
+import dev.quantforge.common.messages.PublishTarget;
 import dev.quantforge.common.messages.TaskMessage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -74,6 +76,7 @@ public class JobSubmitter {
         job.evalText = submission.evalText().map(S3Uri::toString).orElse(null);
         job.state = JobState.QUEUED;
         job.labels = submission.labels();
+        job.publish = submission.publish();
         job.createdAt = now;
         job.updatedAt = now;
         job.persist();
@@ -89,6 +92,9 @@ public class JobSubmitter {
             task.variant = target.variant();
             task.recipe = target.recipe();
             task.holdTo(target.gates());
+            boolean severalVariants = submission.targets().size() > 1;
+            task.publish = submission.publish().stream().map(p -> new PublishTarget(
+                    PublishReference.parse(p.oci()).forVariant(target.variant(), severalVariants), p.format())).toList();
             task.resultsPrefix = layout.variantPrefix(submission.modelName(), jobId, target.variant()).toString();
             task.state = TaskState.QUEUED;
             task.createdAt = now;
@@ -98,7 +104,7 @@ public class JobSubmitter {
             // tasks spread over partitions are built in parallel.
             outbox.add(kafka.topics().tasks().name(), task.id, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
                     job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix, job.evalText,
-                    task.gates()));
+                    task.gates(), task.publish));
         }
         catalogEvents.jobSubmitted(job, tasks);
         return new Created(JobView.of(job, tasks, now));

@@ -2,6 +2,7 @@ package dev.quantforge.api.jobs;
 
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.TaskState;
+import dev.quantforge.common.messages.PublishTarget;
 import dev.quantforge.common.messages.TaskEvent.VariantResult;
 import dev.quantforge.common.quality.QualityGates;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
@@ -40,6 +41,11 @@ public class Task extends PanacheEntityBase {
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)
     public Recipe recipe;
+
+    /** Where this task's variant is pushed: the job's publish targets with the tag resolved for the variant. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public List<PublishTarget> publish = List.of();
 
     @Column(name = "results_prefix", nullable = false)
     public String resultsPrefix;

@@ -119,7 +119,7 @@ class TaskEventsTest {
         JobView job = submit("stories-robust", List.of("arm-mobile"));
         TaskView stranger = new TaskView(UUID.randomUUID(), null, "Q4_0", null, TaskState.QUEUED, 0, null, null,
                 null, null, null, job.tasks().get(0).resultsPrefix(), null, null, QualityGates.NONE,
-                null);
+                null, List.of());
         fixtures.report(fixtures.event(stranger, job.id(), Type.STARTED, 0));
         fixtures.reportRaw(job.id(), "{\"not\": \"an event\"}");
         fixtures.report(fixtures.event(job.tasks().get(0), job.id(), Type.SUCCEEDED, 100));

@@ -11,6 +11,8 @@ import dev.quantforge.api.problems.Problem;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.PublishReference;
+import dev.quantforge.common.messages.PublishTarget;
 import dev.quantforge.common.profiles.HardwareProfiles;
 import dev.quantforge.common.quality.QualityGates;
 import java.util.List;
@@ -188,5 +190,70 @@ class JobRequestParserTest {
         assertTrue(gates.get("qualityGates.maxKld").startsWith("is not a known field"));
         assertEquals(4, gates.size());
         assertEquals(List.of("qualityGates"), List.copyOf(errors(source + "'qualityGates': 0.1}").keySet()));
+    }
+
+    @Test
+    void publishTargetsAreKeptAsGivenAndResolvedPerVariant() throws Exception {
+        JobSubmission s = parse("{'source': {'uri': 's3://models/stories260K/', 'format': 'hf'},"
+                + " 'targets': ['cpu-x86-avx2', 'arm-mobile'],"
+                + " 'publish': [{'oci': 'oci://registry.example.com/models/llama'},"
+                + "   {'oci': 'registry.example.com:5000/team/models/llama:v1', 'format': 'ModelPack'}]}");
+        assertEquals(List.of(new PublishTarget("registry.example.com/models/llama", "ollama"),
+                new PublishTarget("registry.example.com:5000/team/models/llama:v1", "modelpack")), s.publish());
+        PublishReference untagged = PublishReference.parse(s.publish().get(0).oci());
+        PublishReference tagged = PublishReference.parse(s.publish().get(1).oci());
+        // without a tag the variant is the tag; with a tag and several variants, the tag and the variant
+        assertEquals("registry.example.com/models/llama:Q4_K_M", untagged.forVariant("Q4_K_M", true));
+        assertEquals("registry.example.com:5000/team/models/llama:v1-Q4_0", tagged.forVariant("Q4_0", true));
+        // with a tag and one variant, the tag as given
+        assertEquals("registry.example.com:5000/team/models/llama:v1", tagged.forVariant("Q4_0", false));
+        assertEquals(List.of(), parse("{'source': {'uri': 's3://models/x/', 'format': 'hf'}, 'targets': ['arm-mobile']}")
+                .publish());
+    }
+
+    @Test
+    void everyBadPublishTargetIsNamed() {
+        Map<String, String> errors = errors("{'source': {'uri': 's3://models/x/', 'format': 'hf'},"
+                + " 'targets': ['arm-mobile'],"
+                + " 'publish': [{'oci': 'registry.example.com/Models/Llama:q4'},"
+                + "   {'oci': 'registry.example.com/models/llama:q4', 'format': 'docker'},"
+                + "   {'oci': 'llama:q4'},"
+                + "   {'format': 'ollama', 'insecure': true},"
+                + "   {'oci': 'registry.example.com/llama:q4'},"
+                + "   {'oci': 'registry.example.com/models/llama:-q4'},"
+                + "   {'oci': 'registry.example.com/models/llama@sha256:abc'},"
+                + "   'registry.example.com/models/llama']}");
+        assertTrue(errors.get("publish[0].oci").contains("lower-case"), errors::toString);
+        assertTrue(errors.get("publish[1].format").contains("[modelpack, ollama]"), errors::toString);
+        assertTrue(errors.get("publish[2].oci").contains("HOST[:PORT]/REPO[:TAG]"), errors::toString);
+        assertTrue(errors.get("publish[3].oci").startsWith("is required"), errors::toString);
+        assertTrue(errors.get("publish[3].insecure").startsWith("is not a known field"), errors::toString);
+        assertTrue(errors.get("publish[4].oci").contains("NAMESPACE/MODEL"), errors::toString);
+        assertTrue(errors.get("publish[5].oci").contains("tag '-q4'"), errors::toString);
+        assertTrue(errors.get("publish[6].oci").contains("digest"), errors::toString);
+        assertTrue(errors.get("publish[7]").startsWith("must be an object"), errors::toString);
+        // a ModelPack repository may have any depth
+        assertTrue(!errors("{'source': {'uri': 's3://models/x/', 'format': 'hf'}, 'targets': ['arm-mobile'], 'name': 7,"
+                + " 'publish': [{'oci': '127.0.0.1:15000/llama', 'format': 'modelpack'}]}").containsKey("publish[0].oci"));
+    }
+
+    @Test
+    void publishIsLimitedAndNeverPushesTwoVariantsToOneTag() {
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i <= JobRequestParser.MAX_PUBLISH; i++) {
+            many.append(i == 0 ? "" : ",").append("{'oci': 'r.example.com/models/m").append(i).append("'}");
+        }
+        assertTrue(errors("{'source': {'uri': 's3://models/x/', 'format': 'hf'}, 'targets': ['arm-mobile'],"
+                + " 'publish': [" + many + "]}").get("publish").contains("at most " + JobRequestParser.MAX_PUBLISH));
+        assertEquals("must be a list of {\"oci\": \"HOST[:PORT]/REPO[:TAG]\", \"format\": \"ollama\" | \"modelpack\"}",
+                errors("{'source': {'uri': 's3://models/x/', 'format': 'hf'}, 'targets': ['arm-mobile'],"
+                        + " 'publish': {'oci': 'r.example.com/models/m'}}").get("publish"));
+        // the same reference twice (another format does not make it another place)
+        Map<String, String> twice = errors("{'source': {'uri': 's3://models/x/', 'format': 'hf'}, 'targets': ['arm-mobile'],"
+                + " 'publish': [{'oci': 'r.example.com/models/m:a'}, {'oci': 'oci://r.example.com/models/m:a', 'format': 'modelpack'}]}");
+        assertEquals("pushes variant Q4_0 to r.example.com/models/m:a, as publish[0] does", twice.get("publish[1].oci"));
+        // an MLX directory is not pushed
+        assertTrue(errors("{'source': {'uri': 's3://models/x/', 'format': 'hf'}, 'targets': [{'format': 'mlx'}],"
+                + " 'publish': [{'oci': 'r.example.com/models/m'}]}").get("publish").contains("targets[0] builds an MLX directory"));
     }
 }

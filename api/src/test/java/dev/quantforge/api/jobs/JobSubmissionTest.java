@@ -17,6 +17,7 @@ import dev.quantforge.api.support.TopicReader;
 import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.jobs.TaskState;
+import dev.quantforge.common.messages.PublishTarget;
 import dev.quantforge.common.messages.TaskMessage;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
@@ -92,6 +93,38 @@ class JobSubmissionTest {
                     "select o.id::text from outbox o join tasks t on o.message_key = t.id::text"
                             + " where t.job_id = ? and o.sent_at is null", job.id())));
         }
+    }
+
+    @Test
+    void publishTargetsAreStoredShownAndResolvedIntoEveryTaskMessage() {
+        String source = fixtures.hfModel("stories-publish");
+        try (TopicReader tasks = TopicReader.tasks()) {
+            JobView job = fixtures.submit(Map.of("source", Map.of("uri", source, "format", "hf"),
+                    "targets", List.of("cpu-x86-avx2", "arm-mobile"),
+                    "publish", List.of(Map.of("oci", "oci://registry.example.com/models/stories"),
+                            Map.of("oci", "registry.example.com:5000/packs/stories:v1", "format", "modelpack"))));
+            List<PublishTarget> given = List.of(new PublishTarget("registry.example.com/models/stories", "ollama"),
+                    new PublishTarget("registry.example.com:5000/packs/stories:v1", "modelpack"));
+            assertEquals(given, job.publish());
+            JobView read = fixtures.read(given().get("/api/v1/jobs/" + job.id()).then().statusCode(200).extract().asString(),
+                    JobView.class);
+            assertEquals(given, read.publish(), "stored with the job");
+            for (TaskView task : read.tasks()) {
+                List<PublishTarget> resolved = List.of(
+                        new PublishTarget("registry.example.com/models/stories:" + task.variant(), "ollama"),
+                        new PublishTarget("registry.example.com:5000/packs/stories:v1-" + task.variant(), "modelpack"));
+                assertEquals(resolved, task.publish(), "each variant to a tag of its own");
+                TaskMessage message = fixtures.read(tasks.await(task.id().toString(), 1).get(0).value(), TaskMessage.class);
+                assertEquals(resolved, message.publish());
+            }
+            assertEquals(List.of("modelpack"), column("select publish->1->>'format' from jobs where id = ?", job.id()));
+        }
+        given().contentType(ContentType.JSON)
+                .body(Map.of("source", Map.of("uri", source, "format", "hf"), "targets", List.of("arm-mobile"),
+                        "publish", List.of(Map.of("oci", "registry.example.com/Models/Stories", "format", "tar"))))
+                .post("/api/v1/jobs").then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("errors.field", hasItems("publish[0].oci", "publish[0].format"));
     }
 
     @Test

@@ -34,10 +34,13 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  */
 public final class LocalStackResource implements QuarkusTestResourceLifecycleManager {
 
-    static final String DATABASE = "quantforge_api_test";
     private static final List<String> SERVERS = List.of("postgres", "kafka", "s3");
 
     private final String run = "test-" + UUID.randomUUID().toString().substring(0, 8);
+    /** Named after the run: test runs of other checkouts on the same stack must not drop each other's database. */
+    private final String database = "quantforge_api_" + run.replace('-', '_');
+    private String serverUrl;
+    private String user;
     private final List<String> topics = List.of("quantforge.tasks." + run, "quantforge.events." + run,
             "quantforge.control." + run, "quantforge.catalog." + run);
     private final String group = "quantforge-api-" + run;
@@ -59,9 +62,9 @@ public final class LocalStackResource implements QuarkusTestResourceLifecycleMan
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String serverUrl = endpoints.getProperty("jdbc.url");
-        String user = endpoints.getProperty("jdbc.user");
-        recreateDatabase(serverUrl, user);
+        serverUrl = endpoints.getProperty("jdbc.url");
+        user = endpoints.getProperty("jdbc.user");
+        database("drop database if exists " + database + " with (force)", "create database " + database);
         kafkaServers = endpoints.getProperty("kafka.bootstrap.servers");
         return Map.ofEntries(
                 Map.entry("qf.kafka.topics.tasks.name", topics.get(0)),
@@ -71,7 +74,7 @@ public final class LocalStackResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("qf.events.group", group),
                 Map.entry("qf.kafka.topics.tasks.partitions", "3"),
                 Map.entry("qf.kafka.topics.events.partitions", "3"),
-                Map.entry("qf.db.url", serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1) + DATABASE),
+                Map.entry("qf.db.url", serverUrl.substring(0, serverUrl.lastIndexOf('/') + 1) + database),
                 Map.entry("qf.db.user", user),
                 Map.entry("qf.kafka.bootstrap-servers", kafkaServers),
                 Map.entry("qf.s3.endpoint", endpoints.getProperty("s3.endpoint")),
@@ -83,6 +86,11 @@ public final class LocalStackResource implements QuarkusTestResourceLifecycleMan
     @Override
     public void stop() {
         deleteRunTopics();
+        try {
+            database("drop database if exists " + database + " with (force)");
+        } catch (IllegalStateException e) {
+            System.err.println("cannot drop the test database " + database + ": " + e.getMessage());
+        }
         if (startedHere && !Boolean.getBoolean("quantforge.stack.keep")) {
             stack("down");
         }
@@ -137,14 +145,15 @@ public final class LocalStackResource implements QuarkusTestResourceLifecycleMan
         }
     }
 
-    /** A clean database for every run: results of earlier runs would only confuse the assertions. */
-    private static void recreateDatabase(String serverUrl, String user) {
+    /** A clean database for every run (results of earlier runs would only confuse the assertions), dropped after it. */
+    private void database(String... statements) {
         try (Connection db = DriverManager.getConnection(serverUrl, user, "");
                 Statement statement = db.createStatement()) {
-            statement.execute("drop database if exists " + DATABASE + " with (force)");
-            statement.execute("create database " + DATABASE);
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot create the test database: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create or drop the test database: " + e.getMessage(), e);
         }
     }
 }

@@ -88,6 +88,11 @@ public final class LocalStackServers implements AutoCloseable {
         return endpoint("s3.secret-key");
     }
 
+    /** {@code HOST:PORT} of the stack's OCI registry (plain HTTP), when it runs one (docker-registry installed). */
+    public java.util.Optional<String> registryAddress() {
+        return java.util.Optional.ofNullable(endpoints.getProperty("registry.address"));
+    }
+
     private String endpoint(String name) {
         String value = endpoints.getProperty(name);
         if (value == null) {

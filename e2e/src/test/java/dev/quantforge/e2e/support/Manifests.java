@@ -38,8 +38,17 @@ public final class Manifests {
 
     /** {@code kubectl kustomize k8s/overlays/<overlay>}: every object it renders. */
     public static List<ObjectNode> render(String overlay) {
-        String yaml = run(List.of("kubectl", "kustomize", k8s().resolve("overlays").resolve(overlay).toString()),
-                TIMEOUT_SECONDS);
+        return kustomize(k8s().resolve("overlays").resolve(overlay));
+    }
+
+    /** {@code kubectl kustomize DIR} (offline: no cluster needed): every object it renders. */
+    public static List<ObjectNode> kustomize(Path dir) {
+        String yaml = run(List.of("kubectl", "kustomize", dir.toString()), TIMEOUT_SECONDS);
+        return parseYaml(yaml, dir.toString());
+    }
+
+    /** The objects of a multi-document YAML text (empty documents left out). */
+    public static List<ObjectNode> parseYaml(String yaml, String what) {
         List<ObjectNode> objects = new ArrayList<>();
         try (var parser = new YAMLFactory().createParser(yaml)) {
             for (var it = YAML.readValues(parser, ObjectNode.class); it.hasNext(); ) {
@@ -49,7 +58,7 @@ public final class Manifests {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("the rendering of " + overlay + " is not YAML", e);
+            throw new UncheckedIOException(what + " is not YAML", e);
         }
         return objects;
     }

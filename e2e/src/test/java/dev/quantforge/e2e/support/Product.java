@@ -81,6 +81,8 @@ public final class Product implements AutoCloseable {
                 "QF_S3_ENDPOINT", stack.s3Endpoint(), "QF_S3_REGION", stack.s3Region(),
                 "QF_S3_ACCESS_KEY", stack.s3AccessKey(), "QF_S3_SECRET_KEY", stack.s3SecretKey(),
                 "QF_S3_RESULTS_BUCKET", resultsBucket()));
+        // the stack's registry speaks plain HTTP: the workers push a job's "publish" targets there without TLS
+        stack.registryAddress().ifPresent(address -> shared.put("QF_OCI_INSECURE_REGISTRIES", address));
         sharedEnvironment = EnvFile.write(dir.resolve("shared.env"),
                 "the settings of the API and the workers of e2e run " + runId, shared);
 
@@ -134,6 +136,11 @@ public final class Product implements AutoCloseable {
 
     public ApiClient api() {
         return client;
+    }
+
+    /** {@code HOST:PORT} of the stack's OCI registry, when it runs one. */
+    public java.util.Optional<String> registryAddress() {
+        return stack.registryAddress();
     }
 
     public Storage storage() {

@@ -1,17 +1,19 @@
 package dev.quantforge.engine.oci;
 
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.messages.PublishReference;
 
 /**
  * {@code [oci://]HOST[:PORT]/REPO[:TAG]}: a registry, a repository (path segments of lowercase letters, digits and
  * separators, as the distribution spec allows) and a tag ({@code latest} unless given).
  */
 public record OciReference(String registry, String repository, String tag) {
-    private static final String REPOSITORY = "[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*";
-    private static final String TAG = "[A-Za-z0-9_][A-Za-z0-9._-]{0,127}";
+    // one rule with the API's check of a job's "publish" targets
+    private static final String REPOSITORY = PublishReference.REPOSITORY;
+    private static final String TAG = PublishReference.TAG;
 
     public OciReference {
-        if (registry.isEmpty() || !registry.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9a-fA-F:]+](:[0-9]{1,5})?")) {
+        if (registry.isEmpty() || !registry.matches(PublishReference.REGISTRY)) {
             throw new InvalidInputException("registry '" + registry + "' is not HOST[:PORT]");
         }
         if (!repository.matches(REPOSITORY)) {

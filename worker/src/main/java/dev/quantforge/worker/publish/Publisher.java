@@ -10,6 +10,8 @@ import dev.quantforge.common.messages.TaskEvent.VariantResult;
 import dev.quantforge.common.messages.TaskMessage;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.EngineVersion;
+import dev.quantforge.engine.deploy.DeploymentBundle;
+import dev.quantforge.engine.deploy.ServingFacts;
 import dev.quantforge.engine.oci.Blob;
 import dev.quantforge.engine.oci.Digests;
 import dev.quantforge.engine.ollama.OllamaModel;
@@ -28,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -98,15 +101,17 @@ public final class Publisher {
             files.add(new Manifest.FileEntry(ResultLayout.BENCHMARK, reportUri.toString(), report.length, Sha256.of(report)));
         }
         // a GGUF variant that passed also goes up as Ollama's store layout, under ollama/ (listed in the manifest)
-        List<Runnable> ollamaUploads = new ArrayList<>();
-        long ollamaBytes = variant.gateFailures().isEmpty() && modelFile.endsWith(".gguf")
-                ? ollamaLayout(task, output, prefix, files, ollamaUploads) : 0;
+        List<Runnable> extraUploads = new ArrayList<>();
+        long extraBytes = variant.gateFailures().isEmpty() && modelFile.endsWith(".gguf")
+                ? ollamaLayout(task, output, prefix, files, extraUploads) : 0;
+        // and every variant that passed gets what serving it takes, under deploy/ (listed in the manifest)
+        extraBytes += variant.gateFailures().isEmpty() ? deploymentBundle(task, variant, output, prefix, files, extraUploads) : 0;
         Manifest draft = manifest(task, modelFile, files, variant, report);
         byte[] card = ModelCard.render(draft).getBytes(StandardCharsets.UTF_8);
         S3Uri cardUri = prefix.resolve(ResultLayout.CARD);
 
         store.ensureBucket(prefix.bucket());
-        long total = modelBytes + card.length + (report == null ? 0 : report.length) + ollamaBytes;
+        long total = modelBytes + card.length + (report == null ? 0 : report.length) + extraBytes;
         uploaded.bytes(0, total);
         long done = 0;
         for (ModelPart part : parts) {
@@ -114,8 +119,8 @@ public final class Publisher {
             done += part.bytes();
             uploaded.bytes(done, total);
         }
-        ollamaUploads.forEach(Runnable::run);
-        uploaded.bytes(done + ollamaBytes, total);
+        extraUploads.forEach(Runnable::run);
+        uploaded.bytes(done + extraBytes, total);
         if (report != null) {
             store.put(report, reportUri, "application/json");
         }
@@ -159,6 +164,12 @@ public final class Publisher {
     }
 
     private static String contentType(String name) {
+        if (name.endsWith(".yaml")) {
+            return "application/yaml";
+        }
+        if (name.endsWith(".md") || name.endsWith("Dockerfile") || name.endsWith(".py")) {
+            return "text/plain; charset=utf-8";
+        }
         return name.endsWith(".json") ? "application/json" : "application/octet-stream";
     }
 
@@ -210,6 +221,39 @@ public final class Publisher {
         files.add(new Manifest.FileEntry(OLLAMA + "Modelfile", modelfileUri.toString(), modelfile.length, Sha256.of(modelfile)));
         uploads.add(() -> store.put(modelfile, modelfileUri, "text/plain; charset=utf-8"));
         return bytes + manifest.length + modelfile.length;
+    }
+
+    /** The CPU threads a deployment bundle asks for when the variant was not benchmarked. */
+    static final int DEFAULT_SERVING_THREADS = 4;
+
+    /**
+     * Lists the variant's deployment bundle ({@link DeploymentBundle}: Dockerfile, compose.yaml, kubernetes.yaml,
+     * README.md) under {@code <prefix>/deploy/} in {@code files} and queues its uploads; the threads are those the
+     * benchmark ran with.
+     *
+     * @return the bytes to upload
+     */
+    private long deploymentBundle(TaskMessage task, Variant variant, Path output, S3Uri prefix, List<Manifest.FileEntry> files,
+                                  List<Runnable> uploads) {
+        int threads = variant.bench() == null || variant.bench().report().summary().threads() <= 0 ? DEFAULT_SERVING_THREADS
+                : variant.bench().report().summary().threads();
+        Map<String, byte[]> bundle;
+        try {
+            bundle = DeploymentBundle.render(ServingFacts.of(output, task.modelName(), task.variant(), threads));
+        } catch (InvalidInputException e) {
+            LOG.warnf("task %s: no deployment bundle: %s", task.taskId(), e.getMessage());
+            return 0;
+        }
+        long bytes = 0;
+        for (Map.Entry<String, byte[]> file : bundle.entrySet()) {
+            String key = DeploymentBundle.DIR + file.getKey();
+            S3Uri uri = prefix.resolve(key);
+            byte[] content = file.getValue();
+            files.add(new Manifest.FileEntry(key, uri.toString(), content.length, Sha256.of(content)));
+            uploads.add(() -> store.put(content, uri, contentType(key)));
+            bytes += content.length;
+        }
+        return bytes;
     }
 
     /**

@@ -78,7 +78,10 @@ class MlxTasksTest {
         Set<String> uris = end.result().files().stream().map(StoredFile::uri).collect(Collectors.toCollection(TreeSet::new));
         Set<String> expected = new TreeSet<>(Set.of(dir + "model.safetensors", dir + "model.safetensors.index.json",
                 dir + "config.json", dir + "tokenizer.model", dir + "tokenizer_config.json", dir + "special_tokens_map.json",
-                dir + "generation_config.json", prefix + "benchmark.json", prefix + "README.md", prefix + "manifest.json"));
+                dir + "generation_config.json", prefix + "benchmark.json", prefix + "README.md", prefix + "manifest.json",
+                // what serving it takes: mlx_lm.server (docs/design.md "Deployment bundle")
+                prefix + "deploy/Dockerfile", prefix + "deploy/compose.yaml", prefix + "deploy/kubernetes.yaml",
+                prefix + "deploy/README.md"));
         assertEquals(expected, uris);
         for (StoredFile file : end.result().files()) {
             byte[] bytes = bed.get(file.uri());
@@ -95,7 +98,8 @@ class MlxTasksTest {
                 modelBytes += f.get("bytes").asLong();
             }
         }
-        assertEquals(7, manifest.get("files").size() - 2, "every file of the directory, then benchmark.json and README.md");
+        assertEquals(7, manifest.get("files").size() - 2 - 4,
+                "every file of the directory, then benchmark.json, the deploy/ bundle's 4 files and README.md");
         assertEquals(modelBytes, end.result().modelBytes(), "the model's size is its directory's");
         assertEquals("4bit", manifest.at("/plan/fileType").asText());
 

@@ -122,6 +122,17 @@ class PublishTasksTest {
         assertEquals(modelDigest, packJson.at("/layers/0/digest").asText());
         assertEquals("stories260K-Q4_K_M.gguf", packJson.at("/layers/0/annotations/org.cncf.model.filepath").asText());
         assertEquals(1, packJson.get("layers").size(), "the worker pushes the GGUF alone (the model card stays in S3)");
+
+        // what serving it takes, beside it in S3 and in its manifest
+        JsonNode s3Manifest = MessageCodec.json().readTree(bed.get(prefix + "manifest.json"));
+        List<String> names = new java.util.ArrayList<>();
+        s3Manifest.path("files").forEach(f -> names.add(f.path("name").asText()));
+        for (String file : List.of("deploy/Dockerfile", "deploy/compose.yaml", "deploy/kubernetes.yaml", "deploy/README.md")) {
+            assertTrue(names.contains(file), () -> file + " in " + names);
+            assertTrue(bed.exists(prefix + file), file);
+        }
+        String dockerfile = new String(bed.get(prefix + "deploy/Dockerfile"), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(dockerfile.contains("COPY stories260K-Q4_K_M.gguf /models/stories260K-Q4_K_M.gguf"), dockerfile);
     }
 
     @Test

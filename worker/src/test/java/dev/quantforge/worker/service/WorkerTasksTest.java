@@ -89,7 +89,12 @@ class WorkerTasksTest {
         String modelUri = prefix + "stories260K-Q4_K_M.gguf";
         assertEquals(prefix + "manifest.json", result.manifestUri());
         assertEquals(Set.of(modelUri, prefix + "benchmark.json", prefix + "README.md", prefix + "manifest.json"),
-                result.files().stream().map(StoredFile::uri).filter(u -> !u.startsWith(prefix + "ollama/")).collect(Collectors.toSet()));
+                result.files().stream().map(StoredFile::uri).filter(u -> !u.startsWith(prefix + "ollama/") && !u.startsWith(prefix + "deploy/"))
+                        .collect(Collectors.toSet()));
+        // what serving it takes (docs/design.md "Deployment bundle")
+        for (String file : List.of("Dockerfile", "compose.yaml", "kubernetes.yaml", "README.md")) {
+            assertTrue(result.files().stream().anyMatch(f -> f.uri().equals(prefix + "deploy/" + file)), "deploy/" + file);
+        }
         // and Ollama's store layout of the GGUF beside it: model, config, manifest, Modelfile
         Set<String> ollama = result.files().stream().map(StoredFile::uri).filter(u -> u.startsWith(prefix + "ollama/"))
                 .map(u -> u.substring(prefix.length())).collect(Collectors.toSet());
