@@ -56,11 +56,6 @@ public final class ApiClient {
     public record Event(String name, JsonNode data) {
     }
 
-    /** The API's base URL. */
-    public URI base() {
-        return base;
-    }
-
     /** A client of its own (its own connections), for one of several concurrent users. */
     public ApiClient anotherClient() {
         return new ApiClient(base);
