@@ -5,6 +5,7 @@ import dev.quantforge.api.problems.FieldError;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.MlxRecipes;
+import dev.quantforge.common.jobs.OnnxRecipes;
 import dev.quantforge.common.jobs.QuantizationNames;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.ResultLayout;
@@ -48,6 +49,8 @@ public class JobRequestParser {
     private static final Set<String> TARGET_FIELDS = Set.of("format", "ftype", "options");
     private static final Set<String> MLX_TARGET_FIELDS = Set.of("format", "bits", "groupSize", "mode", "recipe", "dtype",
             "rounding");
+    private static final Set<String> ONNX_TARGET_FIELDS = Set.of("format", "precision", "blockSize", "symmetric",
+            "accuracyLevel", "lmHead");
     private static final Set<String> GATE_FIELDS = Set.of("maxMeanKld", "maxPerplexityIncreasePercent",
             "minSameTopPercent");
     private static final Set<String> OPTION_FIELDS = Set.of("pure", "outputTensorType", "tokenEmbeddingType",
@@ -296,6 +299,11 @@ public class JobRequestParser {
                         + " \"hf\"), not from a GGUF file"));
                 continue;
             }
+            if (OnnxRecipes.FORMAT.equals(plan.get().recipe().format()) && sourceFormat.orElse(null) == SourceFormat.GGUF) {
+                errors.add(new FieldError(field, "an ONNX variant is exported from a Hugging Face checkpoint (source.format"
+                        + " \"hf\": config.json, safetensors, tokenizer), not from a GGUF file"));
+                continue;
+            }
             Integer earlier = variantAt.putIfAbsent(plan.get().variant(), i);
             if (earlier != null) {
                 errors.add(new FieldError(field, "builds the same variant (" + plan.get().variant()
@@ -326,12 +334,15 @@ public class JobRequestParser {
         if (format != null && format.isTextual() && MlxRecipes.FORMAT.equals(format.asText().toLowerCase(Locale.ROOT))) {
             return mlxTarget(node, field, errors);
         }
+        if (format != null && format.isTextual() && OnnxRecipes.FORMAT.equals(format.asText().toLowerCase(Locale.ROOT))) {
+            return onnxTarget(node, field, errors);
+        }
         rejectUnknownFields(node, TARGET_FIELDS, field + ".", errors);
         if (format == null || !format.isTextual()) {
-            errors.add(new FieldError(field + ".format", "is required: \"gguf\" or \"mlx\""));
+            errors.add(new FieldError(field + ".format", "is required: \"gguf\", \"mlx\" or \"onnx\""));
         } else if (!Recipe.GGUF.equals(format.asText().toLowerCase(Locale.ROOT))) {
             errors.add(new FieldError(field + ".format", "'" + format.asText()
-                    + "' is not supported; supported: gguf, mlx"));
+                    + "' is not supported; supported: gguf, mlx, onnx"));
         }
         Optional<String> ftype = typeName(node.get("ftype"), field + ".ftype", true, errors);
         Recipe recipe = options(node.get("options"), field + ".options", ftype.orElse(null), errors);
@@ -388,6 +399,67 @@ public class JobRequestParser {
         Recipe built = MlxRecipes.recipe(mode, bits == null ? MlxRecipes.DEFAULT_BITS : bits, groupSize, recipe, dtype,
                 rounding);
         return Optional.of(new TargetPlan(null, built, QualityGates.NONE));
+    }
+
+    /**
+     * {@code {"format": "onnx", "precision": "int4", "blockSize": 32}}, with {@code symmetric}, {@code accuracyLevel}
+     * and {@code lmHead}; every value checked as the engine's exporter checks it ({@link OnnxRecipes}), unset ones its
+     * defaults (int4: blocks of 32, asymmetric, accuracy level 0; lm_head quantized).
+     */
+    private static Optional<TargetPlan> onnxTarget(JsonNode node, String field, List<FieldError> errors) {
+        int before = errors.size();
+        String at = field + ".";
+        rejectUnknownFields(node, ONNX_TARGET_FIELDS, at, errors);
+        JsonNode precisionNode = node.get("precision");
+        String precision = null;
+        if (precisionNode == null || precisionNode.isNull()) {
+            errors.add(new FieldError(at + "precision", "is required: one of " + new TreeSet<>(OnnxRecipes.PRECISIONS)));
+        } else {
+            precision = choice(precisionNode, at + "precision", OnnxRecipes.PRECISIONS, errors);
+        }
+        Integer blockSize = whole(node.get("blockSize"), at + "blockSize", errors);
+        Integer accuracyLevel = whole(node.get("accuracyLevel"), at + "accuracyLevel", errors);
+        Boolean symmetric = null;
+        JsonNode symmetricNode = node.get("symmetric");
+        if (symmetricNode != null && !symmetricNode.isNull()) {
+            if (symmetricNode.isBoolean()) {
+                symmetric = symmetricNode.asBoolean();
+            } else {
+                errors.add(new FieldError(at + "symmetric", "must be true or false, not " + symmetricNode));
+            }
+        }
+        String lmHead = choice(node.get("lmHead"), at + "lmHead", OnnxRecipes.LM_HEADS, errors);
+        if (blockSize != null && !OnnxRecipes.BLOCK_SIZES.contains(blockSize)) {
+            errors.add(new FieldError(at + "blockSize", "ONNX int4 blocks are 16, 32, 64, 128 or 256 elements, not "
+                    + blockSize));
+        }
+        if (accuracyLevel != null && (accuracyLevel < OnnxRecipes.MIN_ACCURACY_LEVEL
+                || accuracyLevel > OnnxRecipes.MAX_ACCURACY_LEVEL)) {
+            errors.add(new FieldError(at + "accuracyLevel", "MatMulNBits' accuracy_level is 0 to 4 (0 unset, 1 fp32,"
+                    + " 2 fp16, 3 bf16, 4 int8), not " + accuracyLevel));
+        }
+        if (precision != null && !OnnxRecipes.INT4.equals(precision)) {
+            Map<String, Object> int4Only = new LinkedHashMap<>();
+            int4Only.put("blockSize", blockSize);
+            int4Only.put("symmetric", symmetric);
+            int4Only.put("accuracyLevel", accuracyLevel);
+            for (Map.Entry<String, Object> e : int4Only.entrySet()) {
+                if (e.getValue() != null) {
+                    errors.add(new FieldError(at + e.getKey(), "applies to int4 only, not to precision " + precision));
+                }
+            }
+        }
+        if (errors.size() != before) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new TargetPlan(null, OnnxRecipes.recipe(precision, blockSize, symmetric, accuracyLevel, lmHead),
+                    QualityGates.NONE));
+        } catch (InvalidInputException e) {
+            // the checks above are OnnxRecipes' own; kept as a backstop
+            errors.add(new FieldError(field, e.getMessage()));
+            return Optional.empty();
+        }
     }
 
     private static Set<String> fpModesAndAffine() {

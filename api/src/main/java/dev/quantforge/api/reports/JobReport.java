@@ -27,13 +27,17 @@ public record JobReport(UUID jobId, String name, String modelName, JobState stat
      * One task. The figures are null until the variant is built and benchmarked; size and bits per
      * weight come from the build itself when the benchmark is missing.
      *
-     * @param reason why the task was REJECTED (the figures over their gates), failed or was cancelled
+     * @param format  the variant's format (gguf, onnx, mlx), so that a job mixing them reads side by side
+     * @param runtime what measured the figures: {@code llama.cpp}, {@code onnxruntime 1.29.0 (CPU execution
+     *                provider)} (also for a profile meant for a GPU), {@code llama.cpp (dequantized weights)} for MLX;
+     *                null until the variant is benchmarked
+     * @param reason  why the task was REJECTED (the figures over their gates), failed or was cancelled
      */
-    public record Row(String variant, String profile, String ftype, TaskState state, Long modelBytes,
+    public record Row(String variant, String profile, String format, String ftype, TaskState state, Long modelBytes,
                       Double bitsPerWeight, Double compressionRatio, Double perplexity,
                       Double perplexityIncreasePercent, Double meanKld, Double sameTopPercent,
                       Double promptTokensPerSecond, Double generationTokensPerSecond, Integer threads,
-                      String reason) {
+                      String runtime, String reason) {
 
         static Row of(Task task) {
             VariantResult result = task.result;
@@ -44,11 +48,13 @@ public record JobReport(UUID jobId, String name, String modelName, JobState stat
                     : result != null ? Double.valueOf(result.bitsPerWeight()) : null;
             // threads is 0 when speed was not measured
             Integer threads = b == null || b.threads() == 0 ? null : b.threads();
-            return new Row(task.variant, task.profile, task.recipe.ftype(), task.state, bytes, bpw,
+            // figures reported before the runtime was named were llama.cpp's
+            String runtime = b == null ? null : b.runtime() == null ? "llama.cpp" : b.runtime();
+            return new Row(task.variant, task.profile, task.recipe.format(), task.recipe.ftype(), task.state, bytes, bpw,
                     b == null ? null : b.compressionRatio(), b == null ? null : b.perplexity(),
                     b == null ? null : b.perplexityIncreasePercent(), b == null ? null : b.meanKld(),
                     b == null ? null : b.sameTopPercent(), b == null ? null : b.promptTokensPerSecond(),
-                    b == null ? null : b.generationTokensPerSecond(), threads,
+                    b == null ? null : b.generationTokensPerSecond(), threads, runtime,
                     task.state == TaskState.SUCCEEDED ? null : task.failureReason);
         }
     }

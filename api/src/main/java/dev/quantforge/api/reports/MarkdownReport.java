@@ -15,6 +15,7 @@ final class MarkdownReport {
     private static final List<Column> COLUMNS = List.of(
             new Column("variant", false, JobReport.Row::variant),
             new Column("profile", false, JobReport.Row::profile),
+            new Column("format", false, JobReport.Row::format),
             new Column("ftype", false, JobReport.Row::ftype),
             new Column("state", false, r -> r.state().name()),
             new Column("size (bytes)", true, r -> r.modelBytes() == null ? null : Long.toString(r.modelBytes())),
@@ -27,6 +28,7 @@ final class MarkdownReport {
             new Column("pp tok/s", true, r -> format("%.1f", r.promptTokensPerSecond())),
             new Column("tg tok/s", true, r -> format("%.1f", r.generationTokensPerSecond())),
             new Column("threads", true, r -> r.threads() == null ? null : Integer.toString(r.threads())),
+            new Column("runtime", false, JobReport.Row::runtime),
             new Column("reason", false, JobReport.Row::reason));
 
     private MarkdownReport() {

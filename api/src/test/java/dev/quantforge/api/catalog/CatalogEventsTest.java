@@ -38,7 +38,7 @@ class CatalogEventsTest {
 
     private static final Path SCHEMAS = Path.of(System.getProperty("quantforge.root", "..")).resolve("docs/events");
     private static final BenchmarkSummary FIGURES =
-            new BenchmarkSummary(620_000, 4.89, 6.54, 10.0, 10.4, 4.0, 0.031, 93.5, 2100.0, 420.0, 4);
+            new BenchmarkSummary(620_000, 4.89, 6.54, 10.0, 10.4, 4.0, 0.031, 93.5, 2100.0, 420.0, 4, "llama.cpp");
 
     @Inject
     Fixtures fixtures;

@@ -39,11 +39,11 @@ import org.junit.jupiter.api.Test;
 class CatalogTest {
 
     private static final BenchmarkSummary Q8_0 =
-            new BenchmarkSummary(1_100_000, 8.5, 3.76, 10.0, 10.01, 0.1, 0.0005, 99.2, 2500.0, 310.0, 4);
+            new BenchmarkSummary(1_100_000, 8.5, 3.76, 10.0, 10.01, 0.1, 0.0005, 99.2, 2500.0, 310.0, 4, "llama.cpp");
     private static final BenchmarkSummary Q4_K_M =
-            new BenchmarkSummary(620_000, 4.89, 6.54, 10.0, 10.4, 4.0, 0.031, 93.5, 2100.0, 420.0, 4);
+            new BenchmarkSummary(620_000, 4.89, 6.54, 10.0, 10.4, 4.0, 0.031, 93.5, 2100.0, 420.0, 4, "llama.cpp");
     private static final BenchmarkSummary Q2_K =
-            new BenchmarkSummary(400_000, 2.96, 10.8, 10.0, 17.2, 72.0, 0.71, 70.1, 1800.0, 480.0, 4);
+            new BenchmarkSummary(400_000, 2.96, 10.8, 10.0, 17.2, 72.0, 0.71, 70.1, 1800.0, 480.0, 4, "llama.cpp");
 
     @Inject
     Fixtures fixtures;

@@ -68,7 +68,7 @@ class JobRequestParserTest {
     @Test
     void everyInvalidFieldIsNamed() {
         Map<String, String> errors = errors("{'source': {'uri': 'https://x/y', 'format': 'onnx', 'region': 'eu'},"
-                + " 'targets': ['laptop', {'format': 'onnx', 'ftype': 'Q9'}, 7,"
+                + " 'targets': ['laptop', {'format': 'tflite', 'ftype': 'Q9'}, 7,"
                 + "   {'format': 'gguf', 'ftype': 'Q8_0', 'options': {'outputTensorType': 'Q4_K_M', 'speed': 1,"
                 + "     'pure': 'yes', 'tensorTypes': ['attn_v', '(=Q8_0', 'ffn=Q7']}}],"
                 + " 'labels': {'-bad': 'x', 'ok': 3}, 'name': '', 'priority': 1}");
@@ -80,7 +80,7 @@ class JobRequestParserTest {
                 errors.keySet().stream().sorted().toList());
         assertTrue(errors.get("targets[0]").startsWith("unknown profile 'laptop'; known profiles: [cpu-x86-avx2"));
         assertTrue(errors.get("targets[1].ftype").startsWith("unknown file type \"Q9\""));
-        assertEquals("'onnx' is not supported; supported: gguf, mlx", errors.get("targets[1].format"));
+        assertEquals("'tflite' is not supported; supported: gguf, mlx, onnx", errors.get("targets[1].format"));
     }
 
     @Test
@@ -125,6 +125,67 @@ class JobRequestParserTest {
         assertEquals("MLX mxfp4 quantization is in groups of 32, not 64", errors.get("targets[2].groupSize"));
         assertTrue(errors.get("targets[3].bits").contains("give bits or recipe, not both"));
         assertEquals("must be a whole number, not \"4\"", errors.get("targets[4].bits"));
+    }
+
+    @Test
+    void onnxTargetsBecomeOnnxRecipesWithReadableNames() throws Exception {
+        JobSubmission s = parse("{'source': {'uri': 's3://models/stories260K/', 'format': 'hf'},"
+                + " 'targets': [{'format': 'onnx', 'precision': 'int4', 'blockSize': 32},"
+                + "   {'format': 'ONNX', 'precision': 'INT8'}, {'format': 'onnx', 'precision': 'fp16'},"
+                + "   {'format': 'onnx', 'precision': 'int4', 'blockSize': 128, 'symmetric': true, 'accuracyLevel': 4,"
+                + "    'lmHead': 'float'}, 'cpu-onnx-int4', 'gpu-onnx-int4', 'cpu-x86-avx2']}");
+        assertEquals(List.of("onnx-int4-b32", "onnx-int8", "onnx-fp16", "onnx-int4-b128-sym-acc4-lmfloat",
+                "onnx-int4-b32-acc4", "onnx-int4-b128"), s.targets().subList(0, 6).stream().map(TargetPlan::variant).toList());
+        Recipe int4 = s.targets().get(0).recipe();
+        assertEquals(new Recipe("onnx", "int4", false, null, null, false, List.of(),
+                new java.util.TreeMap<>(Map.of("blockSize", "32"))), int4);
+        assertEquals(Map.of("blockSize", "128", "symmetric", "true", "accuracyLevel", "4", "lmHead", "float"),
+                s.targets().get(3).recipe().settings());
+        assertEquals(Map.of(), s.targets().get(1).recipe().settings());
+        assertEquals("int8", s.targets().get(1).recipe().ftype());
+        assertEquals(Map.of("blockSize", "32", "accuracyLevel", "4"), s.targets().get(4).recipe().settings());
+        assertEquals("cpu-onnx-int4", s.targets().get(4).profile());
+        assertTrue(s.targets().get(4).gates().hasLimits());
+        // the cpu-onnx-int8 profile builds the same variant as the explicit int8 target; GGUF and ONNX mix freely
+        assertEquals("builds the same variant (onnx-int8) as targets[1]", errors("{'source': {'uri': 's3://models/m/',"
+                + " 'format': 'hf'}, 'targets': ['cpu-x86-avx2', {'format': 'onnx', 'precision': 'int8'}, 'cpu-onnx-int8']}")
+                .get("targets[2]"));
+        // the default block size is spelled out, so asking for it explicitly is the same variant
+        assertEquals("builds the same variant (onnx-int4-b32) as targets[0]", errors("{'source': {'uri': 's3://models/m/',"
+                + " 'format': 'hf'}, 'targets': [{'format': 'onnx', 'precision': 'int4'},"
+                + " {'format': 'onnx', 'precision': 'int4', 'blockSize': 32, 'symmetric': false}]}").get("targets[1]"));
+    }
+
+    @Test
+    void aBadOnnxTargetNamesTheField() {
+        Map<String, String> errors = errors("{'source': {'uri': 's3://models/m', 'format': 'hf'},"
+                + " 'targets': [{'format': 'onnx', 'precision': 'int4', 'blockSize': 48, 'accuracyLevel': 5, 'bits': 4},"
+                + "   {'format': 'onnx', 'precision': 'int3'}, {'format': 'onnx'},"
+                + "   {'format': 'onnx', 'precision': 'int8', 'blockSize': 32, 'symmetric': true},"
+                + "   {'format': 'onnx', 'precision': 'int4', 'symmetric': 'yes', 'lmHead': 'fp16', 'blockSize': 32.5}]}");
+        assertEquals(List.of("targets[0].accuracyLevel", "targets[0].bits", "targets[0].blockSize", "targets[1].precision",
+                "targets[2].precision", "targets[3].blockSize", "targets[3].symmetric", "targets[4].blockSize",
+                "targets[4].lmHead", "targets[4].symmetric"), errors.keySet().stream().sorted().toList());
+        assertEquals("ONNX int4 blocks are 16, 32, 64, 128 or 256 elements, not 48", errors.get("targets[0].blockSize"));
+        assertTrue(errors.get("targets[0].accuracyLevel").startsWith("MatMulNBits' accuracy_level is 0 to 4"),
+                errors.get("targets[0].accuracyLevel"));
+        assertTrue(errors.get("targets[0].bits").startsWith("is not a known field; known: [accuracyLevel, blockSize"),
+                errors.get("targets[0].bits"));
+        assertEquals("must be one of [fp16, fp32, int4, int8], not \"int3\"", errors.get("targets[1].precision"));
+        assertEquals("is required: one of [fp16, fp32, int4, int8]", errors.get("targets[2].precision"));
+        assertEquals("applies to int4 only, not to precision int8", errors.get("targets[3].blockSize"));
+        assertEquals("must be true or false, not \"yes\"", errors.get("targets[4].symmetric"));
+        assertEquals("must be one of [float, quantize], not \"fp16\"", errors.get("targets[4].lmHead"));
+        assertEquals("must be a whole number, not 32.5", errors.get("targets[4].blockSize"));
+    }
+
+    @Test
+    void anOnnxTargetNeedsAHuggingFaceSource() {
+        Map<String, String> errors = errors("{'source': {'uri': 's3://models/m.gguf', 'format': 'gguf'},"
+                + " 'targets': ['arm-mobile', 'cpu-onnx-int8', {'format': 'onnx', 'precision': 'int4'}]}");
+        assertEquals(List.of("targets[1]", "targets[2]"), errors.keySet().stream().sorted().toList());
+        assertTrue(errors.get("targets[1]").startsWith("an ONNX variant is exported from a Hugging Face checkpoint"),
+                errors.get("targets[1]"));
     }
 
     @Test

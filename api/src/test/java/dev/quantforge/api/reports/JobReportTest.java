@@ -24,6 +24,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +38,17 @@ import org.junit.jupiter.api.Test;
 class JobReportTest {
 
     private static final BenchmarkSummary Q8_0 =
-            new BenchmarkSummary(1_100_000, 8.5, 3.76, 10.0, 10.01, 0.1, 0.0005, 99.2, 2500.0, 310.0, 4);
+            new BenchmarkSummary(1_100_000, 8.5, 3.76, 10.0, 10.01, 0.1, 0.0005, 99.2, 2500.0, 310.0, 4, "llama.cpp");
     private static final BenchmarkSummary Q4_K_M =
-            new BenchmarkSummary(620_000, 4.89, 6.54, 10.0, 10.4, 4.0, 0.031, 93.5, 2100.0, 420.0, 4);
+            new BenchmarkSummary(620_000, 4.89, 6.54, 10.0, 10.4, 4.0, 0.031, 93.5, 2100.0, 420.0, 4, "llama.cpp");
     private static final BenchmarkSummary Q2_K =
-            new BenchmarkSummary(400_000, 2.96, 10.8, 10.0, 17.2, 72.0, 0.71, 70.1, 1800.0, 480.0, 4);
+            new BenchmarkSummary(400_000, 2.96, 10.8, 10.0, 17.2, 72.0, 0.71, 70.1, 1800.0, 480.0, 4, null);
+    /** ONNX variants of the same source, measured on ONNX Runtime against the same reference. */
+    private static final String ORT = "onnxruntime 1.29.0 (CPU execution provider)";
+    private static final BenchmarkSummary ONNX_INT8 =
+            new BenchmarkSummary(490_247, 11.13, 2.13, 10.0, 10.02, 0.17, 0.0012, 98.0, 3000.0, 800.0, 4, ORT);
+    private static final BenchmarkSummary ONNX_INT4_B128 =
+            new BenchmarkSummary(484_441, 6.08, 2.16, 10.0, 11.26, 12.6, 0.142, 77.0, 2900.0, 850.0, 4, ORT);
 
     @Inject
     Fixtures fixtures;
@@ -146,12 +153,13 @@ class JobReportTest {
         assertEquals(10.0, report.sourcePerplexity());
         assertNull(report.evalText());
         JobReport.Row q8 = report.rows().get(0);
-        assertEquals(new JobReport.Row("Q8_0", "cpu-server-quality", "Q8_0", TaskState.SUCCEEDED, 1_100_000L, 8.5, 3.76,
-                10.01, 0.1, 0.0005, 99.2, 2500.0, 310.0, 4, null), q8);
+        assertEquals(new JobReport.Row("Q8_0", "cpu-server-quality", "gguf", "Q8_0", TaskState.SUCCEEDED, 1_100_000L, 8.5,
+                3.76, 10.01, 0.1, 0.0005, 99.2, 2500.0, 310.0, 4, "llama.cpp", null), q8);
+        assertEquals("llama.cpp", report.rows().get(2).runtime(), "figures without a runtime were llama.cpp's");
         assertEquals(TaskState.REJECTED, report.rows().get(2).state());
         assertEquals(rejectedBecause, report.rows().get(2).reason());
-        assertEquals(new JobReport.Row("Q5_K_M", null, "Q5_K_M", TaskState.RUNNING, null, null, null, null, null, null,
-                null, null, null, null, null), report.rows().get(3));
+        assertEquals(new JobReport.Row("Q5_K_M", null, "gguf", "Q5_K_M", TaskState.RUNNING, null, null, null, null, null,
+                null, null, null, null, null, null, null), report.rows().get(3));
 
         String markdown = given().accept("text/markdown").get("/api/v1/jobs/" + job.id() + "/report").then()
                 .statusCode(200).contentType("text/markdown").extract().asString();
@@ -159,15 +167,14 @@ class JobReportTest {
         List<String> lines = markdown.lines().toList();
         assertEquals("# stories-report", lines.get(0));
         assertTrue(lines.get(2).endsWith("evaluated on the default text, source perplexity 10.0000."), lines.get(2));
-        int header = lines.indexOf("| variant | profile | ftype | state | size (bytes) | bpw | ratio | PPL | ΔPPL % "
-                + "| mean KLD | same-top % | pp tok/s | tg tok/s | threads | reason |");
+        int header = lines.indexOf(HEADER);
         assertTrue(header > 0, markdown);
-        assertEquals("| Q8_0 | cpu-server-quality | Q8_0 | SUCCEEDED | 1100000 | 8.50 | 3.76 | 10.0100 | +0.10 "
-                + "| 0.000500 | 99.2 | 2500.0 | 310.0 | 4 |  |", lines.get(header + 2));
-        assertTrue(lines.get(header + 4).startsWith("| Q2_K | edge-extreme | Q2_K | REJECTED | 400000 | 2.96 |"),
+        assertEquals("| Q8_0 | cpu-server-quality | gguf | Q8_0 | SUCCEEDED | 1100000 | 8.50 | 3.76 | 10.0100 | +0.10 "
+                + "| 0.000500 | 99.2 | 2500.0 | 310.0 | 4 | llama.cpp |  |", lines.get(header + 2));
+        assertTrue(lines.get(header + 4).startsWith("| Q2_K | edge-extreme | gguf | Q2_K | REJECTED | 400000 | 2.96 |"),
                 lines.get(header + 4));
-        assertTrue(lines.get(header + 4).endsWith("| " + rejectedBecause + " |"), lines.get(header + 4));
-        assertEquals("| Q5_K_M |  | Q5_K_M | RUNNING |  |  |  |  |  |  |  |  |  |  |  |", lines.get(header + 5));
+        assertTrue(lines.get(header + 4).endsWith("| llama.cpp | " + rejectedBecause + " |"), lines.get(header + 4));
+        assertEquals("| Q5_K_M |  | gguf | Q5_K_M | RUNNING |  |  |  |  |  |  |  |  |  |  |  |  |", lines.get(header + 5));
         assertEquals(header + 6, lines.size(), "a row per task");
 
         // the last task fails: the job delivered some variants that meet their bar, not all
@@ -176,6 +183,49 @@ class JobReportTest {
         given().get("/api/v1/jobs/" + job.id() + "/report").then().statusCode(200)
                 .body("state", equalTo("PARTIALLY_SUCCEEDED"))
                 .body("rows[3].reason", equalTo("out of disk"));
+    }
+
+    private static final String HEADER = "| variant | profile | format | ftype | state | size (bytes) | bpw | ratio | PPL"
+            + " | ΔPPL % | mean KLD | same-top % | pp tok/s | tg tok/s | threads | runtime | reason |";
+
+    @Test
+    void aJobMixingGgufAndOnnxTargetsComparesThemSideBySide() {
+        JobView job = fixtures.submit(fixtures.request(fixtures.hfModel("stories-mixed"),
+                List.of("cpu-server-quality", "cpu-onnx-int8", Map.of("format", "onnx", "precision", "int4", "blockSize", 128),
+                        "cpu-onnx-int4"), Map.of()));
+        Map<String, TaskView> byVariant = job.tasks().stream().collect(Collectors.toMap(TaskView::variant, t -> t));
+        assertEquals(java.util.Set.of("Q8_0", "onnx-int8", "onnx-int4-b128", "onnx-int4-b32-acc4"), byVariant.keySet());
+        TaskView int8 = byVariant.get("onnx-int8");
+        assertEquals(new QualityGates(0.01, 1.0, null), int8.gates(), "the profile's gates");
+        assertEquals(QualityGates.NONE, byVariant.get("onnx-int4-b128").gates(), "an explicit target has none");
+        fixtures.report(fixtures.benchmarked(byVariant.get("Q8_0"), job.id(), Q8_0, null),
+                fixtures.benchmarked(int8, job.id(), ONNX_INT8, null),
+                fixtures.benchmarked(byVariant.get("onnx-int4-b128"), job.id(), ONNX_INT4_B128, null));
+        Eventually.holds(() -> assertEquals(TaskState.SUCCEEDED, state(job.id(), "onnx-int4-b128")));
+        Eventually.holds(() -> assertEquals(TaskState.SUCCEEDED, state(job.id(), "Q8_0")));
+        Eventually.holds(() -> assertEquals(TaskState.SUCCEEDED, state(job.id(), "onnx-int8")));
+
+        JobReport report = fixtures.read(given().get("/api/v1/jobs/" + job.id() + "/report").then().statusCode(200)
+                .extract().asString(), JobReport.class);
+        assertEquals(List.of("onnx-int8", "Q8_0", "onnx-int4-b128", "onnx-int4-b32-acc4"),
+                report.rows().stream().map(JobReport.Row::variant).toList(), "by bits per weight, whatever the format");
+        assertEquals(List.of("onnx", "gguf", "onnx", "onnx"), report.rows().stream().map(JobReport.Row::format).toList());
+        assertEquals(Arrays.asList(ORT, "llama.cpp", ORT, null), report.rows().stream().map(JobReport.Row::runtime).toList());
+        assertEquals(new JobReport.Row("onnx-int8", "cpu-onnx-int8", "onnx", "int8", TaskState.SUCCEEDED, 490_247L, 11.13,
+                2.13, 10.02, 0.17, 0.0012, 98.0, 3000.0, 800.0, 4, ORT, null), report.rows().get(0));
+        assertEquals(10.0, report.sourcePerplexity(), "one reference for GGUF and ONNX alike");
+
+        List<String> lines = given().accept("text/markdown").get("/api/v1/jobs/" + job.id() + "/report").then()
+                .statusCode(200).extract().asString().lines().toList();
+        int header = lines.indexOf(HEADER);
+        assertTrue(header > 0, String.join("\n", lines));
+        assertEquals("| onnx-int8 | cpu-onnx-int8 | onnx | int8 | SUCCEEDED | 490247 | 11.13 | 2.13 | 10.0200 | +0.17 "
+                + "| 0.001200 | 98.0 | 3000.0 | 800.0 | 4 | " + ORT + " |  |", lines.get(header + 2));
+        assertTrue(lines.get(header + 3).startsWith("| Q8_0 | cpu-server-quality | gguf | Q8_0 | SUCCEEDED |"), lines.get(header + 3));
+        assertTrue(lines.get(header + 4).startsWith("| onnx-int4-b128 |  | onnx | int4 | SUCCEEDED | 484441 | 6.08 |"),
+                lines.get(header + 4));
+        assertEquals("| onnx-int4-b32-acc4 | cpu-onnx-int4 | onnx | int4 | QUEUED |  |  |  |  |  |  |  |  |  |  |  |  |",
+                lines.get(header + 5));
     }
 
     @Test

@@ -33,8 +33,17 @@ public record Recipe(String format, String ftype, boolean pure, String outputTen
         return new Recipe(GGUF, ftype, false, null, null, false, List.of());
     }
 
-    /** A short name for paths and tables: the file type, with a mark when options change it. */
+    /**
+     * A short name for paths and tables: the file type, with a mark when options change it; an ONNX recipe is named
+     * by its precision and settings ({@code onnx-int4-b32}, {@link OnnxRecipes}).
+     */
     public String variantName() {
+        if (OnnxRecipes.FORMAT.equals(format)) {
+            String onnx = OnnxRecipes.variantName(this);
+            if (onnx != null) {
+                return onnx;
+            }
+        }
         boolean plain = !pure && outputTensorType == null && tokenEmbeddingType == null && !leaveOutputTensor
                 && tensorTypes.isEmpty() && settings.isEmpty();
         String options = String.join("|", format, ftype, String.valueOf(pure), String.valueOf(outputTensorType),

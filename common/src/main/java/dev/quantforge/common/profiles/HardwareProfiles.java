@@ -68,9 +68,23 @@ public final class HardwareProfiles {
                     new HardwareProfile.Target((String) target.get("os"), (String) target.get("arch"),
                             (String) target.get("accelerator")),
                     string(p, "format", origin), string(p, "ftype", origin), (String) p.get("runtime"),
-                    gates(p, origin));
+                    gates(p, origin), settings(p, origin));
             out.put(profile.name(), profile);
         }
+        return out;
+    }
+
+    /** {@code settings: {blockSize: 32, accuracyLevel: 4}}: a format's own settings, values as strings. */
+    private static java.util.SortedMap<String, String> settings(Map<String, Object> profile, String origin) {
+        Object settings = profile.get("settings");
+        java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+        if (settings == null) {
+            return out;
+        }
+        if (!(settings instanceof Map<?, ?> map)) {
+            throw new IllegalArgumentException(origin + ": profile " + profile.get("name") + ": 'settings' must be a map");
+        }
+        map.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
         return out;
     }
 

@@ -5,7 +5,7 @@ package dev.quantforge.common.quality;
  * gates judge them. The full measurement is the variant's {@code benchmark.json}; a figure that was not
  * measured (e.g. speed skipped) is null.
  *
- * @param modelBytes                 size of the variant's GGUF file
+ * @param modelBytes                 size of the variant's GGUF file (or its directory's files)
  * @param bitsPerWeight              bits per weight over all tensors, as llama.cpp counts them
  * @param compressionRatio           source bytes / variant bytes
  * @param sourcePerplexity           perplexity of the source on the evaluation text
@@ -13,13 +13,16 @@ package dev.quantforge.common.quality;
  * @param perplexityIncreasePercent  {@code 100 * (perplexity / sourcePerplexity - 1)}
  * @param meanKld                    mean KL divergence of the variant's next-token distributions from the source's
  * @param sameTopPercent             share of positions where both pick the same most likely token, in percent
- * @param promptTokensPerSecond      prompt processing speed on llama.cpp (median)
- * @param generationTokensPerSecond  generation speed on llama.cpp (median)
+ * @param promptTokensPerSecond      prompt processing speed on the runtime (median)
+ * @param generationTokensPerSecond  generation speed on the runtime (median)
  * @param threads                    CPU threads the speed was measured with
+ * @param runtime                    what ran the variant for these figures ({@code llama.cpp}, {@code onnxruntime 1.29.0
+ *                                   (CPU execution provider)}, {@code llama.cpp (dequantized weights)} for MLX); null in
+ *                                   figures reported before it was added (llama.cpp)
  */
 public record BenchmarkSummary(long modelBytes, double bitsPerWeight, double compressionRatio, Double sourcePerplexity,
                                Double perplexity, Double perplexityIncreasePercent, Double meanKld, Double sameTopPercent,
-                               Double promptTokensPerSecond, Double generationTokensPerSecond, int threads) {
+                               Double promptTokensPerSecond, Double generationTokensPerSecond, int threads, String runtime) {
 
     public BenchmarkSummary {
         if (modelBytes <= 0) {

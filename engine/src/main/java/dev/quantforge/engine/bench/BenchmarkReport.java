@@ -241,7 +241,17 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
                 quality == null ? null : quality.sameTopPercent(),
                 speed == null ? null : speed.prompt().medianTokensPerSecond(),
                 speed == null ? null : speed.generation().medianTokensPerSecond(),
-                speed == null ? 0 : speed.threads());
+                speed == null ? 0 : speed.threads(), runtimeLabel());
+    }
+
+    /**
+     * What produced the headline figures, short enough for a report column: {@code llama.cpp}, {@code onnxruntime
+     * 1.29.0 (CPU execution provider)} (quantforge runs ONNX on the CPU provider only, whatever hardware a profile names),
+     * or {@code llama.cpp (dequantized weights)} for a variant run as something else than it is stored (MLX).
+     */
+    public String runtimeLabel() {
+        String label = runtime.name().startsWith("onnxruntime") ? runtime.name() + " (CPU execution provider)" : runtime.name();
+        return RuntimeInfo.LLAMA_CPP.weights().equals(runtime.weights()) ? label : label + " (dequantized weights)";
     }
 
     /** Pretty-printed JSON, the documented schema. */

@@ -19,7 +19,8 @@ import java.util.function.DoubleConsumer;
 
 /**
  * The benchmark of a built variant: its evaluation text, the source's reference logits (from the cache
- * beside the source, or computed once), then size, tensor errors, quality and speed on llama.cpp.
+ * beside the source, or computed once), then size, tensor errors, quality and speed on the variant's runtime
+ * ({@code Variants.runtimeFor}: llama.cpp for GGUF and MLX, ONNX Runtime's CPU execution provider for ONNX).
  */
 public final class BenchmarkStage {
     /** Share of the stage's progress that computing a missing reference takes. */
@@ -113,7 +114,8 @@ public final class BenchmarkStage {
         } catch (InvalidInputException | IllegalStateException | IllegalArgumentException e) {
             // llama.cpp refused the variant, failed on it or gave non-finite logits: the recipe made something it cannot run
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            throw new InvalidInputException("variant " + variantName + " does not run on llama.cpp: "
+            String runtime = java.nio.file.Files.isRegularFile(variant.resolve("model.onnx")) ? "ONNX Runtime" : "llama.cpp";
+            throw new InvalidInputException("variant " + variantName + " does not run on " + runtime + ": "
                     + message.replace(variant.toString(), variantName), e);
         }
     }

@@ -1,5 +1,7 @@
 package dev.quantforge.worker.publish;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.common.jobs.OnnxRecipes;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.quality.BenchmarkSummary;
 import dev.quantforge.worker.bench.EvaluationText;
@@ -18,6 +20,9 @@ public final class ModelCard {
 
     /** From the manifest as it stands before the card is uploaded (it lists the model file, not yet the card). */
     public static String render(Manifest m) {
+        if (m.modelIsDirectory() && isOnnx(m)) {
+            return renderOnnx(m);
+        }
         if (m.modelIsDirectory()) {
             return renderMlx(m);
         }
@@ -122,6 +127,97 @@ public final class ModelCard {
         return out.toString();
     }
 
+    static boolean isOnnx(Manifest m) {
+        return OnnxRecipes.FORMAT.equals(m.recipe().format());
+    }
+
+    /** The runtime that measured the variant, as {@code benchmark.json} names it (e.g. onnxruntime 1.29.0). */
+    private static String runtimeName(Manifest m, String absent) {
+        JsonNode name = m.benchmark() == null ? null : m.benchmark().at("/runtime/name");
+        return name == null || !name.isTextual() ? absent : name.asText();
+    }
+
+    /** An ONNX variant: a decoder directory for ONNX Runtime and onnxruntime-genai, measured on ONNX Runtime's CPU provider. */
+    private static String renderOnnx(Manifest m) {
+        PlanSummary plan = m.plan();
+        String dir = m.modelFile();
+        Recipe r = m.recipe();
+        StringBuilder out = new StringBuilder();
+        out.append("# ").append(m.modelName()).append(" — ").append(m.variant()).append(" (ONNX)\n\n");
+        out.append("An ONNX Runtime decoder model (").append(r.ftype()).append(" weights), exported by quantforge ")
+                .append(m.engineVersion()).append(" from `").append(m.source().uri()).append("` (").append(m.source().format())
+                .append(")").append(m.profile() == null ? " with an explicit recipe" : " for the hardware profile `" + m.profile() + "`")
+                .append(". The directory `").append(dir).append("/` holds `model.onnx` (the graph), `model.onnx.data` (its")
+                .append(" weights as external data), `genai_config.json` (onnxruntime-genai's configuration), `config.json`")
+                .append(" and the tokenizer files of the source.\n\n");
+        out.append("| | |\n|---|---|\n");
+        row(out, "directory", "`" + dir + "/` (" + m.modelFiles().size() + " files)");
+        row(out, "size", String.format(Locale.ROOT, "%.2f MB (%,d bytes)", m.modelBytes() / 1e6, m.modelBytes()));
+        row(out, "parameters", String.format(Locale.ROOT, "%,d", plan.parameters()));
+        row(out, "bits per weight", String.format(Locale.ROOT, "%.3f", plan.bitsPerWeight()));
+        row(out, "precision", precision(r));
+        row(out, "tensors", Integer.toString(plan.tensors()));
+        row(out, "inputs", "`input_ids`, `attention_mask`, `position_ids` (int64), `past_key_values.{i}.key/value`");
+        row(out, "outputs", "`logits`, `present.{i}.key/value`");
+        out.append('\n');
+
+        benchmark(out, m);
+
+        out.append("## Recipe\n\n");
+        out.append("- format: onnx, precision: ").append(r.ftype()).append('\n');
+        r.settings().forEach((k, v) -> out.append("- ").append(k).append(": ").append(v).append('\n'));
+        out.append('\n');
+
+        out.append("## Tensors by type\n\n| type | tensors |\n|---|---:|\n");
+        for (Map.Entry<String, Integer> e : plan.tensorsByType().entrySet()) {
+            out.append("| ").append(e.getKey()).append(" | ").append(e.getValue()).append(" |\n");
+        }
+        if (!plan.fallbacks().isEmpty()) {
+            out.append("\nNotes on single tensors:\n\n");
+            for (PlanSummary.Fallback f : plan.fallbacks()) {
+                out.append("- `").append(f.tensor()).append("` → ").append(f.type()).append(": ").append(f.reason()).append('\n');
+            }
+        }
+        out.append('\n');
+
+        out.append("## Run it with onnxruntime-genai\n\n```python\n");
+        out.append("# pip install onnxruntime-genai\n");
+        out.append("import onnxruntime_genai as og\n");
+        out.append("model = og.Model(\"").append(dir).append("\")\n");
+        out.append("tokenizer = og.Tokenizer(model)\n");
+        out.append("params = og.GeneratorParams(model)\n");
+        out.append("params.set_search_options(max_length=128)\n");
+        out.append("generator = og.Generator(model, params)\n");
+        out.append("generator.append_tokens(tokenizer.encode(\"Once upon a time\"))\n");
+        out.append("while not generator.is_done():\n    generator.generate_next_token()\n");
+        out.append("print(tokenizer.decode(generator.get_sequence(0)))\n```\n\n");
+        out.append("## Run it with ONNX Runtime\n\n```python\n");
+        out.append("# pip install onnxruntime\n");
+        out.append("import onnxruntime as ort\n");
+        out.append("session = ort.InferenceSession(\"").append(dir).append("/model.onnx\", providers=[\"CPUExecutionProvider\"])\n");
+        out.append("# feed input_ids, attention_mask, position_ids (int64 [batch, seq]) and empty past_key_values.{i}.key/value\n");
+        out.append("# ([batch, kv_heads, 0, head_dim], float32) for the first step; feed present.{i}.* back as past_key_values.{i}.*\n");
+        out.append("```\n\n");
+        out.append("quantforge loaded and ran this directory on ONNX Runtime's CPU execution provider (the benchmark above);")
+                .append(" onnxruntime-genai itself and the GPU execution providers (CUDA, DirectML) are untested here.\n\n");
+        provenance(out, m);
+        return out.toString();
+    }
+
+    private static String precision(Recipe r) {
+        Map<String, String> s = r.settings();
+        return switch (r.ftype()) {
+            case "int4" -> "int4 (MatMulNBits, blocks of " + s.getOrDefault("blockSize", "32") + ", "
+                    + ("true".equals(s.get("symmetric")) ? "symmetric" : "asymmetric") + ", accuracy_level "
+                    + s.getOrDefault("accuracyLevel", "0") + "; float32 activations)"
+                    + ("float".equals(s.get("lmHead")) ? ", lm_head float32" : "");
+            case "int8" -> "int8 (weight-only, per output channel, symmetric; float32 activations)"
+                    + ("float".equals(s.get("lmHead")) ? ", lm_head float32" : "");
+            case "fp16" -> "float16 weights, activations and KV cache";
+            default -> r.ftype();
+        };
+    }
+
     private static void provenance(StringBuilder out, Manifest m) {
         out.append("## Provenance\n\n");
         out.append("- source: `").append(m.source().uri()).append("`\n");
@@ -148,7 +244,18 @@ public final class ModelCard {
         }
         out.append("## Benchmark\n\n");
         Manifest.BenchmarkInputs in = m.benchmarkInputs();
-        if (in != null && m.modelIsDirectory()) {
+        if (in != null && m.modelIsDirectory() && isOnnx(m)) {
+            out.append("Measured on ").append(runtimeName(m, "ONNX Runtime"))
+                    .append(" with the CPU execution provider against the source's next-token distributions on ")
+                    .append(EvaluationText.BUNDLED.equals(in.evalText()) ? "quantforge's evaluation text" : "`" + in.evalText() + "`")
+                    .append(String.format(Locale.ROOT, " (source perplexity %s), the same reference GGUF variants are measured"
+                            + " against.", figure(b.sourcePerplexity(), "%.4f")));
+            if (m.profile() != null && m.profile().startsWith("gpu-")) {
+                out.append(" The profile `").append(m.profile()).append("` is meant for a GPU, but these figures are the CPU")
+                        .append(" execution provider's: no GPU was used here.");
+            }
+            out.append("\n\n");
+        } else if (in != null && m.modelIsDirectory()) {
             out.append("Measured on llama.cpp running this variant's weights dequantized to F32 (exactly as MLX")
                     .append(" dequantizes them) against the source's next-token distributions on ")
                     .append(EvaluationText.BUNDLED.equals(in.evalText()) ? "quantforge's evaluation text" : "`" + in.evalText() + "`")
