@@ -84,8 +84,10 @@ class OnnxTasksTest {
         Set<String> expected = new TreeSet<>(Set.of(dir + "model.onnx", dir + "model.onnx.data", dir + "genai_config.json",
                 dir + "config.json", dir + "generation_config.json", dir + "tokenizer.model", dir + "tokenizer_config.json",
                 dir + "special_tokens_map.json", dir + "README.md",
-                prefix + "benchmark.json", prefix + "README.md", prefix + "manifest.json"));
-        assertEquals(expected, uris, "every file of the directory, no Ollama layout (not a GGUF)");
+                prefix + "benchmark.json", prefix + "README.md", prefix + "manifest.json",
+                prefix + "deploy/Dockerfile", prefix + "deploy/serve.py", prefix + "deploy/compose.yaml",
+                prefix + "deploy/kubernetes.yaml", prefix + "deploy/README.md"));
+        assertEquals(expected, uris, "every file of the directory and the deploy/ bundle, no Ollama layout (not a GGUF)");
         for (StoredFile file : end.result().files()) {
             byte[] bytes = bed.get(file.uri());
             assertEquals(file.bytes(), bytes.length, file.uri());
@@ -102,7 +104,8 @@ class OnnxTasksTest {
                 modelBytes += f.get("bytes").asLong();
             }
         }
-        assertEquals(9, manifest.get("files").size() - 2, "every file of the directory, then benchmark.json and README.md");
+        assertEquals(9, manifest.get("files").size() - 2 - 5,
+                "every file of the directory, then benchmark.json, the deploy/ bundle's 5 files and README.md");
         assertEquals(modelBytes, end.result().modelBytes(), "the model's size is its directory's");
         assertEquals("onnx-int8", manifest.at("/plan/fileType").asText());
         assertEquals("onnx", manifest.at("/recipe/format").asText());
