@@ -67,7 +67,7 @@ class ClientCommandsTest {
         assertTrue(submitted.out().contains("Q4_0 (arm-mobile)") && submitted.out().contains("100%  SUCCEEDED"),
                 "a progress line per variant: " + submitted.all());
         assertTrue(submitted.out().contains("job " + job + " SUCCEEDED"), submitted::all);
-        assertTrue(submitted.out().contains("| Q4_0 | arm-mobile | Q4_0 | SUCCEEDED |"), "the report table: " + submitted.all());
+        assertTrue(submitted.out().contains("| Q4_0 | arm-mobile | gguf | Q4_0 | SUCCEEDED |"), "the report table: " + submitted.all());
 
         Run jobs = run(product, "jobs", "--label", "team=cli", "--state", "SUCCEEDED");
         assertEquals(0, jobs.exit(), jobs::all);
