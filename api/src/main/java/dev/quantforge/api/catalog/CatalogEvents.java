@@ -6,6 +6,7 @@ import dev.quantforge.api.jobs.Job;
 import dev.quantforge.api.jobs.Task;
 import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
+import dev.quantforge.api.webhooks.Webhooks;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.TaskEvent.StoredFile;
 import dev.quantforge.common.quality.BenchmarkSummary;
@@ -30,7 +31,8 @@ import java.util.UUID;
  * Announces jobs and variants as CloudEvents 1.0 on the catalog topic, keyed by model name, in structured-mode JSON
  * (the SDK's {@link JsonFormat}; Kafka header content-type application/cloudevents+json). Each is written through
  * the outbox in the transaction that made the change, so an event goes out if and only if the change committed.
- * The data of each type is described by {@code docs/events/<type>.schema.json}.
+ * The data of each type is described by {@code docs/events/<type>.schema.json}. Webhooks subscribed to a type get
+ * the same JSON, through a delivery row written in the same transaction.
  */
 @ApplicationScoped
 public class CatalogEvents {
@@ -46,11 +48,13 @@ public class CatalogEvents {
     private final Outbox outbox;
     private final KafkaConfig kafka;
     private final ObjectMapper json;
+    private final Webhooks webhooks;
 
-    public CatalogEvents(Outbox outbox, KafkaConfig kafka, ObjectMapper json) {
+    public CatalogEvents(Outbox outbox, KafkaConfig kafka, ObjectMapper json, Webhooks webhooks) {
         this.outbox = outbox;
         this.kafka = kafka;
         this.json = json;
+        this.webhooks = webhooks;
     }
 
     public void jobSubmitted(Job job, List<Task> tasks) {
@@ -136,7 +140,9 @@ public class CatalogEvents {
                 .withTime((at == null ? Instant.now() : at).atOffset(ZoneOffset.UTC))
                 .withData("application/json", payload)
                 .build();
-        outbox.add(kafka.topics().catalog().name(), job.modelName,
-                new String(FORMAT.serialize(event), StandardCharsets.UTF_8), JsonFormat.CONTENT_TYPE);
+        String serialized = new String(FORMAT.serialize(event), StandardCharsets.UTF_8);
+        outbox.add(kafka.topics().catalog().name(), job.modelName, serialized, JsonFormat.CONTENT_TYPE);
+        // the same event, in the same transaction, for every webhook subscribed to its type
+        webhooks.enqueue(event.getId(), type, serialized);
     }
 }

@@ -1,0 +1,204 @@
+package dev.quantforge.api.webhooks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.api.catalog.CatalogEvents;
+import dev.quantforge.api.problems.FieldError;
+import dev.quantforge.api.problems.ProblemException;
+import dev.quantforge.api.problems.ProblemType;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+
+/** Webhooks: their registration, and the deliveries the catalog's events make for them. */
+@ApplicationScoped
+public class Webhooks {
+
+    public static final List<String> EVENT_TYPES = List.of(CatalogEvents.JOB_SUBMITTED, CatalogEvents.JOB_COMPLETED,
+            CatalogEvents.VARIANT_PUBLISHED, CatalogEvents.VARIANT_REJECTED);
+    private static final Set<String> FIELDS = Set.of("url", "eventTypes", "secret", "description");
+    private static final int MAX_URL = 2000;
+    private static final int MAX_DESCRIPTION = 500;
+
+    private final EntityManager em;
+    private final WebhookDispatcher dispatcher;
+
+    public Webhooks(EntityManager em, WebhookDispatcher dispatcher) {
+        this.em = em;
+        this.dispatcher = dispatcher;
+    }
+
+    /** Validates a request body; every invalid field is named in one 400. */
+    public static WebhookViews.WebhookRequest parse(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw ProblemException.invalid("body", "must be a JSON object");
+        }
+        List<FieldError> errors = new ArrayList<>();
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                errors.add(new FieldError(name, "is not a field of a webhook (url, eventTypes, secret, description)"));
+            }
+        }
+        String url = url(body.get("url"), errors);
+        List<String> types = eventTypes(body.get("eventTypes"), errors);
+        String secret = null;
+        JsonNode secretNode = body.get("secret");
+        if (secretNode != null && !secretNode.isNull()) {
+            if (!secretNode.isTextual() || WebhookSignatures.key(secretNode.asText()).isEmpty()) {
+                errors.add(new FieldError("secret", "must be whsec_ followed by the base64 of "
+                        + WebhookSignatures.MIN_KEY_BYTES + " to " + WebhookSignatures.MAX_KEY_BYTES
+                        + " bytes; leave it out to have one generated"));
+            } else {
+                secret = secretNode.asText();
+            }
+        }
+        String description = null;
+        JsonNode descriptionNode = body.get("description");
+        if (descriptionNode != null && !descriptionNode.isNull()) {
+            if (!descriptionNode.isTextual() || descriptionNode.asText().length() > MAX_DESCRIPTION) {
+                errors.add(new FieldError("description", "must be a string of at most " + MAX_DESCRIPTION
+                        + " characters"));
+            } else {
+                description = descriptionNode.asText();
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        return new WebhookViews.WebhookRequest(url, types, secret, description);
+    }
+
+    private static String url(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            errors.add(new FieldError("url", "is required"));
+            return null;
+        }
+        if (!node.isTextual() || node.asText().isBlank()) {
+            errors.add(new FieldError("url", "must be an absolute http or https URL"));
+            return null;
+        }
+        String text = node.asText().strip();
+        if (text.length() > MAX_URL) {
+            errors.add(new FieldError("url", "is longer than " + MAX_URL + " characters"));
+            return null;
+        }
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!"http".equals(scheme) && !"https".equals(scheme)) {
+                errors.add(new FieldError("url", "must be an http or https URL, not "
+                        + (scheme == null ? "a relative one" : scheme)));
+                return null;
+            }
+            if (uri.getHost() == null || uri.getHost().isEmpty()) {
+                errors.add(new FieldError("url", "has no host"));
+                return null;
+            }
+            if (uri.getUserInfo() != null) {
+                errors.add(new FieldError("url", "must not carry credentials; the signature authenticates deliveries"));
+                return null;
+            }
+            if (uri.getFragment() != null) {
+                errors.add(new FieldError("url", "must not have a fragment"));
+                return null;
+            }
+            return uri.toString();
+        } catch (URISyntaxException e) {
+            errors.add(new FieldError("url", "is not a URL: " + e.getReason()));
+            return null;
+        }
+    }
+
+    private static List<String> eventTypes(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            errors.add(new FieldError("eventTypes", "is required: one or more of " + String.join(", ", EVENT_TYPES)));
+            return null;
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            errors.add(new FieldError("eventTypes", "must be a non-empty array of " + String.join(", ", EVENT_TYPES)));
+            return null;
+        }
+        Set<String> types = new LinkedHashSet<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode type = node.get(i);
+            if (!type.isTextual() || !EVENT_TYPES.contains(type.asText())) {
+                errors.add(new FieldError("eventTypes[" + i + "]", "must be one of " + String.join(", ", EVENT_TYPES)
+                        + (type.isTextual() ? ", not " + type.asText() : "")));
+            } else {
+                types.add(type.asText());
+            }
+        }
+        return List.copyOf(types);
+    }
+
+    @Transactional
+    public Webhook create(WebhookViews.WebhookRequest request) {
+        Webhook webhook = new Webhook();
+        webhook.id = UUID.randomUUID();
+        webhook.url = request.url();
+        webhook.eventTypes = request.eventTypes();
+        webhook.secret = request.secret() == null ? WebhookSignatures.newSecret() : request.secret();
+        webhook.description = request.description();
+        webhook.createdAt = Instant.now();
+        webhook.persist();
+        return webhook;
+    }
+
+    @Transactional
+    public List<Webhook> list() {
+        return Webhook.list("order by createdAt, id");
+    }
+
+    @Transactional
+    public Webhook find(UUID id) {
+        Webhook webhook = Webhook.findById(id);
+        if (webhook == null) {
+            throw new ProblemException(ProblemType.NOT_FOUND, "no webhook " + id);
+        }
+        return webhook;
+    }
+
+    /** Deletes the webhook and its delivery log; pending deliveries are not sent. */
+    @Transactional
+    public void delete(UUID id) {
+        if (Webhook.deleteById(find(id).id)) {
+            em.flush();
+        }
+    }
+
+    @Transactional
+    public List<WebhookDelivery> deliveries(UUID id, int limit) {
+        find(id);
+        return WebhookDelivery.find("webhookId = ?1 order by id desc", id).page(0, limit).list();
+    }
+
+    /**
+     * In the caller's transaction (the one that writes the event to the outbox): one PENDING delivery, due now, for
+     * every enabled webhook subscribed to the event's type.
+     */
+    public void enqueue(String eventId, String eventType, String payload) {
+        int rows = em.createNativeQuery("insert into webhook_deliveries"
+                        + " (webhook_id, event_id, event_type, payload, state, attempts, next_attempt_at, created_at)"
+                        + " select id, :eventId, :eventType, :payload, 'PENDING', 0, :now, :now from webhooks"
+                        + " where enabled and event_types @> jsonb_build_array(cast(:eventType as text))"
+                        + " on conflict (webhook_id, event_id) do nothing")
+                .setParameter("eventId", eventId)
+                .setParameter("eventType", eventType)
+                .setParameter("payload", payload)
+                .setParameter("now", Instant.now())
+                .executeUpdate();
+        if (rows > 0) {
+            dispatcher.wakeAfterCommit();
+        }
+    }
+}
