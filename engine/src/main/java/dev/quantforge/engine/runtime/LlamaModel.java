@@ -175,6 +175,11 @@ public final class LlamaModel implements AutoCloseable, ScoringModel {
     /** Tokenizes UTF-8 text the model's way; {@code addBos} adds the start token(s) the model asks for. */
     public synchronized int[] tokenize(String text, boolean addBos) {
         ensureOpen();
+        return tokenize(llama, vocab, text, addBos);
+    }
+
+    /** llama_tokenize, with a second call when the first buffer was too small. */
+    static int[] tokenize(LlamaLibrary llama, Pointer vocab, String text, boolean addBos) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         int[] tokens = new int[utf8.length + 2];
         int count = llama.llama_tokenize(vocab, utf8, utf8.length, tokens, tokens.length, addBos, false);

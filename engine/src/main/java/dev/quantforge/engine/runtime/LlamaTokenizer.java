@@ -4,9 +4,7 @@ import com.sun.jna.Pointer;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.gguf.GgufFile;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * llama.cpp's tokenizer alone: a GGUF loaded with {@code vocab_only}, so that a model run elsewhere (ONNX
@@ -58,17 +56,7 @@ public final class LlamaTokenizer implements AutoCloseable {
         if (model == null) {
             throw new IllegalStateException(file + " is closed");
         }
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        int[] tokens = new int[utf8.length + 2];
-        int count = llama.llama_tokenize(vocab, utf8, utf8.length, tokens, tokens.length, addBos, false);
-        if (count < 0) {
-            tokens = new int[-count];
-            count = llama.llama_tokenize(vocab, utf8, utf8.length, tokens, tokens.length, addBos, false);
-        }
-        if (count < 0) {
-            throw new IllegalStateException("llama_tokenize failed (" + count + ") on a text of " + utf8.length + " bytes");
-        }
-        return Arrays.copyOf(tokens, count);
+        return LlamaModel.tokenize(llama, vocab, text, addBos);
     }
 
     @Override
