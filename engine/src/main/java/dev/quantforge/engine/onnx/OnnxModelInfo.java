@@ -129,20 +129,9 @@ public record OnnxModelInfo(Path directory, long modelBytes, long dataBytes, lon
                     opsets.put(domain.isEmpty() ? "ai.onnx" : domain, version);
                 }
                 case 14 -> {
-                    ProtoReader entry = model.message();
-                    String key = null;
-                    String value = null;
-                    while (entry.next()) {
-                        if (entry.field() == 1) {
-                            key = entry.string();
-                        } else if (entry.field() == 2) {
-                            value = entry.string();
-                        } else {
-                            entry.skip();
-                        }
-                    }
-                    if (key != null) {
-                        metadata.put(key, value);
+                    String[] entry = stringEntry(model.message());
+                    if (entry[0] != null) {
+                        metadata.put(entry[0], entry[1]);
                     }
                 }
                 default -> model.skip();
@@ -150,6 +139,22 @@ public record OnnxModelInfo(Path directory, long modelBytes, long dataBytes, lon
         }
         return new OnnxModelInfo(dir, bytes.length, data, other, inputs, outputs, ops, initializers, tensorBytes,
                 parameters, metadata, context, ir, opsets);
+    }
+
+    /** A StringStringEntryProto: {key, value}, either null when absent. */
+    private static String[] stringEntry(ProtoReader entry) {
+        String key = null;
+        String value = null;
+        while (entry.next()) {
+            if (entry.field() == 1) {
+                key = entry.string();
+            } else if (entry.field() == 2) {
+                value = entry.string();
+            } else {
+                entry.skip();
+            }
+        }
+        return new String[] {key, value};
     }
 
     /**
@@ -168,20 +173,9 @@ public record OnnxModelInfo(Path directory, long modelBytes, long dataBytes, lon
                 case 8 -> name = t.string();
                 case 9 -> bytes = t.skipLength();
                 case 13 -> {
-                    ProtoReader entry = t.message();
-                    String key = null;
-                    String value = null;
-                    while (entry.next()) {
-                        if (entry.field() == 1) {
-                            key = entry.string();
-                        } else if (entry.field() == 2) {
-                            value = entry.string();
-                        } else {
-                            entry.skip();
-                        }
-                    }
-                    if ("length".equals(key)) {
-                        bytes = Long.parseLong(value);
+                    String[] entry = stringEntry(t.message());
+                    if ("length".equals(entry[0])) {
+                        bytes = Long.parseLong(entry[1]);
                     }
                 }
                 default -> t.skip();
