@@ -2,10 +2,10 @@ package dev.quantforge.api.outbox;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quantforge.api.transactions.AfterCommit;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
+
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.UUID;
@@ -61,21 +61,6 @@ public class Outbox {
 
     /** The relay would find the rows on its next poll anyway; waking it early saves that wait. */
     private void wakeRelayAfterCommit() {
-        if (transactions.getResource(RELAY_WOKEN) != null) {
-            return;
-        }
-        transactions.putResource(RELAY_WOKEN, Boolean.TRUE);
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {
-            }
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    relay.wake();
-                }
-            }
-        });
+        AfterCommit.once(transactions, RELAY_WOKEN, relay::wake);
     }
 }

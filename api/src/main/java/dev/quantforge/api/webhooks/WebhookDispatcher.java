@@ -1,14 +1,15 @@
 package dev.quantforge.api.webhooks;
 
+import dev.quantforge.api.transactions.AfterCommit;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
+import org.jboss.logging.Logger;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -27,7 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.jboss.logging.Logger;
 
 /**
  * Sends due webhook deliveries and records each attempt, at least once: a delivery is claimed (its next attempt
@@ -86,22 +86,7 @@ public class WebhookDispatcher {
 
     /** In a transaction: wakes the dispatcher once it commits, so a new delivery goes out at once. */
     void wakeAfterCommit() {
-        if (transactions.getResource(WOKEN) != null) {
-            return;
-        }
-        transactions.putResource(WOKEN, Boolean.TRUE);
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {
-            }
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    wake();
-                }
-            }
-        });
+        AfterCommit.once(transactions, WOKEN, this::wake);
     }
 
     private void drain() {

@@ -9,6 +9,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +70,16 @@ public final class LocalStackServers implements AutoCloseable {
 
     public String jdbcUser() {
         return endpoint("jdbc.user");
+    }
+
+    /** Runs one statement on the server's default database, e.g. creating or dropping a run's database. */
+    public void sql(String statement) {
+        try (Connection db = DriverManager.getConnection(jdbcUrl(), jdbcUser(), "");
+             Statement s = db.createStatement()) {
+            s.execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(statement + " failed: " + e.getMessage(), e);
+        }
     }
 
     public String kafkaBootstrapServers() {

@@ -8,10 +8,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -58,8 +54,8 @@ public final class ManifestRun implements AutoCloseable {
             run.stack = LocalStackServers.up(Product.root(), run.dir);
             run.toClose.add(run.stack);
             run.database = run.runId.replace('-', '_');
-            run.sql("create database " + run.database);
-            run.toClose.add(0, () -> run.sql("drop database if exists " + run.database + " with (force)"));
+            run.stack.sql("create database " + run.database);
+            run.toClose.add(0, () -> run.stack.sql("drop database if exists " + run.database + " with (force)"));
             run.topics = RunTopics.create(run.stack.kafkaBootstrapServers(), run.runId);
             run.toClose.add(0, run.topics);
             run.storage = new Storage(run.stack.s3Endpoint(), run.stack.s3Region(), run.stack.s3AccessKey(),
@@ -205,30 +201,7 @@ public final class ManifestRun implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        RuntimeException failure = null;
-        for (AutoCloseable closeable : toClose) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("stopping the run failed", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        toClose.clear();
-        if (failure != null) {
-            throw failure;
-        }
+        Closeables.closeAll(toClose, "stopping the run");
     }
 
-    private void sql(String statement) {
-        try (Connection db = DriverManager.getConnection(stack.jdbcUrl(), stack.jdbcUser(), "");
-             Statement s = db.createStatement()) {
-            s.execute(statement);
-        } catch (SQLException e) {
-            throw new IllegalStateException(statement + " failed: " + e.getMessage(), e);
-        }
-    }
 }

@@ -5,10 +5,6 @@ import dev.quantforge.common.jobs.S3Uri;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -67,8 +63,8 @@ public final class Product implements AutoCloseable {
         stack = LocalStackServers.up(root(), dir);
         toClose.add(stack);
         database = runId.replace('-', '_');
-        sql("create database " + database);
-        toClose.add(0, () -> sql("drop database if exists " + database + " with (force)"));
+        stack.sql("create database " + database);
+        toClose.add(0, () -> stack.sql("drop database if exists " + database + " with (force)"));
         RunTopics topics = RunTopics.create(stack.kafkaBootstrapServers(), runId);
         toClose.add(0, topics);
         storage = new Storage(stack.s3Endpoint(), stack.s3Region(), stack.s3AccessKey(), stack.s3SecretKey());
@@ -169,22 +165,7 @@ public final class Product implements AutoCloseable {
     /** Stops the workers and the API (SIGTERM), drops the run's database, stops the stack if this run started it. */
     @Override
     public synchronized void close() {
-        RuntimeException failure = null;
-        for (AutoCloseable closeable : toClose) {
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("stopping the e2e run failed", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        toClose.clear();
-        if (failure != null) {
-            throw failure;
-        }
+        Closeables.closeAll(toClose, "stopping the e2e run");
     }
 
     /** The workers join one consumer group; a task published before a worker holds partitions would wait for it. */
@@ -210,14 +191,6 @@ public final class Product implements AutoCloseable {
                 .mapToInt(c -> c.path("data").path("partitions").asInt()).findFirst().orElse(0);
     }
 
-    private void sql(String statement) {
-        try (Connection db = DriverManager.getConnection(stack.jdbcUrl(), stack.jdbcUser(), "");
-             Statement s = db.createStatement()) {
-            s.execute(statement);
-        } catch (SQLException e) {
-            throw new IllegalStateException(statement + " failed: " + e.getMessage(), e);
-        }
-    }
 
     static Path root() {
         return Path.of(System.getProperty("quantforge.root", "..")).toAbsolutePath().normalize();
