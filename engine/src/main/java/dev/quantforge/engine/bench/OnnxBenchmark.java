@@ -2,7 +2,9 @@ package dev.quantforge.engine.bench;
 
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.hf.HfModelSource;
+import dev.quantforge.engine.hf.OutputType;
 import dev.quantforge.engine.model.ModelSource;
+import dev.quantforge.engine.onnx.DequantizedOnnx;
 import dev.quantforge.engine.onnx.OnnxDecoder;
 import dev.quantforge.engine.onnx.OnnxModelInfo;
 import dev.quantforge.engine.runtime.LlamaTokenizer;
@@ -19,8 +21,10 @@ import java.util.function.BooleanSupplier;
  * Benchmarks an ONNX variant directory on ONNX Runtime (CPU execution provider): size, perplexity and
  * KL divergence against the source's reference logits (the same reference as the GGUF variants, over the
  * same windows and tokens: the text is tokenized by llama.cpp's tokenizer built from the variant's own
- * tokenizer files), prompt and decode speed with the KV cache, load time. Per-tensor errors against the
- * source weights are not measured for ONNX (the report's tensorErrors is null).
+ * tokenizer files), prompt and decode speed with the KV cache, load time; and, as for GGUF, every weight's
+ * error against the source tensor with {@link TensorComparison}'s figures, the weight dequantized as ONNX Runtime
+ * computes with it ({@link DequantizedOnnx}) and streamed a chunk of rows at a time. Each error's {@code type}
+ * is how the weight is stored in the graph ({@code int4 b32 asym}, {@code int8 per-channel}, {@code float16}).
  */
 public final class OnnxBenchmark {
     private OnnxBenchmark() {
@@ -38,6 +42,14 @@ public final class OnnxBenchmark {
         int context = reference != null ? reference.contextLength()
                 : (int) Math.max(2, Math.min(info.contextLength(), VariantBenchmark.EVALUATION_CONTEXT));
         String runtimeName = "onnxruntime " + OnnxDecoder.runtimeVersion();
+        double errorsMs = 0;
+        BenchmarkReport.TensorErrors errors = null;
+        if (source != null) {
+            check(cancelled, "before comparing tensors");
+            long e0 = System.nanoTime();
+            errors = tensorErrors(variant, source, options.threads(), cancelled);
+            errorsMs = (System.nanoTime() - e0) / 1e6;
+        }
         double loadMs = 0;
         double qualityMs = 0;
         double speedMs = 0;
@@ -83,12 +95,31 @@ public final class OnnxBenchmark {
         }
         BenchmarkReport report = new BenchmarkReport(BenchmarkReport.SCHEMA_VERSION,
                 new BenchmarkReport.Variant(variant.getFileName().toString(), info.precision(), info.description()),
-                new BenchmarkReport.Source(source != null ? source.description() : null, sourceBytes), size, null, quality, speed,
+                new BenchmarkReport.Source(source != null ? source.description() : null, sourceBytes), size, errors, quality, speed,
                 MachineInfo.current(null),
-                new BenchmarkReport.Timings(loadMs, 0, qualityMs, speedMs, (System.nanoTime() - started) / 1e6),
+                new BenchmarkReport.Timings(loadMs, errorsMs, qualityMs, speedMs, (System.nanoTime() - started) / 1e6),
                 new BenchmarkReport.RuntimeInfo(runtimeName, "as stored", null));
         progress.update(1);
         return report;
+    }
+
+    /**
+     * The variant's weights against {@code source}'s: the variant is read as the Hugging Face checkpoint it stands
+     * for, under GGUF names (with llama.cpp's q/k row order, as the source is), so the comparison is GGUF's.
+     */
+    static BenchmarkReport.TensorErrors tensorErrors(Path variant, ModelSource source, int threads, BooleanSupplier cancelled) {
+        DequantizedOnnx[] weights = new DequantizedOnnx[1];
+        try (HfModelSource dequantized = HfModelSource.open(variant, dir -> weights[0] = DequantizedOnnx.open(dir), OutputType.F32)) {
+            BenchmarkReport.TensorErrors errors = TensorComparison.compare(dequantized.tensors(), source, threads, cancelled, f -> { });
+            List<BenchmarkReport.TensorError> worst = errors.worst().stream()
+                    .map(e -> new BenchmarkReport.TensorError(e.name(), dequantized.checkpointName(e.name())
+                            .map(weights[0]::storage).orElse(e.type()), e.sourceType(), e.elements(), e.rmse(),
+                            e.relativeRmse(), e.maxAbsError(), e.cosineSimilarity()))
+                    .toList();
+            return new BenchmarkReport.TensorErrors(errors.compared(), errors.notCompared(), errors.ranking(),
+                    errors.meanRelativeRmse(), errors.maxRelativeRmse(), errors.weightedRelativeRmse(), errors.maxAbsError(),
+                    errors.meanCosineSimilarity(), errors.minCosineSimilarity(), worst);
+        }
     }
 
     /** Prompt: one window of promptTokens from an empty cache; generation: generationTokens one at a time after BOS. */

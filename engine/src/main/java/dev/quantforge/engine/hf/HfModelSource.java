@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -36,12 +37,16 @@ public final class HfModelSource implements ModelSource {
     private final NamedTensors checkpoint;
     private final Map<String, GgufValue> metadata;
     private final List<TensorSource> tensors;
+    /** GGUF name → Hugging Face name of every tensor the architecture plans. */
+    private final Map<String, String> checkpointNames;
 
-    private HfModelSource(Path dir, NamedTensors checkpoint, Map<String, GgufValue> metadata, List<TensorSource> tensors) {
+    private HfModelSource(Path dir, NamedTensors checkpoint, Map<String, GgufValue> metadata, List<TensorSource> tensors,
+                          Map<String, String> checkpointNames) {
         this.dir = dir;
         this.checkpoint = checkpoint;
         this.metadata = Collections.unmodifiableMap(metadata);
         this.tensors = List.copyOf(tensors);
+        this.checkpointNames = Map.copyOf(checkpointNames);
     }
 
     /**
@@ -69,7 +74,9 @@ public final class HfModelSource implements ModelSource {
         try {
             List<TensorSource> tensors = tensors(dir, checkpoint, architecture, hp, outputType);
             Map<String, GgufValue> metadata = metadata(dir, architecture, hp, outputType, vocabulary, tensors);
-            return new HfModelSource(dir, checkpoint, metadata, tensors);
+            Map<String, String> checkpointNames = new LinkedHashMap<>();
+            PlannedTensor.plan(architecture, hp).values().forEach(p -> checkpointNames.put(p.ggufName(), p.hfName()));
+            return new HfModelSource(dir, checkpoint, metadata, tensors, checkpointNames);
         } catch (RuntimeException e) {
             checkpoint.close();
             throw e;
@@ -230,6 +237,11 @@ public final class HfModelSource implements ModelSource {
         }
         throw new IllegalStateException(dir + ": read through " + checkpoint.getClass().getSimpleName()
                 + ", not as a safetensors checkpoint");
+    }
+
+    /** The Hugging Face name of the tensor this source calls {@code ggufName}; empty for generated tensors. */
+    public Optional<String> checkpointName(String ggufName) {
+        return Optional.ofNullable(checkpointNames.get(ggufName));
     }
 
     @Override

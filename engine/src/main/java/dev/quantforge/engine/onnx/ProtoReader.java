@@ -69,6 +69,15 @@ final class ProtoReader {
         return new long[]{varint()};
     }
 
+    /** A length-delimited field's bytes (a tensor's raw_data). */
+    byte[] bytes() {
+        int length = (int) varint();
+        check(length);
+        byte[] out = java.util.Arrays.copyOfRange(data, position, position + length);
+        position += length;
+        return out;
+    }
+
     /** Length of a length-delimited field, skipping its bytes. */
     int skipLength() {
         int length = (int) varint();
