@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -378,15 +379,18 @@ public final class DequantizedOnnx implements NamedTensors {
                 int blocks = Int4Blocks.blocks(k, blockSize);
                 int columnBytes = Int4Blocks.columnBytes(k, blockSize);
                 int zpBytes = Int4Blocks.zeroPointBytes(k, blockSize);
-                ByteBuffer packed = read(w.data(), first * columnBytes, n * columnBytes);
-                ByteBuffer scales = read(w.scales(), first * blocks * 4, n * blocks * 4);
-                ByteBuffer zeroPoints = w.zeroPoints() == null ? null : read(w.zeroPoints(), first * zpBytes, n * zpBytes);
+                byte[] packed = read(w.data(), first * columnBytes, n * columnBytes).array();
+                float[] scales = new float[n * blocks];
+                read(w.scales(), first * blocks * 4, n * blocks * 4).asFloatBuffer().get(scales);
+                byte[] zeroPoints = w.zeroPoints() == null ? null : read(w.zeroPoints(), first * zpBytes, n * zpBytes).array();
                 for (int i = 0; i < n; i++) {
-                    for (int c = 0; c < k; c++) {
-                        int b = c / blockSize;
-                        int q = nibble(packed.get(i * columnBytes + c / 2), c);
-                        int zp = zeroPoints == null ? 8 : nibble(zeroPoints.get(i * zpBytes + b / 2), b);
-                        dst[i * k + c] = Int4Blocks.dequantize(q, zp, scales.getFloat((i * blocks + b) * 4));
+                    for (int b = 0; b < blocks; b++) {
+                        int zp = zeroPoints == null ? 8 : nibble(zeroPoints[i * zpBytes + b / 2], b);
+                        float scale = scales[i * blocks + b];
+                        int end = Math.min(k, (b + 1) * blockSize);
+                        for (int c = b * blockSize; c < end; c++) {
+                            dst[i * k + c] = Int4Blocks.dequantize(nibble(packed[i * columnBytes + c / 2], c), zp, scale);
+                        }
                     }
                 }
             }
@@ -439,14 +443,13 @@ public final class DequantizedOnnx implements NamedTensors {
             long end = first + length / 4;
             long chunkRows = Math.max(1, CHUNK_VALUES / cols);
             float[] values = new float[Math.toIntExact(Math.min(chunkRows, w.rows()) * cols)];
+            FloatBuffer floats = out.asFloatBuffer();
             for (long row = first / cols; row * cols < end; row += chunkRows) {
                 int n = (int) Math.min(chunkRows, w.rows() - row);
                 rows(w, row, n, values);
                 long from = Math.max(first, row * cols);
                 long to = Math.min(end, (row + n) * cols);
-                for (long e = from; e < to; e++) {
-                    out.putFloat((int) ((e - first) * 4), values[(int) (e - row * cols)]);
-                }
+                floats.put((int) (from - first), values, (int) (from - row * cols), (int) (to - from));
             }
             return out;
         }
