@@ -24,7 +24,8 @@ import java.util.function.BooleanSupplier;
  * tokenizer files), prompt and decode speed with the KV cache, load time; and, as for GGUF, every weight's
  * error against the source tensor with {@link TensorComparison}'s figures, the weight dequantized as ONNX Runtime
  * computes with it ({@link DequantizedOnnx}) and streamed a chunk of rows at a time. Each error's {@code type}
- * is how the weight is stored in the graph ({@code int4 b32 asym}, {@code int8 per-channel}, {@code float16}).
+ * is how the weight is stored in the graph ({@code int4 b32 asym}, {@code int8 per-channel}, {@code float16});
+ * a directory without the source's config.json gets none.
  */
 public final class OnnxBenchmark {
     private OnnxBenchmark() {
@@ -44,7 +45,9 @@ public final class OnnxBenchmark {
         String runtimeName = "onnxruntime " + OnnxDecoder.runtimeVersion();
         double errorsMs = 0;
         BenchmarkReport.TensorErrors errors = null;
-        if (source != null) {
+        // the weights are named by the source checkpoint's config.json, which the exporter copies beside the model;
+        // a directory without one (not written by quantforge) is benchmarked without tensor errors
+        if (source != null && Files.isRegularFile(variant.resolve("config.json"))) {
             check(cancelled, "before comparing tensors");
             long e0 = System.nanoTime();
             errors = tensorErrors(variant, source, options.threads(), cancelled);
