@@ -114,8 +114,9 @@ public final class OnnxDecoder implements ScoringModel, AutoCloseable {
      * Loads {@code dir} in ONNX Runtime and closes it: an export ONNX Runtime refuses fails with one line. ONNX
      * Runtime still parses the graph, infers every type and shape and creates every node's kernel, but with no
      * graph optimizations (no constant folding) and no weight prepacking, the check touches none of the weights:
-     * ONNX Runtime memory-maps external data whose offset is page aligned (as {@link WeightWriter} writes
-     * large tensors), and prepacking was what read (and copied) the float32 MatMul weights and the int4 blocks.
+     * ONNX Runtime memory-maps the external data of CPU initializers and uses the mapping as the tensor ({@link
+     * WeightWriter} aligns tensors of 1 MiB and more to 4096 bytes, as ONNX Runtime's own saver does), and
+     * prepacking was what read (and copied) the float32 MatMul weights and the int4 blocks.
      * Measured on the 1 GB generated model in fp32: peak RSS of the load 2.0 GB with prepacking, 74 MB without
      * (docs/benchmark.md).
      */
