@@ -2,6 +2,7 @@ package dev.quantforge.cli;
 
 import dev.quantforge.cli.bench.BenchCommand;
 import dev.quantforge.cli.bench.BenchKernelsCommand;
+import dev.quantforge.cli.bench.BenchQuantizeCommand;
 import dev.quantforge.cli.client.CancelCommand;
 import dev.quantforge.cli.client.CatalogCommand;
 import dev.quantforge.cli.client.ClientException;
@@ -34,7 +35,7 @@ public final class Main {
     /** Every subcommand, in the order help lists them. */
     private static final Map<String, Class<?>> SUBCOMMANDS = subcommands(
             QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class,
-            BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class, PackageCommand.class,
+            BenchKernelsCommand.class, BenchQuantizeCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class, PackageCommand.class,
             PushCommand.class, SubmitCommand.class, JobsCommand.class, WatchCommand.class, ReportCommand.class,
             CancelCommand.class, ProfilesCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class);
 
