@@ -2,6 +2,7 @@ package dev.quantforge.cli;
 
 import dev.quantforge.cli.bench.BenchCommand;
 import dev.quantforge.cli.bench.BenchKernelsCommand;
+import dev.quantforge.cli.bench.BenchQuantizeCommand;
 import dev.quantforge.cli.client.CancelCommand;
 import dev.quantforge.cli.client.CatalogCommand;
 import dev.quantforge.cli.client.ClientException;
@@ -22,28 +23,43 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 
 /** The {@code quantforge} command. */
 @Command(name = "quantforge", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Quantize, convert, inspect and benchmark models for named hardware targets.",
-        subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class,
-                BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class, PackageCommand.class,
-                PushCommand.class, SubmitCommand.class, JobsCommand.class, WatchCommand.class, ReportCommand.class,
-                CancelCommand.class, ProfilesCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class})
+        description = "Quantize, convert, inspect and benchmark models for named hardware targets.")
 public final class Main {
+
+    /** Every subcommand, in the order help lists them. */
+    private static final Map<String, Class<?>> SUBCOMMANDS = subcommands(
+            QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class,
+            BenchKernelsCommand.class, BenchQuantizeCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class, PackageCommand.class,
+            PushCommand.class, SubmitCommand.class, JobsCommand.class, WatchCommand.class, ReportCommand.class,
+            CancelCommand.class, ProfilesCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class);
 
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
-    /** The configured command line; tests redirect its output streams. */
-    public static CommandLine commandLine() {
+    /**
+     * The configured command line for these arguments; tests redirect its output streams. picocli builds the model of every registered subcommand by reflection,
+     * which was most of the start-up time, so a run registers only the subcommand it names (or none for
+     * {@code --version}); anything else (help, a typo) gets them all for complete usage and suggestions.
+     */
+    static CommandLine commandLine(String[] args) {
         CommandLine cli = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        if (SUBCOMMANDS.containsKey(first)) {
+            cli.addSubcommand(SUBCOMMANDS.get(first));
+        } else if (!(args.length == 1 && (first.equals("--version") || first.equals("-V")))) {
+            SUBCOMMANDS.values().forEach(cli::addSubcommand);
+        }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ClientException client) {
                 // the API's answer (or its absence) in one line; exit codes in README.md
@@ -58,6 +74,14 @@ public final class Main {
             return e instanceof InvalidInputException ? 1 : 3;
         });
         return cli;
+    }
+
+    private static Map<String, Class<?>> subcommands(Class<?>... commands) {
+        Map<String, Class<?>> byName = new LinkedHashMap<>();
+        for (Class<?> command : commands) {
+            byName.put(command.getAnnotation(Command.class).name(), command);
+        }
+        return byName;
     }
 
     /** One line a user can act on; the exception's class only where the message alone would not say much. */

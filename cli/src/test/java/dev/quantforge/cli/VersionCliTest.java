@@ -3,6 +3,8 @@ package dev.quantforge.cli;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,5 +20,17 @@ class VersionCliTest {
         String head = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, git.waitFor(), head);
         assertTrue(run.out().matches("quantforge \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(commit " + head + "(-dirty)?\\)\\R"), run.out());
+    }
+
+    /** Start-up builds only what the command needs: picocli's reflective model of a subcommand is the costly part. */
+    @Test
+    void aRunRegistersOnlyTheSubcommandItNames() {
+        assertEquals(Set.of(), Main.commandLine(new String[]{"--version"}).getSubcommands().keySet());
+        assertEquals(Set.of("inspect"), Main.commandLine(new String[]{"inspect", "x.gguf"}).getSubcommands().keySet());
+        assertTrue(Main.commandLine(new String[]{"--help"}).getSubcommands().keySet().containsAll(
+                List.of("quantize", "convert", "submit", "catalog", "help")));
+        CliRun typo = CliRun.of("quantiz");
+        assertEquals(2, typo.exitCode());
+        assertTrue(typo.err().contains("Did you mean: quantforge quantize"), typo.err());
     }
 }

@@ -65,11 +65,14 @@ public final class ServiceDemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "PT5M", description = "how long to wait for the job (default: ${DEFAULT-VALUE})")
     Duration timeout;
 
-    private final ObjectMapper json = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // made when the command runs: picocli instantiates every subcommand at start-up, even for --version
+    private ObjectMapper json;
+    private HttpClient http;
 
     @Override
     public Integer call() throws Exception {
+        json = new ObjectMapper();
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         PrintWriter out = spec.commandLine().getOut();
         Path model = modelDir != null ? modelDir : Home.path("models/stories260K-hf");
         if (!Files.isRegularFile(model.resolve("config.json"))) {
