@@ -1,6 +1,9 @@
 package dev.quantforge.engine.onnx;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quantforge.engine.bench.BenchmarkReport;
+import dev.quantforge.engine.bench.OnnxBenchmark;
+import dev.quantforge.engine.bench.VariantBenchmark;
 import dev.quantforge.engine.hf.HfConverter;
 import dev.quantforge.engine.hf.OutputType;
 import dev.quantforge.engine.runtime.EvalText;
@@ -149,6 +152,17 @@ class OnnxFp16ActivationsTest {
             // logit may land on a neighbouring float16; two float16 steps at stories260K's logits (|x| < 32) is 2^-5
             assertTrue(max <= 0x1p-5, "max |dlogit| " + max);
         }
+    }
+
+    @Test
+    void theReportsRuntimeSaysTheVariantTargetsAGpu() {
+        VariantBenchmark.Options noSpeed = new VariantBenchmark.Options(1, 16, 8, 0, 1, false);
+        BenchmarkReport half = OnnxBenchmark.run(int4Half, null, 0, PARAGRAPHS, null, noSpeed, VariantBenchmark.Progress.NONE,
+                () -> false);
+        assertTrue(half.runtimeLabel().endsWith("(CPU execution provider; the profile targets GPU)"), half.runtimeLabel());
+        BenchmarkReport full = OnnxBenchmark.run(int4, null, 0, PARAGRAPHS, null, noSpeed, VariantBenchmark.Progress.NONE,
+                () -> false);
+        assertTrue(full.runtimeLabel().endsWith("(CPU execution provider)"), full.runtimeLabel());
     }
 
     private static List<float[]> rows(Path variant) {
