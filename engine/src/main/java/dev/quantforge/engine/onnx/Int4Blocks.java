@@ -74,13 +74,22 @@ public final class Int4Blocks {
         if (!symmetric) {
             java.util.Arrays.fill(zeroPoints, zpOffset, zpOffset + zeroPointBytes(k, blockSize), (byte) 0);
         }
+        // one block's values as the quantizer reads them (float16-rounded once, not per pass, when halfScales)
+        float[] values = halfScales ? new float[Math.min(blockSize, k)] : src;
         for (int b = 0; b < blocks; b++) {
             int from = b * blockSize;
             int to = Math.min(k, from + blockSize);
+            int base = srcOffset + from;
+            if (halfScales) {
+                for (int i = from; i < to; i++) {
+                    values[i - from] = Fp16.toFloat(Fp16.fromFloat(src[srcOffset + i]));
+                }
+                base = 0;
+            }
             float min = Float.MAX_VALUE;
             float max = -Float.MAX_VALUE;
             for (int i = from; i < to; i++) {
-                float v = element(src[srcOffset + i], halfScales);
+                float v = values[base + i - from];
                 if (v < min) {
                     min = v;
                 }
@@ -117,16 +126,11 @@ public final class Int4Blocks {
             scales[scaleOffset + b] = scale;
             float reciprocal = scale != 0f ? 1f / scale : 0f;
             for (int i = from; i < to; i++) {
-                float q = roundf(element(src[srcOffset + i], halfScales) * reciprocal + zp);
+                float q = roundf(values[base + i - from] * reciprocal + zp);
                 int v = (int) Math.min(15f, Math.max(0f, q));
                 packed[packedOffset + i / 2] |= (byte) (i % 2 == 0 ? v : v << 4);
             }
         }
-    }
-
-    /** A weight as the quantizer sees it: itself, or its nearest float16 in a float16 model. */
-    private static float element(float v, boolean half) {
-        return half ? Fp16.toFloat(Fp16.fromFloat(v)) : v;
     }
 
     /** The value a stored nibble stands for: {@code (q - zp) * scale}. */
