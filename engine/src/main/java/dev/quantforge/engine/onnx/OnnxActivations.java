@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * (past/present) and the logits. The fp32 and fp16 targets fix theirs (float32, float16).
  */
 public enum OnnxActivations {
-    /** float32 activations, KV cache and logits (the default; what ONNX Runtime's CPU kernels run fastest). */
+    /** float32 activations, KV cache and logits (the default). */
     FP32(OnnxDataType.FLOAT),
     /**
      * float16 activations, KV cache and logits, as the fp16 target has them (norms and softmax still in float32);
