@@ -69,7 +69,10 @@ class OnnxFp16ActivationsTest {
 
     private static Path export(String name, OnnxExportOptions options) {
         Path out = tmp.resolve(name);
-        OnnxExporter.export(Models.stories260K(), out, options, t -> { }, () -> false);
+        OnnxExporter.Result result = OnnxExporter.export(Models.stories260K(), out, options, t -> { }, () -> false);
+        // the plan (a dry run) counts what the export writes, float16 scales and tables included
+        long planned = OnnxExporter.plan(Models.stories260K(), options).stream().mapToLong(OnnxPlannedTensor::byteSize).sum();
+        assertEquals(result.tensorBytes(), planned, name);
         return out;
     }
 
