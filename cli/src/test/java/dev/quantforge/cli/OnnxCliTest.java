@@ -39,12 +39,33 @@ class OnnxCliTest {
     }
 
     @Test
+    void float16ActivationsForTheGpuProfilesInt4() {
+        Path stories = TinyModels.bundledStories();
+        Path out = dir.resolve("stories-int4-fp16act");
+        CliRun convert = CliRun.of("convert", stories, out, "--format", "onnx", "--precision", "int4", "--block-size", "128",
+                "--activations", "fp16", "--threads", 1);
+        assertEquals(0, convert.exitCode(), convert.err());
+        CliRun inspect = CliRun.of("inspect", out);
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        assertTrue(inspect.out().contains("past_key_values.4.value float16[batch_size, 4, past_sequence_length, 8]"), inspect.out());
+        assertTrue(inspect.out().contains("logits float16[batch_size, sequence_length, 512]"), inspect.out());
+        assertTrue(inspect.out().contains("precision int4-b128-asym-fp16act"), inspect.out());
+        CliRun bench = CliRun.of("bench", out, "--reference", stories, "--threads", 1, "--prompt-tokens", 16,
+                "--gen-tokens", 8, "--repetitions", 1);
+        assertEquals(0, bench.exitCode(), bench.err());
+        assertTrue(bench.out().contains("KL divergence"), bench.out());
+    }
+
+    @Test
     void badOptionsAreOneLineAndLeaveNoDirectory() {
         Path stories = TinyModels.bundledStories();
         for (Object[] args : new Object[][]{
                 {"convert", stories, dir.resolve("a"), "--format", "onnx", "--precision", "int3"},
                 {"convert", stories, dir.resolve("a"), "--format", "onnx", "--precision", "int4", "--block-size", 48},
                 {"convert", stories, dir.resolve("a"), "--format", "onnx", "--precision", "int8", "--symmetric"},
+                {"convert", stories, dir.resolve("a"), "--format", "onnx", "--precision", "fp32", "--activations", "fp16"},
+                {"convert", stories, dir.resolve("a"), "--format", "onnx", "--precision", "int4", "--activations", "bf16"},
+                {"convert", stories, dir.resolve("a.gguf"), "--activations", "fp16"},
                 {"convert", stories, dir.resolve("a.gguf"), "--precision", "int4"},
                 {"convert", stories, dir.resolve("a"), "--format", "tflite"}}) {
             CliRun run = CliRun.of(args);

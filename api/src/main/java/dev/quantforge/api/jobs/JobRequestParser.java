@@ -50,7 +50,7 @@ public class JobRequestParser {
     private static final Set<String> MLX_TARGET_FIELDS = Set.of("format", "bits", "groupSize", "mode", "recipe", "dtype",
             "rounding");
     private static final Set<String> ONNX_TARGET_FIELDS = Set.of("format", "precision", "blockSize", "symmetric",
-            "accuracyLevel", "lmHead");
+            "accuracyLevel", "lmHead", "activations");
     private static final Set<String> GATE_FIELDS = Set.of("maxMeanKld", "maxPerplexityIncreasePercent",
             "minSameTopPercent");
     private static final Set<String> OPTION_FIELDS = Set.of("pure", "outputTensorType", "tokenEmbeddingType",
@@ -402,9 +402,10 @@ public class JobRequestParser {
     }
 
     /**
-     * {@code {"format": "onnx", "precision": "int4", "blockSize": 32}}, with {@code symmetric}, {@code accuracyLevel}
-     * and {@code lmHead}; every value checked as the engine's exporter checks it ({@link OnnxRecipes}), unset ones its
-     * defaults (int4: blocks of 32, asymmetric, accuracy level 0; lm_head quantized).
+     * {@code {"format": "onnx", "precision": "int4", "blockSize": 32}}, with {@code symmetric}, {@code accuracyLevel},
+     * {@code lmHead} and {@code activations}; every value checked as the engine's exporter checks it
+     * ({@link OnnxRecipes}), unset ones its defaults (int4: blocks of 32, asymmetric, accuracy level 0; lm_head
+     * quantized; float32 activations).
      */
     private static Optional<TargetPlan> onnxTarget(JsonNode node, String field, List<FieldError> errors) {
         int before = errors.size();
@@ -429,6 +430,7 @@ public class JobRequestParser {
             }
         }
         String lmHead = choice(node.get("lmHead"), at + "lmHead", OnnxRecipes.LM_HEADS, errors);
+        String activations = choice(node.get("activations"), at + "activations", OnnxRecipes.ACTIVATIONS, errors);
         if (blockSize != null && !OnnxRecipes.BLOCK_SIZES.contains(blockSize)) {
             errors.add(new FieldError(at + "blockSize", "ONNX int4 blocks are 16, 32, 64, 128 or 256 elements, not "
                     + blockSize));
@@ -449,11 +451,17 @@ public class JobRequestParser {
                 }
             }
         }
+        if (precision != null && activations != null && !activations.equals(OnnxRecipes.DEFAULT_ACTIVATIONS)
+                && !OnnxRecipes.QUANTIZED.contains(precision)) {
+            errors.add(new FieldError(at + "activations", "fp16 activations apply to int8 and int4 only, not to precision "
+                    + precision + " (fp32 and fp16 fix theirs)"));
+        }
         if (errors.size() != before) {
             return Optional.empty();
         }
         try {
-            return Optional.of(new TargetPlan(null, OnnxRecipes.recipe(precision, blockSize, symmetric, accuracyLevel, lmHead),
+            return Optional.of(new TargetPlan(null, OnnxRecipes.recipe(precision, blockSize, symmetric, accuracyLevel, lmHead,
+                    activations),
                     QualityGates.NONE));
         } catch (InvalidInputException e) {
             // the checks above are OnnxRecipes' own; kept as a backstop

@@ -135,7 +135,7 @@ class JobRequestParserTest {
                 + "   {'format': 'onnx', 'precision': 'int4', 'blockSize': 128, 'symmetric': true, 'accuracyLevel': 4,"
                 + "    'lmHead': 'float'}, 'cpu-onnx-int4', 'gpu-onnx-int4', 'cpu-x86-avx2']}");
         assertEquals(List.of("onnx-int4-b32", "onnx-int8", "onnx-fp16", "onnx-int4-b128-sym-acc4-lmfloat",
-                "onnx-int4-b32-acc4", "onnx-int4-b128"), s.targets().subList(0, 6).stream().map(TargetPlan::variant).toList());
+                "onnx-int4-b32-acc4", "onnx-int4-b128-fp16act"), s.targets().subList(0, 6).stream().map(TargetPlan::variant).toList());
         Recipe int4 = s.targets().get(0).recipe();
         assertEquals(new Recipe("onnx", "int4", false, null, null, false, List.of(),
                 new java.util.TreeMap<>(Map.of("blockSize", "32"))), int4);
@@ -145,6 +145,7 @@ class JobRequestParserTest {
         assertEquals("int8", s.targets().get(1).recipe().ftype());
         assertEquals(Map.of("blockSize", "32", "accuracyLevel", "4"), s.targets().get(4).recipe().settings());
         assertEquals("cpu-onnx-int4", s.targets().get(4).profile());
+        assertEquals(Map.of("blockSize", "128", "activations", "fp16"), s.targets().get(5).recipe().settings());
         assertTrue(s.targets().get(4).gates().hasLimits());
         // the cpu-onnx-int8 profile builds the same variant as the explicit int8 target; GGUF and ONNX mix freely
         assertEquals("builds the same variant (onnx-int8) as targets[1]", errors("{'source': {'uri': 's3://models/m/',"
@@ -154,6 +155,15 @@ class JobRequestParserTest {
         assertEquals("builds the same variant (onnx-int4-b32) as targets[0]", errors("{'source': {'uri': 's3://models/m/',"
                 + " 'format': 'hf'}, 'targets': [{'format': 'onnx', 'precision': 'int4'},"
                 + " {'format': 'onnx', 'precision': 'int4', 'blockSize': 32, 'symmetric': false}]}").get("targets[1]"));
+        // float16 activations are a target field, and the gpu-onnx-int4 profile's; fp32, the default, is not spelled
+        JobSubmission half = parse("{'source': {'uri': 's3://models/m/', 'format': 'hf'}, 'targets': ["
+                + "{'format': 'onnx', 'precision': 'int8', 'activations': 'FP16'},"
+                + " {'format': 'onnx', 'precision': 'int4', 'blockSize': 64, 'activations': 'fp32'}]}");
+        assertEquals(List.of("onnx-int8-fp16act", "onnx-int4-b64"), half.targets().stream().map(TargetPlan::variant).toList());
+        assertEquals(Map.of("activations", "fp16"), half.targets().get(0).recipe().settings());
+        assertEquals("builds the same variant (onnx-int4-b128-fp16act) as targets[0]", errors("{'source': {'uri': 's3://models/m/',"
+                + " 'format': 'hf'}, 'targets': [{'format': 'onnx', 'precision': 'int4', 'blockSize': 128, 'activations': 'fp16'},"
+                + " 'gpu-onnx-int4']}").get("targets[1]"));
     }
 
     @Test
@@ -162,14 +172,20 @@ class JobRequestParserTest {
                 + " 'targets': [{'format': 'onnx', 'precision': 'int4', 'blockSize': 48, 'accuracyLevel': 5, 'bits': 4},"
                 + "   {'format': 'onnx', 'precision': 'int3'}, {'format': 'onnx'},"
                 + "   {'format': 'onnx', 'precision': 'int8', 'blockSize': 32, 'symmetric': true},"
-                + "   {'format': 'onnx', 'precision': 'int4', 'symmetric': 'yes', 'lmHead': 'fp16', 'blockSize': 32.5}]}");
+                + "   {'format': 'onnx', 'precision': 'int4', 'symmetric': 'yes', 'lmHead': 'fp16', 'blockSize': 32.5},"
+                + "   {'format': 'onnx', 'precision': 'fp32', 'activations': 'fp16'},"
+                + "   {'format': 'onnx', 'precision': 'int4', 'activations': 'bf16'}]}");
         assertEquals(List.of("targets[0].accuracyLevel", "targets[0].bits", "targets[0].blockSize", "targets[1].precision",
                 "targets[2].precision", "targets[3].blockSize", "targets[3].symmetric", "targets[4].blockSize",
-                "targets[4].lmHead", "targets[4].symmetric"), errors.keySet().stream().sorted().toList());
+                "targets[4].lmHead", "targets[4].symmetric", "targets[5].activations", "targets[6].activations"),
+                errors.keySet().stream().sorted().toList());
+        assertEquals("fp16 activations apply to int8 and int4 only, not to precision fp32 (fp32 and fp16 fix theirs)",
+                errors.get("targets[5].activations"));
+        assertEquals("must be one of [fp16, fp32], not \"bf16\"", errors.get("targets[6].activations"));
         assertEquals("ONNX int4 blocks are 16, 32, 64, 128 or 256 elements, not 48", errors.get("targets[0].blockSize"));
         assertTrue(errors.get("targets[0].accuracyLevel").startsWith("MatMulNBits' accuracy_level is 0 to 4"),
                 errors.get("targets[0].accuracyLevel"));
-        assertTrue(errors.get("targets[0].bits").startsWith("is not a known field; known: [accuracyLevel, blockSize"),
+        assertTrue(errors.get("targets[0].bits").startsWith("is not a known field; known: [accuracyLevel, activations, blockSize"),
                 errors.get("targets[0].bits"));
         assertEquals("must be one of [fp16, fp32, int4, int8], not \"int3\"", errors.get("targets[1].precision"));
         assertEquals("is required: one of [fp16, fp32, int4, int8]", errors.get("targets[2].precision"));

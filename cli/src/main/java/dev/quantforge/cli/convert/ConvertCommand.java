@@ -81,6 +81,9 @@ public final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--lm-head", paramLabel = "MODE", description = "ONNX int8/int4: quantize or float for the output projection (default: quantize)")
     String lmHead;
 
+    @Option(names = "--activations", paramLabel = "DTYPE", description = "ONNX int8/int4: fp32 or fp16 activations, KV cache and logits (default: fp32)")
+    String activations;
+
     @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
     Integer threads;
 
@@ -95,12 +98,13 @@ public final class ConvertCommand implements Callable<Integer> {
         }
         boolean mlxOptions = bits != null || groupSize != null || mode != null || recipe != null || dtype != null
                 || rounding != null;
-        boolean onnxOptions = precision != null || blockSize != null || symmetric || accuracyLevel != null || lmHead != null;
+        boolean onnxOptions = precision != null || blockSize != null || symmetric || accuracyLevel != null || lmHead != null
+                || activations != null;
         if (mlxOptions && !fmt.equals("mlx")) {
             throw new InvalidInputException("--bits, --group-size, --mode, --recipe, --dtype and --rounding are for --format mlx");
         }
         if (onnxOptions && !fmt.equals("onnx")) {
-            throw new InvalidInputException("--precision, --block-size, --symmetric, --accuracy-level and --lm-head are for --format onnx");
+            throw new InvalidInputException("--precision, --block-size, --symmetric, --accuracy-level, --lm-head and --activations are for --format onnx");
         }
         if (outType != null && !fmt.equals("gguf")) {
             throw new InvalidInputException("--outtype is for GGUF; " + (fmt.equals("mlx")
@@ -161,6 +165,7 @@ public final class ConvertCommand implements Callable<Integer> {
         putIfSet(settings, "symmetric", symmetric ? "true" : null);
         putIfSet(settings, "accuracyLevel", accuracyLevel);
         putIfSet(settings, "lmHead", lmHead);
+        putIfSet(settings, "activations", activations);
         return settings;
     }
 

@@ -16,15 +16,16 @@ import java.util.TreeSet;
  * the engine keeps these lists and rules equal to them), and the one {@link Recipe} spelling of each: format
  * {@code onnx}, the precision as the file type, and in the settings only what differs from the exporter's defaults
  * except an int4 block size, which is always given ({@code blockSize}, {@code symmetric}, {@code accuracyLevel},
- * {@code lmHead}). Equal targets thus make equal recipes, and equal variant names: {@code onnx-int8},
- * {@code onnx-int4-b32}, {@code onnx-int4-b128-sym-acc4}, {@code onnx-int8-lmfloat}.
+ * {@code lmHead}, {@code activations}). Equal targets thus make equal recipes, and equal variant names:
+ * {@code onnx-int8}, {@code onnx-int4-b32}, {@code onnx-int4-b128-sym-acc4}, {@code onnx-int8-lmfloat},
+ * {@code onnx-int4-b128-fp16act}.
  */
 public final class OnnxRecipes {
     public static final String FORMAT = "onnx";
     public static final Set<String> PRECISIONS = Set.of("fp32", "fp16", "int8", "int4");
     public static final String INT4 = "int4";
     /** The settings a recipe may carry, beside the precision in {@code ftype}. */
-    public static final Set<String> SETTINGS = Set.of("blockSize", "symmetric", "accuracyLevel", "lmHead");
+    public static final Set<String> SETTINGS = Set.of("blockSize", "symmetric", "accuracyLevel", "lmHead", "activations");
     /** The settings of int4 only. */
     public static final Set<String> INT4_SETTINGS = Set.of("blockSize", "symmetric", "accuracyLevel");
     public static final Set<Integer> BLOCK_SIZES = Set.of(16, 32, 64, 128, 256);
@@ -33,6 +34,11 @@ public final class OnnxRecipes {
     public static final int MAX_ACCURACY_LEVEL = 4;
     public static final Set<String> LM_HEADS = Set.of("quantize", "float");
     public static final String DEFAULT_LM_HEAD = "quantize";
+    /** The activation dtypes of a quantized (int8, int4) variant: activations, KV cache and logits. */
+    public static final Set<String> ACTIVATIONS = Set.of("fp32", "fp16");
+    public static final String DEFAULT_ACTIVATIONS = "fp32";
+    /** The precisions whose activation dtype is a choice (fp32 and fp16 fix theirs). */
+    public static final Set<String> QUANTIZED = Set.of("int8", "int4");
 
     private OnnxRecipes() {
     }
@@ -47,6 +53,16 @@ public final class OnnxRecipes {
      * @param lmHead        quantize, float or null for quantize
      */
     public static Recipe recipe(String precision, Integer blockSize, Boolean symmetric, Integer accuracyLevel, String lmHead) {
+        return recipe(precision, blockSize, symmetric, accuracyLevel, lmHead, null);
+    }
+
+    /**
+     * The recipe of a checked ONNX target, as {@link #recipe(String, Integer, Boolean, Integer, String)}.
+     *
+     * @param activations int8/int4's activation dtype: fp32, fp16 or null for fp32
+     */
+    public static Recipe recipe(String precision, Integer blockSize, Boolean symmetric, Integer accuracyLevel, String lmHead,
+                                String activations) {
         String p = precision.strip().toLowerCase(Locale.ROOT);
         if (!PRECISIONS.contains(p)) {
             throw new InvalidInputException("unknown ONNX precision '" + precision + "'; known: " + new TreeSet<>(PRECISIONS));
@@ -78,6 +94,16 @@ public final class OnnxRecipes {
         if (!DEFAULT_LM_HEAD.equals(head)) {
             settings.put("lmHead", head);
         }
+        String act = activations == null ? DEFAULT_ACTIVATIONS : activations.strip().toLowerCase(Locale.ROOT);
+        if (!ACTIVATIONS.contains(act)) {
+            throw new InvalidInputException("ONNX setting activations must be fp32 or fp16, got '" + activations + "'");
+        }
+        if (!DEFAULT_ACTIVATIONS.equals(act)) {
+            if (!QUANTIZED.contains(p)) {
+                throw new InvalidInputException("ONNX setting activations applies to int8 and int4 only, not " + p);
+            }
+            settings.put("activations", act);
+        }
         return new Recipe(FORMAT, p, false, null, null, false, List.of(), settings);
     }
 
@@ -103,13 +129,13 @@ public final class OnnxRecipes {
             }
             symmetric = Boolean.valueOf(v);
         }
-        return recipe(precision, block, symmetric, level, s.get("lmHead"));
+        return recipe(precision, block, symmetric, level, s.get("lmHead"), s.get("activations"));
     }
 
     /**
      * The readable variant name of an ONNX recipe: {@code onnx-<precision>}, for int4 {@code -b<block>}, then
-     * {@code -sym} and {@code -acc<level>} when set, {@code -lmfloat} for a float lm_head; null when the recipe is not a
-     * valid ONNX recipe (its name is then the generic one).
+     * {@code -sym} and {@code -acc<level>} when set, {@code -fp16act} for float16 activations, {@code -lmfloat} for a
+     * float lm_head; null when the recipe is not a valid ONNX recipe (its name is then the generic one).
      */
     static String variantName(Recipe recipe) {
         if (recipe.pure() || recipe.outputTensorType() != null || recipe.tokenEmbeddingType() != null
@@ -132,6 +158,9 @@ public final class OnnxRecipes {
         }
         if (s.containsKey("accuracyLevel")) {
             name.append("-acc").append(s.get("accuracyLevel"));
+        }
+        if (s.containsKey("activations")) {
+            name.append('-').append(s.get("activations")).append("act");
         }
         if (s.containsKey("lmHead")) {
             name.append("-lm").append(s.get("lmHead"));

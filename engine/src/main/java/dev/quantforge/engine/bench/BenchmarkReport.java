@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.quality.BenchmarkSummary;
+import dev.quantforge.engine.onnx.OnnxExportOptions;
 
 import java.io.IOException;
 import java.util.List;
@@ -246,11 +247,15 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
 
     /**
      * What produced the headline figures, short enough for a report column: {@code llama.cpp}, {@code onnxruntime
-     * 1.29.0 (CPU execution provider)} (quantforge runs ONNX on the CPU provider only, whatever hardware a profile names),
-     * or {@code llama.cpp (dequantized weights)} for a variant run as something else than it is stored (MLX).
+     * 1.29.0 (CPU execution provider)} (quantforge runs ONNX on the CPU provider only, whatever hardware a profile names;
+     * a variant with float16 activations is built for a GPU, which its label says), or {@code llama.cpp (dequantized
+     * weights)} for a variant run as something else than it is stored (MLX).
      */
     public String runtimeLabel() {
-        String label = runtime.name().startsWith("onnxruntime") ? runtime.name() + " (CPU execution provider)" : runtime.name();
+        String label = !runtime.name().startsWith("onnxruntime") ? runtime.name()
+                : OnnxExportOptions.hasFp16Activations(variant.fileType())
+                ? runtime.name() + " (CPU execution provider; the profile targets GPU)"
+                : runtime.name() + " (CPU execution provider)";
         return RuntimeInfo.LLAMA_CPP.weights().equals(runtime.weights()) ? label : label + " (dequantized weights)";
     }
 

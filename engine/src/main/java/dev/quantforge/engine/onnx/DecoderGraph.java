@@ -57,7 +57,7 @@ final class DecoderGraph {
         this.options = options;
         this.weights = weights;
         this.tensorDone = tensorDone;
-        this.act = options.precision() == OnnxPrecision.FP16 ? OnnxDataType.FLOAT16 : OnnxDataType.FLOAT;
+        this.act = options.activationType();
     }
 
     OnnxGraph build() {
@@ -224,7 +224,7 @@ final class DecoderGraph {
 
     /**
      * x @ W^T (+ bias) for a Hugging Face weight W [N, K], in the target's precision; {@code quantize}
-     * false keeps float weights in an int8/int4 target.
+     * false keeps float weights (of the activation type) in an int8/int4 target.
      */
     private String linear(String prefix, String x, String weightName, String onnxName, String biasName, boolean quantize) {
         String name = onnxName != null ? onnxName : weightName;
@@ -242,10 +242,15 @@ final class DecoderGraph {
                 g.initializer(q[0]);
                 g.initializer(q[1]);
                 String dequantized = g.op(prefix, "DequantizeLinear", List.of(q[0].name(), q[1].name()), Attribute.of("axis", 1L));
+                if (act == OnnxDataType.FLOAT16) {
+                    // opset 17's DequantizeLinear yields float32 only (float16 scales need opset 19)
+                    dequantized = cast(prefix, dequantized, act);
+                }
                 y = g.op(prefix, "MatMul", List.of(x, dequantized));
             }
             case INT4 -> {
-                OnnxGraph.Initializer[] q = weights.int4(name, w, options.blockSize(), options.symmetric());
+                // MatMulNBits' T1 types both A and the scales: float16 scales with float16 activations
+                OnnxGraph.Initializer[] q = weights.int4(name, w, options.blockSize(), options.symmetric(), act);
                 for (OnnxGraph.Initializer init : q) {
                     g.initializer(init);
                 }

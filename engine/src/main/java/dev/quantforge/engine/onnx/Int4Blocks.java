@@ -1,5 +1,7 @@
 package dev.quantforge.engine.onnx;
 
+import dev.quantforge.engine.ggml.Fp16;
+
 /**
  * ONNX Runtime's blockwise 4-bit quantization for {@code MatMulNBits} (com.microsoft), computed as MLAS's
  * {@code BlockwiseQuantizer<float, block, 4, columnwise>::quantizeAndTranspose} does it (q4_dq.cpp, the
@@ -17,6 +19,11 @@ package dev.quantforge.engine.onnx;
  *       a multiple of the block size is padded with zero nibbles (the quantizer's zero-filled buffer);</li>
  *   <li>zero points two per byte, the even block in the low nibble, each column padded to whole bytes with 0.</li>
  * </ul>
+ * With float16 scales (a model with float16 activations, where MatMulNBits' T1 is float16), it is
+ * {@code BlockwiseQuantizer<MLFloat16, ...>}, what ONNX Runtime's quantizer runs on a float16 model: the weights are
+ * float16 first (each value rounded to the nearest float16), min/max and the scale are computed in float as above,
+ * the scale is stored rounded to float16, the zero point comes from the unrounded scale (range2scalezp), and the
+ * elements are quantized with {@code 1 / scale} of the rounded, stored scale (quantizeAndTranspose reads it back).
  */
 public final class Int4Blocks {
     private Int4Blocks() {
@@ -47,6 +54,18 @@ public final class Int4Blocks {
     public static void quantizeColumn(float[] src, int srcOffset, int k, int blockSize, boolean symmetric,
                                       byte[] packed, int packedOffset, float[] scales, int scaleOffset,
                                       byte[] zeroPoints, int zpOffset) {
+        quantizeColumn(src, srcOffset, k, blockSize, symmetric, false, packed, packedOffset, scales, scaleOffset,
+                zeroPoints, zpOffset);
+    }
+
+    /**
+     * As {@link #quantizeColumn(float[], int, int, int, boolean, byte[], int, float[], int, byte[], int)}; with
+     * {@code halfScales} the column's values are taken as float16 and {@code scales} receives float16 values
+     * (exactly representable, to be written as float16), as the class comment says.
+     */
+    public static void quantizeColumn(float[] src, int srcOffset, int k, int blockSize, boolean symmetric,
+                                      boolean halfScales, byte[] packed, int packedOffset, float[] scales,
+                                      int scaleOffset, byte[] zeroPoints, int zpOffset) {
         if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
             throw new IllegalArgumentException("block size must be a power of two of at least 16, got " + blockSize);
         }
@@ -55,13 +74,22 @@ public final class Int4Blocks {
         if (!symmetric) {
             java.util.Arrays.fill(zeroPoints, zpOffset, zpOffset + zeroPointBytes(k, blockSize), (byte) 0);
         }
+        // one block's values as the quantizer reads them (float16-rounded once, not per pass, when halfScales)
+        float[] values = halfScales ? new float[Math.min(blockSize, k)] : src;
         for (int b = 0; b < blocks; b++) {
             int from = b * blockSize;
             int to = Math.min(k, from + blockSize);
+            int base = srcOffset + from;
+            if (halfScales) {
+                for (int i = from; i < to; i++) {
+                    values[i - from] = Fp16.toFloat(Fp16.fromFloat(src[srcOffset + i]));
+                }
+                base = 0;
+            }
             float min = Float.MAX_VALUE;
             float max = -Float.MAX_VALUE;
             for (int i = from; i < to; i++) {
-                float v = src[srcOffset + i];
+                float v = values[base + i - from];
                 if (v < min) {
                     min = v;
                 }
@@ -92,10 +120,13 @@ public final class Int4Blocks {
                 }
                 zeroPoints[zpOffset + b / 2] |= (byte) (b % 2 == 0 ? zp : zp << 4);
             }
+            if (halfScales) {
+                scale = Fp16.toFloat(Fp16.fromFloat(scale));
+            }
             scales[scaleOffset + b] = scale;
             float reciprocal = scale != 0f ? 1f / scale : 0f;
             for (int i = from; i < to; i++) {
-                float q = roundf(src[srcOffset + i] * reciprocal + zp);
+                float q = roundf(values[base + i - from] * reciprocal + zp);
                 int v = (int) Math.min(15f, Math.max(0f, q));
                 packed[packedOffset + i / 2] |= (byte) (i % 2 == 0 ? v : v << 4);
             }

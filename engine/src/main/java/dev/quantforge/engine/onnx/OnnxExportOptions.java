@@ -17,10 +17,14 @@ import java.util.Objects;
  *                       quantized: it stays float32 (float16 in the fp16 target). Tied embeddings get an
  *                       lm_head of their own, written from the embedding.
  * @param verify         load the result in ONNX Runtime before the output is moved into place
+ * @param activations    int8/int4: the dtype of activations, KV cache and logits (default float32); float16 gives
+ *                       the I/O of the fp16 target. fp32 and fp16 targets take the default only (theirs is fixed)
  */
 public record OnnxExportOptions(OnnxPrecision precision, int blockSize, boolean symmetric, int accuracyLevel,
-                                boolean quantizeLmHead, boolean verify) {
+                                boolean quantizeLmHead, boolean verify, OnnxActivations activations) {
     public static final int DEFAULT_BLOCK_SIZE = 32;
+    /** How {@link #name()} ends for float16 activations. */
+    private static final String FP16_ACTIVATIONS = "-fp16act";
 
     public OnnxExportOptions {
         Objects.requireNonNull(precision, "precision");
@@ -30,36 +34,56 @@ public record OnnxExportOptions(OnnxPrecision precision, int blockSize, boolean 
         if (accuracyLevel < 0 || accuracyLevel > 4) {
             throw new InvalidInputException("ONNX int4 accuracy level must be 0..4, got " + accuracyLevel);
         }
+        Objects.requireNonNull(activations, "activations");
+        if (activations != OnnxActivations.FP32 && !precision.quantized()) {
+            throw new InvalidInputException("ONNX activations " + activations.label() + " apply to int8 and int4 only; the "
+                    + precision.label() + " target's activations are " + precision.label());
+        }
     }
 
     public static OnnxExportOptions of(OnnxPrecision precision) {
-        return new OnnxExportOptions(precision, DEFAULT_BLOCK_SIZE, false, 0, true, true);
+        return new OnnxExportOptions(precision, DEFAULT_BLOCK_SIZE, false, 0, true, true, OnnxActivations.FP32);
     }
 
     public OnnxExportOptions withBlockSize(int value) {
-        return new OnnxExportOptions(precision, value, symmetric, accuracyLevel, quantizeLmHead, verify);
+        return new OnnxExportOptions(precision, value, symmetric, accuracyLevel, quantizeLmHead, verify, activations);
     }
 
     public OnnxExportOptions withSymmetric(boolean value) {
-        return new OnnxExportOptions(precision, blockSize, value, accuracyLevel, quantizeLmHead, verify);
+        return new OnnxExportOptions(precision, blockSize, value, accuracyLevel, quantizeLmHead, verify, activations);
     }
 
     public OnnxExportOptions withAccuracyLevel(int value) {
-        return new OnnxExportOptions(precision, blockSize, symmetric, value, quantizeLmHead, verify);
+        return new OnnxExportOptions(precision, blockSize, symmetric, value, quantizeLmHead, verify, activations);
     }
 
     public OnnxExportOptions withQuantizeLmHead(boolean value) {
-        return new OnnxExportOptions(precision, blockSize, symmetric, accuracyLevel, value, verify);
+        return new OnnxExportOptions(precision, blockSize, symmetric, accuracyLevel, value, verify, activations);
     }
 
     public OnnxExportOptions withVerify(boolean value) {
-        return new OnnxExportOptions(precision, blockSize, symmetric, accuracyLevel, quantizeLmHead, value);
+        return new OnnxExportOptions(precision, blockSize, symmetric, accuracyLevel, quantizeLmHead, value, activations);
     }
 
-    /** A short name: {@code fp16}, {@code int8}, {@code int4-b32-asym}. */
+    public OnnxExportOptions withActivations(OnnxActivations value) {
+        return new OnnxExportOptions(precision, blockSize, symmetric, accuracyLevel, quantizeLmHead, verify, value);
+    }
+
+    /** The dtype of the graph's activations, KV cache and logits: float16 in the fp16 target and with fp16 activations. */
+    public OnnxDataType activationType() {
+        return precision == OnnxPrecision.FP16 ? OnnxDataType.FLOAT16 : activations.type();
+    }
+
+    /** A short name: {@code fp16}, {@code int8}, {@code int4-b32-asym}, {@code int4-b128-asym-fp16act}. */
     public String name() {
-        return precision == OnnxPrecision.INT4
+        String name = precision == OnnxPrecision.INT4
                 ? "int4-b" + blockSize + (symmetric ? "-sym" : "-asym") + (accuracyLevel > 0 ? "-acc" + accuracyLevel : "")
                 : precision.label();
+        return activations == OnnxActivations.FP16 ? name + FP16_ACTIVATIONS : name;
+    }
+
+    /** Whether a precision name as {@link #name()} writes it (a variant's metadata) says float16 activations. */
+    public static boolean hasFp16Activations(String name) {
+        return name != null && name.endsWith(FP16_ACTIVATIONS);
     }
 }

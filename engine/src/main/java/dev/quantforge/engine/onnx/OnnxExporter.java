@@ -220,10 +220,10 @@ public final class OnnxExporter {
 
     private static OnnxPlannedTensor planned(String tensor, long[] shape, String sourceType, OnnxExportOptions options) {
         long elements = Arrays.stream(shape).reduce(1, Math::multiplyExact);
-        boolean half = options.precision() == OnnxPrecision.FP16;
+        boolean half = options.activationType() == OnnxDataType.FLOAT16;
         boolean matmul = shape.length == 2 && !tensor.equals("model.embed_tokens.weight");
         boolean quantize = matmul && (!tensor.equals("lm_head.weight") || options.quantizeLmHead());
-        if (!matmul || !quantize || options.precision() == OnnxPrecision.FP32 || half) {
+        if (!matmul || !quantize || !options.precision().quantized()) {
             String type = (half ? "float16" : "float32") + (matmul ? " MatMul" : tensor.equals("model.embed_tokens.weight") ? " Gather" : "");
             return new OnnxPlannedTensor(tensor, shape, sourceType, type, elements * (half ? 2 : 4), elements, false);
         }
@@ -234,13 +234,17 @@ public final class OnnxExporter {
                     elements + 4 * n, elements, true);
         }
         int b = options.blockSize();
-        long bytes = n * Int4Blocks.columnBytes(k, b) + 4 * n * Int4Blocks.blocks(k, b)
+        long bytes = n * Int4Blocks.columnBytes(k, b) + (half ? 2 : 4) * n * Int4Blocks.blocks(k, b)
                 + (options.symmetric() ? 0 : n * Int4Blocks.zeroPointBytes(k, b));
-        return new OnnxPlannedTensor(tensor, shape, sourceType,
-                "int4 MatMulNBits b" + b + (options.symmetric() ? " sym" : " asym"), bytes, elements, true);
+        return new OnnxPlannedTensor(tensor, shape, sourceType, "int4 MatMulNBits b" + b + (options.symmetric() ? " sym" : " asym")
+                + (half ? " float16 scales" : ""), bytes, elements, true);
     }
 
-    /** onnxruntime-genai's config: model type, I/O names, context length, special tokens, greedy search defaults. */
+    /**
+     * onnxruntime-genai's config: model type, I/O names, context length, special tokens, greedy search defaults.
+     * The I/O dtypes (float16 past/present/logits with fp16 activations) are not spelled here: onnxruntime-genai
+     * reads them from the model's inputs and outputs, and its config has no key for them.
+     */
     private static void writeGenaiConfig(Path file, HfConfig config, HfArchitecture architecture, HfHyperparameters hp,
                                          OnnxExportOptions options) throws IOException {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -300,21 +304,26 @@ public final class OnnxExporter {
 
     private static String card(Path source, HfArchitecture architecture, HfHyperparameters hp, OnnxExportOptions options,
                                long tensorBytes, long parameters) {
+        boolean half = options.activationType() == OnnxDataType.FLOAT16;
+        String activations = half ? "float16 activations, KV cache and logits" : "float32 activations";
         String precision = switch (options.precision()) {
             case FP32 -> "float32 weights and activations";
             case FP16 -> "float16 weights, activations and KV cache";
-            case INT8 -> "int8 weights (per output channel, symmetric; DequantizeLinear → MatMul), float32 activations";
-            case INT4 -> String.format(Locale.ROOT, "int4 weights in MatMulNBits (block %d, %s, accuracy_level %d), float32 activations",
-                    options.blockSize(), options.symmetric() ? "symmetric" : "asymmetric", options.accuracyLevel());
+            case INT8 -> "int8 weights (per output channel, symmetric, float32 scales; DequantizeLinear → "
+                    + (half ? "Cast → " : "") + "MatMul), " + activations;
+            case INT4 -> String.format(Locale.ROOT, "int4 weights in MatMulNBits (block %d, %s, accuracy_level %d, %s scales), %s",
+                    options.blockSize(), options.symmetric() ? "symmetric" : "asymmetric", options.accuracyLevel(),
+                    half ? "float16" : "float32", activations);
         };
-        String lmHead = options.precision() == OnnxPrecision.INT8 || options.precision() == OnnxPrecision.INT4
-                ? (options.quantizeLmHead() ? "quantized like the other MatMuls" : "kept float32") : "as the other MatMuls";
+        String lmHead = options.precision().quantized()
+                ? (options.quantizeLmHead() ? "quantized like the other MatMuls" : "kept " + (half ? "float16" : "float32"))
+                : "as the other MatMuls";
         return "# " + source.toAbsolutePath().normalize().getFileName() + " — ONNX " + options.name() + "\n\n"
                 + "Converted by quantforge " + EngineVersion.get() + " (" + EngineVersion.commit() + ") from a Hugging Face "
                 + architecture.hfName() + " checkpoint, for ONNX Runtime (CPU tested; opset 17 + com.microsoft).\n\n"
                 + "| | |\n| --- | --- |\n"
                 + "| precision | " + precision + " |\n"
-                + "| token embedding | " + (options.precision() == OnnxPrecision.FP16 ? "float16" : "float32") + " (Gather) |\n"
+                + "| token embedding | " + (half ? "float16" : "float32") + " (Gather) |\n"
                 + "| lm_head | " + lmHead + (hp.tieWordEmbeddings() ? " (tied to the embedding in the source)" : "") + " |\n"
                 + String.format(Locale.ROOT, "| parameters | %,d |%n| tensor data | %,d bytes (%.2f bits per weight) |%n",
                 parameters, tensorBytes, parameters == 0 ? 0 : tensorBytes * 8.0 / parameters)
@@ -322,7 +331,8 @@ public final class OnnxExporter {
                 + hp.headCountKv() + " / " + hp.headDim() + " |\n"
                 + "| context | " + hp.contextLength() + " |\n\n"
                 + "Inputs: `input_ids`, `attention_mask`, `position_ids` (int64), `past_key_values.{i}.key/value` "
-                + "[batch, kv_heads, past, head_dim]. Outputs: `logits` [batch, seq, vocab], `present.{i}.key/value`.\n"
+                + "[batch, kv_heads, past, head_dim]. Outputs: `logits` [batch, seq, vocab], `present.{i}.key/value`. "
+                + "Past, present and logits are " + (half ? "float16" : "float32") + ".\n"
                 + "`genai_config.json` describes them for onnxruntime-genai.\n";
     }
 

@@ -12,10 +12,15 @@ public enum OnnxPrecision {
     FP32,
     /** float16 weights, activations and KV cache (norms and softmax computed in float32, as Hugging Face does). */
     FP16,
-    /** int8 weights, per output channel, symmetric: DequantizeLinear then MatMul; float32 activations. */
+    /** int8 weights, per output channel, symmetric: DequantizeLinear then MatMul; float32 (or float16) activations. */
     INT8,
-    /** 4-bit blockwise weights in ONNX Runtime's MatMulNBits (com.microsoft); float32 activations. */
+    /** 4-bit blockwise weights in ONNX Runtime's MatMulNBits (com.microsoft); float32 (or float16) activations. */
     INT4;
+
+    /** int8 and int4: quantized weights, with a choice of activation dtype ({@link OnnxActivations}). */
+    public boolean quantized() {
+        return this == INT8 || this == INT4;
+    }
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

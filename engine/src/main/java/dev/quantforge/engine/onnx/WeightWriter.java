@@ -104,10 +104,12 @@ final class WeightWriter implements AutoCloseable {
 
     /**
      * int4 blocks for MatMulNBits: B {@code [N, blocks, blockSize/2]} uint8, scales {@code [N * blocks]}
-     * float32 and, when asymmetric, zero points {@code [N * ceil(blocks/2)]} uint8 (the shapes ONNX
+     * in {@code scaleType} (float32, or float16 for float16 activations: MatMulNBits' T1 is both A's and the
+     * scales' type) and, when asymmetric, zero points {@code [N * ceil(blocks/2)]} uint8 (the shapes ONNX
      * Runtime's quantizer gives them).
      */
-    OnnxGraph.Initializer[] int4(String name, TensorSource source, int blockSize, boolean symmetric) {
+    OnnxGraph.Initializer[] int4(String name, TensorSource source, int blockSize, boolean symmetric, OnnxDataType scaleType) {
+        boolean half = scaleType == OnnxDataType.FLOAT16;
         int k = Math.toIntExact(source.rowLength());
         int n = Math.toIntExact(source.rowCount());
         int blocks = Int4Blocks.blocks(k, blockSize);
@@ -123,14 +125,14 @@ final class WeightWriter implements AutoCloseable {
             int count = Math.min(tile, n - r);
             FloatRows.read(source, r, count, rows);
             for (int i = 0; i < count; i++) {
-                Int4Blocks.quantizeColumn(rows, i * k, k, blockSize, symmetric, packed, i * columnBytes,
+                Int4Blocks.quantizeColumn(rows, i * k, k, blockSize, symmetric, half, packed, i * columnBytes,
                         scales, (r + i) * blocks, zeroPoints, (r + i) * zpBytes);
             }
             write(ByteBuffer.wrap(packed, 0, count * columnBytes));
         }
         parameters += (long) k * n;
         OnnxGraph.Initializer weights = finish(name + "_Q4", OnnxDataType.UINT8, new long[]{n, blocks, blockSize / 2}, begin);
-        OnnxGraph.Initializer scale = floats(name + "_scales", scales, new long[]{(long) n * blocks});
+        OnnxGraph.Initializer scale = floats(name + "_scales", scales, new long[]{(long) n * blocks}, scaleType);
         if (symmetric) {
             return new OnnxGraph.Initializer[]{weights, scale};
         }
@@ -142,11 +144,17 @@ final class WeightWriter implements AutoCloseable {
 
     /** A float32 vector or table computed here (scales). */
     OnnxGraph.Initializer floats(String name, float[] values, long[] dims) {
-        long begin = begin(4L * values.length);
-        ByteBuffer out = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        out.asFloatBuffer().put(values);
+        return floats(name, values, dims, OnnxDataType.FLOAT);
+    }
+
+    /** A vector or table computed here (scales), as float32 or float16. */
+    OnnxGraph.Initializer floats(String name, float[] values, long[] dims, OnnxDataType type) {
+        long begin = begin((long) type.size() * values.length);
+        ByteBuffer out = ByteBuffer.allocate(type.size() * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        put(out, values, values.length, type);
+        out.flip();
         write(out);
-        return finish(name, OnnxDataType.FLOAT, dims, begin);
+        return finish(name, type, dims, begin);
     }
 
     @FunctionalInterface

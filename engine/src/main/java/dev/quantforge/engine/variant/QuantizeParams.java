@@ -9,6 +9,7 @@ import dev.quantforge.engine.mlx.MixedRecipe;
 import dev.quantforge.engine.mlx.MlxDtype;
 import dev.quantforge.engine.mlx.MlxMode;
 import dev.quantforge.engine.mlx.MlxQuantization;
+import dev.quantforge.engine.onnx.OnnxActivations;
 import dev.quantforge.engine.onnx.OnnxExportOptions;
 import dev.quantforge.engine.onnx.OnnxPrecision;
 import dev.quantforge.engine.plan.LlamaFileType;
@@ -143,12 +144,13 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
     }
 
     /** ONNX settings a recipe may carry, beside the precision in {@code ftype}. */
-    public static final Set<String> ONNX_SETTINGS = Set.of("blockSize", "symmetric", "accuracyLevel", "lmHead");
+    public static final Set<String> ONNX_SETTINGS = Set.of("blockSize", "symmetric", "accuracyLevel", "lmHead", "activations");
 
     /**
      * An ONNX recipe: the precision (fp32, fp16, int8, int4) in {@code ftype}; settings {@code blockSize}
-     * (int4, default 32), {@code symmetric} (int4, default false), {@code accuracyLevel} (int4, 0..4, default 0)
-     * and {@code lmHead} ("quantize", the default, or "float"). GGUF's tensor-type options do not apply.
+     * (int4, default 32), {@code symmetric} (int4, default false), {@code accuracyLevel} (int4, 0..4, default 0),
+     * {@code lmHead} ("quantize", the default, or "float") and {@code activations} (int8/int4: "fp32", the default,
+     * or "fp16"). GGUF's tensor-type options do not apply.
      */
     private static OnnxTarget onnxTarget(Recipe recipe) {
         OnnxPrecision precision = OnnxPrecision.parse(recipe.ftype());
@@ -178,7 +180,9 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
         if (!lmHead.equals("quantize") && !lmHead.equals("float")) {
             throw new InvalidInputException("ONNX setting lmHead must be quantize or float, got '" + settings.get("lmHead") + "'");
         }
-        return new OnnxTarget(options.withQuantizeLmHead(lmHead.equals("quantize")));
+        OnnxActivations activations = settings.containsKey("activations")
+                ? OnnxActivations.parse(settings.get("activations")) : OnnxActivations.FP32;
+        return new OnnxTarget(options.withQuantizeLmHead(lmHead.equals("quantize")).withActivations(activations));
     }
 
     private static int onnxInteger(String value, int absent, String key) {

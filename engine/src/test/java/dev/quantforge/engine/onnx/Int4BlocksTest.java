@@ -152,6 +152,31 @@ class Int4BlocksTest {
     }
 
     @Test
+    void float16ScalesAreRoundedAndQuantizeWithTheRoundedScale() {
+        // [-0.5, 1]: scale (1 - -0.5) / 15 = 0.1f, zp roundf(0.5 / 0.1f) = 5 either way. float32 scales: 1 / 0.1f is
+        // 10.0f, and 0.55f → roundf(5.5f + 5) = 11. float16: the scale is stored as 0.0999755859375 (float16's
+        // nearest to 0.1), 1 / it = 10.002442f; 0.55 is read as float16's 0.5498046875, * 10.002442 + 5 = 10.4994
+        // → 10; -0.5 → roundf(-0.0012) = -0 → 0; 1 → roundf(15.0024) = 15
+        float[] r = row(0f, -0.5f, 1f, 0.55f);
+        float[] s = new float[1];
+        int[] zp = new int[1];
+        assertArrayEquals(nibbles(5, 0, 15, 11), quantize(r, 16, false, s, zp));
+        assertEquals(0.1f, s[0]);
+        byte[] packed = new byte[8];
+        byte[] zeroPoints = new byte[1];
+        Int4Blocks.quantizeColumn(r, 0, 16, 16, false, true, packed, 0, s, 0, zeroPoints, 0);
+        assertEquals(0.0999755859375f, s[0]);
+        assertEquals(5, zeroPoints[0]);
+        assertEquals((byte) 0xF0, packed[0]);
+        assertEquals((byte) 0x5A, packed[1]);
+        assertEquals((byte) 0x55, packed[2]);
+        // symmetric: extreme 1, scale -1/8 = -0.125 is a float16 already; 0.55 → roundf(-4.4 + 8) = 4 either way
+        Int4Blocks.quantizeColumn(r, 0, 16, 16, true, true, packed, 0, s, 0, null, 0);
+        assertEquals(-0.125f, s[0]);
+        assertEquals((byte) 0x84, packed[1]);
+    }
+
+    @Test
     void dequantizedValuesAreWithinHalfAScaleOrOneWhereSymmetricClamps() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
         for (boolean symmetric : new boolean[]{false, true}) {

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Mean KL divergence of the ONNX variants from the source's reference logits (the same reference the
  * GGUF variants are measured against) falls as they keep more bits: fp16 < int8 < int4-b32 < int4-b128,
- * on the generated llama model with 256-multiple rows; GGUF Q4_0 on llama.cpp is printed beside int4-b32.
+ * on the generated llama model with 256-multiple rows; GGUF Q4_0 on llama.cpp is printed beside int4-b32. float16
+ * activations keep int4's KLD within 10 % of float32 activations'.
  */
 @Tag("slow")
 class OnnxKldOrderingTest {
@@ -47,6 +48,12 @@ class OnnxKldOrderingTest {
         variants.put("int4-b32-sym", OnnxExportOptions.of(OnnxPrecision.INT4).withBlockSize(32).withSymmetric(true));
         variants.put("int4-b128", OnnxExportOptions.of(OnnxPrecision.INT4).withBlockSize(128));
         variants.put("int4-b128-sym", OnnxExportOptions.of(OnnxPrecision.INT4).withBlockSize(128).withSymmetric(true));
+        // float16 activations (gpu-onnx-int4 is int4-b128 with them), beside their float32-activation twins
+        variants.put("int8-fp16act", OnnxExportOptions.of(OnnxPrecision.INT8).withActivations(OnnxActivations.FP16));
+        variants.put("int4-b32-fp16act", OnnxExportOptions.of(OnnxPrecision.INT4).withBlockSize(32)
+                .withActivations(OnnxActivations.FP16));
+        variants.put("int4-b128-fp16act", OnnxExportOptions.of(OnnxPrecision.INT4).withBlockSize(128)
+                .withActivations(OnnxActivations.FP16));
         Map<String, QualityFigures> figures = new LinkedHashMap<>();
         try (LlamaModel model = LlamaModel.load(source, OPTIONS)) {
             ReferenceLogits reference = ReferenceLogits.compute(model, paragraphs, ReferenceLogits.DEFAULT_TOP_K);
@@ -78,6 +85,12 @@ class OnnxKldOrderingTest {
             double a = figures.get(order.get(i - 1)).meanKld();
             double b = figures.get(order.get(i)).meanKld();
             assertTrue(a < b, order.get(i - 1) + " " + a + " < " + order.get(i) + " " + b);
+        }
+        // float16 activations move int4's KLD by well under what the block size does (b32 → b128 doubles it)
+        for (String int4 : List.of("int4-b32", "int4-b128")) {
+            double full = figures.get(int4).meanKld();
+            double half = figures.get(int4 + "-fp16act").meanKld();
+            assertTrue(Math.abs(half - full) <= 0.1 * full, int4 + "-fp16act " + half + " within 10 % of " + full);
         }
         assertTrue(figures.get("fp32").meanKld() < 1e-4, "fp32 ONNX against the llama.cpp F32 reference: " + figures.get("fp32"));
         double int4 = figures.get("int4-b32").meanKld();

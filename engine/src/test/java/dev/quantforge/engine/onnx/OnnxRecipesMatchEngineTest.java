@@ -34,6 +34,12 @@ class OnnxRecipesMatchEngineTest {
         assertFalse(defaults.symmetric());
         assertEquals(0, defaults.accuracyLevel());
         assertTrue(defaults.quantizeLmHead(), "lmHead quantize is the default on both sides");
+        assertEquals(OnnxActivations.FP32.label(), OnnxRecipes.DEFAULT_ACTIVATIONS);
+        assertEquals(OnnxActivations.FP32, defaults.activations(), "float32 activations are the default on both sides");
+        assertEquals(Arrays.stream(OnnxActivations.values()).map(OnnxActivations::label).collect(Collectors.toSet()),
+                OnnxRecipes.ACTIVATIONS);
+        assertEquals(Arrays.stream(OnnxPrecision.values()).filter(OnnxPrecision::quantized).map(OnnxPrecision::label)
+                .collect(Collectors.toSet()), OnnxRecipes.QUANTIZED);
         // every block size and accuracy level common accepts, the engine accepts; and the next ones out, neither
         for (int block = 1; block <= 512; block++) {
             int b = block;
@@ -58,6 +64,38 @@ class OnnxRecipesMatchEngineTest {
         assertTarget(OnnxRecipes.recipe("int8", null, null, null, "float"), "onnx-int8-lmfloat", 32, false, 0, false);
         assertTarget(OnnxRecipes.recipe("fp16", null, null, null, null), "onnx-fp16", 32, false, 0, true);
         assertTarget(OnnxRecipes.recipe("fp32", null, null, null, null), "onnx-fp32", 32, false, 0, true);
+        assertTarget(OnnxRecipes.recipe("int4", 128, null, null, null, "fp16"), "onnx-int4-b128-fp16act", 128, false, 0, true);
+        assertTarget(OnnxRecipes.recipe("int4", 32, true, 4, "float", "FP16"), "onnx-int4-b32-sym-acc4-fp16act-lmfloat",
+                32, true, 4, false);
+        assertTarget(OnnxRecipes.recipe("int8", null, null, null, null, "fp16"), "onnx-int8-fp16act", 32, false, 0, true);
+        // fp32, the default, is not spelled: the same recipe and name as without it
+        assertEquals(OnnxRecipes.recipe("int4", 128, null, null, null), OnnxRecipes.recipe("int4", 128, null, null, null, "fp32"));
+        assertEquals(OnnxActivations.FP16, options(OnnxRecipes.recipe("int4", 128, null, null, null, "fp16")).activations());
+        assertEquals(OnnxActivations.FP16, options(OnnxRecipes.recipe("int8", null, null, null, null, "fp16")).activations());
+        assertEquals(OnnxActivations.FP32, options(OnnxRecipes.recipe("int4", 128, null, null, null)).activations());
+        assertEquals(OnnxDataType.FLOAT16, options(OnnxRecipes.recipe("int4", 128, null, null, null, "fp16")).activationType());
+        assertEquals(OnnxDataType.FLOAT16, options(OnnxRecipes.recipe("fp16", null, null, null, null)).activationType());
+        assertEquals(OnnxDataType.FLOAT, options(OnnxRecipes.recipe("int8", null, null, null, null)).activationType());
+    }
+
+    @Test
+    void activationsApplyToTheQuantizedPrecisionsOnly() {
+        for (String precision : List.of("fp32", "fp16")) {
+            assertThrows(InvalidInputException.class, () -> OnnxRecipes.canonical(precision, Map.of("activations", "fp16")));
+            Recipe raw = new Recipe("onnx", precision, false, null, null, false, List.of(),
+                    new TreeMap<>(Map.of("activations", "fp16")));
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> QuantizeParams.target(raw));
+            assertTrue(e.getMessage().contains("int8 and int4 only"), e.getMessage());
+            // the default is accepted everywhere
+            OnnxRecipes.canonical(precision, Map.of("activations", "fp32"));
+            QuantizeParams.target(new Recipe("onnx", precision, false, null, null, false, List.of(),
+                    new TreeMap<>(Map.of("activations", "fp32"))));
+        }
+        for (String bad : List.of("bf16", "half", "")) {
+            assertThrows(InvalidInputException.class, () -> OnnxRecipes.canonical("int4", Map.of("activations", bad)), bad);
+            Recipe raw = new Recipe("onnx", "int4", false, null, null, false, List.of(), new TreeMap<>(Map.of("activations", bad)));
+            assertThrows(InvalidInputException.class, () -> QuantizeParams.target(raw), bad);
+        }
     }
 
     @Test
@@ -85,7 +123,15 @@ class OnnxRecipesMatchEngineTest {
         HardwareProfiles profiles = HardwareProfiles.builtIn();
         assertProfile(profiles, "cpu-onnx-int4", "onnx-int4-b32-acc4", OnnxPrecision.INT4, 32, 4);
         assertProfile(profiles, "cpu-onnx-int8", "onnx-int8", OnnxPrecision.INT8, 32, 0);
-        assertProfile(profiles, "gpu-onnx-int4", "onnx-int4-b128", OnnxPrecision.INT4, 128, 0);
+        assertProfile(profiles, "gpu-onnx-int4", "onnx-int4-b128-fp16act", OnnxPrecision.INT4, 128, 0);
+        assertEquals(OnnxActivations.FP16, options(profiles.find("gpu-onnx-int4").orElseThrow().recipe()).activations(),
+                "the GPU profile has float16 activations");
+        assertEquals(OnnxActivations.FP32, options(profiles.find("cpu-onnx-int4").orElseThrow().recipe()).activations());
+        assertEquals(OnnxActivations.FP32, options(profiles.find("cpu-onnx-int8").orElseThrow().recipe()).activations());
+    }
+
+    private static OnnxExportOptions options(Recipe recipe) {
+        return ((OnnxTarget) QuantizeParams.target(recipe)).options();
     }
 
     private static void assertProfile(HardwareProfiles profiles, String name, String variant, OnnxPrecision precision,

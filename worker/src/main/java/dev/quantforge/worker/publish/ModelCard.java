@@ -196,7 +196,8 @@ public final class ModelCard {
         out.append("import onnxruntime as ort\n");
         out.append("session = ort.InferenceSession(\"").append(dir).append("/model.onnx\", providers=[\"CPUExecutionProvider\"])\n");
         out.append("# feed input_ids, attention_mask, position_ids (int64 [batch, seq]) and empty past_key_values.{i}.key/value\n");
-        out.append("# ([batch, kv_heads, 0, head_dim], float32) for the first step; feed present.{i}.* back as past_key_values.{i}.*\n");
+        out.append("# ([batch, kv_heads, 0, head_dim], ").append(activations(m.recipe()))
+                .append(") for the first step; feed present.{i}.* back as past_key_values.{i}.*\n");
         out.append("```\n\n");
         out.append("quantforge loaded and ran this directory on ONNX Runtime's CPU execution provider (the benchmark above);")
                 .append(" onnxruntime-genai itself and the GPU execution providers (CUDA, DirectML) are untested here.\n\n");
@@ -209,13 +210,18 @@ public final class ModelCard {
         return switch (r.ftype()) {
             case "int4" -> "int4 (MatMulNBits, blocks of " + s.getOrDefault("blockSize", "32") + ", "
                     + ("true".equals(s.get("symmetric")) ? "symmetric" : "asymmetric") + ", accuracy_level "
-                    + s.getOrDefault("accuracyLevel", "0") + "; float32 activations)"
-                    + ("float".equals(s.get("lmHead")) ? ", lm_head float32" : "");
-            case "int8" -> "int8 (weight-only, per output channel, symmetric; float32 activations)"
-                    + ("float".equals(s.get("lmHead")) ? ", lm_head float32" : "");
+                    + s.getOrDefault("accuracyLevel", "0") + "; " + activations(r) + " scales and activations)"
+                    + ("float".equals(s.get("lmHead")) ? ", lm_head " + activations(r) : "");
+            case "int8" -> "int8 (weight-only, per output channel, symmetric; " + activations(r) + " activations)"
+                    + ("float".equals(s.get("lmHead")) ? ", lm_head " + activations(r) : "");
             case "fp16" -> "float16 weights, activations and KV cache";
             default -> r.ftype();
         };
+    }
+
+    /** The dtype of an ONNX variant's activations, KV cache and logits. */
+    private static String activations(Recipe r) {
+        return "fp16".equals(r.ftype()) || "fp16".equals(r.settings().get("activations")) ? "float16" : "float32";
     }
 
     private static void provenance(StringBuilder out, Manifest m) {

@@ -41,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An ONNX variant of stories260K built by the worker on the real Kafka, S3 and ONNX Runtime: the cpu-onnx-int8
  * profile's directory uploaded file by file (each in the manifest with size and SHA-256), benchmarked on ONNX Runtime
  * against the same cached reference as GGUF variants, judged by the profile's gates, a card that says how to run it
- * with ONNX Runtime and onnxruntime-genai; the directory downloaded back runs on ONNX Runtime.
+ * with ONNX Runtime and onnxruntime-genai; the directory downloaded back runs on ONNX Runtime. The gpu-onnx-int4
+ * profile's variant has float16 activations, and its figures and card say they come from the CPU execution provider.
  */
 class OnnxTasksTest {
     static TestBed bed;
@@ -156,5 +157,46 @@ class OnnxTasksTest {
         assertEquals(end.result(), again.result());
         assertArrayEquals(manifestBytes, bed.get(end.result().manifestUri()));
         assertTrue(Arrays.equals(manifestBytes, bed.get(end.result().manifestUri())));
+    }
+
+    @Test
+    void theGpuOnnxInt4ProfileHasFloat16ActivationsAndSaysItRanOnTheCpuProvider() throws Exception {
+        HardwareProfile profile = HardwareProfiles.builtIn().find("gpu-onnx-int4").orElseThrow();
+        assertEquals(OnnxRecipes.recipe("int4", 128, null, null, null, "fp16"), profile.recipe());
+        TaskMessage plain = bed.task(UUID.randomUUID(), "stories260K", storiesUri, SourceFormat.HF, profile.recipe(), null,
+                profile.gates());
+        TaskMessage task = new TaskMessage(plain.taskId(), plain.jobId(), plain.modelName(), plain.source(),
+                plain.sourceFormat(), plain.variant(), plain.recipe(), profile.name(), plain.resultsPrefix(), null, plain.gates());
+        assertEquals("onnx-int4-b128-fp16act", task.variant());
+        bed.publish(task);
+        TaskEvent end = last(bed.awaitEnd(task.taskId(), TIMEOUT));
+        assertEquals(TaskEvent.Type.SUCCEEDED, end.type(), () -> "end: " + end);
+
+        BenchmarkSummary figures = end.result().benchmark();
+        assertNotNull(figures);
+        assertTrue(figures.meanKld() > 0 && figures.meanKld() < profile.gates().maxMeanKld(), figures.toString());
+        assertTrue(figures.runtime().matches(
+                "onnxruntime \\d+\\.\\d+\\.\\d+ \\(CPU execution provider; the profile targets GPU\\)"), figures.runtime());
+        String prefix = task.resultsPrefix();
+        BenchmarkReport report = BenchmarkReport.fromJson(bed.get(prefix + "benchmark.json"));
+        assertEquals("int4-b128-asym-fp16act", report.variant().fileType());
+        String card = new String(bed.get(prefix + "README.md"), StandardCharsets.UTF_8);
+        assertTrue(card.contains("| precision | int4 (MatMulNBits, blocks of 128, asymmetric, accuracy_level 0; float16 scales"
+                + " and activations) |"), card);
+        assertTrue(card.contains("([batch, kv_heads, 0, head_dim], float16) for the first step"), card);
+        assertTrue(card.contains("The profile `gpu-onnx-int4` is meant for a GPU, but these figures are the CPU execution"
+                + " provider's: no GPU was used here."), card);
+        // the uploaded graph's KV cache and logits are float16
+        Path local = Files.createDirectories(tmp.resolve("stories260K-onnx-int4-b128-fp16act"));
+        String dir = prefix + "stories260K-onnx-int4-b128-fp16act/";
+        for (StoredFile f : end.result().files()) {
+            if (f.uri().startsWith(dir)) {
+                Files.write(local.resolve(f.uri().substring(dir.length())), bed.get(f.uri()));
+            }
+        }
+        try (OnnxDecoder decoder = OnnxDecoder.load(local, new OnnxDecoder.Options(1, 64))) {
+            assertTrue(decoder.isHalf());
+            assertTrue(Float.isFinite(decoder.logits(new int[]{1, 403, 407})[2][0]));
+        }
     }
 }
