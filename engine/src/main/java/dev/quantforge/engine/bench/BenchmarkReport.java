@@ -11,6 +11,7 @@ import dev.quantforge.engine.onnx.OnnxExportOptions;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -190,15 +191,24 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
      * @param repetitions       measured runs
      * @param prompt            prompt processing (one batch from an empty KV cache)
      * @param generation        generation (one token at a time from an empty KV cache)
+     * @param peakRssBytes      the benchmarking process's peak resident set from the variant's load to the last
+     *                          speed run (JVM, runtime and the quality pass included); null where Linux's
+     *                          high-water mark cannot be reset
      */
     public record Speed(int threads, double loadMilliseconds, int warmups, int repetitions, Throughput prompt,
-                        Throughput generation) {
+                        Throughput generation, Long peakRssBytes) {
         public Speed {
-            if (threads < 1 || warmups < 0 || repetitions < 1 || !(loadMilliseconds >= 0)) {
+            if (threads < 1 || warmups < 0 || repetitions < 1 || !(loadMilliseconds >= 0)
+                    || (peakRssBytes != null && peakRssBytes <= 0)) {
                 throw new IllegalArgumentException("invalid speed settings");
             }
             requireNonNull(prompt, "prompt throughput");
             requireNonNull(generation, "generation throughput");
+        }
+
+        Speed withPeakRss(OptionalLong bytes) {
+            return new Speed(threads, loadMilliseconds, warmups, repetitions, prompt, generation,
+                    bytes.isPresent() ? Long.valueOf(bytes.getAsLong()) : null);
         }
     }
 
@@ -345,6 +355,9 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
             out.append('\n').append(fmt("speed on " + runtimeName() + " (%d thread%s, %d warm-up, %d runs)%n", speed.threads(),
                     speed.threads() == 1 ? "" : "s", speed.warmups(), speed.repetitions()));
             line(out, "  load", fmt("%.1f ms", speed.loadMilliseconds()));
+            if (speed.peakRssBytes() != null) {
+                line(out, "  peak RSS", fmt("%.1f MB", speed.peakRssBytes() / 1e6));
+            }
             line(out, "  pp" + speed.prompt().tokens(), fmt("%.1f tokens/s median, %.1f p90",
                     speed.prompt().medianTokensPerSecond(), speed.prompt().p90TokensPerSecond()));
             line(out, "  tg" + speed.generation().tokens(), fmt("%.1f tokens/s median, %.1f p90",

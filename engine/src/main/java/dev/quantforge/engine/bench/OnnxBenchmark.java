@@ -69,6 +69,7 @@ public final class OnnxBenchmark {
             try {
                 HfModelSource.writeVocabularyGguf(variant, vocabulary);
                 try (LlamaTokenizer tokenizer = LlamaTokenizer.load(vocabulary)) {
+                    PeakRss peakRss = PeakRss.start();
                     long t0 = System.nanoTime();
                     try (OnnxDecoder decoder = OnnxDecoder.load(variant, new OnnxDecoder.Options(options.threads(), context))) {
                         loadMs = (System.nanoTime() - t0) / 1e6;
@@ -83,7 +84,8 @@ public final class OnnxBenchmark {
                         }
                         if (options.speed()) {
                             long s0 = System.nanoTime();
-                            speed = speed(decoder, options, quality != null ? 0 : options.warmups(), loadMs, tokenizer.bos(), cancelled);
+                            speed = speed(decoder, options, quality != null ? 0 : options.warmups(), loadMs, tokenizer.bos(), cancelled)
+                                    .withPeakRss(peakRss.bytes());
                             speedMs = (System.nanoTime() - s0) / 1e6;
                         }
                     }
@@ -161,7 +163,8 @@ public final class OnnxBenchmark {
             }
         }
         return new BenchmarkReport.Speed(options.threads(), loadMs, warmups, options.repetitions(),
-                VariantBenchmark.throughput(prompt.length, promptNanos), VariantBenchmark.throughput(generation.length, generationNanos));
+                VariantBenchmark.throughput(prompt.length, promptNanos), VariantBenchmark.throughput(generation.length, generationNanos),
+                null);
     }
 
     private static void check(BooleanSupplier cancelled, String where) {

@@ -160,6 +160,7 @@ public final class VariantBenchmark {
             if (needsRuntime) {
                 checkCancelled(cancelled, "before loading the variant");
                 LlamaRuntime.get(); // the library's one-time start-up is not the variant's load time
+                PeakRss peakRss = PeakRss.start();
                 long t0 = System.nanoTime();
                 try (LlamaModel model = LlamaModel.load(variant, modelOptions(file, options.threads()))) {
                     loadMs = millisSince(t0);
@@ -178,7 +179,7 @@ public final class VariantBenchmark {
                         long s0 = System.nanoTime();
                         // the quality pass has just run the whole model over the text: it is the warm-up
                         int warmups = quality != null ? 0 : options.warmups();
-                        speed = speed(model, options, warmups, loadMs, cancelled);
+                        speed = speed(model, options, warmups, loadMs, cancelled).withPeakRss(peakRss.bytes());
                         speedMs = millisSince(s0);
                         tracker.finish(SPEED_WEIGHT);
                     }
@@ -240,7 +241,7 @@ public final class VariantBenchmark {
             }
         }
         return new BenchmarkReport.Speed(options.threads(), loadMs, warmups, options.repetitions(),
-                throughput(prompt.length, promptNanos), throughput(generation.length, generationNanos));
+                throughput(prompt.length, promptNanos), throughput(generation.length, generationNanos), null);
     }
 
     /**

@@ -27,7 +27,7 @@ class BenchmarkReportTest {
                 new QualityFigures(1000, 1000, 10.5, 11.0, 4.7619, 0.07, 0.04, 0.5, 1.2, 91.5, 3.2, 32),
                 new BenchmarkReport.Speed(2, 12.5, 1, 3,
                         new BenchmarkReport.Throughput(128, 5000.0, 4800.0, List.of(5000.0, 4800.0, 5100.0)),
-                        new BenchmarkReport.Throughput(64, 900.0, 850.0, List.of(900.0, 950.0, 850.0))),
+                        new BenchmarkReport.Throughput(64, 900.0, 850.0, List.of(900.0, 950.0, 850.0)), 250_000_000L),
                 new BenchmarkReport.Machine("Some CPU", 2, "Linux 6.1", "OpenJDK 17", "b4916 (abc)", "0.1.0", "1a2b3c"),
                 new BenchmarkReport.Timings(12.5, 40, 300, 200, 560));
     }

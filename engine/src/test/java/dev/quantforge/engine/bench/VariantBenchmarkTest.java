@@ -167,6 +167,8 @@ class VariantBenchmarkTest {
         assertTrue(speed.prompt().medianTokensPerSecond() > 0 && speed.generation().medianTokensPerSecond() > 0);
         assertTrue(speed.prompt().p90TokensPerSecond() <= speed.prompt().medianTokensPerSecond());
         assertTrue(speed.loadMilliseconds() > 0);
+        // this JVM's own resident set is tens of MB before the model is loaded; Linux's high-water mark is readable here
+        assertTrue(speed.peakRssBytes() != null && speed.peakRssBytes() > 20_000_000, "peak RSS " + speed.peakRssBytes());
         assertTrue(report.variant().description().startsWith("llama"), report.variant().description());
         assertEquals(0, report.size().compressionRatio(), "unknown source size");
         assertTrue(report.timings().totalMilliseconds() >= report.timings().speedMilliseconds());

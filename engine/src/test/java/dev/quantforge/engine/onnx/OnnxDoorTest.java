@@ -98,6 +98,8 @@ class OnnxDoorTest {
         assertTrue(report.quality().meanKld() > 0 && report.quality().meanKld() < 0.05, "int8 KLD " + report.quality().meanKld());
         assertEquals("int8", report.variant().fileType());
         assertNotNull(report.speed());
+        assertTrue(report.speed().peakRssBytes() != null && report.speed().peakRssBytes() > 20_000_000,
+                "peak RSS " + report.speed().peakRssBytes());
         BenchmarkReport back = BenchmarkReport.fromJson(report.toJson());
         assertEquals(report.runtime(), back.runtime());
     }
