@@ -1,0 +1,65 @@
+package dev.quantforge.engine.onnx.quantize;
+
+import dev.quantforge.common.InvalidInputException;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How to quantize an ONNX model: the method, per-channel weights, 7-bit weights (reduce_range), the nodes or op types
+ * to leave alone, and the MatMulNBits block size for int4.
+ */
+public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude,
+                                  int blockSize) {
+
+    public enum Method {
+        INT8_DYNAMIC("int8-dynamic"), INT4("int4");
+
+        private final String cliName;
+
+        Method(String cliName) {
+            this.cliName = cliName;
+        }
+
+        public String cliName() {
+            return cliName;
+        }
+
+        public static Method parse(String name) {
+            for (Method m : values()) {
+                if (m.cliName.equals(name.toLowerCase(Locale.ROOT))) {
+                    return m;
+                }
+            }
+            throw new InvalidInputException("unknown ONNX quantization " + name + " (int8-dynamic or int4)");
+        }
+    }
+
+    public OnnxQuantizeOptions {
+        exclude = exclude == null ? List.of() : List.copyOf(exclude);
+        if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
+            throw new InvalidInputException("--block-size must be a power of two of at least 16, got " + blockSize);
+        }
+    }
+
+    public static OnnxQuantizeOptions int8Dynamic(boolean perChannel, boolean reduceRange) {
+        return new OnnxQuantizeOptions(Method.INT8_DYNAMIC, perChannel, reduceRange, List.of(), 32);
+    }
+
+    public OnnxQuantizeOptions excluding(List<String> names) {
+        return new OnnxQuantizeOptions(method, perChannel, reduceRange, names, blockSize);
+    }
+
+    /** A node is excluded by its name or its op type. */
+    boolean excludes(GraphNode node) {
+        return exclude.contains(node.name()) || exclude.contains(node.opType());
+    }
+
+    /** The precision name in the output's metadata, e.g. {@code int8-dynamic-per-channel-reduce-range}. */
+    public String precision() {
+        if (method == Method.INT4) {
+            return "int4-b" + blockSize + "-matmulnbits";
+        }
+        return method.cliName() + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
+    }
+}
