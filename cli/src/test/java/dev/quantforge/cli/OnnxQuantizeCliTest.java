@@ -46,6 +46,15 @@ class OnnxQuantizeCliTest {
              OrtSession session = env.createSession(out.toString(), options)) {
             assertTrue(session.getInputNames().contains("input_ids"));
         }
+        Path int4 = dir.resolve("q4").resolve("model.onnx");
+        Files.createDirectories(int4.getParent());
+        CliRun q4 = CliRun.of("quantize", in, int4, "int4", "--block-size", 16);
+        assertEquals(0, q4.exitCode(), q4.err());
+        assertTrue(q4.out().contains("MatMulNBits (4-bit, blocks of 16)"), q4.out());
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+             OrtSession session = env.createSession(int4.toString(), options)) {
+            assertTrue(session.getOutputNames().contains("logits"));
+        }
         CliRun inspect = CliRun.of("inspect", out.getParent());
         assertEquals(0, inspect.exitCode(), inspect.err());
         assertTrue(inspect.out().contains("precision int8-dynamic-per-channel"), inspect.out());
@@ -64,6 +73,7 @@ class OnnxQuantizeCliTest {
                 {"quantize", corrupt, dir.resolve("out.onnx"), "int8-dynamic"},
                 {"quantize", noData, dir.resolve("out.onnx"), "int8-dynamic"},
                 {"quantize", in, dir.resolve("out.onnx"), "int3"},
+                {"quantize", in, dir.resolve("out.onnx"), "int4", "--block-size", 24},
                 {"quantize", in, dir.resolve("out.onnx"), "int8-dynamic", "--exclude", "MatMul,Gather"}}) {
             CliRun run = CliRun.of(args);
             assertEquals(1, run.exitCode(), run.err());

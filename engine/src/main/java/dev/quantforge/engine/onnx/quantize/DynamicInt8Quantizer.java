@@ -7,7 +7,6 @@ import dev.quantforge.engine.onnx.quantize.QuantizationPlan.Entry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -77,7 +76,7 @@ final class DynamicInt8Quantizer {
         for (String output : model.graphOutputs()) {
             dequantize(output);
         }
-        return new QuantizedGraph(nodes, keptInitializers(), tensors, options.precision(),
+        return new QuantizedGraph(nodes, QuantizedGraph.keptInitializers(model, nodes), tensors, options.precision(),
                 new QuantizationPlan(options.precision(), plan));
     }
 
@@ -271,19 +270,5 @@ final class DynamicInt8Quantizer {
         if (!node.name().isEmpty()) {
             newNodeNames.add(node.name());
         }
-    }
-
-    /** Source initializers some node or graph output still reads; all of them when a subgraph may read any. */
-    private Set<String> keptInitializers() {
-        Set<String> kept = new LinkedHashSet<>();
-        boolean subgraphs = model.nodes().stream().anyMatch(GraphNode::hasSubgraph);
-        Set<String> used = new HashSet<>(model.graphOutputs());
-        nodes.forEach(n -> used.addAll(n.inputs()));
-        for (String name : model.initializers().keySet()) {
-            if (subgraphs || used.contains(name)) {
-                kept.add(name);
-            }
-        }
-        return kept;
     }
 }

@@ -100,6 +100,10 @@ final class OnnxModelWriter {
         if (!producerWritten) {
             model.string(2, "quantforge").string(3, producerVersion);
         }
+        boolean microsoftOps = graph.nodes().stream().anyMatch(n -> n.domain().equals(Int4MatMulQuantizer.MICROSOFT));
+        if (microsoftOps && !source.opsets().containsKey(Int4MatMulQuantizer.MICROSOFT)) {
+            model.message(OnnxModelFile.MODEL_OPSET_IMPORT, new ProtoWriter().string(1, Int4MatMulQuantizer.MICROSOFT).int64(2, 1));
+        }
         model.message(14, new ProtoWriter().string(1, "quantforge.precision").string(2, graph.precision()));
         return model.toByteArray();
     }

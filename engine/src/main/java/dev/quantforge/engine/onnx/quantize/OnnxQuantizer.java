@@ -65,7 +65,7 @@ public final class OnnxQuantizer {
         }
         return switch (options.method()) {
             case INT8_DYNAMIC -> new DynamicInt8Quantizer(model, options).quantize();
-            case INT4 -> throw new InvalidInputException("int4 ONNX quantization is not built yet");
+            case INT4 -> new Int4MatMulQuantizer(model, options).quantize();
         };
     }
 }

@@ -1,5 +1,7 @@
 package dev.quantforge.engine.onnx.quantize;
 
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -13,5 +15,19 @@ public record QuantizedGraph(List<GraphNode> nodes, Set<String> keptInitializers
         nodes = List.copyOf(nodes);
         keptInitializers = Set.copyOf(keptInitializers);
         newTensors = List.copyOf(newTensors);
+    }
+
+    /** Source initializers some new node or graph output still reads; all of them when a subgraph may read any. */
+    static Set<String> keptInitializers(OnnxModelFile model, List<GraphNode> nodes) {
+        Set<String> kept = new LinkedHashSet<>();
+        boolean subgraphs = model.nodes().stream().anyMatch(GraphNode::hasSubgraph);
+        Set<String> used = new HashSet<>(model.graphOutputs());
+        nodes.forEach(n -> used.addAll(n.inputs()));
+        for (String name : model.initializers().keySet()) {
+            if (subgraphs || used.contains(name)) {
+                kept.add(name);
+            }
+        }
+        return kept;
     }
 }

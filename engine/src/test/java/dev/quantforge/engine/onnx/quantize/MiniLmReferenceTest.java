@@ -217,6 +217,25 @@ class MiniLmReferenceTest {
         assertTrue(cosines[2] > 0.95, "defaults (per-tensor, 8-bit weights)");
     }
 
+    /** int4 has no ORT reference here: its agreement with fp32 is reported, with a floor. */
+    @Test
+    void int4MatMulNBitsEmbedsCloseToFp32() throws OrtException {
+        Path int4 = dir.resolve("ours-int4-b32.onnx");
+        OnnxQuantizer.Result result = OnnxQuantizer.quantize(fp32, int4,
+                new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.INT4, false, false, List.of(), 32));
+        assertEquals(36, result.plan().count(QuantizationPlan.Action.QUANTIZED));
+        List<float[]> reference = embedAll(fp32, 1);
+        List<float[]> e = embedAll(int4, 1);
+        double sum = 0;
+        for (int i = 0; i < e.size(); i++) {
+            sum += SentenceEmbedder.cosine(reference.get(i), e.get(i));
+        }
+        double mean = sum / e.size();
+        System.out.printf(Locale.ROOT, "[onnxq] int4 b32 (MatMulNBits, Gather tables float): %,d bytes, mean cosine vs fp32 %.5f%n",
+                result.totalBytes(), mean);
+        assertTrue(mean > 0.95, "int4 mean cosine " + mean);
+    }
+
     private static double[] meanCosines(int threads) throws OrtException {
         List<float[]> reference = embedAll(fp32, threads);
         double[] means = new double[3];

@@ -135,6 +135,47 @@ class OnnxQuantizerTest {
     }
 
     @Test
+    void int4MatMulsBecomeMatMulNBitsAndComputeWithTheDequantizedBlocks() throws Exception {
+        Path in = tiny.write(dir.resolve("tiny.onnx"), 13, false);
+        Path out = dir.resolve("tiny-int4.onnx");
+        OnnxQuantizer.Result result = OnnxQuantizer.quantize(in, out,
+                new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.INT4, false, false, List.of(), 16));
+        assertEquals(1, result.plan().count(Action.QUANTIZED));
+        OnnxModelFile q = OnnxModelFile.read(out);
+        assertEquals(List.of("MatMulNBits", "Gather", "Relu", "Conv"), q.nodes().stream().map(GraphNode::opType).toList());
+        assertEquals(1L, q.opsets().get("com.microsoft"));
+        assertArrayEquals(new long[]{TinyOnnx.N, 1, 8}, q.initializers().get("W_Q4").dims());
+        // expected: X times the weights Int4Blocks' nibbles stand for
+        int k = TinyOnnx.K;
+        float[] deq = new float[k * TinyOnnx.N];
+        byte[] packed = new byte[8];
+        float[] scale = new float[1];
+        byte[] zp = new byte[1];
+        for (int n = 0; n < TinyOnnx.N; n++) {
+            float[] column = new float[k];
+            for (int r = 0; r < k; r++) {
+                column[r] = tiny.w[r * TinyOnnx.N + n];
+            }
+            dev.quantforge.engine.onnx.Int4Blocks.quantizeColumn(column, 0, k, 16, false, packed, 0, scale, 0, zp, 0);
+            for (int r = 0; r < k; r++) {
+                int nibble = (packed[r / 2] >> (r % 2 == 0 ? 0 : 4)) & 0xF;
+                deq[r * TinyOnnx.N + n] = dev.quantforge.engine.onnx.Int4Blocks.dequantize(nibble, zp[0] & 0xF, scale[0]);
+            }
+        }
+        Map<String, float[]> o = run(out);
+        for (int m = 0; m < 2; m++) {
+            for (int n = 0; n < TinyOnnx.N; n++) {
+                float expected = 0;
+                for (int r = 0; r < k; r++) {
+                    expected += X[m * k + r] * deq[r * TinyOnnx.N + n];
+                }
+                assertEquals(expected, o.get("Y")[m * TinyOnnx.N + n], 1e-4f);
+            }
+        }
+        assertArrayEquals(run(in).get("E"), o.get("E"), "Gather tables stay float in int4");
+    }
+
+    @Test
     void corruptProtobufIsOneLineAndNoOutput() throws IOException {
         Path in = tiny.write(dir.resolve("tiny.onnx"), 13, false);
         byte[] all = Files.readAllBytes(in);
