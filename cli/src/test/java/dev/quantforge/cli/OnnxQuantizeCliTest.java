@@ -74,6 +74,9 @@ class OnnxQuantizeCliTest {
                 {"quantize", noData, dir.resolve("out.onnx"), "int8-dynamic"},
                 {"quantize", in, dir.resolve("out.onnx"), "int3"},
                 {"quantize", in, dir.resolve("out.onnx"), "int4", "--block-size", 24},
+                {"quantize", in, dir.resolve("out.onnx"), "int8-static"},
+                {"quantize", in, dir.resolve("out.onnx"), "int8-static", "--calibration-data", corrupt, "--calibration", "entropy"},
+                {"quantize", in, dir.resolve("out.onnx"), "int8-static", "--calibration-data", dir.resolve("missing.txt")},
                 {"quantize", in, dir.resolve("out.onnx"), "int8-dynamic", "--exclude", "MatMul,Gather"}}) {
             CliRun run = CliRun.of(args);
             assertEquals(1, run.exitCode(), run.err());

@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
 @Command(name = "quantize", sortOptions = false,
         description = {"Quantize a model the way llama-quantize does, byte for byte.",
                 "FTYPE is a llama.cpp file type (Q4_K_M, Q8_0, …); with --uniform, a ggml type (q4_K, iq4_nl, …).",
-                "An INPUT.onnx is quantized as ONNX Runtime's quantizers do: FTYPE int8-dynamic (quantize_dynamic) or int4 (MatMulNBits)."})
+                "An INPUT.onnx is quantized as ONNX Runtime's quantizers do: FTYPE int8-dynamic (quantize_dynamic),",
+                "int8-static (QDQ on MatMul, MinMax calibration over --calibration-data) or int4 (MatMulNBits)."})
 public final class QuantizeCommand implements Callable<Integer> {
 
     @Spec
@@ -41,7 +42,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUTPUT", description = "GGUF file to write")
     Path output;
 
-    @Parameters(index = "2", paramLabel = "FTYPE", description = "llama.cpp file type, e.g. Q4_K_M (a ggml type with --uniform); int8-dynamic or int4 for ONNX")
+    @Parameters(index = "2", paramLabel = "FTYPE", description = "llama.cpp file type, e.g. Q4_K_M (a ggml type with --uniform); int8-dynamic, int8-static or int4 for ONNX")
     String fileType;
 
     @Option(names = "--per-channel", description = "ONNX: one scale per weight column instead of per tensor")
@@ -52,6 +53,12 @@ public final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--exclude", split = ",", paramLabel = "NODE_OR_OP", description = "ONNX: node names or op types to keep float (repeatable, comma-separated)")
     List<String> exclude = new ArrayList<>();
+
+    @Option(names = "--calibration-data", paramLabel = "FILE", description = "ONNX int8-static: calibration text, one example per line (tokenized with the tokenizer.json next to the model)")
+    Path calibrationData;
+
+    @Option(names = "--calibration", paramLabel = "METHOD", description = "ONNX int8-static: calibration method (minmax; entropy and percentile are not built yet)")
+    String calibration = "minmax";
 
     @Option(names = "--block-size", paramLabel = "N", description = "ONNX int4: weights per MatMulNBits block (power of two, >= 16; default 32)")
     int blockSize = 32;
@@ -95,8 +102,8 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (OnnxQuantizer.isOnnxFile(input)) {
             return onnx(out);
         }
-        if (perChannel || reduceRange || !exclude.isEmpty() || blockSize != 32) {
-            throw new InvalidInputException("--per-channel, --reduce-range, --exclude and --block-size apply to .onnx inputs only");
+        if (perChannel || reduceRange || !exclude.isEmpty() || blockSize != 32 || calibrationData != null) {
+            throw new InvalidInputException("--per-channel, --reduce-range, --exclude, --block-size and --calibration-data apply to .onnx inputs only");
         }
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Target target = uniform
@@ -120,7 +127,10 @@ public final class QuantizeCommand implements Callable<Integer> {
     /** An ONNX model: the plan (nodes quantized, kept float, unsupported), then the file written. */
     private int onnx(PrintWriter out) {
         OnnxQuantizeOptions options = new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.parse(fileType), perChannel,
-                reduceRange, exclude, blockSize);
+                reduceRange, exclude, blockSize, calibrationData);
+        if (!calibration.equalsIgnoreCase("minmax")) {
+            throw new InvalidInputException("--calibration " + calibration + ": only minmax is built (entropy and percentile are not)");
+        }
         if (dryRun) {
             out.print(OnnxQuantizer.plan(input, options).table());
             return 0;

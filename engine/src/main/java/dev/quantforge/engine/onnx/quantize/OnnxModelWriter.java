@@ -135,6 +135,10 @@ final class OnnxModelWriter {
                 g.raw(bytes, span.offset(), span.length());
             }
         }
+        for (String extra : graph.extraFloatOutputs()) {
+            ProtoWriter tensor = new ProtoWriter().int64(1, StoredTensor.FLOAT);
+            g.message(OnnxModelFile.GRAPH_OUTPUT, new ProtoWriter().string(1, extra).message(2, new ProtoWriter().message(1, tensor)));
+        }
         for (StoredTensor t : source.initializers().values()) {
             if (!graph.keptInitializers().contains(t.name())) {
                 continue;

@@ -2,6 +2,7 @@ package dev.quantforge.engine.onnx.quantize;
 
 import dev.quantforge.common.InvalidInputException;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -10,10 +11,10 @@ import java.util.Locale;
  * to leave alone, and the MatMulNBits block size for int4.
  */
 public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude,
-                                  int blockSize) {
+                                  int blockSize, Path calibrationData) {
 
     public enum Method {
-        INT8_DYNAMIC("int8-dynamic"), INT4("int4");
+        INT8_DYNAMIC("int8-dynamic"), INT8_STATIC("int8-static"), INT4("int4");
 
         private final String cliName;
 
@@ -31,7 +32,7 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
                     return m;
                 }
             }
-            throw new InvalidInputException("unknown ONNX quantization " + name + " (int8-dynamic or int4)");
+            throw new InvalidInputException("unknown ONNX quantization " + name + " (int8-dynamic, int8-static or int4)");
         }
     }
 
@@ -42,12 +43,21 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
         }
     }
 
+    public OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude, int blockSize) {
+        this(method, perChannel, reduceRange, exclude, blockSize, null);
+    }
+
     public static OnnxQuantizeOptions int8Dynamic(boolean perChannel, boolean reduceRange) {
         return new OnnxQuantizeOptions(Method.INT8_DYNAMIC, perChannel, reduceRange, List.of(), 32);
     }
 
     public OnnxQuantizeOptions excluding(List<String> names) {
-        return new OnnxQuantizeOptions(method, perChannel, reduceRange, names, blockSize);
+        return new OnnxQuantizeOptions(method, perChannel, reduceRange, names, blockSize, calibrationData);
+    }
+
+    /** Calibration text for int8-static: one example per line, tokenized with the model's tokenizer.json. */
+    public OnnxQuantizeOptions withCalibration(Path text) {
+        return new OnnxQuantizeOptions(method, perChannel, reduceRange, exclude, blockSize, text);
     }
 
     /** A node is excluded by its name or its op type. */
@@ -59,6 +69,9 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
     public String precision() {
         if (method == Method.INT4) {
             return "int4-b" + blockSize + "-matmulnbits";
+        }
+        if (method == Method.INT8_STATIC) {
+            return "int8-static-qdq-minmax" + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
         }
         return method.cliName() + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
     }

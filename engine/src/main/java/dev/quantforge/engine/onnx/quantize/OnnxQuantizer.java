@@ -66,6 +66,19 @@ public final class OnnxQuantizer {
         return switch (options.method()) {
             case INT8_DYNAMIC -> new DynamicInt8Quantizer(model, options).quantize();
             case INT4 -> new Int4MatMulQuantizer(model, options).quantize();
+            case INT8_STATIC -> {
+                if (options.calibrationData() == null) {
+                    throw new InvalidInputException("int8-static needs calibration data (--calibration-data FILE, one "
+                            + "example per line); without it the activations' ranges are unknown");
+                }
+                if (options.perChannel() && opset < 13) {
+                    throw new InvalidInputException(model.path() + ": per-channel DequantizeLinear needs opset 13, the model has "
+                            + opset + "; convert it first or quantize per tensor");
+                }
+                var ranges = MinMaxCalibrator.ranges(model, StaticQdqQuantizer.tensorsToCalibrate(model, options),
+                        options.calibrationData());
+                yield new StaticQdqQuantizer(model, options).quantize(ranges);
+            }
         };
     }
 }

@@ -7,14 +7,21 @@ import java.util.Set;
 
 /**
  * The rewritten graph: its nodes in order, the source initializers still used (by name, in source order), the new
- * initializers, and the precision name written into the model's metadata.
+ * initializers, the precision name written into the model's metadata, and float tensors to expose as extra graph
+ * outputs (what calibration reads).
  */
 public record QuantizedGraph(List<GraphNode> nodes, Set<String> keptInitializers, List<NewTensor> newTensors,
-                             String precision, QuantizationPlan plan) {
+                             String precision, QuantizationPlan plan, List<String> extraFloatOutputs) {
     public QuantizedGraph {
         nodes = List.copyOf(nodes);
         keptInitializers = Set.copyOf(keptInitializers);
         newTensors = List.copyOf(newTensors);
+        extraFloatOutputs = List.copyOf(extraFloatOutputs);
+    }
+
+    public QuantizedGraph(List<GraphNode> nodes, Set<String> keptInitializers, List<NewTensor> newTensors,
+                          String precision, QuantizationPlan plan) {
+        this(nodes, keptInitializers, newTensors, precision, plan, List.of());
     }
 
     /** Source initializers some new node or graph output still reads; all of them when a subgraph may read any. */

@@ -236,6 +236,52 @@ class MiniLmReferenceTest {
         assertTrue(mean > 0.95, "int4 mean cosine " + mean);
     }
 
+    /** Calibration text, none of it in {@link #SENTENCES}. */
+    static final String[] CALIBRATION = {
+            "The library closes early on public holidays.",
+            "Solar panels lose some efficiency in very hot weather.",
+            "My flight was cancelled, so I booked a hotel near the airport.",
+            "The committee postponed its decision until the spring meeting.",
+            "Dolphins sleep with one half of their brain at a time.",
+            "Add the onions and fry them until they turn golden.",
+            "The server returned an error after the certificate expired.",
+            "Tickets for the concert sold out within ten minutes.",
+            "Ancient Romans built aqueducts to carry water into their cities.",
+            "The toddler refused to eat anything green at dinner.",
+            "Stock markets in Asia opened lower after the announcement.",
+            "Wear a helmet whenever you ride a bicycle in traffic.",
+            "The novel follows three generations of a fishing family.",
+            "A sudden frost damaged most of the vineyard's grapes.",
+            "Restart the router and wait two minutes before testing again.",
+            "The bridge will be closed for repairs throughout August.",
+    };
+
+    /** Static QDQ (MatMul only, MinMax calibration): no ORT reference here; agreement with fp32 reported with a floor. */
+    @Test
+    void staticQdqWithMinMaxCalibrationEmbedsCloseToFp32() throws OrtException, IOException {
+        Path calibration = dir.resolve("calibration.txt");
+        Files.write(calibration, List.of(CALIBRATION));
+        Path modelDir = Files.createDirectories(dir.resolve("static"));
+        Path source = Files.copy(fp32, modelDir.resolve("model.onnx"));
+        Files.copy(dir.resolve("all-minilm-l6-v2-tokenizer.json"), modelDir.resolve("tokenizer.json"));
+        Path qdq = dir.resolve("ours-static-qdq.onnx");
+        OnnxQuantizer.Result result = OnnxQuantizer.quantize(source, qdq,
+                new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.INT8_STATIC, false, false, List.of(), 32).withCalibration(calibration));
+        assertEquals(36, result.plan().count(QuantizationPlan.Action.QUANTIZED));
+        Map<String, Integer> ops = opCounts(OnnxModelFile.read(qdq));
+        List<float[]> reference = embedAll(fp32, 1);
+        List<float[]> e = embedAll(qdq, 1);
+        double sum = 0;
+        for (int i = 0; i < e.size(); i++) {
+            sum += SentenceEmbedder.cosine(reference.get(i), e.get(i));
+        }
+        double mean = sum / e.size();
+        System.out.printf(Locale.ROOT, "[onnxq] int8-static QDQ MinMax per-tensor (%d calibration lines): %,d bytes, QuantizeLinear %d, DequantizeLinear %d, mean cosine vs fp32 %.5f%n",
+                CALIBRATION.length, result.totalBytes(), ops.get("QuantizeLinear"), ops.get("DequantizeLinear"), mean);
+        assertEquals(36, ops.get("DequantizeLinear") - ops.get("QuantizeLinear"), "one DequantizeLinear per weight besides the pairs");
+        assertTrue(mean > 0.9, "static QDQ mean cosine " + mean);
+    }
+
     private static double[] meanCosines(int threads) throws OrtException {
         List<float[]> reference = embedAll(fp32, threads);
         double[] means = new double[3];

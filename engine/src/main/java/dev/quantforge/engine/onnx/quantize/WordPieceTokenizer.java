@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * BERT's tokenization as a tokenizer.json with BertNormalizer (clean text, CJK spacing, lowercase with accents
  * stripped), BertPreTokenizer (whitespace and punctuation) and WordPiece ({@code ##} continuations, [UNK] for
- * words longer than 100 characters or without a split) describes it, then [CLS] … [SEP]. Enough to embed
- * sentences for comparing models; not a general tokenizer.
+ * words longer than 100 characters or without a split) describes it, then [CLS] … [SEP]. Enough to turn
+ * calibration text into a BERT-style model's inputs; not a general tokenizer.
  */
 final class WordPieceTokenizer {
     private final Map<String, Integer> vocab;
@@ -23,7 +23,8 @@ final class WordPieceTokenizer {
     WordPieceTokenizer(Path tokenizerJson) {
         TokenizerJson json = TokenizerJson.read(tokenizerJson);
         if (!json.modelType().equals("WordPiece")) {
-            throw new IllegalArgumentException(tokenizerJson + " is not a WordPiece tokenizer");
+            throw new dev.quantforge.common.InvalidInputException(tokenizerJson + ": a " + json.modelType()
+                    + " tokenizer; calibration text needs a WordPiece (BERT-style) tokenizer.json");
         }
         vocab = json.vocab();
         unk = vocab.get("[UNK]");
