@@ -8,8 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -355,11 +353,5 @@ class MiniLmReferenceTest {
         public int compare(List<String> a, List<String> b) {
             return String.join("\u0000", a).compareTo(String.join("\u0000", b));
         }
-    }
-
-    static float[] littleEndianFloats(byte[] bytes) {
-        float[] f = new float[bytes.length / 4];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
-        return f;
     }
 }

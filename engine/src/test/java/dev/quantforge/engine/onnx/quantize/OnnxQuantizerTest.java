@@ -176,6 +176,20 @@ class OnnxQuantizerTest {
     }
 
     @Test
+    void initializersListedAsGraphInputsLeaveTheInputsWithTheFloatWeights() throws Exception {
+        Path in = tiny.write(dir.resolve("tiny.onnx"), 13, false, true);
+        Path out = dir.resolve("q.onnx");
+        OnnxQuantizer.quantize(in, out, OnnxQuantizeOptions.int8Dynamic(false, false));
+        assertEquals(List.of("X", "ids", "Z", "W", "T", "KW"), List.copyOf(OnnxModelFile.read(in).graphInputNames().values()));
+        assertEquals(List.of("X", "ids", "Z", "KW"), List.copyOf(OnnxModelFile.read(out).graphInputNames().values()),
+                "W and T are no initializers any more, so no graph inputs either; KW stays both");
+        Map<String, float[]> f = run(in);
+        Map<String, float[]> o = run(out);
+        assertArrayEquals(f.get("C"), o.get("C"));
+        assertTrue(Math.abs(f.get("Y")[0] - o.get("Y")[0]) < 0.1);
+    }
+
+    @Test
     void corruptProtobufIsOneLineAndNoOutput() throws IOException {
         Path in = tiny.write(dir.resolve("tiny.onnx"), 13, false);
         byte[] all = Files.readAllBytes(in);

@@ -38,6 +38,11 @@ final class TinyOnnx {
 
     /** Writes the model (opset {@code opset}); with {@code external}, W and T go to {@code name.data}. */
     Path write(Path file, long opset, boolean external) {
+        return write(file, opset, external, false);
+    }
+
+    /** With {@code initializersAsInputs}, W, T and KW are also graph inputs, as IR < 4 models list them. */
+    Path write(Path file, long opset, boolean external, boolean initializersAsInputs) {
         ProtoWriter graph = new ProtoWriter();
         graph.message(1, node("mm", "MatMul", new String[]{"X", "W"}, "Y"));
         graph.message(1, node("emb", "Gather", new String[]{"T", "ids"}, "E"));
@@ -52,6 +57,11 @@ final class TinyOnnx {
         graph.message(11, value("X", 1, 2, K));
         graph.message(11, value("ids", 7, 3));
         graph.message(11, value("Z", 1, 1, 1, 4, 4));
+        if (initializersAsInputs) {
+            graph.message(11, value("W", 1, K, N));
+            graph.message(11, value("T", 1, 10, 8));
+            graph.message(11, value("KW", 1, 1, 1, 2, 2));
+        }
         graph.message(12, value("Y", 1, 2, N));
         graph.message(12, value("E", 1, 3, 8));
         graph.message(12, value("F", 1, 3, 8));
