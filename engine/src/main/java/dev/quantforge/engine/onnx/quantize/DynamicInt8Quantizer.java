@@ -80,8 +80,9 @@ final class DynamicInt8Quantizer {
                 new QuantizationPlan(options.precision(), plan));
     }
 
-    private static boolean isCandidate(GraphNode node) {
-        return node.opType().equals("MatMul") || node.opType().equals("Gather") || UNSUPPORTED.contains(node.opType());
+    private boolean isCandidate(GraphNode node) {
+        return node.opType().equals("MatMul") || UNSUPPORTED.contains(node.opType())
+                || (node.opType().equals("Gather") && model.initializers().containsKey(node.input(0)));
     }
 
     private void matMul(GraphNode node) {
@@ -195,8 +196,13 @@ final class DynamicInt8Quantizer {
     /** GatherQuant: a float32 table becomes uint8 (the activation type: asymmetric, full range, per tensor). */
     private void gather(GraphNode node) {
         StoredTensor table = model.initializers().get(node.input(0));
-        if (table == null || table.dataType() != StoredTensor.FLOAT) {
-            plan.add(new Entry(node.name(), "Gather", Action.FLOAT, table == null ? "data is not a constant" : "data is not float32"));
+        if (table == null) {
+            // a Gather over an activation (shapes, indices) is no weight: ORT passes it by without a word, so does this
+            keepFloat(node);
+            return;
+        }
+        if (table.dataType() != StoredTensor.FLOAT) {
+            plan.add(new Entry(node.name(), "Gather", Action.FLOAT, "data is not float32"));
             keepFloat(node);
             return;
         }
