@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
         description = {"Quantize a model the way llama-quantize does, byte for byte.",
                 "FTYPE is a llama.cpp file type (Q4_K_M, Q8_0, …); with --uniform, a ggml type (q4_K, iq4_nl, …).",
                 "An INPUT.onnx is quantized as ONNX Runtime's quantizers do: FTYPE int8-dynamic (quantize_dynamic),",
-                "int8-static (QDQ on MatMul, MinMax calibration over --calibration-data) or int4 (MatMulNBits)."})
+                "int8-static (QDQ on MatMul, calibrated over --calibration-data) or int4 (MatMulNBits)."})
 public final class QuantizeCommand implements Callable<Integer> {
 
     @Spec
@@ -57,7 +57,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--calibration-data", paramLabel = "FILE", description = "ONNX int8-static: calibration text, one example per line (tokenized with the tokenizer.json next to the model)")
     Path calibrationData;
 
-    @Option(names = "--calibration", paramLabel = "METHOD", description = "ONNX int8-static: calibration method (minmax; entropy and percentile are not built yet)")
+    @Option(names = "--calibration", paramLabel = "METHOD", description = "ONNX int8-static: minmax (default) or percentile (99.999, 2048 bins); entropy is not built yet")
     String calibration = "minmax";
 
     @Option(names = "--block-size", paramLabel = "N", description = "ONNX int4: weights per MatMulNBits block (power of two, >= 16; default 32)")
@@ -127,10 +127,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     /** An ONNX model: the plan (nodes quantized, kept float, unsupported), then the file written. */
     private int onnx(PrintWriter out) {
         OnnxQuantizeOptions options = new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.parse(fileType), perChannel,
-                reduceRange, exclude, blockSize, calibrationData);
-        if (!calibration.equalsIgnoreCase("minmax")) {
-            throw new InvalidInputException("--calibration " + calibration + ": only minmax is built (entropy and percentile are not)");
-        }
+                reduceRange, exclude, blockSize, calibrationData, OnnxQuantizeOptions.Calibration.parse(calibration));
         if (dryRun) {
             out.print(OnnxQuantizer.plan(input, options).table());
             return 0;

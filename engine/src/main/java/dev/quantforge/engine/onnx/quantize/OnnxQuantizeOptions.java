@@ -11,7 +11,21 @@ import java.util.Locale;
  * to leave alone, and the MatMulNBits block size for int4.
  */
 public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude,
-                                  int blockSize, Path calibrationData) {
+                                  int blockSize, Path calibrationData, Calibration calibration) {
+
+    /** How int8-static finds activation ranges (ORT's CalibrationMethod; Entropy is not built). */
+    public enum Calibration {
+        MINMAX, PERCENTILE;
+
+        public static Calibration parse(String name) {
+            for (Calibration c : values()) {
+                if (c.name().equalsIgnoreCase(name)) {
+                    return c;
+                }
+            }
+            throw new InvalidInputException("--calibration " + name + ": minmax or percentile (entropy is not built yet)");
+        }
+    }
 
     public enum Method {
         INT8_DYNAMIC("int8-dynamic"), INT8_STATIC("int8-static"), INT4("int4");
@@ -38,13 +52,14 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
 
     public OnnxQuantizeOptions {
         exclude = exclude == null ? List.of() : List.copyOf(exclude);
+        calibration = calibration == null ? Calibration.MINMAX : calibration;
         if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
             throw new InvalidInputException("--block-size must be a power of two of at least 16, got " + blockSize);
         }
     }
 
     public OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude, int blockSize) {
-        this(method, perChannel, reduceRange, exclude, blockSize, null);
+        this(method, perChannel, reduceRange, exclude, blockSize, null, Calibration.MINMAX);
     }
 
     public static OnnxQuantizeOptions int8Dynamic(boolean perChannel, boolean reduceRange) {
@@ -52,12 +67,12 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
     }
 
     public OnnxQuantizeOptions excluding(List<String> names) {
-        return new OnnxQuantizeOptions(method, perChannel, reduceRange, names, blockSize, calibrationData);
+        return new OnnxQuantizeOptions(method, perChannel, reduceRange, names, blockSize, calibrationData, calibration);
     }
 
     /** Calibration text for int8-static: one example per line, tokenized with the model's tokenizer.json. */
-    public OnnxQuantizeOptions withCalibration(Path text) {
-        return new OnnxQuantizeOptions(method, perChannel, reduceRange, exclude, blockSize, text);
+    public OnnxQuantizeOptions withCalibration(Path text, Calibration how) {
+        return new OnnxQuantizeOptions(method, perChannel, reduceRange, exclude, blockSize, text, how);
     }
 
     /** A node is excluded by its name or its op type. */
@@ -71,7 +86,7 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
             return "int4-b" + blockSize + "-matmulnbits";
         }
         if (method == Method.INT8_STATIC) {
-            return "int8-static-qdq-minmax" + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
+            return "int8-static-qdq-" + calibration.name().toLowerCase(Locale.ROOT) + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
         }
         return method.cliName() + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
     }

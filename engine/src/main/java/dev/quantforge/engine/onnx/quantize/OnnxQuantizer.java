@@ -75,8 +75,8 @@ public final class OnnxQuantizer {
                     throw new InvalidInputException(model.path() + ": per-channel DequantizeLinear needs opset 13, the model has "
                             + opset + "; convert it first or quantize per tensor");
                 }
-                var ranges = MinMaxCalibrator.ranges(model, StaticQdqQuantizer.tensorsToCalibrate(model, options),
-                        options.calibrationData());
+                var ranges = Calibrator.ranges(model, StaticQdqQuantizer.tensorsToCalibrate(model, options),
+                        options.calibrationData(), options.calibration());
                 yield new StaticQdqQuantizer(model, options).quantize(ranges);
             }
         };

@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * Static int8 in QDQ format, as {@code quantize_static(quant_format=QDQ)} with ORT's defaults writes it for MatMul
- * (activations and weights int8; activations asymmetric, weights symmetric), from MinMax calibration ranges:
+ * (activations and weights int8; activations asymmetric, weights symmetric), from calibrated ranges (MinMax or
+ * Percentile):
  * <ul>
  *   <li>each MatMul whose B is a float32 [K, N] initializer: its A and its output get a QuantizeLinear →
  *       DequantizeLinear pair ({@code T_QuantizeLinear} / {@code T_DequantizeLinear}, outputs
@@ -101,7 +102,7 @@ final class StaticQdqQuantizer {
                 pair(output, ranges);
             }
             if (reason == null) {
-                plan.add(new Entry(node.name(), "MatMul", Action.QUANTIZED, "QDQ (int8 activations, MinMax; int8 weights"
+                plan.add(new Entry(node.name(), "MatMul", Action.QUANTIZED, "QDQ (int8 activations, " + options.calibration().name().toLowerCase(java.util.Locale.ROOT) + "; int8 weights"
                         + (options.perChannel() ? " per channel" : "") + (options.reduceRange() ? ", 7-bit" : "") + ")"));
             } else if (!reason.isEmpty()) {
                 plan.add(new Entry(node.name(), "MatMul", Action.FLOAT, reason));

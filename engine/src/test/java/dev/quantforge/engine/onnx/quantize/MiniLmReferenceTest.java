@@ -254,30 +254,33 @@ class MiniLmReferenceTest {
             "The bridge will be closed for repairs throughout August.",
     };
 
-    /** Static QDQ (MatMul only, MinMax calibration): no ORT reference here; agreement with fp32 reported with a floor. */
+    /** Static QDQ (MatMul only), MinMax and Percentile: no ORT reference here; agreement with fp32 reported with a floor. */
     @Test
-    void staticQdqWithMinMaxCalibrationEmbedsCloseToFp32() throws OrtException, IOException {
+    void staticQdqCalibratedEmbedsCloseToFp32() throws OrtException, IOException {
         Path calibration = dir.resolve("calibration.txt");
         Files.write(calibration, List.of(CALIBRATION));
         Path modelDir = Files.createDirectories(dir.resolve("static"));
         Path source = Files.copy(fp32, modelDir.resolve("model.onnx"));
         Files.copy(dir.resolve("all-minilm-l6-v2-tokenizer.json"), modelDir.resolve("tokenizer.json"));
-        Path qdq = dir.resolve("ours-static-qdq.onnx");
-        OnnxQuantizer.Result result = OnnxQuantizer.quantize(source, qdq,
-                new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.INT8_STATIC, false, false, List.of(), 32).withCalibration(calibration));
-        assertEquals(36, result.plan().count(QuantizationPlan.Action.QUANTIZED));
-        Map<String, Integer> ops = opCounts(OnnxModelFile.read(qdq));
         List<float[]> reference = embedAll(fp32, 1);
-        List<float[]> e = embedAll(qdq, 1);
-        double sum = 0;
-        for (int i = 0; i < e.size(); i++) {
-            sum += SentenceEmbedder.cosine(reference.get(i), e.get(i));
+        for (OnnxQuantizeOptions.Calibration method : OnnxQuantizeOptions.Calibration.values()) {
+            Path qdq = dir.resolve("ours-static-qdq-" + method + ".onnx");
+            OnnxQuantizer.Result result = OnnxQuantizer.quantize(source, qdq,
+                    new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.INT8_STATIC, false, false, List.of(), 32)
+                            .withCalibration(calibration, method));
+            assertEquals(36, result.plan().count(QuantizationPlan.Action.QUANTIZED));
+            Map<String, Integer> ops = opCounts(OnnxModelFile.read(qdq));
+            List<float[]> e = embedAll(qdq, 1);
+            double sum = 0;
+            for (int i = 0; i < e.size(); i++) {
+                sum += SentenceEmbedder.cosine(reference.get(i), e.get(i));
+            }
+            double mean = sum / e.size();
+            System.out.printf(Locale.ROOT, "[onnxq] int8-static QDQ %s per-tensor (%d calibration lines): %,d bytes, QuantizeLinear %d, DequantizeLinear %d, mean cosine vs fp32 %.5f%n",
+                    method, CALIBRATION.length, result.totalBytes(), ops.get("QuantizeLinear"), ops.get("DequantizeLinear"), mean);
+            assertEquals(36, ops.get("DequantizeLinear") - ops.get("QuantizeLinear"), "one DequantizeLinear per weight besides the pairs");
+            assertTrue(mean > 0.9, method + " static QDQ mean cosine " + mean);
         }
-        double mean = sum / e.size();
-        System.out.printf(Locale.ROOT, "[onnxq] int8-static QDQ MinMax per-tensor (%d calibration lines): %,d bytes, QuantizeLinear %d, DequantizeLinear %d, mean cosine vs fp32 %.5f%n",
-                CALIBRATION.length, result.totalBytes(), ops.get("QuantizeLinear"), ops.get("DequantizeLinear"), mean);
-        assertEquals(36, ops.get("DequantizeLinear") - ops.get("QuantizeLinear"), "one DequantizeLinear per weight besides the pairs");
-        assertTrue(mean > 0.9, "static QDQ mean cosine " + mean);
     }
 
     private static double[] meanCosines(int threads) throws OrtException {

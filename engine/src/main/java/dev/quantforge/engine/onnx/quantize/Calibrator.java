@@ -23,21 +23,24 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * ONNX Runtime's MinMax calibration: the model with the tensors to calibrate added as graph outputs, run on every
- * calibration example (no graph optimizations, so the tensors are the graph's own), each tensor's range the
- * minimum of the examples' minimums and the maximum of their maximums (MinMaxCalibrater without moving average).
+ * ONNX Runtime's calibration: the model with the tensors to calibrate added as graph outputs, run on every
+ * calibration example (no graph optimizations, so the tensors are the graph's own). MinMax: each tensor's range is
+ * the minimum of the examples' minimums and the maximum of their maximums (MinMaxCalibrater without moving
+ * average). Percentile: a second run fills a {@link PercentileHistogram} per tensor over the first run's range, as
+ * ORT's HistogramCollector does when it collects every example at once.
  * Calibration examples are lines of text, tokenized with the model's {@code tokenizer.json} (WordPiece) into
  * {@code input_ids}, {@code attention_mask} and {@code token_type_ids}: text models only.
  */
-final class MinMaxCalibrator {
+final class Calibrator {
     static final Set<String> TEXT_INPUTS = Set.of("input_ids", "attention_mask", "token_type_ids");
     static final int MAX_TOKENS = 128;
 
-    private MinMaxCalibrator() {
+    private Calibrator() {
     }
 
-    /** {@code {min, max}} of each tensor over the calibration text. */
-    static Map<String, float[]> ranges(OnnxModelFile model, Set<String> tensors, Path calibrationText) {
+    /** {@code {low, high}} of each tensor over the calibration text. */
+    static Map<String, float[]> ranges(OnnxModelFile model, Set<String> tensors, Path calibrationText,
+                                       OnnxQuantizeOptions.Calibration method) {
         List<String> inputs = new ArrayList<>();
         model.graphInputNames().values().stream().filter(n -> !model.initializers().containsKey(n)).forEach(inputs::add);
         for (String input : inputs) {
@@ -70,7 +73,21 @@ final class MinMaxCalibrator {
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
                 try (OrtSession session = env.createSession(augmented.toString(), options)) {
                     for (String line : lines) {
-                        run(env, session, inputs, tokenizer.encode(line, MAX_TOKENS), tensors, ranges);
+                        run(env, session, inputs, tokenizer.encode(line, MAX_TOKENS), tensors, minMax(ranges));
+                    }
+                    if (method == OnnxQuantizeOptions.Calibration.PERCENTILE) {
+                        Map<String, PercentileHistogram> histograms = new HashMap<>();
+                        ranges.forEach((name, r) -> histograms.put(name, new PercentileHistogram(r[0], r[1])));
+                        for (String line : lines) {
+                            run(env, session, inputs, tokenizer.encode(line, MAX_TOKENS), tensors,
+                                    (name, values) -> {
+                                        PercentileHistogram h = histograms.get(name);
+                                        while (values.hasRemaining()) {
+                                            h.add(values.get());
+                                        }
+                                    });
+                        }
+                        histograms.forEach((name, h) -> ranges.put(name, h.range()));
                     }
                 }
             }
@@ -98,8 +115,25 @@ final class MinMaxCalibrator {
         }
     }
 
+    /** What a run's tensors are given to: a tensor's name and its values. */
+    @FunctionalInterface
+    private interface Sink {
+        void accept(String name, FloatBuffer values);
+    }
+
+    private static Sink minMax(Map<String, float[]> ranges) {
+        return (name, b) -> {
+            float[] range = ranges.computeIfAbsent(name, k -> new float[]{Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
+            while (b.hasRemaining()) {
+                float v = b.get();
+                range[0] = Math.min(range[0], v);
+                range[1] = Math.max(range[1], v);
+            }
+        };
+    }
+
     private static void run(OrtEnvironment env, OrtSession session, List<String> inputs, long[] ids, Set<String> tensors,
-                            Map<String, float[]> ranges) throws OrtException {
+                            Sink sink) throws OrtException {
         long[] shape = {1, ids.length};
         long[] mask = new long[ids.length];
         Arrays.fill(mask, 1);
@@ -115,17 +149,7 @@ final class MinMaxCalibrator {
             }
             try (OrtSession.Result result = session.run(feed, tensors)) {
                 for (Map.Entry<String, OnnxValue> e : result) {
-                    FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
-                    float min = Float.POSITIVE_INFINITY;
-                    float max = Float.NEGATIVE_INFINITY;
-                    while (b.hasRemaining()) {
-                        float v = b.get();
-                        min = Math.min(min, v);
-                        max = Math.max(max, v);
-                    }
-                    float[] range = ranges.computeIfAbsent(e.getKey(), k -> new float[]{Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
-                    range[0] = Math.min(range[0], min);
-                    range[1] = Math.max(range[1], max);
+                    sink.accept(e.getKey(), ((OnnxTensor) e.getValue()).getFloatBuffer());
                 }
             }
         } finally {
