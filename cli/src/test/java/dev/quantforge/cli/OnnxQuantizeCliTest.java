@@ -75,7 +75,7 @@ class OnnxQuantizeCliTest {
                 {"quantize", in, dir.resolve("out.onnx"), "int3"},
                 {"quantize", in, dir.resolve("out.onnx"), "int4", "--block-size", 24},
                 {"quantize", in, dir.resolve("out.onnx"), "int8-static"},
-                {"quantize", in, dir.resolve("out.onnx"), "int8-static", "--calibration-data", corrupt, "--calibration", "entropy"},
+                {"quantize", in, dir.resolve("out.onnx"), "int8-static", "--calibration-data", corrupt, "--calibration", "kl"},
                 {"quantize", in, dir.resolve("out.onnx"), "int8-static", "--calibration-data", corrupt, "--calibration", "percentile"},
                 {"quantize", in, dir.resolve("out.onnx"), "int8-static", "--calibration-data", dir.resolve("missing.txt")},
                 {"quantize", in, dir.resolve("out.onnx"), "int8-dynamic", "--exclude", "MatMul,Gather"}}) {

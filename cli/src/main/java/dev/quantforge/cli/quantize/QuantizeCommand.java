@@ -57,7 +57,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--calibration-data", paramLabel = "FILE", description = "ONNX int8-static: calibration text, one example per line (tokenized with the tokenizer.json next to the model)")
     Path calibrationData;
 
-    @Option(names = "--calibration", paramLabel = "METHOD", description = "ONNX int8-static: minmax (default) or percentile (99.999, 2048 bins); entropy is not built yet")
+    @Option(names = "--calibration", paramLabel = "METHOD", description = "ONNX int8-static: minmax (default), entropy or percentile, with ONNX Runtime's default settings")
     String calibration = "minmax";
 
     @Option(names = "--block-size", paramLabel = "N", description = "ONNX int4: weights per MatMulNBits block (power of two, >= 16; default 32)")

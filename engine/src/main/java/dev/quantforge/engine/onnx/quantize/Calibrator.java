@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * calibration example (no graph optimizations, so the tensors are the graph's own). MinMax: each tensor's range is
  * the minimum of the examples' minimums and the maximum of their maximums (MinMaxCalibrater without moving
  * average). Percentile: a second run fills a {@link PercentileHistogram} per tensor over the first run's range, as
- * ORT's HistogramCollector does when it collects every example at once.
+ * ORT's HistogramCollector does when it collects every example at once. Entropy with ORT's defaults reduces to the
+ * MinMax range (see {@link #ranges}).
  * Calibration examples are lines of text, tokenized with the model's {@code tokenizer.json} (WordPiece) into
  * {@code input_ids}, {@code attention_mask} and {@code token_type_ids}: text models only.
  */
@@ -77,7 +78,7 @@ final class Calibrator {
                     }
                     if (method == OnnxQuantizeOptions.Calibration.PERCENTILE) {
                         Map<String, PercentileHistogram> histograms = new HashMap<>();
-                        ranges.forEach((name, r) -> histograms.put(name, new PercentileHistogram(r[0], r[1])));
+                        ranges.forEach((name, r) -> histograms.put(name, new PercentileHistogram(r[0], r[1], r[2], r[3])));
                         for (String line : lines) {
                             run(env, session, inputs, tokenizer.encode(line, MAX_TOKENS), tensors,
                                     (name, values) -> {
@@ -89,6 +90,8 @@ final class Calibrator {
                         }
                         histograms.forEach((name, h) -> ranges.put(name, h.range()));
                     }
+                    // Entropy with ORT's defaults (128 bins, 128 quantized bins) has a single candidate threshold,
+                    // the whole histogram [-max|x|, max|x|], clamped to the data: the MinMax range, kept as it is.
                 }
             }
         } catch (OrtException e) {
@@ -123,11 +126,15 @@ final class Calibrator {
 
     private static Sink minMax(Map<String, float[]> ranges) {
         return (name, b) -> {
-            float[] range = ranges.computeIfAbsent(name, k -> new float[]{Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
+            // {min, max, min |x|, max |x|}; the last two are what a Percentile histogram spans
+            float[] range = ranges.computeIfAbsent(name, k -> new float[]{Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                    Float.POSITIVE_INFINITY, 0f});
             while (b.hasRemaining()) {
                 float v = b.get();
                 range[0] = Math.min(range[0], v);
                 range[1] = Math.max(range[1], v);
+                range[2] = Math.min(range[2], Math.abs(v));
+                range[3] = Math.max(range[3], Math.abs(v));
             }
         };
     }

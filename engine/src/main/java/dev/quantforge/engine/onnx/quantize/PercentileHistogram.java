@@ -1,17 +1,17 @@
 package dev.quantforge.engine.onnx.quantize;
 
 /**
- * ONNX Runtime's Percentile calibration of one tensor (calibrate.py, HistogramCollector with method "percentile",
- * not symmetric: {@code collect_value} then {@code compute_percentile}), over all calibration values at once:
+ * ONNX Runtime's Percentile calibration of one tensor with its defaults (calibrate.py's {@code create_calibrator}:
+ * 2048 bins, percentile 99.999, symmetric): HistogramCollector's {@code collect_absolute_value} then
+ * {@code compute_percentile}, over all calibration values at once (ORT collects every example in one call):
  * <ul>
- *   <li>{@code threshold = max(|min|, |max|)} (float32); 2048 bins over {@code [-threshold, threshold]} with numpy's
- *       float32 edges ({@code linspace}: {@code i * step + start}, {@code step = 2 threshold / 2048}, last edge
- *       {@code threshold}; a zero threshold widens to {@code [-0.5, 0.5]}); a value falls in the bin whose edges
- *       hold it, the last bin closed;</li>
- *   <li>{@code cdf = cumsum(hist / total)} in float64; cutting {@code (100 - p) / 200} on each side, the range is
- *       {@code edges[searchsorted(cdf, cut)]} to {@code edges[searchsorted(cdf, 1 - cut)]}, clamped to the data's
- *       min and max.</li>
+ *   <li>a histogram of {@code |x|} with 2048 bins over {@code [min |x|, max |x|]}: numpy's edges, computed in float64
+ *       ({@code i * step + first}, last edge {@code max |x|}; an empty range widens by 0.5 each side) and stored as
+ *       float32; a value falls in the bin whose float32 edges hold it, the last bin closed;</li>
+ *   <li>{@code cdf = cumsum(hist / total)} in float64; {@code e = edges[searchsorted(cdf, 0.99999)]}; the range is
+ *       {@code [-e, e]} clamped to the data's own min and max.</li>
  * </ul>
+ * The bounds of {@code |x|} and of {@code x} come from a first pass over the same data.
  */
 final class PercentileHistogram {
     static final int BINS = 2048;
@@ -21,30 +21,34 @@ final class PercentileHistogram {
     private final float max;
     private final float[] edges = new float[BINS + 1];
     private final long[] counts = new long[BINS];
+    private final double first;
+    private final double last;
 
-    /** The histogram's range comes from the data's min and max (a first pass over the same data). */
-    PercentileHistogram(float min, float max) {
+    /** {@code min}/{@code max} of the values, {@code absMin}/{@code absMax} of their magnitudes. */
+    PercentileHistogram(float min, float max, float absMin, float absMax) {
         this.min = min;
         this.max = max;
-        float threshold = Math.max(Math.abs(min), Math.abs(max));
-        float first = -threshold;
-        float last = threshold;
-        if (first == last) {
-            first -= 0.5f;
-            last += 0.5f;
+        double low = absMin;
+        double high = absMax;
+        if (low == high) {
+            low -= 0.5;
+            high += 0.5;
         }
-        float step = (last - first) / BINS;
+        first = low;
+        last = high;
+        double step = (high - low) / BINS;
         for (int i = 0; i < BINS; i++) {
-            edges[i] = (float) i * step + first;
+            edges[i] = (float) (i * step + low);
         }
-        edges[BINS] = last;
+        edges[BINS] = (float) high;
     }
 
-    void add(float v) {
-        if (!(v >= edges[0] && v <= edges[BINS])) {
+    void add(float value) {
+        float v = Math.abs(value);
+        if (!(v >= first && v <= last)) {
             return; // outside the range (or NaN): numpy's histogram drops it
         }
-        int i = (int) ((v - edges[0]) / (edges[BINS] - edges[0]) * BINS);
+        int i = (int) ((v - first) / (last - first) * BINS);
         i = Math.min(Math.max(i, 0), BINS - 1);
         while (i > 0 && v < edges[i]) {
             i--;
@@ -55,27 +59,23 @@ final class PercentileHistogram {
         counts[i]++;
     }
 
-    /** {@code {low, high}} at ORT's default percentile 99.999. */
+    /** {@code {low, high}}. */
     float[] range() {
         long total = 0;
         for (long c : counts) {
             total += c;
         }
-        double cut = (100.0 - PERCENTILE) / 200.0;
-        float low = edges[searchSorted(total, cut)];
-        float high = edges[searchSorted(total, 1.0 - cut)];
-        return new float[]{Math.max(low, min), Math.min(high, max)};
-    }
-
-    /** numpy's searchsorted(cdf, v, side="left") on the running sum of {@code counts / total}. */
-    private int searchSorted(long total, double v) {
+        double target = PERCENTILE / 100.0;
         double cdf = 0;
+        int index = BINS;
         for (int i = 0; i < BINS; i++) {
             cdf += (double) counts[i] / total;
-            if (cdf >= v) {
-                return i;
+            if (cdf >= target) {
+                index = i;
+                break;
             }
         }
-        return BINS;
+        float e = edges[index];
+        return new float[]{Math.max(-e, min), Math.min(e, max)};
     }
 }

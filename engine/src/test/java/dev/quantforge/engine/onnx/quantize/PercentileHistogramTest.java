@@ -5,8 +5,9 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * ORT's Percentile calibration (99.999, 2048 bins). The expected ranges were computed with calibrate.py's
- * {@code collect_value} and {@code compute_percentile} steps under numpy 2.4 on the same data, not with this class.
+ * ORT's Percentile calibration with its defaults (99.999, 2048 bins, symmetric). The expected ranges were computed
+ * with calibrate.py's {@code collect_absolute_value} and {@code compute_percentile} steps under numpy 2.4 on the
+ * same data, not with this class.
  */
 class PercentileHistogramTest {
 
@@ -27,11 +28,15 @@ class PercentileHistogramTest {
     private static void check(float[] values, int lowBits, int highBits) {
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
+        float absMin = Float.POSITIVE_INFINITY;
+        float absMax = 0;
         for (float v : values) {
             min = Math.min(min, v);
             max = Math.max(max, v);
+            absMin = Math.min(absMin, Math.abs(v));
+            absMax = Math.max(absMax, Math.abs(v));
         }
-        PercentileHistogram h = new PercentileHistogram(min, max);
+        PercentileHistogram h = new PercentileHistogram(min, max, absMin, absMax);
         for (float v : values) {
             h.add(v);
         }
@@ -41,19 +46,20 @@ class PercentileHistogramTest {
     }
 
     @Test
-    void anOutlierAboveTheCutKeepsTheTopBinsEdge() {
-        // 1 in 50,000 is more than the 0.0005 % cut: the range ends at the last bin's left edge, 77.4243
-        check(data(50_000, true), -1054862213, 1117444416);
+    void anOutlierAboveTheCutKeepsTheTopBinsEdgeAndTheLowEndIsClampedToTheData() {
+        // 1 in 50,000 is more than the 0.001 % cut: e is the last bin's left edge, 77.46216; -e is below min
+        check(data(50_000, true), -1054862213, 1117449376);
     }
 
     @Test
-    void withoutOutlierTheRangeIsClampedToTheData() {
-        check(data(50_000, false), -1054862213, 1092611189);
+    void withoutOutlierTheRangeIsSymmetric() {
+        // e = 10.000114 (an edge), inside the data's -10.005..10.005 on both sides
+        check(data(50_000, false), -1054867336, 1092616312);
     }
 
     @Test
     void anOutlierBelowTheCutIsCutOff() {
-        // 1 in 300,001 is under the cut: the range ends near 9.99 instead of 77.5
-        check(data(300_001, true), -1054862213, 1092605952);
+        // 1 in 300,001 is under the cut: the range is -9.990234..9.990234 instead of reaching 77.5
+        check(data(300_001, true), -1054877696, 1092605952);
     }
 }
