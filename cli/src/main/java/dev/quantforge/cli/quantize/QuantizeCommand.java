@@ -8,6 +8,8 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.imatrix.ImportanceMatrix;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
+import dev.quantforge.engine.onnx.quantize.OnnxQuantizeOptions;
+import dev.quantforge.engine.onnx.quantize.OnnxQuantizer;
 import dev.quantforge.engine.variant.GgufTarget;
 import dev.quantforge.engine.variant.QuantizeParams;
 import dev.quantforge.engine.variant.Target;
@@ -26,20 +28,40 @@ import java.util.concurrent.Callable;
 
 @Command(name = "quantize", sortOptions = false,
         description = {"Quantize a model the way llama-quantize does, byte for byte.",
-                "FTYPE is a llama.cpp file type (Q4_K_M, Q8_0, …); with --uniform, a ggml type (q4_K, iq4_nl, …)."})
+                "FTYPE is a llama.cpp file type (Q4_K_M, Q8_0, …); with --uniform, a ggml type (q4_K, iq4_nl, …).",
+                "An INPUT.onnx is quantized as ONNX Runtime's quantizers do: FTYPE int8-dynamic (quantize_dynamic),",
+                "int8-static (QDQ on MatMul, calibrated over --calibration-data) or int4 (MatMulNBits)."})
 public final class QuantizeCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "INPUT", description = "GGUF file (F32/F16/BF16)")
+    @Parameters(index = "0", paramLabel = "INPUT", description = "GGUF file (F32/F16/BF16), or an .onnx model")
     Path input;
 
     @Parameters(index = "1", paramLabel = "OUTPUT", description = "GGUF file to write")
     Path output;
 
-    @Parameters(index = "2", paramLabel = "FTYPE", description = "llama.cpp file type, e.g. Q4_K_M (a ggml type with --uniform)")
+    @Parameters(index = "2", paramLabel = "FTYPE", description = "llama.cpp file type, e.g. Q4_K_M (a ggml type with --uniform); int8-dynamic, int8-static or int4 for ONNX")
     String fileType;
+
+    @Option(names = "--per-channel", description = "ONNX: one scale per weight column instead of per tensor")
+    boolean perChannel;
+
+    @Option(names = "--reduce-range", description = "ONNX: 7-bit weights (-64..64), for CPUs without VNNI")
+    boolean reduceRange;
+
+    @Option(names = "--exclude", split = ",", paramLabel = "NODE_OR_OP", description = "ONNX: node names or op types to keep float (repeatable, comma-separated)")
+    List<String> exclude = new ArrayList<>();
+
+    @Option(names = "--calibration-data", paramLabel = "FILE", description = "ONNX int8-static: calibration text, one example per line (tokenized with the tokenizer.json next to the model)")
+    Path calibrationData;
+
+    @Option(names = "--calibration", paramLabel = "METHOD", description = "ONNX int8-static: minmax (default), entropy or percentile, with ONNX Runtime's default settings")
+    String calibration = "minmax";
+
+    @Option(names = "--block-size", paramLabel = "N", description = "ONNX int4: weights per MatMulNBits block (power of two, >= 16; default 32)")
+    int blockSize = 32;
 
     @Option(names = "--imatrix", paramLabel = "FILE", description = "importance matrix (llama.cpp's GGUF imatrix layout)")
     Path imatrixFile;
@@ -77,6 +99,12 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (OnnxQuantizer.isOnnxFile(input)) {
+            return onnx(out);
+        }
+        if (perChannel || reduceRange || !exclude.isEmpty() || blockSize != 32 || calibrationData != null) {
+            throw new InvalidInputException("--per-channel, --reduce-range, --exclude, --block-size and --calibration-data apply to .onnx inputs only");
+        }
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Target target = uniform
                 ? GgufTarget.uniform(ggmlType(fileType))
@@ -94,6 +122,20 @@ public final class QuantizeCommand implements Callable<Integer> {
             Written.print(out, Variants.build(model, output, params).written());
             return 0;
         }
+    }
+
+    /** An ONNX model: the plan (nodes quantized, kept float, unsupported), then the file written. */
+    private int onnx(PrintWriter out) {
+        OnnxQuantizeOptions options = new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.parse(fileType), perChannel,
+                reduceRange, exclude, blockSize, calibrationData, OnnxQuantizeOptions.Calibration.parse(calibration));
+        if (dryRun) {
+            out.print(OnnxQuantizer.plan(input, options).table());
+            return 0;
+        }
+        OnnxQuantizer.Result result = OnnxQuantizer.quantize(input, output, options);
+        out.print(result.plan().table());
+        out.println(result.summary());
+        return 0;
     }
 
     private static GgmlType ggmlType(String name) {

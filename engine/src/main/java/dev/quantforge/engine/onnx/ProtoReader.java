@@ -3,14 +3,14 @@ package dev.quantforge.engine.onnx;
 import java.nio.charset.StandardCharsets;
 
 /** Reads protobuf fields one after the other from a byte range; enough for ONNX's graph messages. */
-final class ProtoReader {
+public final class ProtoReader {
     private final byte[] data;
     private final int end;
     private int position;
     private int field;
     private int wireType;
 
-    ProtoReader(byte[] data) {
+    public ProtoReader(byte[] data) {
         this(data, 0, data.length);
     }
 
@@ -21,7 +21,7 @@ final class ProtoReader {
     }
 
     /** Advances to the next field; false at the end. */
-    boolean next() {
+    public boolean next() {
         if (position >= end) {
             return false;
         }
@@ -31,15 +31,15 @@ final class ProtoReader {
         return true;
     }
 
-    int field() {
+    public int field() {
         return field;
     }
 
-    long int64() {
+    public long int64() {
         return varint();
     }
 
-    String string() {
+    public String string() {
         int length = (int) varint();
         check(length);
         String s = new String(data, position, length, StandardCharsets.UTF_8);
@@ -47,7 +47,7 @@ final class ProtoReader {
         return s;
     }
 
-    ProtoReader message() {
+    public ProtoReader message() {
         int length = (int) varint();
         check(length);
         ProtoReader r = new ProtoReader(data, position, position + length);
@@ -56,7 +56,7 @@ final class ProtoReader {
     }
 
     /** For a repeated int64 field: its values whether packed or not (the current field's). */
-    long[] int64s() {
+    public long[] int64s() {
         if (wireType == 2) {
             ProtoReader packed = message();
             long[] values = new long[0];
@@ -79,14 +79,14 @@ final class ProtoReader {
     }
 
     /** Length of a length-delimited field, skipping its bytes. */
-    int skipLength() {
+    public int skipLength() {
         int length = (int) varint();
         check(length);
         position += length;
         return length;
     }
 
-    void skip() {
+    public void skip() {
         switch (wireType) {
             case 0 -> varint();
             case 1 -> position += 8;
@@ -94,6 +94,44 @@ final class ProtoReader {
             case 5 -> position += 4;
             default -> throw new IllegalArgumentException("protobuf wire type " + wireType + " at byte " + position);
         }
+    }
+
+    /** The current field's wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32). */
+    public int wireType() {
+        return wireType;
+    }
+
+    /** Offset into the whole byte array where the next field (or the end) starts: for copying fields verbatim. */
+    public int position() {
+        return position;
+    }
+
+    /** For a length-delimited field: {@code {offset, length}} of its payload in the whole byte array, skipping it. */
+    public int[] payload() {
+        int length = (int) varint();
+        check(length);
+        int[] range = {position, length};
+        position += length;
+        return range;
+    }
+
+    /** A fixed32 field as a float (TensorProto's unpacked float_data). */
+    public float float32() {
+        check(4);
+        int bits = (data[position] & 0xFF) | (data[position + 1] & 0xFF) << 8 | (data[position + 2] & 0xFF) << 16
+                | (data[position + 3] & 0xFF) << 24;
+        position += 4;
+        return Float.intBitsToFloat(bits);
+    }
+
+    /** A protobuf varint, for a packed repeated field read with {@link #message()}. */
+    public long packedVarint() {
+        return varint();
+    }
+
+    /** True while a reader made by {@link #message()} has bytes left. */
+    public boolean hasRemaining() {
+        return position < end;
     }
 
     private long varint() {

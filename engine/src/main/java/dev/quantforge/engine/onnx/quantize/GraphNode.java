@@ -1,0 +1,62 @@
+package dev.quantforge.engine.onnx.quantize;
+
+import dev.quantforge.engine.onnx.ProtoWriter;
+
+import java.util.List;
+
+/**
+ * A NodeProto: what the quantizer reads and rewires (inputs, outputs, name, op type, domain), and every other field
+ * (attributes, doc string, …) as encoded bytes, written back verbatim.
+ */
+public record GraphNode(String name, String opType, String domain, List<String> inputs, List<String> outputs,
+                        byte[] otherFields, boolean hasSubgraph) {
+
+    public GraphNode {
+        inputs = List.copyOf(inputs);
+        outputs = List.copyOf(outputs);
+        otherFields = otherFields == null ? new byte[0] : otherFields;
+        domain = domain == null ? "" : domain;
+    }
+
+    /** A new node of the default domain; {@code attributes} are encoded AttributeProto fields (field 5). */
+    public static GraphNode of(String name, String opType, List<String> inputs, List<String> outputs,
+                               ProtoWriter attributes) {
+        return new GraphNode(name, opType, "", inputs, outputs, attributes == null ? null : attributes.toByteArray(),
+                false);
+    }
+
+    public GraphNode withInputs(List<String> newInputs) {
+        return new GraphNode(name, opType, domain, newInputs, outputs, otherFields, hasSubgraph);
+    }
+
+    public GraphNode withOutputs(List<String> newOutputs) {
+        return new GraphNode(name, opType, domain, inputs, newOutputs, otherFields, hasSubgraph);
+    }
+
+    public String output(int i) {
+        return outputs.get(i);
+    }
+
+    public String input(int i) {
+        return i < inputs.size() ? inputs.get(i) : "";
+    }
+
+    ProtoWriter proto() {
+        ProtoWriter p = new ProtoWriter();
+        inputs.forEach(i -> p.string(1, i));
+        outputs.forEach(o -> p.string(2, o));
+        if (!name.isEmpty()) {
+            p.string(3, name);
+        }
+        p.string(4, opType);
+        if (!domain.isEmpty()) {
+            p.string(7, domain);
+        }
+        return p.raw(otherFields, 0, otherFields.length);
+    }
+
+    /** An int attribute as an encoded field 5 of a NodeProto (AttributeProto type INT). */
+    static ProtoWriter intAttribute(ProtoWriter into, String attribute, long value) {
+        return into.message(5, new ProtoWriter().string(1, attribute).int64(3, value).int64(20, 2));
+    }
+}

@@ -1,0 +1,5 @@
+package dev.quantforge.engine.onnx.quantize;
+
+/** A scale and zero point: {@code real = scale * (q - zeroPoint)}. */
+public record QuantParams(float scale, int zeroPoint) {
+}
