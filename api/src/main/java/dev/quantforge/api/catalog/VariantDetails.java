@@ -31,10 +31,13 @@ public class VariantDetails {
     private final ObjectMapper json;
     private final CatalogConfig config;
 
-    public VariantDetails(MinioClient s3, ObjectMapper json, CatalogConfig config) {
+    private final CatalogQueries queries;
+
+    public VariantDetails(MinioClient s3, ObjectMapper json, CatalogConfig config, CatalogQueries queries) {
         this.s3 = s3;
         this.json = json;
         this.config = config;
+        this.queries = queries;
     }
 
     @Transactional
@@ -53,9 +56,12 @@ public class VariantDetails {
                 manifestError = "cannot read " + variant.manifestUri() + ": " + e.getMessage();
             }
         }
+        List<Lineage.SourceObject> objects = queries.sourceObjects(variant.id());
+        // one object (a GGUF file) is the source itself; a prefix's objects are listed one by one
+        Lineage.SourceObject single = objects.size() == 1 ? objects.get(0) : null;
         Lineage lineage = new Lineage(
                 new Lineage.Source(job.sourceUri, job.sourceFormat.name().toLowerCase(Locale.ROOT),
-                        text(manifest, "source", "etag"), text(manifest, "source", "sha256")),
+                        single == null ? null : single.etag(), single == null ? null : single.sha256(), objects),
                 new Lineage.Job(job.id, job.name, job.labels, job.createdAt, job.finishedAt, job.state.name()),
                 new Lineage.TaskRef(task.id, task.position, task.startedAt, task.finishedAt),
                 task.variant, text(manifest, "engineVersion"), text(manifest, "engineCommit"), task.worker);
