@@ -16,7 +16,8 @@ function onLeave(fn) { cleanup.push(fn); }
 
 function page(title, ...content) {
   document.title = `${title} · quantforge`;
-  main.replaceChildren(h('h1', {}, title), ...content);
+  // an optional part left out is null: nothing, not the text "null"
+  main.replaceChildren(h('h1', {}, title), ...content.filter(c => c !== null && c !== undefined && c !== false));
 }
 
 async function route() {
