@@ -73,7 +73,7 @@ public final class CatalogViews {
     public record Lineage(Source source, Job job, TaskRef task, String variant, String engineVersion,
                           String engineCommit, String worker) {
         /**
-         * @param etag    the S3 ETag of a one-object source (a GGUF file); null for a prefix of several objects (see
+         * @param etag    the S3 ETag of a GGUF source (one object); null for a Hugging Face prefix (see
          *                {@code objects}) or when the worker did not record it
          * @param sha256  likewise, the SHA-256 of its bytes as the worker streamed them
          * @param objects every object the worker read, with ETag and SHA-256

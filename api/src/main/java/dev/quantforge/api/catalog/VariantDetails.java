@@ -9,6 +9,7 @@ import dev.quantforge.api.catalog.CatalogViews.VariantSummary;
 import dev.quantforge.api.jobs.Job;
 import dev.quantforge.api.jobs.Task;
 import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.common.jobs.SourceFormat;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.MinioClient;
@@ -30,7 +31,6 @@ public class VariantDetails {
     private final MinioClient s3;
     private final ObjectMapper json;
     private final CatalogConfig config;
-
     private final CatalogQueries queries;
 
     public VariantDetails(MinioClient s3, ObjectMapper json, CatalogConfig config, CatalogQueries queries) {
@@ -57,8 +57,9 @@ public class VariantDetails {
             }
         }
         List<Lineage.SourceObject> objects = queries.sourceObjects(variant.id());
-        // one object (a GGUF file) is the source itself; a prefix's objects are listed one by one
-        Lineage.SourceObject single = objects.size() == 1 ? objects.get(0) : null;
+        // a GGUF source is one object, the source itself; a prefix's objects are listed one by one
+        Lineage.SourceObject single = job.sourceFormat == SourceFormat.GGUF && objects.size() == 1 ? objects.get(0)
+                : null;
         Lineage lineage = new Lineage(
                 new Lineage.Source(job.sourceUri, job.sourceFormat.name().toLowerCase(Locale.ROOT),
                         single == null ? null : single.etag(), single == null ? null : single.sha256(), objects),

@@ -167,6 +167,23 @@ class CatalogTest {
     }
 
     @Test
+    void aGgufSourceIsOneObjectWhoseEtagAndSha256AreTheSourcesOwn() {
+        String source = fixtures.ggufModel("catalog-gguf");
+        JobView job = fixtures.submit(Map.of("source", Map.of("uri", source, "format", "gguf"),
+                "targets", List.of("cpu-x86-avx2"), "labels", Map.of()));
+        TaskEvent.SourceObject read = new TaskEvent.SourceObject(source, 4, "7b4c3c4d2b9e4d2a8f0e5b3c0d9a1e2f",
+                "3c".repeat(32));
+        fixtures.report(fixtures.benchmarked(job.tasks().get(0), job.id(), Q4_K_M, null, List.of(read), List.of()));
+        Eventually.holds(() -> assertEquals(JobState.SUCCEEDED, fixtures.job(job.id()).state()));
+        given().get("/api/v1/catalog/models/catalog-gguf/variants/" + job.tasks().get(0).id()).then().statusCode(200)
+                .body("lineage.source.format", equalTo("gguf"))
+                .body("lineage.source.etag", equalTo("7b4c3c4d2b9e4d2a8f0e5b3c0d9a1e2f"))
+                .body("lineage.source.sha256", equalTo("3c".repeat(32)))
+                .body("lineage.source.objects", hasSize(1))
+                .body("variant.ociReferences", hasSize(0));
+    }
+
+    @Test
     void unknownModelsAndVariantsAreProblems() {
         given().get("/api/v1/catalog/models/no-such-model").then().statusCode(404)
                 .contentType("application/problem+json").body("type", equalTo("urn:quantforge:problem:not-found"))
