@@ -6,6 +6,7 @@ public enum ProblemType {
     NOT_FOUND(404, "Not found"),
     IDEMPOTENCY_KEY_REUSED(409, "Idempotency key reused with a different request"),
     JOB_FINISHED(409, "The job has already finished"),
+    WEBHOOK_DISABLED(409, "The webhook is disabled"),
     /** 422 Unprocessable Content: well-formed, but names a model that is not there. */
     SOURCE_NOT_FOUND(422, "The source model was not found"),
     /** 422 as well: the job's own evaluation text is not in object storage. */

@@ -3,6 +3,7 @@ package dev.quantforge.worker.download;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.TaskEvent.SourceObject;
 import dev.quantforge.common.messages.TaskMessage;
 import dev.quantforge.worker.storage.ObjectStore;
 import dev.quantforge.worker.storage.StoredObject;
@@ -10,10 +11,14 @@ import dev.quantforge.worker.storage.StoredObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
 
-/** The download stage: every object right under an HF prefix, or the one GGUF object, into a local directory. */
+/**
+ * The download stage: every object right under an HF prefix, or the one GGUF object, into a local directory. Each
+ * object's ETag (from the listing) and SHA-256 (of the bytes as they stream in) are its lineage.
+ */
 public final class SourceDownloader {
     private final ObjectStore store;
 
@@ -46,12 +51,14 @@ public final class SourceDownloader {
             progress.bytes(done[0], total);
             check.run();
         };
+        List<SourceObject> lineage = new ArrayList<>();
         for (StoredObject object : objects) {
             check.run();
-            store.download(object.uri(), local.resolve(object.fileName()), transferred);
+            String sha256 = store.download(object.uri(), local.resolve(object.fileName()), transferred);
+            lineage.add(new SourceObject(object.uri().toString(), object.bytes(), object.etag(), sha256));
         }
         Path path = task.sourceFormat() == SourceFormat.HF ? local : local.resolve(objects.get(0).fileName());
-        return new DownloadedSource(task.sourceFormat(), uri, objects, path);
+        return new DownloadedSource(task.sourceFormat(), uri, objects, lineage, path);
     }
 
     /** Bytes moved so far of a transfer. */
