@@ -83,14 +83,21 @@ public final class FuzzInputs {
         return new byte[][] {Arrays.copyOfRange(input, 2, 2 + length), Arrays.copyOfRange(input, 2 + length, input.length)};
     }
 
-    /** The committed seed corpus of a fuzz test method: {@code <Test>Inputs/<method>/} next to its class. */
+    /**
+     * The seeds of a fuzz test method's committed corpus ({@code <Test>Inputs/<method>/} next to its class): valid
+     * inputs, not the findings kept there as regression cases (Jazzer's {@code crash-}, {@code timeout-} and
+     * {@code oom-} files), which must fail, in one line.
+     */
     public static List<Path> seeds(Class<?> test, String method) {
         URL dir = test.getResource(test.getSimpleName() + "Inputs/" + method);
         if (dir == null) {
             throw new IllegalStateException("no seed corpus for " + test.getName() + "." + method);
         }
         try (Stream<Path> files = Files.list(Path.of(dir.toURI()))) {
-            return files.filter(Files::isRegularFile).sorted().toList();
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().matches("(crash|timeout|oom|slow-unit)-.*"))
+                    .sorted()
+                    .toList();
         } catch (IOException | URISyntaxException e) {
             throw new IllegalStateException("cannot list the seed corpus " + dir, e);
         }
