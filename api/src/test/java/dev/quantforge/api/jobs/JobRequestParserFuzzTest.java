@@ -14,6 +14,7 @@ import dev.quantforge.api.problems.Problem;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.common.profiles.HardwareProfiles;
 import java.io.ByteArrayInputStream;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -37,8 +38,10 @@ class JobRequestParserFuzzTest {
         JsonNode tree;
         try {
             tree = JSON.readTree(new ByteArrayInputStream(body));
-        } catch (JsonProcessingException e) {
-            return; // ProblemMappers answers 400 naming the body
+        } catch (JsonProcessingException | CharConversionException e) {
+            // ProblemMappers answers both with a 400 naming the body; the second is Jackson taking the bytes for
+            // UTF-32 (kept: crash-a96c717d…, and RequestLimitsTest sends such bytes to the running API)
+            return;
         }
         try {
             PARSER.parse(tree);
@@ -46,7 +49,8 @@ class JobRequestParserFuzzTest {
             Problem problem = e.toProblem("/api/v1/jobs");
             assertTrue(problem.status() >= 400 && problem.status() < 500, "status " + problem.status());
             for (FieldError error : problem.errors()) {
-                assertEquals(1, error.field().lines().count(), error.field());
+                // a field may be named "" (the client sent a key "": crash-fb949412…), never two lines
+                assertTrue(error.field().lines().count() <= 1, error.field());
                 assertEquals(1, error.message().lines().count(), error.message());
             }
         }
