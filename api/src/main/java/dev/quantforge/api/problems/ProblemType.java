@@ -12,7 +12,11 @@ public enum ProblemType {
     /** 422 as well: the job's own evaluation text is not in object storage. */
     EVAL_TEXT_NOT_FOUND(422, "The evaluation text was not found"),
     EVAL_TEXT_TOO_LARGE(422, "The evaluation text is too large"),
+    /** 413 Content Too Large: over qf.requests.max-body-bytes. */
+    BODY_TOO_LARGE(413, "The request body is too large"),
     STORAGE_UNAVAILABLE(503, "Object storage is unavailable"),
+    /** PostgreSQL does not answer (down, restarting, unreachable); the answer carries Retry-After. */
+    DATABASE_UNAVAILABLE(503, "The database is unavailable"),
     INTERNAL(500, "Internal error");
 
     private final int status;
