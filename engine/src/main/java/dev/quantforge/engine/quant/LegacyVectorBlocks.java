@@ -1,0 +1,218 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.engine.ggml.LittleEndian;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The plain legacy block quantizers (quantize_row_q4_0_ref … q8_0_ref) with a block's values spread over
+ * vector lanes. Each lane does the scalar code's float32 operations in the same order (the Vector API
+ * rounds every multiply and add on its own and never fuses them; its float-to-int conversion truncates and
+ * saturates as Java's cast does), so the bytes are the scalar path's. A block where the scalar path takes
+ * ggml's loop in order (zeros, ties between +a and -a, NaN, infinities, an infinite reciprocal scale) is
+ * reported back with {@code false}, and the caller quantizes it with the scalar code. Load this class only
+ * when {@link KernelPath#VECTOR} is true.
+ */
+final class LegacyVectorBlocks {
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.length() * 8));
+    private static final int LANES = FLOATS.length();
+    private static final int QK = 32;
+    private static final int HALF = QK / 2;
+    private static final int MAGNITUDE = 0x7FFFFFFF;
+    private static final int INFINITY_BITS = 0x7F800000;
+    private static final float ROUNDING_BIAS = 0x1p23f;
+    private static final int ROUNDING_BIAS_BITS = Float.floatToRawIntBits(ROUNDING_BIAS);
+    /** Lane i holds i: the bit a lane's value sets in a 32-bit mask. */
+    private static final IntVector LANE_INDEX = IntVector.zero(INTS).addIndex(1);
+
+    private LegacyVectorBlocks() {
+    }
+
+    /** Whether the vectors hold whole halves of a 32-value block (8 or 16 floats). */
+    static boolean fits() {
+        return LANES >= 8 && HALF % LANES == 0;
+    }
+
+    /** Q4_0's block at {@code src[x]} into {@code dst[out]}; false where the caller must take the scalar path. */
+    static boolean q4_0(float[] src, int x, byte[] dst, int out) {
+        float max = signedAbsMax(src, x);
+        if (Float.isNaN(max)) {
+            return false;
+        }
+        float d = max * -0.125f;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        if (id == 0 || Float.isInfinite(id)) {
+            return false;
+        }
+        LittleEndian.putHalf(dst, out, d);
+        for (int j = 0; j < HALF; j += LANES) {
+            IntVector low = levels(src, x + j, id, 8.5f, 15);
+            IntVector high = levels(src, x + HALF + j, id, 8.5f, 15);
+            storeBytes(low.or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 2 + j);
+        }
+        return true;
+    }
+
+    /** Q5_0's block: as Q4_0 with 32 levels, the fifth bits gathered into qh. */
+    static boolean q5_0(float[] src, int x, byte[] dst, int out) {
+        float max = signedAbsMax(src, x);
+        if (Float.isNaN(max)) {
+            return false;
+        }
+        float d = max * -0.0625f;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        if (id == 0 || Float.isInfinite(id)) {
+            return false;
+        }
+        LittleEndian.putHalf(dst, out, d);
+        int qh = 0;
+        for (int j = 0; j < HALF; j += LANES) {
+            IntVector low = levels(src, x + j, id, 16.5f, 31);
+            IntVector high = levels(src, x + HALF + j, id, 16.5f, 31);
+            storeBytes(low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 6 + j);
+            qh |= fifthBits(low, j) | fifthBits(high, HALF + j);
+        }
+        LittleEndian.putInt(dst, out + 2, qh);
+        return true;
+    }
+
+    /** Q4_1's block: levels 0..15 over the block's range. */
+    static boolean q4_1(float[] src, int x, byte[] dst, int out) {
+        long extremes = minMax(src, x);
+        if (extremes == 0) {
+            return false;
+        }
+        float min = Float.intBitsToFloat((int) extremes);
+        float max = Float.intBitsToFloat((int) (extremes >>> 32));
+        float d = (max - min) / 15;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        if (id == 0 || Float.isInfinite(id)) {
+            return false;
+        }
+        LittleEndian.putHalf(dst, out, d);
+        LittleEndian.putHalf(dst, out + 2, min);
+        for (int j = 0; j < HALF; j += LANES) {
+            IntVector low = rangeLevels(src, x + j, min, id, 15);
+            IntVector high = rangeLevels(src, x + HALF + j, min, id, 15);
+            storeBytes(low.or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 4 + j);
+        }
+        return true;
+    }
+
+    /** Q5_1's block: levels 0..31 over the block's range, the fifth bits gathered into qh. */
+    static boolean q5_1(float[] src, int x, byte[] dst, int out) {
+        long extremes = minMax(src, x);
+        if (extremes == 0) {
+            return false;
+        }
+        float min = Float.intBitsToFloat((int) extremes);
+        float max = Float.intBitsToFloat((int) (extremes >>> 32));
+        float d = (max - min) / 31;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        if (id == 0 || Float.isInfinite(id)) {
+            return false;
+        }
+        LittleEndian.putHalf(dst, out, d);
+        LittleEndian.putHalf(dst, out + 2, min);
+        int qh = 0;
+        for (int j = 0; j < HALF; j += LANES) {
+            IntVector low = rangeLevels(src, x + j, min, id, 31);
+            IntVector high = rangeLevels(src, x + HALF + j, min, id, 31);
+            storeBytes(low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 8 + j);
+            qh |= fifthBits(low, j) | fifthBits(high, HALF + j);
+        }
+        LittleEndian.putInt(dst, out + 4, qh);
+        return true;
+    }
+
+    /**
+     * {@link BlockExtremes#signedAbsMax} without its in-order fallback: NaN where the block needs ggml's
+     * loop (a zero block, a tie between +a and -a, NaN or infinity).
+     */
+    private static float signedAbsMax(float[] src, int x) {
+        IntVector positive = IntVector.broadcast(INTS, Integer.MIN_VALUE);
+        IntVector negative = positive;
+        for (int j = 0; j < QK; j += LANES) {
+            IntVector bits = FloatVector.fromArray(FLOATS, src, x + j).reinterpretAsInts();
+            positive = positive.max(bits);
+            negative = negative.max(bits.lanewise(VectorOperators.XOR, Integer.MIN_VALUE));
+        }
+        int p = positive.reduceLanes(VectorOperators.MAX);
+        int n = negative.reduceLanes(VectorOperators.MAX);
+        int magnitude = Math.max(p, n);
+        if (p == n || magnitude == 0 || magnitude >= INFINITY_BITS) {
+            return Float.NaN;
+        }
+        return Float.intBitsToFloat(p > n ? magnitude : magnitude | Integer.MIN_VALUE);
+    }
+
+    /**
+     * {@link BlockExtremes#minMax}'s answer as {@code max bits << 32 | min bits}, or 0 where the block
+     * needs ggml's loop (a zero at either end, NaN, infinities).
+     */
+    private static long minMax(float[] src, int x) {
+        IntVector low = IntVector.broadcast(INTS, Integer.MAX_VALUE);
+        IntVector high = IntVector.broadcast(INTS, Integer.MIN_VALUE);
+        for (int j = 0; j < QK; j += LANES) {
+            IntVector bits = FloatVector.fromArray(FLOATS, src, x + j).reinterpretAsInts();
+            IntVector key = bits.lanewise(VectorOperators.XOR,
+                    bits.lanewise(VectorOperators.ASHR, 31).and(MAGNITUDE));
+            low = low.min(key);
+            high = high.max(key);
+        }
+        float min = Float.intBitsToFloat(orderKey(low.reduceLanes(VectorOperators.MIN)));
+        float max = Float.intBitsToFloat(orderKey(high.reduceLanes(VectorOperators.MAX)));
+        if (min == 0 || max == 0 || !(min < Float.POSITIVE_INFINITY) || !(max > Float.NEGATIVE_INFINITY)) {
+            return 0;
+        }
+        return (long) Float.floatToRawIntBits(max) << 32 | Integer.toUnsignedLong(Float.floatToRawIntBits(min));
+    }
+
+    private static int orderKey(int bits) {
+        return bits ^ ((bits >> 31) & MAGNITUDE);
+    }
+
+    /** {@code min(top, (int) (x * id + bias))} per lane. */
+    private static IntVector levels(float[] src, int x, float id, float bias, int top) {
+        return truncate(FloatVector.fromArray(FLOATS, src, x).mul(id).add(bias), top);
+    }
+
+    /** {@code min(top, (int) ((x - min) * id + 0.5f))} per lane. */
+    private static IntVector rangeLevels(float[] src, int x, float min, float id, int top) {
+        return truncate(FloatVector.fromArray(FLOATS, src, x).sub(min).mul(id).add(0.5f), top);
+    }
+
+    /**
+     * {@code min(top, (int) t)} for lanes {@code t >= 0} that are not NaN (a finite non-zero reciprocal
+     * scale guarantees both). Clamping first changes nothing (the cast is monotonic); below 2^23 adding
+     * 2^23 rounds to the nearest integer and puts it in the low mantissa bits, one too many where it
+     * rounded up. This beats the Vector API's float-to-int conversion, which Java 17 does not compile to
+     * one instruction.
+     */
+    private static IntVector truncate(FloatVector t, int top) {
+        FloatVector clamped = t.min(top);
+        FloatVector shifted = clamped.add(ROUNDING_BIAS);
+        VectorMask<Float> roundedUp = shifted.sub(ROUNDING_BIAS).compare(VectorOperators.GT, clamped);
+        IntVector level = shifted.reinterpretAsInts().sub(ROUNDING_BIAS_BITS);
+        return level.sub(1, roundedUp.cast(INTS));
+    }
+
+    /** Bit {@code first + lane} set where the lane's level has its fifth bit (16) set. */
+    private static int fifthBits(IntVector levels, int first) {
+        return levels.lanewise(VectorOperators.LSHR, 4).and(1)
+                .lanewise(VectorOperators.LSHL, LANE_INDEX.add(first))
+                .reduceLanes(VectorOperators.OR);
+    }
+
+    /** The low byte of every lane, stored at {@code dst[at]}. */
+    private static void storeBytes(IntVector packed, byte[] dst, int at) {
+        packed.convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(dst, at);
+    }
+}
