@@ -8,6 +8,8 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.quant.Quantizer;
 import dev.quantforge.engine.quant.Quantizers;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,8 +21,9 @@ import java.util.Random;
  * {@code libggml-base.so} (built as llama.cpp builds it; docs/benchmark.md says how), reached through JNA:
  * {@code ggml_quantize_chunk} over the whole matrix is one ggml pass, {@code Quantizer.quantize} over
  * the whole matrix one quantforge pass. Passes alternate (ggml, quantforge, ggml, ...) after one warm-up of
- * each, so that a noisy neighbour slows both alike; each side's best pass counts. The two outputs are
- * compared byte for byte.
+ * each, so that a noisy neighbour slows both alike; each side's best pass counts, by wall time (as
+ * {@code bench-kernels} counts) and by the thread's CPU time (which a machine shared with other work
+ * disturbs less: time spent descheduled is not counted). The two outputs are compared byte for byte.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
  *     dev.quantforge.benchmarks.GgmlKernelComparison LIBGGML_BASE [TYPES] [SECONDS]</pre>
@@ -29,6 +32,7 @@ public final class GgmlKernelComparison {
     private static final int ROWS = 4096;
     private static final int ROW_LENGTH = 4096;
     private static final int MAX_PASSES = 20;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** The one ggml entry point the comparison needs. */
     public interface GgmlBase extends Library {
@@ -57,7 +61,8 @@ public final class GgmlKernelComparison {
         long inputBytes = (long) values.length * Float.BYTES;
         Memory nativeValues = new Memory(inputBytes);
         nativeValues.write(0, values, 0, values.length);
-        System.out.printf("%-7s %10s %10s %7s  %s%n", "type", "ggml MB/s", "qf MB/s", "ratio", "bytes");
+        System.out.printf("%-7s %10s %10s %7s %10s %10s %7s  %s%n", "type", "ggml MB/s", "qf MB/s", "ratio",
+                "ggml cpu", "qf cpu", "ratio", "bytes");
         for (GgmlType type : types) {
             Quantizer quantizer = Quantizers.require(type);
             int outBytes = Math.toIntExact(type.byteSize(values.length, ROW_LENGTH));
@@ -65,34 +70,47 @@ public final class GgmlKernelComparison {
             byte[] out = new byte[outBytes];
             ggmlPass(ggml, type, nativeValues, nativeOut);
             quantforgePass(quantizer, values, out);
-            long ggmlBest = Long.MAX_VALUE;
-            long ownBest = Long.MAX_VALUE;
+            long ggmlWall = Long.MAX_VALUE;
+            long ownWall = Long.MAX_VALUE;
+            long ggmlCpu = Long.MAX_VALUE;
+            long ownCpu = Long.MAX_VALUE;
             long spent = 0;
             for (int pass = 0; pass < MAX_PASSES && (pass < 2 || spent < seconds * 1e9); pass++) {
-                long g = ggmlPass(ggml, type, nativeValues, nativeOut);
-                long q = quantforgePass(quantizer, values, out);
-                ggmlBest = Math.min(ggmlBest, g);
-                ownBest = Math.min(ownBest, q);
-                spent += g + q;
+                Pass g = ggmlPass(ggml, type, nativeValues, nativeOut);
+                Pass q = quantforgePass(quantizer, values, out);
+                ggmlWall = Math.min(ggmlWall, g.wall());
+                ownWall = Math.min(ownWall, q.wall());
+                ggmlCpu = Math.min(ggmlCpu, g.cpu());
+                ownCpu = Math.min(ownCpu, q.cpu());
+                spent += g.wall() + q.wall();
             }
             boolean same = Arrays.equals(nativeOut.getByteArray(0, outBytes), out);
-            double ggmlRate = inputBytes / 1e6 / (ggmlBest / 1e9);
-            double ownRate = inputBytes / 1e6 / (ownBest / 1e9);
-            System.out.printf("%-7s %10.0f %10.0f %7.2f  %s%n", type, ggmlRate, ownRate, ownRate / ggmlRate,
+            double ggmlRate = inputBytes / 1e6 / (ggmlWall / 1e9);
+            double ownRate = inputBytes / 1e6 / (ownWall / 1e9);
+            double ggmlCpuRate = inputBytes / 1e6 / (ggmlCpu / 1e9);
+            double ownCpuRate = inputBytes / 1e6 / (ownCpu / 1e9);
+            System.out.printf("%-7s %10.0f %10.0f %7.2f %10.0f %10.0f %7.2f  %s%n", type, ggmlRate, ownRate,
+                    ownRate / ggmlRate, ggmlCpuRate, ownCpuRate, ownCpuRate / ggmlCpuRate,
                     same ? "identical" : "DIFFERENT");
         }
     }
 
-    private static long ggmlPass(GgmlBase ggml, GgmlType type, Pointer src, Pointer dst) {
-        long start = System.nanoTime();
-        ggml.ggml_quantize_chunk(type.id(), src, dst, 0, ROWS, ROW_LENGTH, null);
-        return System.nanoTime() - start;
+    /** Wall and CPU nanoseconds of one pass. */
+    private record Pass(long wall, long cpu) {
     }
 
-    private static long quantforgePass(Quantizer quantizer, float[] values, byte[] out) {
+    private static Pass ggmlPass(GgmlBase ggml, GgmlType type, Pointer src, Pointer dst) {
+        long cpu = THREADS.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        ggml.ggml_quantize_chunk(type.id(), src, dst, 0, ROWS, ROW_LENGTH, null);
+        return new Pass(System.nanoTime() - start, THREADS.getCurrentThreadCpuTime() - cpu);
+    }
+
+    private static Pass quantforgePass(Quantizer quantizer, float[] values, byte[] out) {
+        long cpu = THREADS.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         quantizer.quantize(values, 0, ROWS, ROW_LENGTH, null, out, 0);
-        return System.nanoTime() - start;
+        return new Pass(System.nanoTime() - start, THREADS.getCurrentThreadCpuTime() - cpu);
     }
 
     /** The matrix KernelBenchmark.gaussianMatrix(4096, 4096, 0.02f, 42) builds for bench-kernels. */

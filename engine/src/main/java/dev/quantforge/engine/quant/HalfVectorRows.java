@@ -4,13 +4,10 @@ import dev.quantforge.engine.ggml.Bf16;
 import dev.quantforge.engine.ggml.Fp16;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.nio.ByteOrder;
 
 /**
  * float32 to IEEE half ({@link Fp16#fromFloat}) and to bfloat16 ({@link Bf16#fromFloat}) a vector of
@@ -79,6 +76,6 @@ final class HalfVectorRows {
 
     /** The low 16 bits of every lane, little-endian at {@code dst[at]}. */
     private static void storeShorts(IntVector lanes, byte[] dst, int at) {
-        ((ShortVector) lanes.convertShape(VectorOperators.I2S, SHORTS, 0)).intoByteArray(dst, at, ByteOrder.LITTLE_ENDIAN);
+        lanes.convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsBytes().intoArray(dst, at);
     }
 }

@@ -4,7 +4,6 @@ import dev.quantforge.engine.ggml.LittleEndian;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -25,12 +24,11 @@ final class LegacyVectorBlocks {
     private static final int LANES = FLOATS.length();
     private static final int QK = 32;
     private static final int HALF = QK / 2;
-    private static final int MAGNITUDE = 0x7FFFFFFF;
     private static final int INFINITY_BITS = 0x7F800000;
     private static final float ROUNDING_BIAS = 0x1p23f;
     private static final int ROUNDING_BIAS_BITS = Float.floatToRawIntBits(ROUNDING_BIAS);
-    /** Lane i holds i: the bit a lane's value sets in a 32-bit mask. */
-    private static final IntVector LANE_INDEX = IntVector.zero(INTS).addIndex(1);
+    /** Lane i holds {@code 1 << i}. */
+    private static final IntVector BIT = IntVector.broadcast(INTS, 1).lanewise(VectorOperators.LSHL, IntVector.zero(INTS).addIndex(1));
 
     private LegacyVectorBlocks() {
     }
@@ -77,7 +75,7 @@ final class LegacyVectorBlocks {
             IntVector low = levels(src, x + j, id, 16.5f, 31);
             IntVector high = levels(src, x + HALF + j, id, 16.5f, 31);
             storeBytes(low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 6 + j);
-            qh |= fifthBits(low, j) | fifthBits(high, HALF + j);
+            qh |= fifthBits(low, high, j);
         }
         LittleEndian.putInt(dst, out + 2, qh);
         return true;
@@ -126,7 +124,7 @@ final class LegacyVectorBlocks {
             IntVector low = rangeLevels(src, x + j, min, id, 31);
             IntVector high = rangeLevels(src, x + HALF + j, min, id, 31);
             storeBytes(low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 8 + j);
-            qh |= fifthBits(low, j) | fifthBits(high, HALF + j);
+            qh |= fifthBits(low, high, j);
         }
         LittleEndian.putInt(dst, out + 4, qh);
         return true;
@@ -137,15 +135,9 @@ final class LegacyVectorBlocks {
      * loop (a zero block, a tie between +a and -a, NaN or infinity).
      */
     private static float signedAbsMax(float[] src, int x) {
-        IntVector positive = IntVector.broadcast(INTS, Integer.MIN_VALUE);
-        IntVector negative = positive;
-        for (int j = 0; j < QK; j += LANES) {
-            IntVector bits = FloatVector.fromArray(FLOATS, src, x + j).reinterpretAsInts();
-            positive = positive.max(bits);
-            negative = negative.max(bits.lanewise(VectorOperators.XOR, Integer.MIN_VALUE));
-        }
-        int p = positive.reduceLanes(VectorOperators.MAX);
-        int n = negative.reduceLanes(VectorOperators.MAX);
+        long maxima = maxima(src, x);
+        int p = (int) (maxima >> 32);
+        int n = (int) maxima;
         int magnitude = Math.max(p, n);
         if (p == n || magnitude == 0 || magnitude >= INFINITY_BITS) {
             return Float.NaN;
@@ -154,29 +146,37 @@ final class LegacyVectorBlocks {
     }
 
     /**
-     * {@link BlockExtremes#minMax}'s answer as {@code max bits << 32 | min bits}, or 0 where the block
-     * needs ggml's loop (a zero at either end, NaN, infinities).
+     * {@link BlockExtremes#minMax}'s answer as {@code max bits << 32 | min bits}, or 0 where this does not
+     * find it: a block without both a positive and a negative value (then ggml's loop may need the order,
+     * and blocks of one sign are rare enough to leave to it), or with NaN or infinities.
      */
     private static long minMax(float[] src, int x) {
-        IntVector low = IntVector.broadcast(INTS, Integer.MAX_VALUE);
-        IntVector high = IntVector.broadcast(INTS, Integer.MIN_VALUE);
-        for (int j = 0; j < QK; j += LANES) {
-            IntVector bits = FloatVector.fromArray(FLOATS, src, x + j).reinterpretAsInts();
-            IntVector key = bits.lanewise(VectorOperators.XOR,
-                    bits.lanewise(VectorOperators.ASHR, 31).and(MAGNITUDE));
-            low = low.min(key);
-            high = high.max(key);
-        }
-        float min = Float.intBitsToFloat(orderKey(low.reduceLanes(VectorOperators.MIN)));
-        float max = Float.intBitsToFloat(orderKey(high.reduceLanes(VectorOperators.MAX)));
-        if (min == 0 || max == 0 || !(min < Float.POSITIVE_INFINITY) || !(max > Float.NEGATIVE_INFINITY)) {
+        long maxima = maxima(src, x);
+        int p = (int) (maxima >> 32);
+        int n = (int) maxima;
+        if (p <= 0 || n <= 0 || p >= INFINITY_BITS || n >= INFINITY_BITS) {
             return 0;
         }
-        return (long) Float.floatToRawIntBits(max) << 32 | Integer.toUnsignedLong(Float.floatToRawIntBits(min));
+        return (long) p << 32 | Integer.toUnsignedLong(n | Integer.MIN_VALUE);
     }
 
-    private static int orderKey(int bits) {
-        return bits ^ ((bits >> 31) & MAGNITUDE);
+    /**
+     * {@code p << 32 | n}: p the largest of the block's float bits read as ints, which is the largest
+     * positive value's bits where there is one (bits order like magnitudes; negative floats read as negative
+     * ints); n the same of the bits with the sign flipped, the magnitude of the most negative value where
+     * there is one. Int max is one instruction where Java's float max is several.
+     */
+    private static long maxima(float[] src, int x) {
+        IntVector positive = FloatVector.fromArray(FLOATS, src, x).reinterpretAsInts();
+        IntVector negative = positive.lanewise(VectorOperators.XOR, Integer.MIN_VALUE);
+        for (int j = LANES; j < QK; j += LANES) {
+            IntVector bits = FloatVector.fromArray(FLOATS, src, x + j).reinterpretAsInts();
+            positive = positive.max(bits);
+            negative = negative.max(bits.lanewise(VectorOperators.XOR, Integer.MIN_VALUE));
+        }
+        int p = positive.reduceLanes(VectorOperators.MAX);
+        int n = negative.reduceLanes(VectorOperators.MAX);
+        return (long) p << 32 | Integer.toUnsignedLong(n);
     }
 
     /** {@code min(top, (int) (x * id + bias))} per lane. */
@@ -190,25 +190,32 @@ final class LegacyVectorBlocks {
     }
 
     /**
-     * {@code min(top, (int) t)} for lanes {@code t >= 0} that are not NaN (a finite non-zero reciprocal
-     * scale guarantees both). Clamping first changes nothing (the cast is monotonic); below 2^23 adding
-     * 2^23 rounds to the nearest integer and puts it in the low mantissa bits, one too many where it
-     * rounded up. This beats the Vector API's float-to-int conversion, which Java 17 does not compile to
-     * one instruction.
+     * {@code min(top, (int) t)} for lanes {@code 0 <= t} that are not NaN: with a finite non-zero
+     * reciprocal scale a block's levels stay within a rounding error of {@code [0.5, top + 1.5]}. Clamping
+     * first changes nothing (the cast is monotonic); then adding 2^23 rounds to the nearest integer and puts
+     * it in the low mantissa bits, one too many where it rounded up, which the sign of
+     * {@code t - rounded} tells (never -0: x - x is +0). Java 17 compiles neither the Vector API's
+     * float-to-int conversion nor its masked arithmetic to plain instructions, so this uses neither
+     * (and measured, clamping as floats beat clamping the ints afterwards).
      */
     private static IntVector truncate(FloatVector t, int top) {
         FloatVector clamped = t.min(top);
         FloatVector shifted = clamped.add(ROUNDING_BIAS);
-        VectorMask<Float> roundedUp = shifted.sub(ROUNDING_BIAS).compare(VectorOperators.GT, clamped);
-        IntVector level = shifted.reinterpretAsInts().sub(ROUNDING_BIAS_BITS);
-        return level.sub(1, roundedUp.cast(INTS));
+        IntVector roundedUp = clamped.sub(shifted.sub(ROUNDING_BIAS)).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31);
+        return shifted.reinterpretAsInts().sub(ROUNDING_BIAS_BITS).sub(roundedUp);
     }
 
-    /** Bit {@code first + lane} set where the lane's level has its fifth bit (16) set. */
-    private static int fifthBits(IntVector levels, int first) {
-        return levels.lanewise(VectorOperators.LSHR, 4).and(1)
-                .lanewise(VectorOperators.LSHL, LANE_INDEX.add(first))
-                .reduceLanes(VectorOperators.OR);
+    /**
+     * qh's bits for values {@code first + lane} (bit {@code first + lane}, from {@code low}) and
+     * {@code first + 16 + lane} (from {@code high}): each level's fifth bit (16). A lane holds its two bits
+     * at 0 and 16 and a multiply moves them to their place, so that one OR over the lanes gathers them
+     * (Java 17 compiles neither a shift by a vector of counts nor a mask's bits to plain instructions).
+     */
+    private static int fifthBits(IntVector low, IntVector high, int first) {
+        return low.and(0x10).lanewise(VectorOperators.LSHR, 4)
+                .or(high.and(0x10).lanewise(VectorOperators.LSHL, 12))
+                .mul(BIT)
+                .reduceLanes(VectorOperators.OR) << first;
     }
 
     /** The low byte of every lane, stored at {@code dst[at]}. */
