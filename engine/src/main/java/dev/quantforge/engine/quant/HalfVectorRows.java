@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * even on the bits and NaN made quiet. Load this class only when {@link KernelPath#VECTOR} is true.
  */
 final class HalfVectorRows {
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    /** 256 bits, the one shape every vector kernel shares (see {@link VectorLanes}). */
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
     private static final VectorSpecies<Short> SHORTS =
             VectorSpecies.of(short.class, VectorShape.forBitSize(FLOATS.length() * 16));
     private static final int LANES = FLOATS.length();

@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * when {@link KernelPath#VECTOR} is true.
  */
 final class LegacyVectorBlocks {
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    /** 256 bits, the one shape every vector kernel shares (see {@link VectorLanes}). */
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.length() * 8));
     private static final int LANES = FLOATS.length();
     private static final int QK = 32;
