@@ -14,7 +14,7 @@ final class Bf16Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         int n = rows * rowLength;
-        if (KernelPath.VECTOR) {
+        if (KernelPath.HALF_VECTOR) {
             HalfVectorRows.toBf16(src, srcOffset, n, dst, dstOffset);
         } else {
             quantizeScalar(src, srcOffset, n, dst, dstOffset);

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code ggml_compute_fp32_to_fp16} (the FPU rounds to nearest even, into the subnormals too, by scaling
  * with 2^112 and 2^-110; NaN becomes 0x7E00 with its sign, infinities stay infinite), which is what
  * ggml's {@code ggml_fp32_to_fp16_row} runs for {@code ggml_quantize_chunk}; for bfloat16, round to nearest
- * even on the bits and NaN made quiet. Load this class only when {@link KernelPath#VECTOR} is true.
+ * even on the bits and NaN made quiet. Load this class only when {@link KernelPath#HALF_VECTOR} is true.
  */
 final class HalfVectorRows {
     /** 256 bits, the one shape every vector kernel shares (see {@link VectorLanes}). */
@@ -26,10 +26,6 @@ final class HalfVectorRows {
     private static final int SIGN = Integer.MIN_VALUE;
 
     private HalfVectorRows() {
-    }
-
-    static boolean fits() {
-        return LANES >= 8;
     }
 
     /** {@code n} values from {@code src[from]} as little-endian halves at {@code dst[out]}. */

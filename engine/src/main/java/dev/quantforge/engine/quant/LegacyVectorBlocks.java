@@ -9,13 +9,14 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The plain legacy block quantizers (quantize_row_q4_0_ref … q8_0_ref) with a block's values spread over
+ * The plain legacy block quantizers (quantize_row_q4_0_ref … q5_1_ref) with a block's values spread over
  * vector lanes. Each lane does the scalar code's float32 operations in the same order (the Vector API
- * rounds every multiply and add on its own and never fuses them; its float-to-int conversion truncates and
- * saturates as Java's cast does), so the bytes are the scalar path's. A block where the scalar path takes
- * ggml's loop in order (zeros, ties between +a and -a, NaN, infinities, an infinite reciprocal scale) is
- * reported back with {@code false}, and the caller quantizes it with the scalar code. Load this class only
- * when {@link KernelPath#VECTOR} is true.
+ * rounds every multiply and add on its own and never fuses them), and the cast to a level is done with
+ * exact float arithmetic ({@link #truncate}), so the bytes are the scalar path's. A block where this
+ * does not hold or that the scalar path sends through ggml's loop in order (zeros at the extremes, a tie
+ * between +a and -a, NaN, infinities, a zero or infinite reciprocal scale, for Q4_1/Q5_1 a block of one
+ * sign) is reported back with {@code false}, and the caller quantizes it with the scalar code. Load this
+ * class only when {@link KernelPath#BLOCK_VECTOR} is true (or to test it).
  */
 final class LegacyVectorBlocks {
     /** 256 bits, the one shape every vector kernel shares (see {@link VectorLanes}). */
@@ -32,11 +33,6 @@ final class LegacyVectorBlocks {
     private static final IntVector BIT = IntVector.broadcast(INTS, 1).lanewise(VectorOperators.LSHL, IntVector.zero(INTS).addIndex(1));
 
     private LegacyVectorBlocks() {
-    }
-
-    /** Whether the vectors hold whole halves of a 32-value block (8 or 16 floats). */
-    static boolean fits() {
-        return LANES >= 8 && HALF % LANES == 0;
     }
 
     /** Q4_0's block at {@code src[x]} into {@code dst[out]}; false where the caller must take the scalar path. */

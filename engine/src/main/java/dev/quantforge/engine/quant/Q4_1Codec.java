@@ -22,7 +22,7 @@ final class Q4_1Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         if (importance == null) {
-            if (KernelPath.VECTOR) {
+            if (KernelPath.BLOCK_VECTOR) {
                 quantizeVector(src, srcOffset, rows, rowLength, dst, dstOffset);
             } else {
                 quantizeScalar(src, srcOffset, rows, rowLength, dst, dstOffset);

@@ -21,6 +21,6 @@ final class VectorLanes {
 
     /** Eight-lane float vectors run as machine instructions (AVX2 or wider), not as a slow emulation. */
     static boolean usable() {
-        return FloatVector.SPECIES_PREFERRED.length() >= FLOATS && LegacyVectorBlocks.fits() && HalfVectorRows.fits();
+        return FloatVector.SPECIES_PREFERRED.length() >= FLOATS;
     }
 }
