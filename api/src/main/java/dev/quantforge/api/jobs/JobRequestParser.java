@@ -5,6 +5,7 @@ import dev.quantforge.api.problems.FieldError;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.MlxRecipes;
+import dev.quantforge.common.jobs.OnnxModelRecipes;
 import dev.quantforge.common.jobs.OnnxRecipes;
 import dev.quantforge.common.jobs.QuantizationNames;
 import dev.quantforge.common.jobs.Recipe;
@@ -180,7 +181,7 @@ public class JobRequestParser {
 
     private static Optional<SourceFormat> sourceFormat(JsonNode node, List<FieldError> errors) {
         if (node == null || node.isNull()) {
-            errors.add(new FieldError("source.format", "is required: \"hf\" or \"gguf\""));
+            errors.add(new FieldError("source.format", "is required: \"hf\", \"gguf\" or \"onnx\""));
             return Optional.empty();
         }
         for (SourceFormat f : SourceFormat.values()) {
@@ -188,7 +189,7 @@ public class JobRequestParser {
                 return Optional.of(f);
             }
         }
-        errors.add(new FieldError("source.format", "must be \"hf\" or \"gguf\", not " + node));
+        errors.add(new FieldError("source.format", "must be \"hf\", \"gguf\" or \"onnx\", not " + node));
         return Optional.empty();
     }
 
@@ -210,6 +211,11 @@ public class JobRequestParser {
         }
         if (format.orElse(null) == SourceFormat.GGUF && (uri.key().isEmpty() || uri.key().endsWith("/"))) {
             errors.add(new FieldError("source.uri", "a gguf source is one object; '" + uri + "' names a prefix"));
+            return Optional.empty();
+        }
+        if (format.orElse(null) == SourceFormat.ONNX && !uri.key().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            errors.add(new FieldError("source.uri", "an onnx source is one .onnx object (its external data and "
+                    + "tokenizer.json beside it); '" + uri + "' is not"));
             return Optional.empty();
         }
         return Optional.of(uri);
@@ -302,6 +308,14 @@ public class JobRequestParser {
             if (OnnxRecipes.FORMAT.equals(plan.get().recipe().format()) && sourceFormat.orElse(null) == SourceFormat.GGUF) {
                 errors.add(new FieldError(field, "an ONNX variant is exported from a Hugging Face checkpoint (source.format"
                         + " \"hf\": config.json, safetensors, tokenizer), not from a GGUF file"));
+                continue;
+            }
+            boolean onnxModelRecipe = OnnxModelRecipes.FORMAT.equals(plan.get().recipe().format());
+            if (sourceFormat.isPresent() && onnxModelRecipe != (sourceFormat.get() == SourceFormat.ONNX)) {
+                errors.add(new FieldError(field, onnxModelRecipe
+                        ? "an onnx-model variant quantizes an ONNX model (source.format \"onnx\")"
+                        : "an ONNX model source (source.format \"onnx\") takes only onnx-model targets, such as the "
+                        + "profiles cpu-onnx-int8-dynamic and npu-qdq-int8"));
                 continue;
             }
             Integer earlier = variantAt.putIfAbsent(plan.get().variant(), i);
@@ -641,6 +655,9 @@ public class JobRequestParser {
         String last = source.lastName();
         if (format == SourceFormat.GGUF && last.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
             last = last.substring(0, last.length() - ".gguf".length());
+        }
+        if (format == SourceFormat.ONNX && last.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            last = last.substring(0, last.length() - ".onnx".length());
         }
         return ResultLayout.safeName(last);
     }

@@ -5,6 +5,7 @@ import dev.quantforge.engine.mlx.DequantizedMlx;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.engine.onnx.OnnxExporter;
+import dev.quantforge.engine.onnx.quantize.OnnxModelSource;
 import dev.quantforge.engine.onnx.quantize.OnnxQuantizer;
 
 import java.nio.file.Files;
@@ -22,6 +23,12 @@ public final class Variants {
 
     /** What {@link #build} would write, without writing it ({@code --dry-run}). */
     public static VariantPlan plan(ModelSource source, QuantizeParams params) {
+        if (source instanceof OnnxModelSource && !(params.target() instanceof OnnxModelTarget)) {
+            // an ONNX graph has no GGUF-named tensors: any other format would plan an empty variant
+            throw new InvalidInputException(source.description() + ": an ONNX model source is quantized by onnx-model "
+                    + "targets only (int8-dynamic, int8-static), not " + params.target().format().name() + " "
+                    + params.target().name());
+        }
         return params.target().format().plan(source, params);
     }
 

@@ -82,6 +82,19 @@ class OnnxModelProfilesTest {
     }
 
     @Test
+    void theDoorRefusesMismatchedSourcesAndTargets() {
+        HardwareProfile gguf = HardwareProfiles.builtIn().find("cpu-x86-avx2").orElseThrow();
+        try (ModelSource source = ModelSources.open(SourceFormat.ONNX, miniLm)) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.quantforge.common.InvalidInputException.class,
+                    () -> Variants.build(source, dir.resolve("x.gguf"), QuantizeParams.of(gguf.recipe(), 1)));
+            assertTrue(e.getMessage().contains("onnx-model targets only"), e.getMessage());
+        }
+        assertTrue(!Files.exists(dir.resolve("x.gguf")));
+        org.junit.jupiter.api.Assertions.assertThrows(dev.quantforge.common.InvalidInputException.class,
+                () -> ModelSources.open(SourceFormat.ONNX, dir.resolve("minilm")));
+    }
+
+    @Test
     void perTensorDynamicInt8FailsTheDynamicProfilesGate() {
         HardwareProfile dynamic = HardwareProfiles.builtIn().find("cpu-onnx-int8-dynamic").orElseThrow();
         Path out = dir.resolve("per-tensor.onnx");
