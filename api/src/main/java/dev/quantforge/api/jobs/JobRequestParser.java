@@ -650,7 +650,10 @@ public class JobRequestParser {
         }
     }
 
-    /** The last segment of the source, without a .gguf extension, made safe as one S3 key segment. */
+    /**
+     * The last segment of the source, without a .gguf or .onnx extension (an ONNX {@code model.onnx}: its folder's
+     * name), made safe as one S3 key segment.
+     */
     static String modelName(S3Uri source, SourceFormat format) {
         String last = source.lastName();
         if (format == SourceFormat.GGUF && last.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
@@ -658,6 +661,11 @@ public class JobRequestParser {
         }
         if (format == SourceFormat.ONNX && last.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
             last = last.substring(0, last.length() - ".onnx".length());
+            // exports name the file model.onnx; the folder it sits in names the model
+            String[] segments = source.key().split("/");
+            if (last.equals("model") && segments.length > 1) {
+                last = segments[segments.length - 2];
+            }
         }
         return ResultLayout.safeName(last);
     }
