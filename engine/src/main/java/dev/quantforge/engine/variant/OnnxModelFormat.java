@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.concurrent.CancellationException;
 
@@ -68,10 +69,19 @@ final class OnnxModelFormat implements TargetFormat {
     public VariantPlan plan(ModelSource source, QuantizeParams params) {
         OnnxModelTarget target = (OnnxModelTarget) params.target();
         Path model = model(source);
-        if (target.options().method() == OnnxQuantizeOptions.Method.INT8_STATIC) {
-            // the plan of a static target needs its calibration run; its nodes are the MatMuls the dynamic plan lists
-            return rows(target, OnnxQuantizer.plan(model, OnnxQuantizeOptions.int8Dynamic(target.options().perChannel(),
-                    target.options().reduceRange())));
+        OnnxQuantizeOptions options = target.options();
+        if (options.method() == OnnxQuantizeOptions.Method.INT8_STATIC) {
+            // the static quantizer's own plan needs its calibration run (done once, by write); its candidates are the
+            // MatMuls the dynamic plan lists, with the same reasons for those that stay float
+            QuantizationPlan dynamic = OnnxQuantizer.plan(model,
+                    OnnxQuantizeOptions.int8Dynamic(options.perChannel(), options.reduceRange()).excluding(options.exclude()));
+            String qdq = "QDQ (int8 activations, " + options.calibration().name().toLowerCase(Locale.ROOT) + "; int8 weights"
+                    + (options.perChannel() ? " per channel" : "") + (options.reduceRange() ? ", 7-bit" : "") + ")";
+            return rows(target, new QuantizationPlan(options.precision(), dynamic.entries().stream()
+                    .filter(e -> e.opType().equals("MatMul"))
+                    .map(e -> e.action() == QuantizationPlan.Action.QUANTIZED
+                            ? new QuantizationPlan.Entry(e.node(), e.opType(), e.action(), qdq) : e)
+                    .toList()));
         }
         return rows(target, OnnxQuantizer.plan(model, target.options()));
     }

@@ -52,6 +52,11 @@ class OnnxModelProfilesTest {
             QuantizeParams params = QuantizeParams.of(profile.recipe(), 2);
             BuiltVariant built = Variants.build(source, out, params);
             assertEquals(out, built.written().output());
+            String quantizedAs = built.plan().rows().stream().filter(r -> r.quantized()).map(r -> r.targetTypeName())
+                    .distinct().reduce((a, b) -> a + " | " + b).orElseThrow();
+            System.out.println("[onnxq2] " + profile.name() + " plan: " + quantizedAs);
+            assertTrue(profile.ftype().equals("int8-static") ? quantizedAs.startsWith("QDQ (int8 activations, minmax")
+                    : quantizedAs.contains("MatMulInteger"), quantizedAs);
             return Variants.runtimeFor(out).benchmark(out, source, Files.size(miniLm), List.of(), null, OPTIONS,
                     f -> { }, () -> false);
         } catch (IOException e) {
