@@ -4,8 +4,8 @@
 //   QF_PROFILES        comma-separated profiles to tick on the submit form
 //   QF_SCREENSHOTS     where the screenshots go
 //   QF_JOB_TIMEOUT_MS  how long the job may take to end on the page
-// Prints one JSON line (the job id, its final state, the chart's points, the variants) as its last line; any
-// failure exits non-zero with the reason on stderr.
+// Prints one JSON line (the job id, its final state, the chart's points, the variants, what the live job list and
+// the catalog pages showed) as its last line; any failure exits non-zero with the reason on stderr.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,8 +47,26 @@ try {
   // the jobs page at /
   await page.goto(`${base}/`);
   await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
-  await page.locator('#jobs-status', { hasText: 'Updated' }).waitFor();
+  await page.locator('#jobs-status', { hasText: 'Live' }).waitFor();
   const catalogLinkVisible = await page.locator('#catalog-nav').isVisible();
+
+  // a job submitted elsewhere (here: straight to the API) appears in the list without a reload, and its
+  // cancellation shows too; the marker on window proves the page was not loaded again
+  await page.evaluate(() => { window.qfNotReloaded = true; });
+  const submitted = await fetch(`${base}/api/v1/jobs`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ source: { uri: source, format: 'hf' }, targets: [profiles[0]], name: 'live list e2e',
+      labels: { suite: 'dashboard-live' } }),
+  });
+  if (submitted.status !== 202) throw new Error(`submitting the live-list job: HTTP ${submitted.status}`);
+  const liveJobId = (await submitted.json()).id;
+  const liveRow = page.locator(`#jobs tr[data-job="${liveJobId}"]`);
+  await liveRow.waitFor({ timeout: 15000 });
+  await shot('0-jobs-live-new-job');
+  const cancelled = await fetch(`${base}/api/v1/jobs/${liveJobId}`, { method: 'DELETE' });
+  if (cancelled.status !== 202) throw new Error(`cancelling the live-list job: HTTP ${cancelled.status}`);
+  await page.locator(`#jobs tr[data-job="${liveJobId}"][data-state="CANCELLED"]`).waitFor({ timeout: 15000 });
+  const liveListNotReloaded = await page.evaluate(() => window.qfNotReloaded === true);
 
   // the submit form, reached by keyboard: Tab from the page's start to the nav link, Enter
   await page.keyboard.press('Tab'); // the skip link
@@ -114,8 +132,43 @@ try {
   const profileRows = await page.locator('#profiles-table tbody tr').count();
   await shot('6-profiles');
 
+  // the catalog: the models, filtered to the job's model; the model's page; one variant's page
+  const model = (await (await fetch(`${base}/api/v1/jobs/${jobId}`, { headers: { Accept: 'application/json' } }))
+    .json()).modelName;
+  await page.getByRole('link', { name: 'Catalog', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Catalog' }).waitFor();
+  await page.getByLabel('Name contains').fill(model);
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/#\/catalog\?name=/);
+  const modelRow = page.locator(`#catalog-table tr[data-model="${model}"]`);
+  await modelRow.waitFor();
+  const catalogVariants = Number((await modelRow.locator('td').first().textContent()).trim());
+  await shot('7-catalog');
+  await modelRow.getByRole('link', { name: model, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: `Model: ${model}` }).waitFor();
+  await page.locator('#model-variants tbody tr').first().waitFor();
+  const modelVariants = await page.locator('#model-variants tbody tr').evaluateAll(rows => rows.map(r => ({
+    id: r.dataset.variant, state: r.dataset.state, variant: r.querySelector('th a')?.textContent,
+    oci: r.querySelector('td.oci')?.textContent.trim(),
+    download: r.querySelector('a[href*="/download"]')?.getAttribute('href') })));
+  await shot('8-model');
+  const ownVariant = modelVariants.find(v => v.id && v.id !== '');
+  await page.locator(`#model-variants tr[data-variant="${ownVariant.id}"] th a`).click();
+  await page.locator('#lineage').waitFor();
+  const variantHeading = (await page.locator('h1').textContent()).trim();
+  const lineageObjects = await page.locator('#source-objects tbody tr').evaluateAll(rows => rows.map(r =>
+    [...r.querySelectorAll('td')].map(td => td.textContent.trim())));
+  const variantOci = (await page.locator('#variant-oci').textContent()).trim();
+  const lineageText = (await page.locator('#lineage').innerText()).trim();
+  const download = await page.locator('#variant-download').getAttribute('href');
+  const downloaded = await fetch(`${base}${download}`, { redirect: 'manual' });
+  const catalogStray = (await page.locator('main').innerText()).match(/\b(null|undefined|NaN)\b/g) || [];
+  await shot('9-variant');
+
   console.log(JSON.stringify({ jobId, state, seenStates: [...seenStates], variants, reportRows, points, listState,
-    profileRows, cancelVisible, catalogLinkVisible, stray, pageErrors, offsite }));
+    profileRows, cancelVisible, catalogLinkVisible, stray, pageErrors, offsite, liveJobId, liveListNotReloaded,
+    model, catalogVariants, modelVariants, variantHeading, lineageObjects, lineageText, variantOci,
+    downloadStatus: downloaded.status, catalogStray }));
 } finally {
   await context.close();
   rmSync(userDataDir, { recursive: true, force: true });

@@ -1,29 +1,33 @@
 // The quantforge dashboard: hash routes over the REST API (no framework, nothing fetched but the API).
-//   #/            jobs, refreshed every few seconds
+//   #/            jobs, live from the stream of every job's changes (/api/v1/jobs/events)
 //   #/jobs/<id>   a job: its variants live from the job's SSE stream, the report table and the chart
 //   #/submit      the submit form
 //   #/profiles    the hardware profiles
-//   #/catalog     the catalog, when the API has one (the nav link shows only then)
+//   #/catalog…    the catalog: models → a model's variants → a variant (catalog.js)
 import { h, api, problemView, stateBadge, bytes, num, when, ENDED } from './util.js';
 import { drawChart } from './chart.js';
+import { catalogPage, modelPage, variantPage } from './catalog.js';
 
 const main = document.getElementById('main');
-const LIST_REFRESH_MS = 3000;
+const JOBS_SHOWN = 50;
 let cleanup = [];
 
 function onLeave(fn) { cleanup.push(fn); }
 
 function page(title, ...content) {
   document.title = `${title} · quantforge`;
-  main.replaceChildren(h('h1', {}, title), ...content);
+  // an optional part left out is null: nothing, not the text "null"
+  main.replaceChildren(h('h1', {}, title), ...content.filter(c => c !== null && c !== undefined && c !== false));
 }
 
 async function route() {
   cleanup.forEach(fn => { try { fn(); } catch { /* already gone */ } });
   cleanup = [];
   const hash = location.hash.replace(/^#/, '') || '/';
-  const job = hash.match(/^\/jobs\/([0-9a-fA-F-]{36})$/);
-  const name = job ? 'jobs' : hash.slice(1) || 'jobs';
+  const [path, query] = hash.split('?', 2);
+  const job = path.match(/^\/jobs\/([0-9a-fA-F-]{36})$/);
+  const catalog = path.match(/^\/catalog(?:\/([^/]+)(?:\/([0-9a-fA-F-]{36}))?)?$/);
+  const name = job ? 'jobs' : catalog ? 'catalog' : path.slice(1) || 'jobs';
   for (const link of document.querySelectorAll('[data-nav]')) {
     if (link.dataset.nav === name) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -33,7 +37,9 @@ async function route() {
     else if (name === 'jobs') await jobsPage();
     else if (name === 'submit') await submitPage();
     else if (name === 'profiles') await profilesPage();
-    else if (name === 'catalog') await catalogPage();
+    else if (catalog && catalog[2]) await variantPage(page, decodeURIComponent(catalog[1]), catalog[2]);
+    else if (catalog && catalog[1]) await modelPage(page, decodeURIComponent(catalog[1]), query);
+    else if (catalog) await catalogPage(page, query);
     else page('Not found', h('p', {}, 'No such page. ', h('a', { href: '#/' }, 'Back to the jobs')));
   } catch (error) {
     page('Something went wrong', h('div', { class: 'alert', role: 'alert' }, problemView(error)));
@@ -49,42 +55,61 @@ function progressOf(job) {
   return Math.round(tasks.reduce((sum, t) => sum + (ENDED.has(t.state) ? 100 : t.progress || 0), 0) / tasks.length);
 }
 
+function jobRow(job) {
+  const pct = progressOf(job);
+  return h('tr', { 'data-job': job.id, 'data-state': job.state },
+    h('td', {}, h('a', { href: `#/jobs/${job.id}` }, job.name || job.id.slice(0, 8))),
+    h('td', {}, job.modelName || ''),
+    h('td', { class: 'job-state' }, stateBadge(job.state)),
+    h('td', {}, h('progress', { max: 100, value: pct, 'aria-label': `${job.name || job.id} progress` }), ` ${pct} %`),
+    h('td', {}, (job.tasks || []).map(t => t.variant || t.profile).join(', ')),
+    h('td', {}, Object.entries(job.labels || {}).map(([k, v]) => `${k}=${v}`).join(', ')),
+    h('td', {}, when(job.createdAt)));
+}
+
 async function jobsPage() {
-  const status = h('p', { class: 'muted', id: 'jobs-status' }, 'Loading…');
+  const status = h('p', { class: 'muted', id: 'jobs-status', role: 'status' }, 'Loading…');
   const body = h('tbody');
   const table = h('table', { id: 'jobs' },
-    h('caption', {}, 'Newest first; refreshed every few seconds.'),
+    h('caption', {}, 'Newest first; live: new jobs and their progress appear as they happen.'),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Job'), h('th', { scope: 'col' }, 'Model'),
       h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Progress'), h('th', { scope: 'col' }, 'Variants'),
       h('th', { scope: 'col' }, 'Labels'), h('th', { scope: 'col' }, 'Submitted'))),
     body);
   page('Jobs', h('div', { class: 'toolbar' }, h('a', { href: '#/submit' }, 'Submit a job'), status),
     h('div', { class: 'table-wrap' }, table));
-  let timer = null, stopped = false;
-  onLeave(() => { stopped = true; clearTimeout(timer); });
-  const refresh = async () => {
+  const jobs = new Map();
+  const render = () => {
+    const newest = [...jobs.values()].sort((a, b) => (b.createdAt || '').localeCompare(a.createdAt || ''))
+      .slice(0, JOBS_SHOWN);
+    body.replaceChildren(...newest.map(jobRow));
+    if (!newest.length) body.append(h('tr', {}, h('td', { colspan: 7 }, 'No jobs yet. ', h('a', { href: '#/submit' }, 'Submit one'), '.')));
+  };
+  const load = async () => {
     try {
-      const { jobs } = await api('/api/v1/jobs?limit=50');
-      if (stopped) return;
-      body.replaceChildren(...jobs.map(job => {
-        const pct = progressOf(job);
-        return h('tr', { 'data-job': job.id },
-          h('td', {}, h('a', { href: `#/jobs/${job.id}` }, job.name || job.id.slice(0, 8))),
-          h('td', {}, job.modelName || ''),
-          h('td', { class: 'job-state' }, stateBadge(job.state)),
-          h('td', {}, h('progress', { max: 100, value: pct, 'aria-label': `${job.name || job.id} progress` }), ` ${pct} %`),
-          h('td', {}, (job.tasks || []).map(t => t.variant || t.profile).join(', ')),
-          h('td', {}, Object.entries(job.labels || {}).map(([k, v]) => `${k}=${v}`).join(', ')),
-          h('td', {}, when(job.createdAt)));
-      }));
-      if (!jobs.length) body.append(h('tr', {}, h('td', { colspan: 7 }, 'No jobs yet. ', h('a', { href: '#/submit' }, 'Submit one'), '.')));
-      status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+      const listed = await api(`/api/v1/jobs?limit=${JOBS_SHOWN}`);
+      listed.jobs.forEach(j => jobs.set(j.id, j));
+      render();
+      status.textContent = 'Live.';
     } catch (error) {
       status.textContent = `Could not load the jobs: ${error.message}`;
     }
-    if (!stopped) timer = setTimeout(refresh, document.hidden ? LIST_REFRESH_MS * 5 : LIST_REFRESH_MS);
   };
-  await refresh();
+  // follow first, load after 'ready': a job submitted in between is not missed
+  const stream = new EventSource('/api/v1/jobs/events');
+  onLeave(() => stream.close());
+  stream.addEventListener('ready', load);
+  stream.addEventListener('resync', load);
+  stream.addEventListener('job', event => {
+    const job = JSON.parse(event.data);
+    jobs.set(job.id, job);
+    render();
+  });
+  stream.addEventListener('error', () => {
+    // EventSource reconnects by itself; 'ready' then reloads the list
+    status.textContent = stream.readyState === EventSource.CLOSED ? 'The live stream closed; reload the page.'
+      : 'Reconnecting to the live stream…';
+  });
 }
 
 // ---- One job --------------------------------------------------------------------------------------------
@@ -306,23 +331,6 @@ async function profilesPage() {
       h('th', { scope: 'row' }, p.name), h('td', {}, `${p.format} ${p.ftype}`),
       h('td', {}, [p.target?.os, p.target?.arch, p.target?.accelerator].filter(Boolean).join(' / ')),
       h('td', {}, p.runtime || ''), h('td', {}, gatesText(p.gates)), h('td', {}, p.description || '')))))));
-}
-
-// ---- Catalog (only when the API has one) ----------------------------------------------------------------
-
-function firstArray(body) {
-  if (Array.isArray(body)) return body;
-  return Object.values(body || {}).find(Array.isArray) || [];
-}
-
-async function catalogPage() {
-  const body = await api('/api/v1/catalog/models');
-  const items = firstArray(body);
-  const columns = [...new Set(items.flatMap(i => Object.keys(i).filter(k => i[k] === null || typeof i[k] !== 'object')))];
-  page('Catalog', h('p', {}, h('a', { href: '/api/v1/catalog/models' }, 'The catalog as JSON')),
-    items.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'catalog-table' },
-      h('thead', {}, h('tr', {}, columns.map(c => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, items.map(i => h('tr', {}, columns.map(c => h('td', {}, i[c] ?? ''))))))) : h('p', {}, 'No models yet.'));
 }
 
 async function detectCatalog() {

@@ -43,6 +43,11 @@ class ServiceEndpointsTest {
                         equalTo("#/components/schemas/JobRequest"))
                 .body("components.schemas.JobRequest.required", hasItems("source", "targets"))
                 .body("paths.'/api/v1/jobs/{id}/events'.get", notNullValue())
+                .body("paths.'/api/v1/jobs/events'.get", notNullValue())
+                .body("paths.'/api/v1/webhooks/{id}/enable'.post", notNullValue())
+                .body("paths.'/api/v1/webhooks/{id}/rotate-secret'.post", notNullValue())
+                .body("paths.'/api/v1/webhooks/{id}/deliveries/{deliveryId}/replay'.post.responses.keySet()",
+                        hasItems("202", "404", "409"))
                 .body("paths.'/api/v1/jobs/{id}/report'.get.responses.'200'.content.keySet()",
                         hasItems("application/json", "text/markdown"))
                 .body("components.schemas.JobRequest.properties.keySet()", hasItems("evalText", "qualityGates"));

@@ -52,7 +52,7 @@ public final class Main {
      * which was most of the start-up time, so a run registers only the subcommand it names (or none for
      * {@code --version}); anything else (help, a typo) gets them all for complete usage and suggestions.
      */
-    static CommandLine commandLine(String[] args) {
+    public static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new Main());
         String first = args.length > 0 ? args[0] : "";
         if (SUBCOMMANDS.containsKey(first)) {

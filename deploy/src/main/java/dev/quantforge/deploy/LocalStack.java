@@ -191,26 +191,36 @@ public final class LocalStack {
         }
     }
 
-    /** Probes every server in turn until all answer, so each one's time is when it was ready. */
-    private static void awaitAnswers(Map<LocalServer, ProcessHandle> processes, List<LocalServer> startedNow,
+    /**
+     * Probes every server in turn until all answer, so each one's time is when it was ready. A server that ran
+     * when {@code up} began but dies before it answers (killed a moment ago, its exit not yet visible) is started
+     * again, once, so one {@code up} is enough after a crash.
+     */
+    private void awaitAnswers(Map<LocalServer, ProcessHandle> processes, List<LocalServer> startedNow,
             long began, PrintStream out) throws IOException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         Map<LocalServer, ProcessHandle> waiting = new LinkedHashMap<>(processes);
         Map<LocalServer, Exception> lastFailure = new LinkedHashMap<>();
         while (!waiting.isEmpty()) {
             for (var it = waiting.entrySet().iterator(); it.hasNext(); ) {
-                LocalServer server = it.next().getKey();
-                ProcessHandle process = processes.get(server);
+                var entry = it.next();
+                LocalServer server = entry.getKey();
+                ProcessHandle process = entry.getValue();
                 try {
                     server.probe();
                 } catch (Exception e) {
-                    if (!process.isAlive()) {
-                        throw new IOException(server.name() + " exited while starting; see " + server.log());
+                    if (!ProcessRegistry.isRunning(process)) {
+                        if (startedNow.contains(server)) {
+                            throw new IOException(server.name() + " exited while starting; see " + server.log());
+                        }
+                        out.printf("%-8s (pid %d) is gone; starting it again%n", server.name(), process.pid());
+                        entry.setValue(restart(server));
+                        startedNow.add(server);
                     }
                     lastFailure.put(server, e);
                     continue;
                 }
-                if (!process.isAlive()) {
+                if (!ProcessRegistry.isRunning(process)) {
                     // Something else answers on its port.
                     throw new IOException(server.name() + " exited while starting; see " + server.log());
                 }
@@ -235,6 +245,13 @@ public final class LocalStack {
                 throw new IOException("interrupted while waiting for " + first.name(), e);
             }
         }
+    }
+
+    private ProcessHandle restart(LocalServer server) throws IOException {
+        requireFreePorts(server);
+        ProcessHandle process = server.start();
+        registry.register(server.name(), process);
+        return process;
     }
 
     private static boolean answers(LocalServer server) {

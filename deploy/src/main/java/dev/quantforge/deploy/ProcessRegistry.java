@@ -10,9 +10,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -26,6 +23,7 @@ import java.util.stream.Stream;
 public final class ProcessRegistry {
 
     private static final String SUFFIX = ".pid";
+    private static final Duration EXIT_POLL = Duration.ofMillis(50);
 
     private final Path dir;
 
@@ -54,7 +52,7 @@ public final class ProcessRegistry {
         } catch (IOException e) {
             return Optional.empty();
         }
-        Optional<ProcessHandle> process = parse(lines).filter(ProcessHandle::isAlive);
+        Optional<ProcessHandle> process = parse(lines).filter(ProcessRegistry::isRunning);
         if (process.isEmpty()) {
             forget(name);
         }
@@ -98,6 +96,30 @@ public final class ProcessRegistry {
         return true;
     }
 
+    /**
+     * Alive and not a zombie. A server killed with {@code kill -9} stays a zombie until its parent reaps it, and
+     * the servers' parent is whatever adopted them (init, a container's pid 1, a session's subreaper), which may
+     * take its time or never do it; {@link ProcessHandle#isAlive} counts a zombie as alive, so a server killed that
+     * way would pass for running and not be restarted.
+     */
+    static boolean isRunning(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        Path stat = Path.of("/proc", Long.toString(process.pid()), "stat");
+        String line;
+        try {
+            line = Files.readString(stat);
+        } catch (IOException e) {
+            // no procfs (not Linux): isAlive is all there is to go by; gone meanwhile: not running
+            return !Files.isDirectory(Path.of("/proc", "self")) && process.isAlive();
+        }
+        // "pid (comm) S ...": the command may hold spaces and parentheses, the state follows the last ')'
+        int close = line.lastIndexOf(')');
+        char state = close >= 0 && close + 2 < line.length() ? line.charAt(close + 2) : '?';
+        return state != 'Z' && state != 'X' && state != 'x';
+    }
+
     private void forget(String name) {
         try {
             Files.deleteIfExists(file(name));
@@ -131,17 +153,20 @@ public final class ProcessRegistry {
         }
     }
 
+    /** Polls rather than waits on onExit, which would also wait for a zombie to be reaped by someone else. */
     private static boolean awaitExit(ProcessHandle process, Duration timeout) {
-        try {
-            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            return !process.isAlive();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !process.isAlive();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isRunning(process)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(EXIT_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !isRunning(process);
+            }
         }
+        return true;
     }
 }

@@ -76,6 +76,51 @@ class DashboardTest {
         assertEquals(0, result.path("offsite").size(), "nothing fetched but the API: " + result.path("offsite"));
         boolean catalog = status(product.api().base().resolve("/api/v1/catalog/models")) == 200;
         assertEquals(catalog, result.path("catalogLinkVisible").asBoolean(), "the Catalog link shows only with a catalog");
+
+        // the job list is live: a job submitted meanwhile appeared, then its cancellation, with no reload
+        assertTrue(result.path("liveListNotReloaded").asBoolean(), "the list updated in place: " + result);
+        assertEquals("CANCELLED", product.api().job(UUID.fromString(result.path("liveJobId").asText()))
+                .path("state").asText());
+
+        // the catalog: the job's model, its page with every variant, one variant with its lineage
+        String model = job.path("modelName").asText();
+        assertEquals(model, result.path("model").asText());
+        assertTrue(result.path("catalogVariants").asInt() >= 2, "the model's variants counted: " + result);
+        Set<String> listed = new HashSet<>();
+        for (JsonNode v : result.path("modelVariants")) {
+            listed.add(v.path("id").asText());
+            assertEquals("SUCCEEDED", v.path("state").asText(), v::toString);
+            assertEquals("not pushed", v.path("oci").asText(), "the job publishes nowhere: " + v);
+            assertTrue(v.path("download").asText().endsWith("/variants/" + v.path("id").asText() + "/download"),
+                    v::toString);
+        }
+        Set<String> tasks = new HashSet<>();
+        job.path("tasks").forEach(t -> tasks.add(t.path("id").asText()));
+        assertTrue(listed.containsAll(tasks), "the model page lists the job's variants: " + listed + " ⊇ " + tasks);
+        assertTrue(result.path("variantHeading").asText().startsWith("Variant: "), result::toString);
+        assertEquals("not pushed", result.path("variantOci").asText());
+        // lineage: every object of the source, with the store's ETag and the SHA-256 the worker computed
+        JsonNode objects = result.path("lineageObjects");
+        assertTrue(objects.size() >= 3, "config, tokenizer, safetensors: " + objects);
+        boolean safetensors = false;
+        for (JsonNode o : objects) {
+            assertTrue(o.get(0).asText().startsWith(source.toString()), o::toString);
+            assertFalse(o.get(2).asText().isBlank(), "an ETag: " + o);
+            assertTrue(o.get(3).asText().matches("[0-9a-f]{64}"), "a sha256: " + o);
+            if (o.get(0).asText().endsWith(".safetensors")) {
+                safetensors = true;
+                S3Uri uri = S3Uri.parse(o.get(0).asText());
+                assertEquals(sha256(product.storage().read(uri)), o.get(3).asText(), "the object's own sha256");
+            }
+        }
+        assertTrue(safetensors, objects::toString);
+        assertTrue(result.path("lineageText").asText().contains("built by engine"), result::toString);
+        assertEquals(302, result.path("downloadStatus").asInt(), "the download link redirects to a presigned URL");
+        assertEquals(0, result.path("catalogStray").size(), "no null/undefined/NaN: " + result.path("catalogStray"));
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     private static int status(URI uri) throws Exception {

@@ -94,10 +94,30 @@ class PublishJobTest {
 
             // ModelPack: the given tag and the variant
             OciReference pack = OciReference.parse(task.at("/publish/1/oci").asText());
-            JsonNode packManifest = ApiClient.json().readTree(client.manifest(pack, pack.tag(), OCI_MANIFEST));
+            byte[] packBytes = client.manifest(pack, pack.tag(), OCI_MANIFEST);
+            JsonNode packManifest = ApiClient.json().readTree(packBytes);
             assertEquals("application/vnd.cncf.model.manifest.v1+json", packManifest.path("artifactType").asText());
             assertEquals(modelDigest, packManifest.at("/layers/0/digest").asText());
             assertEquals(modelDigest, Digests.of(client.blob(pack, modelDigest)));
+
+            // the catalog names both pushes by the digests the registry holds, on the model's page and the variant's
+            List<String> pushed = List.of(ollama + "@" + Digests.of(manifest), pack + "@" + Digests.of(packBytes));
+            String model = job.path("modelName").asText();
+            ApiClient.Reply detail = product.api().get("/api/v1/catalog/models/" + model + "/variants/" + task.path("id").asText());
+            assertEquals(200, detail.status(), () -> detail.body().toPrettyString());
+            List<String> listed = new java.util.ArrayList<>();
+            detail.body().at("/variant/ociReferences").forEach(r -> listed.add(r.asText()));
+            assertEquals(pushed, listed, () -> detail.body().toPrettyString());
+            ApiClient.Reply page = product.api().get("/api/v1/catalog/models/" + model);
+            List<String> onPage = new java.util.ArrayList<>();
+            page.body().path("variants").forEach(v -> {
+                if (v.path("id").asText().equals(task.path("id").asText())) {
+                    v.path("ociReferences").forEach(r -> onPage.add(r.asText()));
+                }
+            });
+            assertEquals(pushed, onPage, () -> page.body().toPrettyString());
+            // and its lineage has the source's objects as the worker read them
+            assertTrue(detail.body().at("/lineage/source/objects").size() >= 2, () -> detail.body().toPrettyString());
         }
     }
 }

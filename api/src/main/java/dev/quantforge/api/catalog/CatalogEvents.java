@@ -4,9 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.api.jobs.Job;
 import dev.quantforge.api.jobs.Task;
-import dev.quantforge.api.kafka.KafkaConfig;
-import dev.quantforge.api.outbox.Outbox;
-import dev.quantforge.api.webhooks.Webhooks;
+import dev.quantforge.api.registries.CatalogAnnouncement;
+import dev.quantforge.api.registries.RegistryAdapter;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.TaskEvent.StoredFile;
 import dev.quantforge.common.quality.BenchmarkSummary;
@@ -16,6 +15,8 @@ import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +30,10 @@ import java.util.UUID;
 
 /**
  * Announces jobs and variants as CloudEvents 1.0 on the catalog topic, keyed by model name, in structured-mode JSON
- * (the SDK's {@link JsonFormat}; Kafka header content-type application/cloudevents+json). Each is written through
- * the outbox in the transaction that made the change, so an event goes out if and only if the change committed.
- * The data of each type is described by {@code docs/events/<type>.schema.json}. Webhooks subscribed to a type get
- * the same JSON, through a delivery row written in the same transaction.
+ * (the SDK's {@link JsonFormat}; Kafka header content-type application/cloudevents+json). Each event goes to every
+ * {@link RegistryAdapter} in the transaction that made the change, so it goes out if and only if the change
+ * committed: the catalog topic through the outbox ({@link CatalogTopic}), the webhooks subscribed to its type through
+ * delivery rows. The data of each type is described by {@code docs/events/<type>.schema.json}.
  */
 @ApplicationScoped
 public class CatalogEvents {
@@ -45,16 +46,12 @@ public class CatalogEvents {
 
     private static final EventFormat FORMAT = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
 
-    private final Outbox outbox;
-    private final KafkaConfig kafka;
     private final ObjectMapper json;
-    private final Webhooks webhooks;
+    private final Instance<RegistryAdapter> adapters;
 
-    public CatalogEvents(Outbox outbox, KafkaConfig kafka, ObjectMapper json, Webhooks webhooks) {
-        this.outbox = outbox;
-        this.kafka = kafka;
+    public CatalogEvents(ObjectMapper json, @Any Instance<RegistryAdapter> adapters) {
         this.json = json;
-        this.webhooks = webhooks;
+        this.adapters = adapters;
     }
 
     public void jobSubmitted(Job job, List<Task> tasks) {
@@ -109,6 +106,8 @@ public class CatalogEvents {
         data.put("meanKld", b == null ? null : b.meanKld());
         data.put("promptTokensPerSecond", b == null ? null : b.promptTokensPerSecond());
         data.put("generationTokensPerSecond", b == null ? null : b.generationTokensPerSecond());
+        data.put("sourceObjects", task.result.sourceObjects());
+        data.put("ociReferences", task.result.ociReferences());
         if (rejected) {
             data.put("reason", task.failureReason);
         }
@@ -141,8 +140,10 @@ public class CatalogEvents {
                 .withData("application/json", payload)
                 .build();
         String serialized = new String(FORMAT.serialize(event), StandardCharsets.UTF_8);
-        outbox.add(kafka.topics().catalog().name(), job.modelName, serialized, JsonFormat.CONTENT_TYPE);
-        // the same event, in the same transaction, for every webhook subscribed to its type
-        webhooks.enqueue(event.getId(), type, serialized);
+        // the same event, in the same transaction, for the catalog topic, the webhooks and any other adapter
+        CatalogAnnouncement announcement = new CatalogAnnouncement(event.getId(), type, job.modelName, serialized);
+        for (RegistryAdapter adapter : adapters) {
+            adapter.announce(announcement);
+        }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.api.catalog.CatalogViews.HardwareTarget;
+import dev.quantforge.api.catalog.CatalogViews.Lineage;
 import dev.quantforge.api.catalog.CatalogViews.ModelPage;
 import dev.quantforge.api.catalog.CatalogViews.ModelSummary;
 import dev.quantforge.api.catalog.CatalogViews.ModelVariants;
@@ -155,7 +156,26 @@ public class CatalogQueries {
                 nullable(rs, "generation_tokens_per_second"), rs.getString("sha256"), rs.getString("manifest_uri"),
                 rs.getString("model_uri"), rs.getString("results_prefix"), rs.getObject("job_id", UUID.class),
                 rs.getString("source_uri"), labels(rs.getString("labels")), rs.getString("reason"),
-                rs.getTimestamp("published_at").toInstant());
+                rs.getTimestamp("published_at").toInstant(), strings(rs.getString("oci_references")));
+    }
+
+    /** The source objects a variant was built from, as its worker read them; empty when none were recorded. */
+    public List<Lineage.SourceObject> sourceObjects(UUID variantId) {
+        return query("select source_objects from catalog_variants where task_id = ?", List.of(variantId),
+                rs -> read(rs.getString(1), new TypeReference<List<Lineage.SourceObject>>() { }))
+                .stream().findFirst().orElse(List.of());
+    }
+
+    private List<String> strings(String text) {
+        return read(text, new TypeReference<List<String>>() { });
+    }
+
+    private <T> T read(String text, TypeReference<T> type) {
+        try {
+            return json.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Double nullable(ResultSet rs, String column) throws SQLException {

@@ -47,9 +47,11 @@ public class CatalogRecorder {
                         + " target_os, target_arch, target_accelerator, state, reason, source_uri, labels, results_prefix,"
                         + " manifest_uri, model_uri, sha256, model_bytes, bits_per_weight, perplexity,"
                         + " perplexity_increase_percent, mean_kld, prompt_tokens_per_second, generation_tokens_per_second,"
-                        + " published_at) values (:task, :job, :model, :variant, :profile, :format, :ftype, :os, :arch,"
-                        + " :accelerator, :state, :reason, :source, cast(:labels as jsonb), :prefix, :manifest, :modelUri,"
-                        + " :sha256, :bytes, :bpw, :ppl, :dppl, :kld, :pp, :tg, :at) on conflict (task_id) do nothing")
+                        + " published_at, source_objects, oci_references) values (:task, :job, :model, :variant,"
+                        + " :profile, :format, :ftype, :os, :arch, :accelerator, :state, :reason, :source,"
+                        + " cast(:labels as jsonb), :prefix, :manifest, :modelUri, :sha256, :bytes, :bpw, :ppl, :dppl, :kld,"
+                        + " :pp, :tg, :at, cast(:sourceObjects as jsonb), cast(:ociReferences as jsonb))"
+                        + " on conflict (task_id) do nothing")
                 .setParameter("task", task.id)
                 .setParameter("job", job.id)
                 .setParameter("model", job.modelName)
@@ -76,6 +78,8 @@ public class CatalogRecorder {
                 .setParameter("pp", figures == null ? null : figures.promptTokensPerSecond())
                 .setParameter("tg", figures == null ? null : figures.generationTokensPerSecond())
                 .setParameter("at", publishedAt)
+                .setParameter("sourceObjects", toJson(result.sourceObjects()))
+                .setParameter("ociReferences", toJson(result.ociReferences()))
                 .executeUpdate();
         return true;
     }
@@ -86,8 +90,12 @@ public class CatalogRecorder {
     }
 
     private String labels(Job job) {
+        return toJson(job.labels == null ? java.util.Map.of() : job.labels);
+    }
+
+    private String toJson(Object value) {
         try {
-            return json.writeValueAsString(job.labels == null ? java.util.Map.of() : job.labels);
+            return json.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -42,13 +42,15 @@ public final class CatalogViews {
      * @param modelUri         the model file (the first file of a directory model such as MLX)
      * @param sha256           the model file's SHA-256
      * @param reason           why it was REJECTED (the figures over their gates); null when published
+     * @param ociReferences    where it was pushed (registry/repository:tag@digest); empty when it was not
      */
     public record VariantSummary(UUID id, String model, String variant, String profile, String format, String ftype,
                                  HardwareTarget target, String state, boolean latest, long modelBytes,
                                  double bitsPerWeight, Double perplexity, Double perplexityIncreasePercent, Double meanKld,
                                  Double promptTokensPerSecond, Double generationTokensPerSecond, String sha256,
                                  String manifestUri, String modelUri, String resultsPrefix, UUID jobId,
-                                 String sourceUri, Map<String, String> labels, String reason, Instant publishedAt) {
+                                 String sourceUri, Map<String, String> labels, String reason, Instant publishedAt,
+                                 List<String> ociReferences) {
     }
 
     /**
@@ -70,8 +72,16 @@ public final class CatalogViews {
      */
     public record Lineage(Source source, Job job, TaskRef task, String variant, String engineVersion,
                           String engineCommit, String worker) {
-        /** @param etag and sha256 of the source are not recorded by the workers yet: null */
-        public record Source(String uri, String format, String etag, String sha256) {
+        /**
+         * @param etag    the S3 ETag of a GGUF source (one object); null for a Hugging Face prefix (see
+         *                {@code objects}) or when the worker did not record it
+         * @param sha256  likewise, the SHA-256 of its bytes as the worker streamed them
+         * @param objects every object the worker read, with ETag and SHA-256
+         */
+        public record Source(String uri, String format, String etag, String sha256, List<SourceObject> objects) {
+        }
+
+        public record SourceObject(String uri, long bytes, String etag, String sha256) {
         }
 
         public record Job(UUID id, String name, Map<String, String> labels, Instant createdAt, Instant finishedAt,

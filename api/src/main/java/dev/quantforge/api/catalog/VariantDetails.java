@@ -9,6 +9,7 @@ import dev.quantforge.api.catalog.CatalogViews.VariantSummary;
 import dev.quantforge.api.jobs.Job;
 import dev.quantforge.api.jobs.Task;
 import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.common.jobs.SourceFormat;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.MinioClient;
@@ -30,11 +31,13 @@ public class VariantDetails {
     private final MinioClient s3;
     private final ObjectMapper json;
     private final CatalogConfig config;
+    private final CatalogQueries queries;
 
-    public VariantDetails(MinioClient s3, ObjectMapper json, CatalogConfig config) {
+    public VariantDetails(MinioClient s3, ObjectMapper json, CatalogConfig config, CatalogQueries queries) {
         this.s3 = s3;
         this.json = json;
         this.config = config;
+        this.queries = queries;
     }
 
     @Transactional
@@ -53,9 +56,13 @@ public class VariantDetails {
                 manifestError = "cannot read " + variant.manifestUri() + ": " + e.getMessage();
             }
         }
+        List<Lineage.SourceObject> objects = queries.sourceObjects(variant.id());
+        // a GGUF source is one object, the source itself; a prefix's objects are listed one by one
+        Lineage.SourceObject single = job.sourceFormat == SourceFormat.GGUF && objects.size() == 1 ? objects.get(0)
+                : null;
         Lineage lineage = new Lineage(
                 new Lineage.Source(job.sourceUri, job.sourceFormat.name().toLowerCase(Locale.ROOT),
-                        text(manifest, "source", "etag"), text(manifest, "source", "sha256")),
+                        single == null ? null : single.etag(), single == null ? null : single.sha256(), objects),
                 new Lineage.Job(job.id, job.name, job.labels, job.createdAt, job.finishedAt, job.state.name()),
                 new Lineage.TaskRef(task.id, task.position, task.startedAt, task.finishedAt),
                 task.variant, text(manifest, "engineVersion"), text(manifest, "engineCommit"), task.worker);

@@ -7,11 +7,13 @@ import java.util.UUID;
  * Something about a job changed in the database: a task event was applied or the job was cancelled.
  *
  * @param taskId the task that changed, or null for the job as a whole
- * @param what   the event type that was applied ({@code PROGRESS}, {@code SUCCEEDED}, ...) or {@code CANCEL_REQUESTED}
+ * @param what   the event type that was applied ({@code PROGRESS}, {@code SUCCEEDED}, ...), {@code CANCEL_REQUESTED}
+ *               or {@code SUBMITTED}
  */
 public record JobChange(UUID jobId, UUID taskId, String what) {
 
     public static final String CANCEL_REQUESTED = "CANCEL_REQUESTED";
+    public static final String SUBMITTED = "SUBMITTED";
 
     public JobChange {
         Objects.requireNonNull(jobId, "jobId");

@@ -37,12 +37,26 @@ public class JobChangeListener {
     private final AgroalDataSource database;
     private final ObjectMapper json;
     private final Map<UUID, Set<Consumer<JobChange>>> followers = new ConcurrentHashMap<>();
+    private final Set<EveryJob> everyJob = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
     private Thread thread;
 
     public JobChangeListener(AgroalDataSource database, ObjectMapper json) {
         this.database = database;
         this.json = json;
+    }
+
+    /**
+     * Follows every job: {@code follower} hears each change of any job, {@code resync} that changes may have been
+     * missed (the listening connection was lost); both on the listener's thread. Returns how to stop.
+     */
+    public Runnable followAll(Consumer<JobChange> follower, Runnable resync) {
+        EveryJob every = new EveryJob(follower, resync);
+        everyJob.add(every);
+        return () -> everyJob.remove(every);
+    }
+
+    private record EveryJob(Consumer<JobChange> follower, Runnable resync) {
     }
 
     /** Calls {@code follower} on the listener's thread for each change of the job; returns how to stop. */
@@ -76,6 +90,7 @@ public class JobChangeListener {
                 statement.execute("LISTEN " + JobChanges.CHANNEL);
                 if (reconnecting) {
                     followers.keySet().forEach(job -> dispatch(new JobChange(job, null, RESYNC)));
+                    everyJob.forEach(every -> safely(every.resync(), "a follower of every job"));
                 }
                 PGConnection notices = connection.unwrap(PGConnection.class);
                 while (running) {
@@ -105,11 +120,18 @@ public class JobChangeListener {
 
     private void dispatch(JobChange change) {
         for (Consumer<JobChange> follower : followers.getOrDefault(change.jobId(), Set.of())) {
-            try {
-                follower.accept(change);
-            } catch (RuntimeException e) {
-                LOG.warnf("a follower of job %s failed: %s", change.jobId(), e.getMessage());
-            }
+            safely(() -> follower.accept(change), "a follower of job " + change.jobId());
+        }
+        if (!RESYNC.equals(change.what())) {
+            everyJob.forEach(every -> safely(() -> every.follower().accept(change), "a follower of every job"));
+        }
+    }
+
+    private static void safely(Runnable call, String who) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warnf("%s failed: %s", who, e.getMessage());
         }
     }
 

@@ -59,6 +59,8 @@ public class JobRequestParser {
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
     private static final int MAX_LABEL_VALUE = 255;
     private static final int MAX_NAME = 200;
+    /** A tensor-name pattern (llama-quantize's --tensor-type); the worker also bounds the time it may take to match. */
+    static final int MAX_TENSOR_PATTERN = 200;
 
     private final HardwareProfiles profiles;
 
@@ -583,6 +585,10 @@ public class JobRequestParser {
                 continue;
             }
             String pattern = rule.asText().substring(0, equals);
+            if (pattern.length() > MAX_TENSOR_PATTERN) {
+                errors.add(new FieldError(at, "a pattern is at most " + MAX_TENSOR_PATTERN + " characters"));
+                continue;
+            }
             try {
                 Pattern.compile(pattern);
             } catch (PatternSyntaxException e) {

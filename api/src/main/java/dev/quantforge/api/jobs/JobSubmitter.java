@@ -1,6 +1,8 @@
 package dev.quantforge.api.jobs;
 
 import dev.quantforge.api.catalog.CatalogEvents;
+import dev.quantforge.api.events.JobChange;
+import dev.quantforge.api.events.JobChanges;
 import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
 import dev.quantforge.api.storage.StorageConfig;
@@ -45,10 +47,12 @@ public class JobSubmitter {
     private final KafkaConfig kafka;
 
     private final CatalogEvents catalogEvents;
+    private final JobChanges changes;
 
     public JobSubmitter(Outbox outbox, IdempotencyKeys idempotencyKeys, StorageConfig storage, KafkaConfig kafka,
-            CatalogEvents catalogEvents) {
+            CatalogEvents catalogEvents, JobChanges changes) {
         this.catalogEvents = catalogEvents;
+        this.changes = changes;
         this.outbox = outbox;
         this.idempotencyKeys = idempotencyKeys;
         this.storage = storage;
@@ -107,6 +111,8 @@ public class JobSubmitter {
                     task.gates(), task.publish));
         }
         catalogEvents.jobSubmitted(job, tasks);
+        // for the stream of every job's changes (the dashboard's job list)
+        changes.announce(new JobChange(jobId, null, JobChange.SUBMITTED));
         return new Created(JobView.of(job, tasks, now));
     }
 }

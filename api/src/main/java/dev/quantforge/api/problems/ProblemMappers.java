@@ -1,9 +1,12 @@
 package dev.quantforge.api.problems;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.CharConversionException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -25,7 +28,18 @@ public final class ProblemMappers {
     public Response malformedJson(JsonProcessingException e, UriInfo uri) {
         String where = e.getLocation() == null ? ""
                 : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        if (e instanceof StreamConstraintsException) {
+            // a limit of qf.requests (nesting depth) rather than a syntax error
+            return respond(ProblemException.invalid("body", "exceeds a limit" + where + ": "
+                    + e.getOriginalMessage().replaceAll(" \\(from `StreamReadConstraints.*", "")).toProblem(uri.getPath()));
+        }
         return respond(ProblemException.invalid("body", "is not valid JSON" + where).toProblem(uri.getPath()));
+    }
+
+    /** Jackson guesses a body's encoding from its first bytes; bytes it takes for UTF-32 fail with this I/O error. */
+    @ServerExceptionMapper
+    public Response undecodableBody(CharConversionException e, UriInfo uri) {
+        return respond(ProblemException.invalid("body", "is not JSON in UTF-8").toProblem(uri.getPath()));
     }
 
     @ServerExceptionMapper
@@ -33,6 +47,9 @@ public final class ProblemMappers {
         if (e.getCause() instanceof JsonProcessingException json) {
             // the JSON reader reports a malformed body as a bare 400
             return malformedJson(json, uri);
+        }
+        if (e.getCause() instanceof CharConversionException undecodable) {
+            return undecodableBody(undecodable, uri);
         }
         int status = e.getResponse().getStatus();
         if (status >= 500) {
@@ -52,6 +69,16 @@ public final class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Exception e, UriInfo uri) {
+        if (DatabaseOutage.isCause(e)) {
+            // expected while PostgreSQL restarts: one line in the log, and the client is told when to retry
+            LOG.warn("request " + uri.getPath() + " failed: the database is unavailable (" + DatabaseOutage.describe(e) + ")");
+            ProblemType type = ProblemType.DATABASE_UNAVAILABLE;
+            return Response.fromResponse(respond(new Problem(type.uri(), type.title(), type.status(),
+                            "the database does not answer; retry in " + DatabaseOutage.RETRY_AFTER_SECONDS + " s",
+                            uri.getPath(), null)))
+                    .header(HttpHeaders.RETRY_AFTER, DatabaseOutage.RETRY_AFTER_SECONDS)
+                    .build();
+        }
         LOG.error("request " + uri.getPath() + " failed", e);
         return respond(internal(uri));
     }

@@ -89,6 +89,52 @@ public class WebhookResource {
         return Response.noContent().build();
     }
 
+    @POST
+    @Path("{id}/enable")
+    @Operation(summary = "Enable a webhook again (one disabled after repeated failures); its disabledReason is cleared."
+            + " Deliveries dropped while it was disabled stay FAILED; replay those wanted")
+    @APIResponse(responseCode = "200", description = "The webhook, enabled",
+            content = @Content(schema = @Schema(implementation = WebhookView.class)))
+    @APIResponse(responseCode = "404", description = "No such webhook",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public WebhookView enable(@RestPath String id) {
+        return WebhookView.of(webhooks.enable(id(id)), false);
+    }
+
+    @POST
+    @Path("{id}/rotate-secret")
+    @Operation(summary = "Give a webhook a new signing secret; the answer is the only one that shows it. Every attempt"
+            + " from now on, pending retries included, is signed with the new secret")
+    @APIResponse(responseCode = "200", description = "The webhook with its new secret",
+            content = @Content(schema = @Schema(implementation = WebhookView.class)))
+    @APIResponse(responseCode = "404", description = "No such webhook",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public WebhookView rotateSecret(@RestPath String id) {
+        return WebhookView.of(webhooks.rotateSecret(id(id)), true);
+    }
+
+    @POST
+    @Path("{id}/deliveries/{deliveryId}/replay")
+    @Operation(summary = "Send a delivery again now, with the same webhook-id (the event's id) and a fresh retry"
+            + " schedule; its attempt log keeps the earlier attempts")
+    @APIResponse(responseCode = "202", description = "The delivery, PENDING and due now",
+            content = @Content(schema = @Schema(implementation = DeliveryView.class)))
+    @APIResponse(responseCode = "400", description = "An invalid id",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such webhook or delivery",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The webhook is disabled; enable it first",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response replay(@RestPath String id, @RestPath String deliveryId) {
+        long delivery;
+        try {
+            delivery = Long.parseLong(deliveryId);
+        } catch (NumberFormatException e) {
+            throw ProblemException.invalid("deliveryId", "is not a delivery id (a whole number)");
+        }
+        return Response.accepted(DeliveryView.of(webhooks.replay(id(id), delivery))).build();
+    }
+
     @GET
     @Path("{id}/deliveries")
     @Operation(summary = "The webhook's delivery log, newest first: each event's attempts, status codes, last error"

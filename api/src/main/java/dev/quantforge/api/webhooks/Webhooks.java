@@ -5,6 +5,8 @@ import dev.quantforge.api.catalog.CatalogEvents;
 import dev.quantforge.api.problems.FieldError;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
+import dev.quantforge.api.registries.CatalogAnnouncement;
+import dev.quantforge.api.registries.RegistryAdapter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -19,9 +21,12 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 
-/** Webhooks: their registration, and the deliveries the catalog's events make for them. */
+/**
+ * Webhooks: their registration, and the deliveries the catalog's events make for them (a built-in
+ * {@link RegistryAdapter}).
+ */
 @ApplicationScoped
-public class Webhooks {
+public class Webhooks implements RegistryAdapter {
 
     public static final List<String> EVENT_TYPES = List.of(CatalogEvents.JOB_SUBMITTED, CatalogEvents.JOB_COMPLETED,
             CatalogEvents.VARIANT_PUBLISHED, CatalogEvents.VARIANT_REJECTED);
@@ -176,10 +181,63 @@ public class Webhooks {
         }
     }
 
+    /**
+     * Enables a webhook again, its reason and failure count cleared. Deliveries dropped when it was disabled stay
+     * FAILED (replay them one by one); events from now on are delivered.
+     */
+    @Transactional
+    public Webhook enable(UUID id) {
+        Webhook webhook = find(id);
+        webhook.enabled = true;
+        webhook.disabledReason = null;
+        webhook.disabledAt = null;
+        webhook.consecutiveFailures = 0;
+        return webhook;
+    }
+
+    /**
+     * Gives a webhook a new signing secret. Every attempt from now on is signed with it, pending retries included,
+     * since the dispatcher reads the secret when it sends.
+     */
+    @Transactional
+    public Webhook rotateSecret(UUID id) {
+        Webhook webhook = find(id);
+        webhook.secret = WebhookSignatures.newSecret();
+        return webhook;
+    }
+
+    /**
+     * Sends a delivery again, due now, with the same webhook-id (it is the same event) and a fresh retry schedule;
+     * its attempt log keeps the earlier attempts.
+     */
+    @Transactional
+    public WebhookDelivery replay(UUID id, long deliveryId) {
+        Webhook webhook = find(id);
+        WebhookDelivery delivery = WebhookDelivery.find("id = ?1 and webhookId = ?2", deliveryId, id).firstResult();
+        if (delivery == null) {
+            throw new ProblemException(ProblemType.NOT_FOUND, "webhook " + id + " has no delivery " + deliveryId);
+        }
+        if (!webhook.enabled) {
+            throw new ProblemException(ProblemType.WEBHOOK_DISABLED, "webhook " + id
+                    + " is disabled; enable it (POST /api/v1/webhooks/" + id + "/enable) before replaying deliveries");
+        }
+        delivery.state = WebhookDelivery.State.PENDING;
+        delivery.attempts = 0;
+        delivery.nextAttemptAt = Instant.now();
+        delivery.deliveredAt = null;
+        dispatcher.wakeAfterCommit();
+        return delivery;
+    }
+
     @Transactional
     public List<WebhookDelivery> deliveries(UUID id, int limit) {
         find(id);
         return WebhookDelivery.find("webhookId = ?1 order by id desc", id).page(0, limit).list();
+    }
+
+    @Override
+    public void announce(CatalogAnnouncement announcement) {
+        enqueue(announcement.eventId(), announcement.type(), announcement.cloudEvent());
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.quantforge.api.support.Fixtures;
 import dev.quantforge.api.support.LocalStackResource;
 import dev.quantforge.api.support.TopicReader;
 import dev.quantforge.common.jobs.JobState;
+import dev.quantforge.common.messages.TaskEvent;
 import dev.quantforge.common.quality.BenchmarkSummary;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.kafka.KafkaMessageFactory;
@@ -52,7 +53,12 @@ class CatalogEventsTest {
         try (TopicReader catalog = TopicReader.catalog()) {
             JobView job = fixtures.submit(fixtures.request(source, List.of("cpu-x86-avx2",
                     Map.of("format", "gguf", "ftype", "Q8_0"), "edge-extreme"), Map.of("team", "events")));
-            fixtures.report(fixtures.benchmarked(job.tasks().get(0), job.id(), FIGURES, null),
+            List<TaskEvent.SourceObject> read = List.of(
+                    new TaskEvent.SourceObject(source + "config.json", 412, "0f343b0931126a20f133d67c2b018a3b", "1a".repeat(32)),
+                    new TaskEvent.SourceObject(source + "model.safetensors", 9000, "9b2cf535f27731c974343645a3985328-2",
+                            "2b".repeat(32)));
+            fixtures.report(fixtures.benchmarked(job.tasks().get(0), job.id(), FIGURES, null, read,
+                            List.of("127.0.0.1:15000/events/llama:q4_k_m@sha256:" + "3c".repeat(32))),
                     fixtures.benchmarked(job.tasks().get(1), job.id(), FIGURES, null),
                     fixtures.benchmarked(job.tasks().get(2), job.id(), FIGURES, "mean KLD 0.9 > limit 0.6"));
             Eventually.holds(() -> assertEquals(JobState.PARTIALLY_SUCCEEDED, fixtures.job(job.id()).state()));
@@ -78,6 +84,12 @@ class CatalogEventsTest {
             }
             assertEquals("job.submitted variant.published variant.published variant.rejected job.completed",
                     types.toString().strip(), "one per change, in the order of the changes (one key, one partition)");
+            JsonNode published = json.readTree(records.get(1).value()).path("data");
+            assertEquals(source + "model.safetensors", published.at("/sourceObjects/1/uri").asText(), published::toString);
+            assertEquals("9b2cf535f27731c974343645a3985328-2", published.at("/sourceObjects/1/etag").asText());
+            assertEquals("2b".repeat(32), published.at("/sourceObjects/1/sha256").asText());
+            assertEquals("127.0.0.1:15000/events/llama:q4_k_m@sha256:" + "3c".repeat(32),
+                    published.at("/ociReferences/0").asText());
             JsonNode completed = json.readTree(records.get(4).value()).path("data");
             assertEquals("PARTIALLY_SUCCEEDED", completed.path("state").asText());
             assertEquals(2, completed.path("tasks").path("succeeded").asInt());

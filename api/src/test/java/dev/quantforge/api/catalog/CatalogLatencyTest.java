@@ -99,12 +99,18 @@ class CatalogLatencyTest {
                     + " target_os, target_arch, target_accelerator, state, reason, source_uri, labels, results_prefix,"
                     + " manifest_uri, model_uri, sha256, model_bytes, bits_per_weight, perplexity,"
                     + " perplexity_increase_percent, mean_kld, prompt_tokens_per_second, generation_tokens_per_second,"
-                    + " published_at) select t.id, j.id, j.model_name, t.variant, t.profile, 'gguf', 'Q4_K_M', 'linux',"
+                    + " published_at, source_objects, oci_references) select t.id, j.id, j.model_name, t.variant, t.profile, 'gguf', 'Q4_K_M', 'linux',"
                     + " case when t.profile in ('arm-mobile', 'edge-extreme') then 'aarch64' else 'x86_64' end, 'none',"
                     + " t.state, case when t.state = 'REJECTED' then 'mean KLD over the gate' end, j.source_uri,"
                     + " j.labels, t.results_prefix, t.results_prefix || 'manifest.json', t.results_prefix || 'model.gguf',"
                     + " md5(t.id::text) || md5(t.id::text), 600000 + t.position, 4.5 + t.position / 10.0, 10.4, 4.0,"
-                    + " 0.03, 2100, 420, now() - (t.position || ' hours')::interval from tasks t join jobs j on"
+                    + " 0.03, 2100, 420, now() - (t.position || ' hours')::interval,"
+                    // lineage and a push as a worker reports them (V7), so the pages pay for reading them
+                    + " (select jsonb_agg(jsonb_build_object('uri', j.source_uri || '/' || f, 'bytes', 1000000,"
+                    + " 'etag', md5(f), 'sha256', md5(f) || md5(f))) from unnest(array['config.json',"
+                    + " 'tokenizer.json', 'model.safetensors']) f), jsonb_build_array('127.0.0.1:15000/' || j.model_name"
+                    + " || ':' || t.variant || '@sha256:' || md5(t.id::text) || md5(t.id::text))"
+                    + " from tasks t join jobs j on"
                     + " j.id = t.job_id where j.name like 'perf-model-%'");
             s.execute("analyze catalog_variants");
             try (var rs = s.executeQuery("select count(*) from catalog_variants where model_name like 'perf-model-%'")) {

@@ -16,6 +16,7 @@ import dev.quantforge.api.support.Fixtures;
 import dev.quantforge.api.support.LocalStackResource;
 import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.common.messages.TaskEvent;
 import dev.quantforge.common.quality.BenchmarkSummary;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
@@ -64,7 +65,13 @@ class CatalogTest {
         // a later job builds cpu-x86-avx2 again: its variant is the newest of that profile
         JobView second = fixtures.submit(fixtures.request(source, List.of("cpu-x86-avx2"), Map.of("team", "ads")));
         TaskView newer = second.tasks().get(0);
-        fixtures.report(fixtures.benchmarked(newer, second.id(), Q4_K_M, null));
+        // it was pushed to a registry, and its worker recorded the source objects it read
+        String pushed = "127.0.0.1:15000/catalog/llama:q4_k_m@sha256:" + "5e".repeat(32);
+        List<TaskEvent.SourceObject> read = List.of(
+                new TaskEvent.SourceObject(source + "config.json", 412, "0f343b0931126a20f133d67c2b018a3b", "1a".repeat(32)),
+                new TaskEvent.SourceObject(source + "model.safetensors", 9000, "9b2cf535f27731c974343645a3985328-2",
+                        "2b".repeat(32)));
+        fixtures.report(fixtures.benchmarked(newer, second.id(), Q4_K_M, null, read, List.of(pushed)));
         Eventually.holds(() -> assertEquals(JobState.SUCCEEDED, fixtures.job(second.id()).state()));
 
         given().get("/api/v1/catalog/models?name=CATALOG-LL").then().statusCode(200)
@@ -98,7 +105,9 @@ class CatalogTest {
                 .body("variants[0].generationTokensPerSecond", equalTo(420.0f))
                 .body("variants[0].sha256", equalTo("cd".repeat(32)))
                 .body("variants[0].manifestUri", equalTo(newer.resultsPrefix() + "manifest.json"))
-                .body("variants[0].labels.team", equalTo("ads"));
+                .body("variants[0].labels.team", equalTo("ads"))
+                .body("variants[0].ociReferences", contains(pushed))
+                .body("variants[1].ociReferences", hasSize(0));
         given().get("/api/v1/catalog/models/catalog-llama?includeRejected=true").then()
                 .body("variants", hasSize(4))
                 .body("variants.find { it.state == 'REJECTED' }.reason", equalTo("mean KLD 0.71 > limit 0.6"))
@@ -115,6 +124,13 @@ class CatalogTest {
                 .body("files[0].name", equalTo("model-Q4_K_M.gguf"))
                 .body("gates.maxMeanKld", equalTo(0.1f))
                 .body("lineage.source.uri", equalTo(source))
+                .body("lineage.source.objects.uri", contains(source + "config.json", source + "model.safetensors"))
+                .body("lineage.source.objects[1].bytes", equalTo(9000))
+                .body("lineage.source.objects[1].etag", equalTo("9b2cf535f27731c974343645a3985328-2"))
+                .body("lineage.source.objects[1].sha256", equalTo("2b".repeat(32)))
+                // a prefix of several objects has no one ETag
+                .body("lineage.source.etag", nullValue())
+                .body("variant.ociReferences", contains(pushed))
                 .body("lineage.job.id", equalTo(second.id().toString()))
                 .body("lineage.task.id", equalTo(newer.id().toString()))
                 .body("lineage.engineVersion", equalTo("1.2.3"))
@@ -148,6 +164,23 @@ class CatalogTest {
         assertEquals("GGUF-bytes", fetched.body());
         given().redirects().follow(false).get("/api/v1/catalog/models/catalog-llama/variants/Q4_K_M/download?file=nope")
                 .then().statusCode(404);
+    }
+
+    @Test
+    void aGgufSourceIsOneObjectWhoseEtagAndSha256AreTheSourcesOwn() {
+        String source = fixtures.ggufModel("catalog-gguf");
+        JobView job = fixtures.submit(Map.of("source", Map.of("uri", source, "format", "gguf"),
+                "targets", List.of("cpu-x86-avx2"), "labels", Map.of()));
+        TaskEvent.SourceObject read = new TaskEvent.SourceObject(source, 4, "7b4c3c4d2b9e4d2a8f0e5b3c0d9a1e2f",
+                "3c".repeat(32));
+        fixtures.report(fixtures.benchmarked(job.tasks().get(0), job.id(), Q4_K_M, null, List.of(read), List.of()));
+        Eventually.holds(() -> assertEquals(JobState.SUCCEEDED, fixtures.job(job.id()).state()));
+        given().get("/api/v1/catalog/models/catalog-gguf/variants/" + job.tasks().get(0).id()).then().statusCode(200)
+                .body("lineage.source.format", equalTo("gguf"))
+                .body("lineage.source.etag", equalTo("7b4c3c4d2b9e4d2a8f0e5b3c0d9a1e2f"))
+                .body("lineage.source.sha256", equalTo("3c".repeat(32)))
+                .body("lineage.source.objects", hasSize(1))
+                .body("variant.ociReferences", hasSize(0));
     }
 
     @Test

@@ -97,6 +97,48 @@ class JobEventStreamTest {
     }
 
     @Test
+    void theStreamOfEveryJobSaysReadyThenShowsANewJobAndItsChanges() throws Exception {
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        HttpResponse<Stream<String>> response = http().send(HttpRequest.newBuilder(jobs.resolve("events"))
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, response.statusCode());
+        Thread reader = new Thread(() -> parse(response.body(), events), "sse-list-reader");
+        reader.setDaemon(true);
+        reader.start();
+        assertEquals("ready", next(events).name());
+
+        JobView job = fixtures.submit(fixtures.request(fixtures.hfModel("stories-sse-list"), List.of("arm-mobile"),
+                Map.of("team", "list")));
+        JsonNode submitted = nextOf(job.id(), events);
+        assertEquals("QUEUED", submitted.get("state").asText());
+        assertEquals("list", submitted.at("/labels/team").asText());
+        assertEquals(job.tasks().get(0).id().toString(), submitted.at("/tasks/0/id").asText());
+
+        TaskView task = job.tasks().get(0);
+        fixtures.report(fixtures.event(task, job.id(), Type.STARTED, 0),
+                fixtures.event(task, job.id(), Type.PROGRESS, 40));
+        JsonNode started = nextOf(job.id(), events);
+        assertEquals("RUNNING", started.get("state").asText());
+        JsonNode progress = nextOf(job.id(), events);
+        assertEquals(40, progress.at("/tasks/0/progress").asInt());
+        fixtures.report(fixtures.event(task, job.id(), Type.SUCCEEDED, 100));
+        assertEquals("SUCCEEDED", nextOf(job.id(), events).get("state").asText());
+        response.body().close();
+    }
+
+    /** The next 'job' event about {@code jobId}, skipping those of other jobs. */
+    private JsonNode nextOf(UUID jobId, BlockingQueue<Event> events) throws InterruptedException {
+        while (true) {
+            Event event = next(events);
+            assertEquals("job", event.name(), event::toString);
+            JsonNode job = json(event);
+            if (job.get("id").asText().equals(jobId.toString())) {
+                return job;
+            }
+        }
+    }
+
+    @Test
     void anUnknownJobHasNoStream() {
         given().get("/api/v1/jobs/" + UUID.randomUUID() + "/events").then().statusCode(404)
                 .contentType("application/problem+json");

@@ -356,4 +356,11 @@ class JobRequestParserTest {
         assertTrue(errors("{'source': {'uri': 's3://models/x/', 'format': 'hf'}, 'targets': [{'format': 'mlx'}],"
                 + " 'publish': [{'oci': 'r.example.com/models/m'}]}").get("publish").contains("targets[0] builds an MLX directory"));
     }
+
+    @Test
+    void aTensorPatternOverTheCapIsRefused() {
+        Map<String, String> errors = errors("{'source': {'uri': 's3://models/m/', 'format': 'hf'}, 'targets': [{'format':"
+                + " 'gguf', 'ftype': 'Q4_K_M', 'options': {'tensorTypes': ['" + "a".repeat(201) + "=q8_0']}}]}");
+        assertEquals(Map.of("targets[0].options.tensorTypes[0]", "a pattern is at most 200 characters"), errors);
+    }
 }

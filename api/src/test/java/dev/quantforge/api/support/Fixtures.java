@@ -121,12 +121,19 @@ public class Fixtures {
      * the figures over the gates as the reason; a rejected variant's files are under rejected/.
      */
     public TaskEvent benchmarked(TaskView task, UUID jobId, BenchmarkSummary figures, String rejectedBecause) {
+        return benchmarked(task, jobId, figures, rejectedBecause, List.of(), List.of());
+    }
+
+    /** As above, with the source objects the worker read and the references it pushed the variant to. */
+    public TaskEvent benchmarked(TaskView task, UUID jobId, BenchmarkSummary figures, String rejectedBecause,
+                                 List<TaskEvent.SourceObject> sourceObjects, List<String> ociReferences) {
         boolean rejected = rejectedBecause != null;
         String prefix = task.resultsPrefix() + (rejected ? "rejected/" : "");
         TaskEvent.VariantResult result = new TaskEvent.VariantResult(prefix + "manifest.json",
                 List.of(new TaskEvent.StoredFile(prefix + "model-" + task.variant() + ".gguf", figures.modelBytes(),
                         "cd".repeat(32))),
-                figures.modelBytes(), figures.bitsPerWeight(), 300_000, 10, 20, 700, 730, figures);
+                figures.modelBytes(), figures.bitsPerWeight(), 300_000, 10, 20, 700, 730, figures, sourceObjects,
+                ociReferences);
         return new TaskEvent(UUID.randomUUID(), task.id(), jobId, rejected ? TaskEvent.Type.REJECTED
                 : TaskEvent.Type.SUCCEEDED, Instant.now(), "worker-test", 100, rejectedBecause, result);
     }
@@ -134,7 +141,8 @@ public class Fixtures {
     private static TaskEvent.VariantResult result(TaskView task) {
         String model = task.resultsPrefix() + "model-" + task.variant() + ".gguf";
         return new TaskEvent.VariantResult(task.resultsPrefix() + "manifest.json",
-                List.of(new TaskEvent.StoredFile(model, 1234, "ab".repeat(32))), 1234, 4.5, 300_000, 10, 20, 0, 30, null);
+                List.of(new TaskEvent.StoredFile(model, 1234, "ab".repeat(32))), 1234, 4.5, 300_000, 10, 20, 0, 30, null,
+                List.of(), List.of());
     }
 
     /** Publishes events to the events topic keyed by job id, as a worker does, and waits for the broker. */

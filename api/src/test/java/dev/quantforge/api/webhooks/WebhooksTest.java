@@ -236,6 +236,90 @@ class WebhooksTest {
     }
 
     @Test
+    void aDisabledWebhookIsEnabledAgainWithANewSecretAndItsDeliveriesReplayed() throws Exception {
+        int port = freePort();
+        String oldSecret = "whsec_" + Base64.getEncoder().encodeToString(new byte[32]);
+        String id;
+        String source = fixtures.hfModel("hooks-revived");
+        try (Receiver failing = new Receiver(port, 503, "down for maintenance")) {
+            id = json.readTree(given().contentType(ContentType.JSON)
+                    .body(Map.of("url", "http://127.0.0.1:" + port + "/hook",
+                            "eventTypes", List.of("dev.quantforge.job.submitted"), "secret", oldSecret))
+                    .post("/api/v1/webhooks").then().statusCode(201).extract().asString()).path("id").asText();
+            fixtures.submit(fixtures.request(source, List.of("cpu-x86-avx2"), Map.of()));
+            fixtures.submit(fixtures.request(source, List.of("cpu-x86-avx2"), Map.of()));
+            Eventually.holds(() -> given().get("/api/v1/webhooks/" + id).then().statusCode(200)
+                    .body("enabled", org.hamcrest.Matchers.is(false)));
+        }
+        JsonNode failed = deliveries(id);
+        assertEquals(2, failed.size(), failed::toString);
+        long replayed = failed.get(0).path("id").asLong();
+        String replayedEvent = failed.get(0).path("eventId").asText();
+
+        // a disabled webhook's deliveries are not replayed: it has to be enabled first
+        given().post("/api/v1/webhooks/" + id + "/deliveries/" + replayed + "/replay").then().statusCode(409)
+                .contentType("application/problem+json").body("detail", containsString("/enable"));
+        given().post("/api/v1/webhooks/" + id + "/enable").then().statusCode(200)
+                .body("enabled", org.hamcrest.Matchers.is(true))
+                .body("disabledReason", org.hamcrest.Matchers.nullValue())
+                .body("disabledAt", org.hamcrest.Matchers.nullValue())
+                .body("secret", org.hamcrest.Matchers.nullValue());
+        String newSecret = json.readTree(given().post("/api/v1/webhooks/" + id + "/rotate-secret").then()
+                .statusCode(200).extract().asString()).path("secret").asText();
+        assertTrue(newSecret.startsWith("whsec_"), newSecret);
+        assertFalse(newSecret.equals(oldSecret), "a new secret");
+        given().get("/api/v1/webhooks/" + id).then().statusCode(200)
+                .body("secret", org.hamcrest.Matchers.nullValue());
+
+        try (Receiver receiver = new Receiver(port, 200, "ok")) {
+            given().post("/api/v1/webhooks/" + id + "/deliveries/" + replayed + "/replay").then().statusCode(202)
+                    .body("id", org.hamcrest.Matchers.is((int) replayed))
+                    .body("state", org.hamcrest.Matchers.is("PENDING"))
+                    .body("attempts", org.hamcrest.Matchers.is(0));
+            // and a new event after enabling is delivered as usual
+            fixtures.submit(fixtures.request(source, List.of("cpu-x86-avx2"), Map.of()));
+            Eventually.holds(() -> {
+                JsonNode log = deliveries(id);
+                assertEquals(3, log.size(), log::toString);
+                assertEquals(2, receiver.received.size(), receiver.received::toString);
+            });
+            JsonNode log = deliveries(id);
+            JsonNode replay = null;
+            for (JsonNode d : log) {
+                if (d.path("id").asLong() == replayed) {
+                    replay = d;
+                } else if (d.path("id").asLong() == failed.get(1).path("id").asLong()) {
+                    assertEquals("FAILED", d.path("state").asText(), "the delivery not replayed stays FAILED: " + d);
+                } else {
+                    assertEquals("DELIVERED", d.path("state").asText(), "the new event: " + d);
+                }
+            }
+            assertNotNull(replay, log::toString);
+            assertEquals("DELIVERED", replay.path("state").asText(), replay::toString);
+            assertEquals(1, replay.path("attempts").asInt(), "attempts count from the replay: " + replay);
+            assertEquals(6, replay.path("attemptLog").size(), "the 5 failed attempts are kept: " + replay);
+            assertEquals(200, replay.path("lastStatus").asInt());
+            Set<String> ids = new HashSet<>();
+            for (Received r : receiver.received) {
+                assertSigned(newSecret, r);
+                assertThrowsAssertion(() -> assertSigned(oldSecret, r));
+                ids.add(r.id());
+            }
+            assertTrue(ids.contains(replayedEvent), "the replay carries the event's own id: " + ids);
+        }
+        given().post("/api/v1/webhooks/" + id + "/deliveries/999999999/replay").then().statusCode(404);
+        given().post("/api/v1/webhooks/" + id + "/deliveries/x/replay").then().statusCode(400)
+                .body("errors[0].field", org.hamcrest.Matchers.is("deliveryId"));
+        given().post("/api/v1/webhooks/" + UUID.randomUUID() + "/enable").then().statusCode(404);
+        given().post("/api/v1/webhooks/" + UUID.randomUUID() + "/rotate-secret").then().statusCode(404);
+        given().delete("/api/v1/webhooks/" + id).then().statusCode(204);
+    }
+
+    private static void assertThrowsAssertion(org.junit.jupiter.api.function.Executable check) {
+        org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, check);
+    }
+
+    @Test
     void invalidRequestsAreProblemsNamingTheField() {
         given().contentType(ContentType.JSON).body("{}").post("/api/v1/webhooks").then().statusCode(400)
                 .contentType("application/problem+json")

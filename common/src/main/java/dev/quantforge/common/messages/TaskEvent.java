@@ -69,14 +69,40 @@ public record TaskEvent(UUID eventId, UUID taskId, UUID jobId, Type type, Instan
     }
 
     /**
+     * One object of a task's source as the worker read it: its S3 ETag (empty when the store gave none) and the
+     * SHA-256 (hex) of the bytes it streamed, computed while downloading.
+     */
+    public record SourceObject(String uri, long bytes, String etag, String sha256) {
+        public SourceObject {
+            Objects.requireNonNull(uri, "uri");
+            Objects.requireNonNull(sha256, "sha256");
+            etag = etag == null ? "" : etag;
+        }
+    }
+
+    /**
      * A built variant: its files (model, manifest, card, benchmark), size, timings and benchmark figures
      * ({@code benchmark} null when the variant was not benchmarked).
+     *
+     * @param sourceObjects the source objects it was built from (empty from workers that did not record them)
+     * @param ociReferences where it was pushed, each {@code registry/repository:tag@sha256:...}; empty when the job
+     *                      publishes nowhere (and for a REJECTED variant, which is never pushed)
      */
     public record VariantResult(String manifestUri, List<StoredFile> files, long modelBytes, double bitsPerWeight,
                                 long parameters, long convertMillis, long quantizeMillis, long benchmarkMillis,
-                                long totalMillis, BenchmarkSummary benchmark) {
+                                long totalMillis, BenchmarkSummary benchmark, List<SourceObject> sourceObjects,
+                                List<String> ociReferences) {
         public VariantResult {
             files = List.copyOf(files);
+            // results from before lineage and pushes were recorded have neither
+            sourceObjects = sourceObjects == null ? List.of() : List.copyOf(sourceObjects);
+            ociReferences = ociReferences == null ? List.of() : List.copyOf(ociReferences);
+        }
+
+        /** This result with the references the variant was pushed to, known after the push stage. */
+        public VariantResult withOciReferences(List<String> references) {
+            return new VariantResult(manifestUri, files, modelBytes, bitsPerWeight, parameters, convertMillis,
+                    quantizeMillis, benchmarkMillis, totalMillis, benchmark, sourceObjects, references);
         }
     }
 }

@@ -9,6 +9,10 @@ import dev.quantforge.common.InvalidInputException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -40,13 +44,13 @@ public final class JsonFiles {
         if (size > MAX_BYTES) {
             throw new InvalidInputException(file + ": " + size + " bytes is too large for a JSON metadata file");
         }
+        byte[] bytes;
         try {
-            return requireObject(file, MAPPER.readTree(Files.readAllBytes(file)));
-        } catch (JsonProcessingException e) {
-            throw new InvalidInputException(file + ": not valid JSON: " + firstLine(e.getOriginalMessage()));
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        return parse(file, bytes, "");
     }
 
     /** An empty object, for an optional file that is absent. */
@@ -56,12 +60,36 @@ public final class JsonFiles {
 
     /** Parses {@code bytes} (taken from {@code file}), which must hold a JSON object. */
     public static JsonNode parseObject(Path file, byte[] bytes, String what) {
+        return parse(file, bytes, what + " ");
+    }
+
+    /**
+     * JSON files of a checkpoint are UTF-8 (RFC 8259 for files exchanged between systems): the bytes are decoded
+     * strictly as such, not by Jackson's guess (which takes some bytes for UTF-32 and fails with an I/O error).
+     * Everything that goes wrong from here on is the file's fault.
+     */
+    private static JsonNode parse(Path file, byte[] bytes, String what) {
+        String text;
         try {
-            return requireObject(file, MAPPER.readTree(bytes));
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidInputException(file + ": " + what + "is not UTF-8 text");
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a byte order mark, which some editors write
+        }
+        try {
+            return requireObject(file, MAPPER.readTree(text));
         } catch (JsonProcessingException e) {
-            throw new InvalidInputException(file + ": " + what + " is not valid JSON: " + firstLine(e.getOriginalMessage()));
+            String problem = e.getOriginalMessage() == null ? e.toString() : firstLine(e.getOriginalMessage());
+            throw new InvalidInputException(file + ": " + what + (what.isEmpty() ? "not valid JSON: " : "is not valid JSON: ")
+                    + problem);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot parse " + what + " of " + file + ": " + e.getMessage(), e);
+            throw new InvalidInputException(file + ": " + what + "cannot be parsed as JSON: " + e.getMessage());
         }
     }
 

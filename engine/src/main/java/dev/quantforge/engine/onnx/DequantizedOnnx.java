@@ -190,7 +190,8 @@ public final class DequantizedOnnx implements NamedTensors {
             Stored scales = required(where, stored, name + "_scales");
             Stored zeroPoints = stored.get(name + "_zero_points");
             requireType(where, int4, OnnxDataType.UINT8);
-            requireType(where, scales, OnnxDataType.FLOAT);
+            // float16 with float16 activations (gpu-onnx-int4), as ORT's quantizer keeps the weight's dtype
+            requireType(where, scales, OnnxDataType.FLOAT, OnnxDataType.FLOAT16);
             requireDims(where, int4, new long[]{rows, blocks, blockSize / 2});
             requireDims(where, scales, new long[]{rows * blocks});
             if (zeroPoints != null) {
@@ -380,8 +381,13 @@ public final class DequantizedOnnx implements NamedTensors {
                 int columnBytes = Int4Blocks.columnBytes(k, blockSize);
                 int zpBytes = Int4Blocks.zeroPointBytes(k, blockSize);
                 byte[] packed = read(w.data(), first * columnBytes, n * columnBytes).array();
+                OnnxDataType scaleType = w.scales().type();
+                int scaleBytes = scaleType == OnnxDataType.FLOAT16 ? 2 : 4;
+                ByteBuffer scaleData = read(w.scales(), first * blocks * scaleBytes, n * blocks * scaleBytes);
                 float[] scales = new float[n * blocks];
-                read(w.scales(), first * blocks * 4, n * blocks * 4).asFloatBuffer().get(scales);
+                for (int j = 0; j < scales.length; j++) {
+                    scales[j] = floatAt(scaleData, j, scaleType);
+                }
                 byte[] zeroPoints = w.zeroPoints() == null ? null : read(w.zeroPoints(), first * zpBytes, n * zpBytes).array();
                 for (int i = 0; i < n; i++) {
                     for (int b = 0; b < blocks; b++) {

@@ -97,6 +97,9 @@ public record OnnxModelInfo(Path directory, long modelBytes, long dataBytes, lon
                                         node.skip();
                                     }
                                 }
+                                if (op == null) {
+                                    throw new IllegalArgumentException("a graph node has no op_type");
+                                }
                                 ops.merge(domain.isEmpty() ? op : domain + "." + op, 1, Integer::sum);
                             }
                             case 5 -> {
@@ -181,7 +184,17 @@ public record OnnxModelInfo(Path directory, long modelBytes, long dataBytes, lon
                 default -> t.skip();
             }
         }
-        long elements = dims.stream().mapToLong(Long::longValue).reduce(1, Math::multiplyExact);
+        long elements = 1;
+        for (long d : dims) {
+            if (d < 0) {
+                throw new IllegalArgumentException("initializer " + name + " has a negative dimension " + d);
+            }
+            try {
+                elements = Math.multiplyExact(elements, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("initializer " + name + " has more elements than fit in 64 bits");
+            }
+        }
         long weights = 0;
         if (name.endsWith("_Q4")) {
             weights = elements * 2;

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 /** Reads protobuf fields one after the other from a byte range; enough for ONNX's graph messages. */
 public final class ProtoReader {
     private final byte[] data;
+    private final int start;
     private final int end;
     private int position;
     private int field;
@@ -16,6 +17,7 @@ public final class ProtoReader {
 
     private ProtoReader(byte[] data, int start, int end) {
         this.data = data;
+        this.start = start;
         this.position = start;
         this.end = end;
     }
@@ -40,16 +42,14 @@ public final class ProtoReader {
     }
 
     public String string() {
-        int length = (int) varint();
-        check(length);
+        int length = length();
         String s = new String(data, position, length, StandardCharsets.UTF_8);
         position += length;
         return s;
     }
 
     public ProtoReader message() {
-        int length = (int) varint();
-        check(length);
+        int length = length();
         ProtoReader r = new ProtoReader(data, position, position + length);
         position += length;
         return r;
@@ -59,20 +59,23 @@ public final class ProtoReader {
     public long[] int64s() {
         if (wireType == 2) {
             ProtoReader packed = message();
-            long[] values = new long[0];
+            // at most one value per byte; grown by doubling, not by one (a packed field of a million values)
+            long[] values = new long[Math.min(16, packed.end - packed.position)];
+            int n = 0;
             while (packed.position < packed.end) {
-                values = java.util.Arrays.copyOf(values, values.length + 1);
-                values[values.length - 1] = packed.varint();
+                if (n == values.length) {
+                    values = java.util.Arrays.copyOf(values, Math.min(values.length * 2, packed.end - packed.start));
+                }
+                values[n++] = packed.varint();
             }
-            return values;
+            return java.util.Arrays.copyOf(values, n);
         }
         return new long[]{varint()};
     }
 
     /** A length-delimited field's bytes (a tensor's raw_data). */
     byte[] bytes() {
-        int length = (int) varint();
-        check(length);
+        int length = length();
         byte[] out = java.util.Arrays.copyOfRange(data, position, position + length);
         position += length;
         return out;
@@ -80,8 +83,7 @@ public final class ProtoReader {
 
     /** Length of a length-delimited field, skipping its bytes. */
     public int skipLength() {
-        int length = (int) varint();
-        check(length);
+        int length = length();
         position += length;
         return length;
     }
@@ -89,9 +91,9 @@ public final class ProtoReader {
     public void skip() {
         switch (wireType) {
             case 0 -> varint();
-            case 1 -> position += 8;
+            case 1 -> skipBytes(8);
             case 2 -> skipLength();
-            case 5 -> position += 4;
+            case 5 -> skipBytes(4);
             default -> throw new IllegalArgumentException("protobuf wire type " + wireType + " at byte " + position);
         }
     }
@@ -108,8 +110,7 @@ public final class ProtoReader {
 
     /** For a length-delimited field: {@code {offset, length}} of its payload in the whole byte array, skipping it. */
     public int[] payload() {
-        int length = (int) varint();
-        check(length);
+        int length = length();
         int[] range = {position, length};
         position += length;
         return range;
@@ -117,7 +118,7 @@ public final class ProtoReader {
 
     /** A fixed32 field as a float (TensorProto's unpacked float_data). */
     public float float32() {
-        check(4);
+        require(4);
         int bits = (data[position] & 0xFF) | (data[position + 1] & 0xFF) << 8 | (data[position + 2] & 0xFF) << 16
                 | (data[position + 3] & 0xFF) << 24;
         position += 4;
@@ -149,9 +150,24 @@ public final class ProtoReader {
         throw new IllegalArgumentException("malformed protobuf varint");
     }
 
-    private void check(int length) {
-        if (length < 0 || position + length > end) {
-            throw new IllegalArgumentException("protobuf field of " + length + " bytes overruns its message");
+    /** A length prefix, checked against what is left of the message before anything is read or allocated. */
+    private int length() {
+        long length = varint();
+        if (length < 0 || length > end - position) {
+            throw new IllegalArgumentException("protobuf field of " + Long.toUnsignedString(length)
+                    + " bytes overruns its message at byte " + position);
+        }
+        return (int) length;
+    }
+
+    private void skipBytes(int n) {
+        require(n);
+        position += n;
+    }
+
+    private void require(int n) {
+        if (end - position < n) {
+            throw new IllegalArgumentException("truncated protobuf field at byte " + position);
         }
     }
 }

@@ -42,8 +42,53 @@ public record TensorTypeOverride(Pattern pattern, GgmlType type) {
         }
     }
 
+    /**
+     * Whether the tensor gets this type. The pattern comes from a job request, and a pattern such as
+     * {@code (a|a)*b} backtracks exponentially: the match reads the name through a budget of character reads
+     * (far above what any real pattern needs on a tensor name) and is refused, in one line, when it runs out.
+     */
     public boolean matches(String tensorName) {
-        return pattern.matcher(tensorName).find();
+        try {
+            return pattern.matcher(new BudgetedChars(tensorName, new int[] {MATCH_BUDGET})).find();
+        } catch (BudgetedChars.Exhausted e) {
+            throw new InvalidInputException("--tensor-type pattern '" + pattern.pattern() + "' takes too long to match"
+                    + " tensor " + tensorName + " (it backtracks too much); simplify it");
+        }
+    }
+
+    /** Character reads one match may make. */
+    static final int MATCH_BUDGET = 1_000_000;
+
+    /** A name whose characters can be read only so many times, shared by every view the matcher takes of it. */
+    private record BudgetedChars(String text, int[] left) implements CharSequence {
+        static final class Exhausted extends RuntimeException {
+            Exhausted() {
+                super(null, null, false, false);
+            }
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (--left[0] < 0) {
+                throw new Exhausted();
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new BudgetedChars(text.substring(start, end), left);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
     }
 
     @Override

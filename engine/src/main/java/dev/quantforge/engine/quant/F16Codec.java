@@ -14,6 +14,15 @@ final class F16Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         int n = rows * rowLength;
+        if (KernelPath.HALF_VECTOR) {
+            HalfVectorRows.toHalf(src, srcOffset, n, dst, dstOffset);
+        } else {
+            quantizeScalar(src, srcOffset, n, dst, dstOffset);
+        }
+    }
+
+    /** The reference the vector path is tested against. */
+    static void quantizeScalar(float[] src, int srcOffset, int n, byte[] dst, int dstOffset) {
         for (int i = 0; i < n; i++) {
             LittleEndian.putShort(dst, dstOffset + 2 * i, Fp16.fromFloat(src[srcOffset + i]));
         }

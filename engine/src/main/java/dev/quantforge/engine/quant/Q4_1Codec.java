@@ -22,9 +22,10 @@ final class Q4_1Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         if (importance == null) {
-            float[] minMax = new float[2];
-            for (BlockRows blocks = new BlockRows(type(), srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
-                quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
+            if (KernelPath.BLOCK_VECTOR) {
+                quantizeVector(src, srcOffset, rows, rowLength, dst, dstOffset);
+            } else {
+                quantizeScalar(src, srcOffset, rows, rowLength, dst, dstOffset);
             }
             return;
         }
@@ -40,6 +41,24 @@ final class Q4_1Codec implements Quantizer {
                 dst[out + QS + j] = (byte) (levels[j] | (levels[j + HALF] << 4));
             }
         });
+    }
+
+    /** Plain rows (no importance weights), block by block in scalar code: the reference for the vector path. */
+    static void quantizeScalar(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
+        float[] minMax = new float[2];
+        for (BlockRows blocks = new BlockRows(GgmlType.Q4_1, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+            quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
+        }
+    }
+
+    /** Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. */
+    static void quantizeVector(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
+        float[] minMax = new float[2];
+        for (BlockRows blocks = new BlockRows(GgmlType.Q4_1, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+            if (!LegacyVectorBlocks.q4_1(src, blocks.src(), dst, blocks.dst())) {
+                quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
+            }
+        }
     }
 
     /** quantize_row_q4_1_ref for one block: the block's range split into 15 steps. */

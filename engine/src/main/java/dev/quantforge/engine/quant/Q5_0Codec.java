@@ -23,8 +23,10 @@ final class Q5_0Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         if (importance == null) {
-            for (BlockRows blocks = new BlockRows(type(), srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
-                quantizeBlock(src, blocks.src(), dst, blocks.dst());
+            if (KernelPath.BLOCK_VECTOR) {
+                quantizeVector(src, srcOffset, rows, rowLength, dst, dstOffset);
+            } else {
+                quantizeScalar(src, srcOffset, rows, rowLength, dst, dstOffset);
             }
             return;
         }
@@ -48,6 +50,22 @@ final class Q5_0Codec implements Quantizer {
             fifthBits1 |= (xi1 & 0x10) << j;
         }
         LittleEndian.putInt(dst, out + QH, (fifthBits0 >>> 4) | (fifthBits1 << 12));
+    }
+
+    /** Plain rows (no importance weights), block by block in scalar code: the reference for the vector path. */
+    static void quantizeScalar(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
+        for (BlockRows blocks = new BlockRows(GgmlType.Q5_0, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+            quantizeBlock(src, blocks.src(), dst, blocks.dst());
+        }
+    }
+
+    /** Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. */
+    static void quantizeVector(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
+        for (BlockRows blocks = new BlockRows(GgmlType.Q5_0, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+            if (!LegacyVectorBlocks.q5_0(src, blocks.src(), dst, blocks.dst())) {
+                quantizeBlock(src, blocks.src(), dst, blocks.dst());
+            }
+        }
     }
 
     /** quantize_row_q5_0_ref for one block: the scale maps the value of largest magnitude to level -16. */

@@ -23,9 +23,10 @@ final class Q5_1Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         if (importance == null) {
-            float[] minMax = new float[2];
-            for (BlockRows blocks = new BlockRows(type(), srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
-                quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
+            if (KernelPath.BLOCK_VECTOR) {
+                quantizeVector(src, srcOffset, rows, rowLength, dst, dstOffset);
+            } else {
+                quantizeScalar(src, srcOffset, rows, rowLength, dst, dstOffset);
             }
             return;
         }
@@ -53,6 +54,24 @@ final class Q5_1Codec implements Quantizer {
             fifthBits1 |= (xi1 & 0x10) << j;
         }
         LittleEndian.putInt(dst, out + QH, (fifthBits0 >>> 4) | (fifthBits1 << 12));
+    }
+
+    /** Plain rows (no importance weights), block by block in scalar code: the reference for the vector path. */
+    static void quantizeScalar(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
+        float[] minMax = new float[2];
+        for (BlockRows blocks = new BlockRows(GgmlType.Q5_1, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+            quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
+        }
+    }
+
+    /** Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. */
+    static void quantizeVector(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
+        float[] minMax = new float[2];
+        for (BlockRows blocks = new BlockRows(GgmlType.Q5_1, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
+            if (!LegacyVectorBlocks.q5_1(src, blocks.src(), dst, blocks.dst())) {
+                quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
+            }
+        }
     }
 
     /** quantize_row_q5_1_ref for one block: the block's range split into 31 steps. */

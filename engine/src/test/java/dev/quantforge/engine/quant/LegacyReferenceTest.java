@@ -140,7 +140,7 @@ class LegacyReferenceTest {
         return rmseType == 1 ? v * v : rmseType == 2 ? 1 : rmseType == 3 ? CFloat.abs(v) : (float) Math.sqrt(CFloat.abs(v));
     }
 
-    private static float[] adversarialBlocks(Random random) {
+    static float[] adversarialBlocks(Random random) {
         float[] values = new float[BLOCKS * QK];
         for (int b = 0; b < BLOCKS; b++) {
             double scale = Math.pow(10, -45 + random.nextInt(84)); // 1e-45 .. 1e38

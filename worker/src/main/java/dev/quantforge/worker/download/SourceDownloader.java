@@ -3,6 +3,7 @@ package dev.quantforge.worker.download;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.TaskEvent.SourceObject;
 import dev.quantforge.common.messages.TaskMessage;
 import dev.quantforge.worker.storage.ObjectStore;
 import dev.quantforge.worker.storage.StoredObject;
@@ -16,7 +17,8 @@ import java.util.function.LongConsumer;
 
 /**
  * The download stage: every object right under an HF prefix, the one GGUF object, or an ONNX model object with its
- * external data and tokenizer.json, into a local directory.
+ * external data and tokenizer.json, into a local directory. Each object's ETag (from the listing) and SHA-256 (of the
+ * bytes as they stream in) are its lineage.
  */
 public final class SourceDownloader {
     private final ObjectStore store;
@@ -52,15 +54,17 @@ public final class SourceDownloader {
             progress.bytes(done[0], total);
             check.run();
         };
+        List<SourceObject> lineage = new ArrayList<>();
         for (StoredObject object : objects) {
             check.run();
-            store.download(object.uri(), local.resolve(object.fileName()), transferred);
+            String sha256 = store.download(object.uri(), local.resolve(object.fileName()), transferred);
+            lineage.add(new SourceObject(object.uri().toString(), object.bytes(), object.etag(), sha256));
         }
         Path path = task.sourceFormat() == SourceFormat.HF ? local : local.resolve(objects.get(0).fileName());
         if (task.sourceFormat() == SourceFormat.ONNX) {
             path = local.resolve(uri.lastName());
         }
-        return new DownloadedSource(task.sourceFormat(), uri, objects, path);
+        return new DownloadedSource(task.sourceFormat(), uri, objects, lineage, path);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.quantforge.worker.publish;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.jobs.SourceFormat;
+import dev.quantforge.common.messages.TaskEvent.SourceObject;
 import dev.quantforge.common.quality.BenchmarkSummary;
 import dev.quantforge.engine.variant.PlanSummary;
 
@@ -31,7 +32,8 @@ public record Manifest(int manifestVersion, UUID taskId, UUID jobId, String mode
                        JsonNode benchmark, BenchmarkSummary benchmarkSummary, BenchmarkInputs benchmarkInputs,
                        List<String> gateFailures) {
 
-    public static final int VERSION = 2;
+    /** 3: the source's objects with ETag and SHA-256. */
+    public static final int VERSION = 3;
     public static final String FILE_NAME = "manifest.json";
 
     public Manifest {
@@ -41,7 +43,14 @@ public record Manifest(int manifestVersion, UUID taskId, UUID jobId, String mode
         gateFailures = gateFailures == null ? List.of() : List.copyOf(gateFailures);
     }
 
-    public record Source(String uri, SourceFormat format) {
+    /**
+     * @param objects each object read from the source, with its ETag and SHA-256 as downloaded (empty in manifests
+     *                written before version 3)
+     */
+    public record Source(String uri, SourceFormat format, List<SourceObject> objects) {
+        public Source {
+            objects = objects == null ? List.of() : List.copyOf(objects);
+        }
     }
 
     /** One stored file: its name under the variant's prefix, where it is, how big, its SHA-256 (hex). */

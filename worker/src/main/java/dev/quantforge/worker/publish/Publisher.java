@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.jobs.ResultLayout;
 import dev.quantforge.common.jobs.S3Uri;
+import dev.quantforge.common.messages.TaskEvent.SourceObject;
 import dev.quantforge.common.messages.TaskEvent.StoredFile;
 import dev.quantforge.common.messages.TaskEvent.VariantResult;
 import dev.quantforge.common.messages.TaskMessage;
@@ -68,9 +69,9 @@ public final class Publisher {
         }
     }
 
-    /** What the stages before this one found out, for the manifest. */
+    /** What the stages before this one found out, for the manifest ({@code source}: the objects read, lineage). */
     public record Variant(BuiltVariant built, BenchmarkStage.Outcome bench, List<String> gateFailures,
-                          long downloadMillis) {
+                          long downloadMillis, List<SourceObject> source) {
     }
 
     /**
@@ -295,7 +296,7 @@ public final class Publisher {
         Manifest.BenchmarkInputs inputs = bench == null ? null : new Manifest.BenchmarkInputs(bench.text().origin(),
                 bench.text().sha256(), bench.reference().uri().toString(), bench.reference().reused());
         return new Manifest(Manifest.VERSION, task.taskId(), task.jobId(), task.modelName(), task.variant(),
-                new Manifest.Source(task.source(), task.sourceFormat()), task.recipe(), task.profile(),
+                new Manifest.Source(task.source(), task.sourceFormat(), variant.source()), task.recipe(), task.profile(),
                 EngineVersion.get(), EngineVersion.commit(), workerId, clock.instant(), modelFile, files, built.plan().summary(), timings,
                 report == null ? null : readTree(report), bench == null ? null : bench.report().summary(), inputs,
                 variant.gateFailures());
@@ -330,7 +331,7 @@ public final class Publisher {
         Manifest.Timings t = manifest.timings();
         return new VariantResult(manifestUri.toString(), files, manifest.modelBytes(), manifest.plan().bitsPerWeight(),
                 manifest.plan().parameters(), t.convertMillis(), t.quantizeMillis(), t.benchmarkMillis(), t.totalMillis(),
-                manifest.benchmarkSummary());
+                manifest.benchmarkSummary(), manifest.source().objects(), List.of());
     }
 
     private static JsonNode readTree(byte[] json) {

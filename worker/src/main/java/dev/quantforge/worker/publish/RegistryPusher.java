@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -54,10 +55,11 @@ public final class RegistryPusher {
      *
      * @param gguf the variant's GGUF on local disk, or null to fetch it from S3 (a variant published by an earlier run)
      * @param scratch where a fetched GGUF goes
+     * @return what was pushed, each as {@code registry/repository:tag@digest}, in the job's order; empty when nothing
      */
-    public void push(TaskMessage task, Publisher.Published published, Path gguf, Path scratch) {
+    public List<String> push(TaskMessage task, Publisher.Published published, Path gguf, Path scratch) {
         if (task.publish().isEmpty() || published.rejected()) {
-            return;
+            return List.of();
         }
         Path local = gguf;
         if (local == null) {
@@ -71,6 +73,7 @@ public final class RegistryPusher {
             }
             store.download(S3Uri.parse(model.uri()), local, n -> { });
         }
+        List<String> pushed = new ArrayList<>();
         for (PublishTarget target : task.publish()) {
             OciReference ref = OciReference.parse(target.oci());
             VariantArtifacts.Format format = VariantArtifacts.Format.parse(target.format());
@@ -83,6 +86,7 @@ public final class RegistryPusher {
                 }, e -> e instanceof RegistryException r && r.transientFault());
                 LOG.infof("task %s: pushed %s to %s as %s (%d blobs uploaded, %d there) in %d ms", task.taskId(), task.variant(),
                         ref, result.manifestDigest(), result.blobsUploaded(), result.blobsSkipped(), result.elapsed().toMillis());
+                pushed.add(ref + "@" + result.manifestDigest());
             } catch (InvalidInputException e) {
                 throw new InvalidInputException("variant " + task.variant() + " is published in S3 (" + task.resultsPrefix()
                         + "), but pushing it to " + ref + " failed: " + e.getMessage(), e);
@@ -95,5 +99,6 @@ public final class RegistryPusher {
                 throw new IllegalStateException("push to " + ref + ": " + e, e);
             }
         }
+        return pushed;
     }
 }

@@ -26,8 +26,10 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -111,15 +113,20 @@ public final class ObjectStore {
     /**
      * Streams an object to {@code target}, telling {@code transferred} each piece's size; a listener that
      * throws stops the download (and is not retried). A retried download starts again from the beginning.
+     *
+     * @return the SHA-256 (hex) of the bytes written, hashed as they stream by, so nobody reads the file twice
      */
-    public void download(S3Uri uri, Path target, LongConsumer transferred) {
+    public String download(S3Uri uri, Path target, LongConsumer transferred) {
         Path partial = target.resolveSibling(target.getFileName() + ".part");
-        withRetries("get " + uri, () -> {
+        return withRetries("get " + uri, () -> {
+            // a fresh digest per attempt: a retry starts from the first byte
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(uri.bucket()).object(uri.key()).build());
                  OutputStream out = Files.newOutputStream(partial)) {
                 byte[] buffer = new byte[COPY_BUFFER];
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     out.write(buffer, 0, n);
+                    sha256.update(buffer, 0, n);
                     transferred.accept(n);
                 }
             } catch (ErrorResponseException e) {
@@ -129,7 +136,7 @@ public final class ObjectStore {
                 throw e;
             }
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
-            return null;
+            return HexFormat.of().formatHex(sha256.digest());
         });
     }
 

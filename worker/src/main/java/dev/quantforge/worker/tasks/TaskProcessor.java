@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -94,8 +95,8 @@ public final class TaskProcessor {
             Optional<Publisher.Published> done = publisher.existing(task);
             if (done.isPresent()) {
                 // published by an earlier run; a push that failed then is done now
-                pusher.push(task, done.get(), null, dir.resolve("push"));
-                return end(task, done.get());
+                List<String> pushed = pusher.push(task, done.get(), null, dir.resolve("push"));
+                return end(task, done.get(), pushed);
             }
             Files.createDirectories(dir);
             return new Run(task, dir, stop).execute(began);
@@ -170,10 +171,10 @@ public final class TaskProcessor {
 
             Verdict verdict = Verdict.of(task.gates(), bench);
             Publisher.Published published = publisher.publish(task,
-                    new Publisher.Variant(built, bench, verdict.failures(), downloadMillis),
+                    new Publisher.Variant(built, bench, verdict.failures(), downloadMillis, source.lineage()),
                     (done, total) -> progress.update(ProgressReporter.Phase.UPLOAD, done, total), this::checkStop, began);
-            pusher.push(task, published, file, dir.resolve("push"));
-            return end(task, published);
+            List<String> pushed = pusher.push(task, published, file, dir.resolve("push"));
+            return end(task, published, pushed);
         }
 
         private QuantizeProgress buildProgress() {
@@ -192,9 +193,10 @@ public final class TaskProcessor {
         }
     }
 
-    private TaskEvent end(TaskMessage task, Publisher.Published published) {
+    /** @param pushed the references the variant was pushed to; they travel in the event, not in the manifest */
+    private TaskEvent end(TaskMessage task, Publisher.Published published, List<String> pushed) {
         if (!published.rejected()) {
-            return TaskEvent.succeeded(task, workerId, clock.instant(), published.result());
+            return TaskEvent.succeeded(task, workerId, clock.instant(), published.result().withOciReferences(pushed));
         }
         LOG.infof("task %s rejected: %s", task.taskId(), published.rejection());
         return TaskEvent.rejected(task, workerId, clock.instant(), published.rejection(), published.result());

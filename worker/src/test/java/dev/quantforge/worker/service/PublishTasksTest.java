@@ -122,6 +122,9 @@ class PublishTasksTest {
         assertEquals(modelDigest, packJson.at("/layers/0/digest").asText());
         assertEquals("stories260K-Q4_K_M.gguf", packJson.at("/layers/0/annotations/org.cncf.model.filepath").asText());
         assertEquals(1, packJson.get("layers").size(), "the worker pushes the GGUF alone (the model card stays in S3)");
+        // the succeeded event names what was pushed, by the digests of the manifests the registry holds
+        assertEquals(List.of(ollama + "@" + Digests.of(manifest), modelpack + "@" + Digests.of(pack)),
+                last.result().ociReferences());
 
         // what serving it takes, beside it in S3 and in its manifest
         JsonNode s3Manifest = MessageCodec.json().readTree(bed.get(prefix + "manifest.json"));

@@ -2,6 +2,7 @@ package dev.quantforge.worker.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.common.jobs.Recipe;
+import dev.quantforge.common.jobs.S3Uri;
 import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.messages.TaskEvent;
 import dev.quantforge.common.messages.TaskEvent.StoredFile;
@@ -112,6 +113,15 @@ class WorkerTasksTest {
         // the commit git says is checked out, not a fallback: the worker's engine names its build
         assertEquals(gitHead(), manifest.get("engineCommit").asText().replace("-dirty", ""));
         assertEquals(storiesUri, manifest.at("/source/uri").asText());
+        // lineage: every source object read, with the store's ETag and the SHA-256 of its bytes
+        assertFalse(result.sourceObjects().isEmpty(), "source objects recorded");
+        assertTrue(result.sourceObjects().stream().anyMatch(o -> o.uri().endsWith(".safetensors")), result::toString);
+        for (TaskEvent.SourceObject object : result.sourceObjects()) {
+            assertSourceObject(object);
+        }
+        assertEquals(result.sourceObjects(), MessageCodec.json().convertValue(manifest.at("/source/objects"),
+                new com.fasterxml.jackson.core.type.TypeReference<List<TaskEvent.SourceObject>>() { }));
+        assertEquals(List.of(), result.ociReferences(), "pushed nowhere");
         assertEquals("Q4_K_M", manifest.at("/recipe/ftype").asText());
         assertEquals(task.taskId().toString(), manifest.get("taskId").asText());
         assertTrue(manifest.at("/timings/totalMillis").asLong() > 0, "total time recorded");
@@ -273,6 +283,12 @@ class WorkerTasksTest {
         bed.publish(task);
         TaskEvent end = last(bed.awaitEnd(task.taskId(), TIMEOUT));
         assertEquals(TaskEvent.Type.SUCCEEDED, end.type(), () -> "end: " + end);
+        assertEquals(1, end.result().sourceObjects().size(), end::toString);
+        TaskEvent.SourceObject read = end.result().sourceObjects().get(0);
+        assertEquals(source, read.uri());
+        assertEquals(Files.size(f32), read.bytes());
+        assertEquals(Sha256.of(f32), read.sha256(), "the sha256 of the file uploaded");
+        assertSourceObject(read);
 
         QuantizationPlan expected = plan(LlamaFileType.Q4_0, QuantizeOptions.defaults());
         Path gguf = tmp.resolve("variant.gguf");
@@ -282,6 +298,18 @@ class WorkerTasksTest {
                 assertEquals(planned.targetType(), file.tensorInfo(planned.name()).orElseThrow().type(), planned.name());
             }
         }
+    }
+
+    /** The object's ETag is the store's (asked here, not by the worker's code) and its sha256 that of its bytes. */
+    private void assertSourceObject(TaskEvent.SourceObject object) throws Exception {
+        S3Uri uri = S3Uri.parse(object.uri());
+        String etag = bed.s3.statObject(io.minio.StatObjectArgs.builder().bucket(uri.bucket()).object(uri.key()).build())
+                .etag().replace("\"", "");
+        assertFalse(etag.isEmpty(), object.uri());
+        assertEquals(etag, object.etag(), "ETag of " + object.uri());
+        byte[] bytes = bed.get(object.uri());
+        assertEquals(bytes.length, object.bytes(), "size of " + object.uri());
+        assertEquals(Sha256.of(bytes), object.sha256(), "sha256 of " + object.uri());
     }
 
     static QuantizationPlan plan(LlamaFileType type, QuantizeOptions options) {

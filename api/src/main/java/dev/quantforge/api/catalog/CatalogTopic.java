@@ -1,0 +1,30 @@
+package dev.quantforge.api.catalog;
+
+import dev.quantforge.api.kafka.KafkaConfig;
+import dev.quantforge.api.outbox.Outbox;
+import dev.quantforge.api.registries.CatalogAnnouncement;
+import dev.quantforge.api.registries.RegistryAdapter;
+import io.cloudevents.jackson.JsonFormat;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The built-in adapter for Kafka: every announcement goes through the outbox to the catalog topic, keyed by model
+ * name, with the structured-mode CloudEvents content type.
+ */
+@ApplicationScoped
+public class CatalogTopic implements RegistryAdapter {
+
+    private final Outbox outbox;
+    private final KafkaConfig kafka;
+
+    public CatalogTopic(Outbox outbox, KafkaConfig kafka) {
+        this.outbox = outbox;
+        this.kafka = kafka;
+    }
+
+    @Override
+    public void announce(CatalogAnnouncement announcement) {
+        outbox.add(kafka.topics().catalog().name(), announcement.model(), announcement.cloudEvent(),
+                JsonFormat.CONTENT_TYPE);
+    }
+}

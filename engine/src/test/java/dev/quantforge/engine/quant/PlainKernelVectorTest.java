@@ -1,0 +1,141 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.engine.ggml.GgmlType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The vector paths of the plain kernels (F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1) against their scalar code,
+ * byte for byte: every 61st float32 bit pattern for the half conversions, and for the block types Gaussian
+ * rows, the adversarial blocks of {@link LegacyReferenceTest} (zeros of both signs, ±a ties, NaN,
+ * infinities, subnormals, 1e-45 to 1e38 scales) and whole hostile rows (all equal, huge ranges, random
+ * bit patterns). The vector classes are called directly, so this holds whichever path the JVM chose.
+ */
+class PlainKernelVectorTest {
+    private static final int QK = 32;
+
+    /** Every 61st float32 bit pattern: all exponents, and in aggregate every residue of the low mantissa bits. */
+    @Test
+    void halfConversionsAgreeAcrossAllBitPatterns() {
+        int chunk = 1 << 20;
+        long stride = 61;
+        float[] values = new float[chunk];
+        byte[] scalar = new byte[2 * chunk];
+        byte[] vector = new byte[2 * chunk];
+        byte[] scalarBf16 = new byte[2 * chunk];
+        byte[] vectorBf16 = new byte[2 * chunk];
+        for (long first = 0; first < 1L << 32; first += chunk * stride) {
+            for (int i = 0; i < chunk; i++) {
+                values[i] = Float.intBitsToFloat((int) (first + i * stride));
+            }
+            // an odd count and offset, so the scalar tail runs too
+            F16Codec.quantizeScalar(values, 1, chunk - 1, scalar, 0);
+            HalfVectorRows.toHalf(values, 1, chunk - 1, vector, 0);
+            Bf16Codec.quantizeScalar(values, 1, chunk - 1, scalarBf16, 0);
+            HalfVectorRows.toBf16(values, 1, chunk - 1, vectorBf16, 0);
+            F16Codec.quantizeScalar(values, 0, 1, scalar, 2 * chunk - 2);
+            HalfVectorRows.toHalf(values, 0, 1, vector, 2 * chunk - 2);
+            Bf16Codec.quantizeScalar(values, 0, 1, scalarBf16, 2 * chunk - 2);
+            HalfVectorRows.toBf16(values, 0, 1, vectorBf16, 2 * chunk - 2);
+            if (!Arrays.equals(scalar, vector) || !Arrays.equals(scalarBf16, vectorBf16)) {
+                fail("half conversions differ in the chunk from bits " + Long.toHexString(first) + ": F16 at "
+                        + Arrays.mismatch(scalar, vector) + ", BF16 at " + Arrays.mismatch(scalarBf16, vectorBf16));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    void blockVectorsAgreeWithScalarCode(GgmlType type) {
+        Random random = new Random(31 + type.ordinal());
+        assertSame(type, LegacyReferenceTest.adversarialBlocks(random), QK);
+        assertSame(type, gaussianRows(random), 4096);
+        assertSame(type, hostileRows(random), 256);
+    }
+
+    private static void assertSame(GgmlType type, float[] values, int rowLength) {
+        int rows = values.length / rowLength;
+        byte[] scalar = new byte[Math.toIntExact(type.byteSize(values.length, rowLength))];
+        byte[] vector = new byte[scalar.length];
+        switch (type) {
+            case Q4_0:
+                Q4_0Codec.quantizeScalar(values, 0, rows, rowLength, scalar, 0);
+                Q4_0Codec.quantizeVector(values, 0, rows, rowLength, vector, 0);
+                break;
+            case Q4_1:
+                Q4_1Codec.quantizeScalar(values, 0, rows, rowLength, scalar, 0);
+                Q4_1Codec.quantizeVector(values, 0, rows, rowLength, vector, 0);
+                break;
+            case Q5_0:
+                Q5_0Codec.quantizeScalar(values, 0, rows, rowLength, scalar, 0);
+                Q5_0Codec.quantizeVector(values, 0, rows, rowLength, vector, 0);
+                break;
+            case Q5_1:
+                Q5_1Codec.quantizeScalar(values, 0, rows, rowLength, scalar, 0);
+                Q5_1Codec.quantizeVector(values, 0, rows, rowLength, vector, 0);
+                break;
+            default:
+                throw new IllegalArgumentException(type.toString());
+        }
+        int at = Arrays.mismatch(scalar, vector);
+        if (at >= 0) {
+            int block = at / type.typeSize();
+            fail(type + " block " + block + " " + Arrays.toString(Arrays.copyOfRange(values, block * QK, block * QK + QK))
+                    + "\n  scalar " + HexFormat.of().formatHex(scalar, block * type.typeSize(), (block + 1) * type.typeSize())
+                    + "\n  vector " + HexFormat.of().formatHex(vector, block * type.typeSize(), (block + 1) * type.typeSize()));
+        }
+        assertArrayEquals(scalar, vector);
+    }
+
+    private static float[] gaussianRows(Random random) {
+        float[] values = new float[64 * 4096];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextGaussian() * 0.02);
+        }
+        return values;
+    }
+
+    /** Rows of 256: all equal, one huge value among tiny ones, mixed extreme scales, raw bit patterns. */
+    private static float[] hostileRows(Random random) {
+        int rowLength = 256;
+        float[] values = new float[4000 * rowLength];
+        for (int r = 0; r < 4000; r++) {
+            int o = r * rowLength;
+            switch (r % 5) {
+                case 0:
+                    Arrays.fill(values, o, o + rowLength, (float) random.nextGaussian());
+                    break;
+                case 1:
+                    for (int j = 0; j < rowLength; j++) {
+                        values[o + j] = (float) (random.nextGaussian() * 1e-6);
+                    }
+                    values[o + random.nextInt(rowLength)] = (float) (random.nextGaussian() * 1e30);
+                    break;
+                case 2:
+                    for (int j = 0; j < rowLength; j++) {
+                        values[o + j] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(76) - 38));
+                    }
+                    break;
+                case 3:
+                    for (int j = 0; j < rowLength; j++) {
+                        values[o + j] = Float.intBitsToFloat(random.nextInt());
+                    }
+                    break;
+                default:
+                    for (int j = 0; j < rowLength; j++) {
+                        values[o + j] = (float) (random.nextGaussian() * 1e3);
+                    }
+                    values[o + random.nextInt(rowLength)] = -values[o + random.nextInt(rowLength)];
+            }
+        }
+        return values;
+    }
+}
