@@ -53,7 +53,7 @@ public class JobRequestParser {
     private static final Set<String> ONNX_TARGET_FIELDS = Set.of("format", "precision", "blockSize", "symmetric",
             "accuracyLevel", "lmHead", "activations");
     private static final Set<String> GATE_FIELDS = Set.of("maxMeanKld", "maxPerplexityIncreasePercent",
-            "minSameTopPercent");
+            "minSameTopPercent", "minMeanOutputCosine");
     private static final Set<String> OPTION_FIELDS = Set.of("pure", "outputTensorType", "tokenEmbeddingType",
             "leaveOutputTensor", "tensorTypes");
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
@@ -264,7 +264,9 @@ public class JobRequestParser {
         Double maxPerplexityIncrease = limit(node.get("maxPerplexityIncreasePercent"),
                 "qualityGates.maxPerplexityIncreasePercent", Double.POSITIVE_INFINITY, errors);
         Double minSameTop = limit(node.get("minSameTopPercent"), "qualityGates.minSameTopPercent", 100, errors);
-        return errors.size() == before ? Optional.of(new QualityGates(maxMeanKld, maxPerplexityIncrease, minSameTop))
+        Double minCosine = limit(node.get("minMeanOutputCosine"), "qualityGates.minMeanOutputCosine", 1, errors);
+        return errors.size() == before
+                ? Optional.of(new QualityGates(maxMeanKld, maxPerplexityIncrease, minSameTop, minCosine))
                 : Optional.empty();
     }
 
@@ -274,7 +276,7 @@ public class JobRequestParser {
         }
         if (!node.isNumber() || !(node.asDouble() >= 0) || node.asDouble() > max) {
             errors.add(new FieldError(field, max == 100 ? "must be a number from 0 to 100"
-                    : "must be a non-negative number"));
+                    : max == 1 ? "must be a number from 0 to 1" : "must be a non-negative number"));
             return null;
         }
         return node.asDouble();

@@ -101,6 +101,12 @@ class JobRequestParserTest {
         Map<String, String> fromHf = errors("{'source': {'uri': 's3://models/stories260K/', 'format': 'hf'},"
                 + " 'targets': ['npu-qdq-int8']}");
         assertTrue(fromHf.get("targets[0]").contains("quantizes an ONNX model (source.format \"onnx\")"), fromHf.toString());
+        JobSubmission gated = parse("{'source': {'uri': 's3://models/minilm/model.onnx', 'format': 'onnx'},"
+                + " 'targets': ['npu-qdq-int8'], 'qualityGates': {'minMeanOutputCosine': 0.9}}");
+        assertEquals(0.9, gated.targets().get(0).gates().minMeanOutputCosine());
+        assertEquals("must be a number from 0 to 1", errors("{'source': {'uri': 's3://models/minilm/model.onnx',"
+                + " 'format': 'onnx'}, 'targets': ['npu-qdq-int8'], 'qualityGates': {'minMeanOutputCosine': 1.5}}")
+                .get("qualityGates.minMeanOutputCosine"));
         Map<String, String> prefix = errors("{'source': {'uri': 's3://models/minilm/', 'format': 'onnx'},"
                 + " 'targets': ['cpu-onnx-int8-dynamic']}");
         assertTrue(prefix.get("source.uri").contains("one .onnx object"), prefix.toString());
