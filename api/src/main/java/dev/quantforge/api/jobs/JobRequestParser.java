@@ -215,9 +215,10 @@ public class JobRequestParser {
             errors.add(new FieldError("source.uri", "a gguf source is one object; '" + uri + "' names a prefix"));
             return Optional.empty();
         }
-        if (format.orElse(null) == SourceFormat.ONNX && !uri.key().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-            errors.add(new FieldError("source.uri", "an onnx source is one .onnx object (its external data and "
-                    + "tokenizer.json beside it); '" + uri + "' is not"));
+        if (format.orElse(null) == SourceFormat.ONNX && !uri.key().toLowerCase(Locale.ROOT).endsWith(".onnx")
+                && !uri.key().isEmpty() && !uri.key().endsWith("/")) {
+            errors.add(new FieldError("source.uri", "an onnx source is one .onnx object, or a prefix holding "
+                    + SourceFormat.ONNX_MODEL_FILE + " (external data and tokenizer.json beside it); '" + uri + "' is neither"));
             return Optional.empty();
         }
         return Optional.of(uri);

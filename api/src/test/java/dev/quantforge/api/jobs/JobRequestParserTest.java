@@ -107,9 +107,12 @@ class JobRequestParserTest {
         assertEquals("must be a number from 0 to 1", errors("{'source': {'uri': 's3://models/minilm/model.onnx',"
                 + " 'format': 'onnx'}, 'targets': ['npu-qdq-int8'], 'qualityGates': {'minMeanOutputCosine': 1.5}}")
                 .get("qualityGates.minMeanOutputCosine"));
-        Map<String, String> prefix = errors("{'source': {'uri': 's3://models/minilm/', 'format': 'onnx'},"
+        JobSubmission prefix = parse("{'source': {'uri': 's3://models/minilm/', 'format': 'onnx'},"
                 + " 'targets': ['cpu-onnx-int8-dynamic']}");
-        assertTrue(prefix.get("source.uri").contains("one .onnx object"), prefix.toString());
+        assertEquals("minilm", prefix.modelName());
+        Map<String, String> other = errors("{'source': {'uri': 's3://models/minilm/model.bin', 'format': 'onnx'},"
+                + " 'targets': ['cpu-onnx-int8-dynamic']}");
+        assertTrue(other.get("source.uri").contains("one .onnx object, or a prefix"), other.toString());
     }
 
     @Test

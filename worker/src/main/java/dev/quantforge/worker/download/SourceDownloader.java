@@ -43,7 +43,7 @@ public final class SourceDownloader {
                         + "(config.json, tokenizer, *.safetensors)");
             }
         } else if (task.sourceFormat() == SourceFormat.ONNX) {
-            objects = onnxModel(uri);
+            objects = onnxModel(SourceFormat.onnxModelObject(uri));
         } else {
             objects = List.of(store.stat(uri).orElseThrow(() -> new InvalidInputException(uri + ": no such object")));
         }
@@ -62,7 +62,7 @@ public final class SourceDownloader {
         }
         Path path = task.sourceFormat() == SourceFormat.HF ? local : local.resolve(objects.get(0).fileName());
         if (task.sourceFormat() == SourceFormat.ONNX) {
-            path = local.resolve(uri.lastName());
+            path = local.resolve(SourceFormat.onnxModelObject(uri).lastName());
         }
         return new DownloadedSource(task.sourceFormat(), uri, objects, lineage, path);
     }

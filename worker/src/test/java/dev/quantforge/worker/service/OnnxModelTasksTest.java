@@ -118,6 +118,22 @@ class OnnxModelTasksTest {
     }
 
     @Test
+    void aPrefixSourceMeansItsModelOnnxAndNpuQdqInt8PassesItsGate() throws Exception {
+        HardwareProfile profile = HardwareProfiles.builtIn().find("npu-qdq-int8").orElseThrow();
+        String prefix = modelUri.substring(0, modelUri.lastIndexOf('/') + 1);
+        TaskMessage task = bed.task(UUID.randomUUID(), "minilm", prefix, SourceFormat.ONNX, profile.recipe(), null,
+                profile.gates());
+        bed.publish(task);
+        TaskEvent end = last(bed.awaitEnd(task.taskId(), TIMEOUT));
+        assertEquals(TaskEvent.Type.SUCCEEDED, end.type(), () -> "end: " + end);
+        BenchmarkReport report = BenchmarkReport.fromJson(bed.get(task.resultsPrefix() + "benchmark.json"));
+        assertEquals("int8-static-qdq-minmax", report.variant().fileType());
+        assertTrue(report.agreement().meanCosineSimilarity() >= profile.gates().minMeanOutputCosine(),
+                report.agreement().toString());
+        System.out.println("[onnxq2] worker npu-qdq-int8 from a prefix: " + end.result().benchmark());
+    }
+
+    @Test
     void aGgufRecipeOnAnOnnxSourceFailsWithOneLine() {
         HardwareProfile gguf = HardwareProfiles.builtIn().find("cpu-x86-avx2").orElseThrow();
         TaskMessage task = bed.task(UUID.randomUUID(), "minilm", modelUri, SourceFormat.ONNX, gguf.recipe(), null, gguf.gates());
