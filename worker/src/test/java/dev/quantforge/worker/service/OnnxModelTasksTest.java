@@ -110,6 +110,10 @@ class OnnxModelTasksTest {
         assertEquals(figures, report.summary());
         System.out.println("[onnxq2] worker cpu-onnx-int8-dynamic: " + figures);
 
+        String card = new String(bed.get(prefix + "README.md"), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(card.startsWith("# minilm — onnx-int8-dynamic-pc-rr (ONNX model)"), card);
+        assertTrue(card.contains(String.format(java.util.Locale.ROOT, "%.5f", figures.meanOutputCosine())), card);
+        assertTrue(card.contains("ort.InferenceSession(\"minilm-onnx-int8-dynamic-pc-rr.onnx\")"), card);
         JsonNode manifest = MessageCodec.json().readTree(bed.get(end.result().manifestUri()));
         assertEquals("onnx-model", manifest.at("/recipe/format").asText());
         assertEquals("int8-dynamic", manifest.at("/recipe/ftype").asText());
