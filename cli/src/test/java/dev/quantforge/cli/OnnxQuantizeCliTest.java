@@ -62,6 +62,28 @@ class OnnxQuantizeCliTest {
     }
 
     @Test
+    void anOptimumPresetAndTheNonLlmBenchmarksRefusalOfADecoder() throws Exception {
+        Path in = fp32Onnx();
+        Path out = dir.resolve("p").resolve("model.onnx");
+        Files.createDirectories(out.getParent());
+        CliRun run = CliRun.of("quantize", in, out, "int8-dynamic", "--preset", "avx2");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("MatMulInteger (uint8 weights per channel)"), run.out());
+        assertTrue(run.out().contains("Gather float: excluded"), run.out());
+        CliRun trt = CliRun.of("quantize", in, dir.resolve("trt.onnx"), "int8-static", "--preset", "tensorrt");
+        assertEquals(1, trt.exitCode());
+        assertEquals(1, trt.err().strip().lines().count(), trt.err());
+        assertFalse(Files.exists(dir.resolve("trt.onnx")));
+
+        // a single .onnx file is benchmarked as a non-LLM model on generated inputs; a decoder with a KV cache cannot
+        // be fed that way (its mask spans past + new tokens), which is one clear line (LLMs: bench the ONNX directory)
+        CliRun bench = CliRun.of("bench", out, "--reference", in, "--no-speed", "--json");
+        assertEquals(1, bench.exitCode(), bench.out());
+        assertEquals(1, bench.err().strip().lines().count(), bench.err());
+        assertTrue(bench.err().contains("ONNX Runtime") && bench.err().contains("could not run it"), bench.err());
+    }
+
+    @Test
     void badInputIsOneLineExitOneAndNoOutput() throws Exception {
         Path corrupt = dir.resolve("corrupt.onnx");
         Files.write(corrupt, new byte[]{0x08, (byte) 0xFF, 0x3A, 0x7F, 0x12});

@@ -5,6 +5,7 @@ import dev.quantforge.api.problems.FieldError;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.common.jobs.MlxRecipes;
+import dev.quantforge.common.jobs.OnnxModelRecipes;
 import dev.quantforge.common.jobs.OnnxRecipes;
 import dev.quantforge.common.jobs.QuantizationNames;
 import dev.quantforge.common.jobs.Recipe;
@@ -52,7 +53,7 @@ public class JobRequestParser {
     private static final Set<String> ONNX_TARGET_FIELDS = Set.of("format", "precision", "blockSize", "symmetric",
             "accuracyLevel", "lmHead", "activations");
     private static final Set<String> GATE_FIELDS = Set.of("maxMeanKld", "maxPerplexityIncreasePercent",
-            "minSameTopPercent");
+            "minSameTopPercent", "minMeanOutputCosine");
     private static final Set<String> OPTION_FIELDS = Set.of("pure", "outputTensorType", "tokenEmbeddingType",
             "leaveOutputTensor", "tensorTypes");
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
@@ -182,7 +183,7 @@ public class JobRequestParser {
 
     private static Optional<SourceFormat> sourceFormat(JsonNode node, List<FieldError> errors) {
         if (node == null || node.isNull()) {
-            errors.add(new FieldError("source.format", "is required: \"hf\" or \"gguf\""));
+            errors.add(new FieldError("source.format", "is required: \"hf\", \"gguf\" or \"onnx\""));
             return Optional.empty();
         }
         for (SourceFormat f : SourceFormat.values()) {
@@ -190,7 +191,7 @@ public class JobRequestParser {
                 return Optional.of(f);
             }
         }
-        errors.add(new FieldError("source.format", "must be \"hf\" or \"gguf\", not " + node));
+        errors.add(new FieldError("source.format", "must be \"hf\", \"gguf\" or \"onnx\", not " + node));
         return Optional.empty();
     }
 
@@ -212,6 +213,12 @@ public class JobRequestParser {
         }
         if (format.orElse(null) == SourceFormat.GGUF && (uri.key().isEmpty() || uri.key().endsWith("/"))) {
             errors.add(new FieldError("source.uri", "a gguf source is one object; '" + uri + "' names a prefix"));
+            return Optional.empty();
+        }
+        if (format.orElse(null) == SourceFormat.ONNX && !uri.key().toLowerCase(Locale.ROOT).endsWith(".onnx")
+                && !uri.key().isEmpty() && !uri.key().endsWith("/")) {
+            errors.add(new FieldError("source.uri", "an onnx source is one .onnx object, or a prefix holding "
+                    + SourceFormat.ONNX_MODEL_FILE + " (external data and tokenizer.json beside it); '" + uri + "' is neither"));
             return Optional.empty();
         }
         return Optional.of(uri);
@@ -258,7 +265,9 @@ public class JobRequestParser {
         Double maxPerplexityIncrease = limit(node.get("maxPerplexityIncreasePercent"),
                 "qualityGates.maxPerplexityIncreasePercent", Double.POSITIVE_INFINITY, errors);
         Double minSameTop = limit(node.get("minSameTopPercent"), "qualityGates.minSameTopPercent", 100, errors);
-        return errors.size() == before ? Optional.of(new QualityGates(maxMeanKld, maxPerplexityIncrease, minSameTop))
+        Double minCosine = limit(node.get("minMeanOutputCosine"), "qualityGates.minMeanOutputCosine", 1, errors);
+        return errors.size() == before
+                ? Optional.of(new QualityGates(maxMeanKld, maxPerplexityIncrease, minSameTop, minCosine))
                 : Optional.empty();
     }
 
@@ -268,7 +277,7 @@ public class JobRequestParser {
         }
         if (!node.isNumber() || !(node.asDouble() >= 0) || node.asDouble() > max) {
             errors.add(new FieldError(field, max == 100 ? "must be a number from 0 to 100"
-                    : "must be a non-negative number"));
+                    : max == 1 ? "must be a number from 0 to 1" : "must be a non-negative number"));
             return null;
         }
         return node.asDouble();
@@ -304,6 +313,14 @@ public class JobRequestParser {
             if (OnnxRecipes.FORMAT.equals(plan.get().recipe().format()) && sourceFormat.orElse(null) == SourceFormat.GGUF) {
                 errors.add(new FieldError(field, "an ONNX variant is exported from a Hugging Face checkpoint (source.format"
                         + " \"hf\": config.json, safetensors, tokenizer), not from a GGUF file"));
+                continue;
+            }
+            boolean onnxModelRecipe = OnnxModelRecipes.FORMAT.equals(plan.get().recipe().format());
+            if (sourceFormat.isPresent() && onnxModelRecipe != (sourceFormat.get() == SourceFormat.ONNX)) {
+                errors.add(new FieldError(field, onnxModelRecipe
+                        ? "an onnx-model variant quantizes an ONNX model (source.format \"onnx\")"
+                        : "an ONNX model source (source.format \"onnx\") takes only onnx-model targets, such as the "
+                        + "profiles cpu-onnx-int8-dynamic and npu-qdq-int8"));
                 continue;
             }
             Integer earlier = variantAt.putIfAbsent(plan.get().variant(), i);
@@ -642,11 +659,22 @@ public class JobRequestParser {
         }
     }
 
-    /** The last segment of the source, without a .gguf extension, made safe as one S3 key segment. */
+    /**
+     * The last segment of the source, without a .gguf or .onnx extension (an ONNX {@code model.onnx}: its folder's
+     * name), made safe as one S3 key segment.
+     */
     static String modelName(S3Uri source, SourceFormat format) {
         String last = source.lastName();
         if (format == SourceFormat.GGUF && last.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
             last = last.substring(0, last.length() - ".gguf".length());
+        }
+        if (format == SourceFormat.ONNX && last.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            last = last.substring(0, last.length() - ".onnx".length());
+            // exports name the file model.onnx; the folder it sits in names the model
+            String[] segments = source.key().split("/");
+            if (last.equals("model") && segments.length > 1) {
+                last = segments[segments.length - 2];
+            }
         }
         return ResultLayout.safeName(last);
     }

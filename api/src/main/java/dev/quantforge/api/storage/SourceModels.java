@@ -34,10 +34,11 @@ public class SourceModels {
 
     /** A 422 problem when the model is not there, 503 when storage cannot be asked. */
     public void requireExists(S3Uri source, SourceFormat format) {
-        S3Uri object = format == SourceFormat.HF ? source.resolve(HF_CONFIG) : source;
+        S3Uri object = format == SourceFormat.HF ? source.resolve(HF_CONFIG)
+                : format == SourceFormat.ONNX ? SourceFormat.onnxModelObject(source) : source;
         String missing = format == SourceFormat.HF ? "no " + HF_CONFIG + " under " + source
                 + " (an hf source is a Hugging Face checkpoint directory)"
-                : "no object at " + source;
+                : "no object at " + object;
         requireObject(object, ProblemType.SOURCE_NOT_FOUND, missing);
     }
 

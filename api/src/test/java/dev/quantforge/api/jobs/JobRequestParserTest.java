@@ -67,7 +67,7 @@ class JobRequestParserTest {
 
     @Test
     void everyInvalidFieldIsNamed() {
-        Map<String, String> errors = errors("{'source': {'uri': 'https://x/y', 'format': 'onnx', 'region': 'eu'},"
+        Map<String, String> errors = errors("{'source': {'uri': 'https://x/y', 'format': 'tflite', 'region': 'eu'},"
                 + " 'targets': ['laptop', {'format': 'tflite', 'ftype': 'Q9'}, 7,"
                 + "   {'format': 'gguf', 'ftype': 'Q8_0', 'options': {'outputTensorType': 'Q4_K_M', 'speed': 1,"
                 + "     'pure': 'yes', 'tensorTypes': ['attn_v', '(=Q8_0', 'ffn=Q7']}}],"
@@ -81,6 +81,38 @@ class JobRequestParserTest {
         assertTrue(errors.get("targets[0]").startsWith("unknown profile 'laptop'; known profiles: [cpu-x86-avx2"));
         assertTrue(errors.get("targets[1].ftype").startsWith("unknown file type \"Q9\""));
         assertEquals("'tflite' is not supported; supported: gguf, mlx, onnx", errors.get("targets[1].format"));
+    }
+
+    @Test
+    void anOnnxModelSourceTakesTheOnnxModelProfilesOnly() throws Exception {
+        JobSubmission s = parse("{'source': {'uri': 's3://models/minilm/model.onnx', 'format': 'onnx'},"
+                + " 'targets': ['cpu-onnx-int8-dynamic', 'npu-qdq-int8'], 'name': 'minilm'}");
+        assertEquals(SourceFormat.ONNX, s.sourceFormat());
+        assertEquals("minilm", s.modelName());
+        assertEquals(List.of("onnx-int8-dynamic-pc-rr", "onnx-int8-static-minmax"),
+                s.targets().stream().map(TargetPlan::variant).toList());
+        assertEquals("onnx-model", s.targets().get(0).recipe().format());
+        assertEquals(0.98, s.targets().get(0).gates().minMeanOutputCosine());
+
+        Map<String, String> mixed = errors("{'source': {'uri': 's3://models/minilm/model.onnx', 'format': 'onnx'},"
+                + " 'targets': ['cpu-x86-avx2', 'cpu-onnx-int8-dynamic']}");
+        assertEquals(List.of("targets[0]"), List.copyOf(mixed.keySet()));
+        assertTrue(mixed.get("targets[0]").contains("takes only onnx-model targets"), mixed.toString());
+        Map<String, String> fromHf = errors("{'source': {'uri': 's3://models/stories260K/', 'format': 'hf'},"
+                + " 'targets': ['npu-qdq-int8']}");
+        assertTrue(fromHf.get("targets[0]").contains("quantizes an ONNX model (source.format \"onnx\")"), fromHf.toString());
+        JobSubmission gated = parse("{'source': {'uri': 's3://models/minilm/model.onnx', 'format': 'onnx'},"
+                + " 'targets': ['npu-qdq-int8'], 'qualityGates': {'minMeanOutputCosine': 0.9}}");
+        assertEquals(0.9, gated.targets().get(0).gates().minMeanOutputCosine());
+        assertEquals("must be a number from 0 to 1", errors("{'source': {'uri': 's3://models/minilm/model.onnx',"
+                + " 'format': 'onnx'}, 'targets': ['npu-qdq-int8'], 'qualityGates': {'minMeanOutputCosine': 1.5}}")
+                .get("qualityGates.minMeanOutputCosine"));
+        JobSubmission prefix = parse("{'source': {'uri': 's3://models/minilm/', 'format': 'onnx'},"
+                + " 'targets': ['cpu-onnx-int8-dynamic']}");
+        assertEquals("minilm", prefix.modelName());
+        Map<String, String> other = errors("{'source': {'uri': 's3://models/minilm/model.bin', 'format': 'onnx'},"
+                + " 'targets': ['cpu-onnx-int8-dynamic']}");
+        assertTrue(other.get("source.uri").contains("one .onnx object, or a prefix"), other.toString());
     }
 
     @Test

@@ -3,10 +3,12 @@ package dev.quantforge.cli.bench;
 import dev.quantforge.cli.console.ConsolePercent;
 import dev.quantforge.common.InvalidInputException;
 import dev.quantforge.engine.bench.BenchmarkReport;
+import dev.quantforge.engine.bench.OnnxModelBenchmark;
 import dev.quantforge.engine.bench.ReferenceLogits;
 import dev.quantforge.engine.bench.VariantBenchmark;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
+import dev.quantforge.engine.onnx.quantize.OnnxQuantizer;
 import dev.quantforge.engine.runtime.EvalText;
 import dev.quantforge.engine.variant.VariantRuntime;
 import dev.quantforge.engine.variant.Variants;
@@ -35,13 +37,15 @@ import java.util.stream.Stream;
 @Command(name = "bench",
         description = {"Benchmark a variant: size, per-tensor error and quality (perplexity, KL divergence) against its source,",
                 "and prompt/generation speed on llama.cpp. Prints a table, or benchmark.json with --json (docs/benchmark.md).",
-                "An MLX directory runs on llama.cpp as its weights dequantized to F32; its speed is not measured (needs Apple Silicon)."})
+                "An MLX directory runs on llama.cpp as its weights dequantized to F32; its speed is not measured (needs Apple Silicon).",
+                "An ONNX model file (an embedder, a classifier) runs on ONNX Runtime: output agreement with --reference IN.onnx and",
+                "latency per inference at 1 thread and at --threads; --text is then one sentence per line (a text model's inputs)."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "VARIANT", description = "the quantized variant to measure: a GGUF file or an MLX directory")
+    @Parameters(index = "0", paramLabel = "VARIANT", description = "the quantized variant to measure: a GGUF file, an ONNX or MLX directory, or an ONNX model file (.onnx)")
     Path variant;
 
     @Option(names = "--reference", paramLabel = "SOURCE",
@@ -94,6 +98,10 @@ public final class BenchCommand implements Callable<Integer> {
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         VariantBenchmark.Options options = new VariantBenchmark.Options(threadCount, promptTokens, generationTokens,
                 1, repetitions, !noSpeed);
+        if (OnnxQuantizer.isOnnxFile(variant)) {
+            List<String> sentences = text == null ? null : OnnxModelBenchmark.sentences(text);
+            return print(OnnxModelBenchmark.run(variant, reference, sentences, options, benchmarkProgress(), () -> false));
+        }
         List<String> paragraphs = text != null ? EvalText.read(text) : EvalText.paragraphs(EvalText.bundledDefault());
         VariantRuntime runtime = Variants.runtimeFor(variant);
         BenchmarkReport report;
@@ -106,6 +114,10 @@ public final class BenchCommand implements Callable<Integer> {
                         options, benchmarkProgress(), () -> false);
             }
         }
+        return print(report);
+    }
+
+    private int print(BenchmarkReport report) {
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? new String(report.toJson(), StandardCharsets.UTF_8) + System.lineSeparator() : report.table());
         out.flush();

@@ -8,6 +8,7 @@ import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.imatrix.ImportanceMatrix;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
+import dev.quantforge.engine.onnx.quantize.OnnxPreset;
 import dev.quantforge.engine.onnx.quantize.OnnxQuantizeOptions;
 import dev.quantforge.engine.onnx.quantize.OnnxQuantizer;
 import dev.quantforge.engine.variant.GgufTarget;
@@ -53,6 +54,9 @@ public final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--exclude", split = ",", paramLabel = "NODE_OR_OP", description = "ONNX: node names or op types to keep float (repeatable, comma-separated)")
     List<String> exclude = new ArrayList<>();
+
+    @Option(names = "--preset", paramLabel = "NAME", description = "ONNX int8-dynamic: Optimum's AutoQuantizationConfig preset avx2 (uint8 weights), avx512, avx512_vnni or arm64 (int8 weights): per channel, MatMul only; tensorrt and static presets are refused (not built)")
+    String preset;
 
     @Option(names = "--calibration-data", paramLabel = "FILE", description = "ONNX int8-static: calibration text, one example per line (tokenized with the tokenizer.json next to the model)")
     Path calibrationData;
@@ -102,8 +106,8 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (OnnxQuantizer.isOnnxFile(input)) {
             return onnx(out);
         }
-        if (perChannel || reduceRange || !exclude.isEmpty() || blockSize != 32 || calibrationData != null) {
-            throw new InvalidInputException("--per-channel, --reduce-range, --exclude, --block-size and --calibration-data apply to .onnx inputs only");
+        if (perChannel || reduceRange || !exclude.isEmpty() || blockSize != 32 || calibrationData != null || preset != null) {
+            throw new InvalidInputException("--per-channel, --reduce-range, --exclude, --block-size, --calibration-data and --preset apply to .onnx inputs only");
         }
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Target target = uniform
@@ -126,8 +130,11 @@ public final class QuantizeCommand implements Callable<Integer> {
 
     /** An ONNX model: the plan (nodes quantized, kept float, unsupported), then the file written. */
     private int onnx(PrintWriter out) {
-        OnnxQuantizeOptions options = new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.parse(fileType), perChannel,
-                reduceRange, exclude, blockSize, calibrationData, OnnxQuantizeOptions.Calibration.parse(calibration));
+        OnnxQuantizeOptions.Method method = OnnxQuantizeOptions.Method.parse(fileType);
+        OnnxQuantizeOptions options = preset != null
+                ? OnnxPreset.parse(preset).options(method, reduceRange, exclude)
+                : new OnnxQuantizeOptions(method, perChannel, reduceRange, exclude, blockSize, calibrationData,
+                        OnnxQuantizeOptions.Calibration.parse(calibration));
         if (dryRun) {
             out.print(OnnxQuantizer.plan(input, options).table());
             return 0;

@@ -38,6 +38,12 @@ public record Recipe(String format, String ftype, boolean pure, String outputTen
      * by its precision and settings ({@code onnx-int4-b32}, {@link OnnxRecipes}).
      */
     public String variantName() {
+        if (OnnxModelRecipes.FORMAT.equals(format)) {
+            String onnxModel = OnnxModelRecipes.variantName(this);
+            if (onnxModel != null) {
+                return onnxModel;
+            }
+        }
         if (OnnxRecipes.FORMAT.equals(format)) {
             String onnx = OnnxRecipes.variantName(this);
             if (onnx != null) {

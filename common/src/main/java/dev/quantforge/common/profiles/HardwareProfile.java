@@ -1,6 +1,7 @@
 package dev.quantforge.common.profiles;
 
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.jobs.OnnxModelRecipes;
 import dev.quantforge.common.jobs.OnnxRecipes;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.quality.QualityGates;
@@ -32,9 +33,10 @@ public record HardwareProfile(String name, String description, Target target, St
             throw new IllegalArgumentException("profile name '" + name + "' must be lower-case letters, digits and dashes");
         }
         settings = java.util.Collections.unmodifiableSortedMap(settings == null ? new TreeMap<>() : new TreeMap<>(settings));
-        if (OnnxRecipes.FORMAT.equals(format)) {
+        if (OnnxRecipes.FORMAT.equals(format) || OnnxModelRecipes.FORMAT.equals(format)) {
             try {
-                Recipe canonical = OnnxRecipes.canonical(ftype, settings);
+                Recipe canonical = OnnxRecipes.FORMAT.equals(format) ? OnnxRecipes.canonical(ftype, settings)
+                        : OnnxModelRecipes.canonical(ftype, settings);
                 ftype = canonical.ftype();
                 settings = canonical.settings();
             } catch (InvalidInputException e) {

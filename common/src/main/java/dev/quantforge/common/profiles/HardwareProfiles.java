@@ -88,7 +88,10 @@ public final class HardwareProfiles {
         return out;
     }
 
-    /** {@code gates: {maxMeanKld: 0.1, maxPerplexityIncreasePercent: 10, minSameTopPercent: 80}}, all optional. */
+    /**
+     * {@code gates: {maxMeanKld: 0.1, maxPerplexityIncreasePercent: 10, minSameTopPercent: 80}}, or for an ONNX model
+     * profile {@code {minMeanOutputCosine: 0.98}}, all optional.
+     */
     @SuppressWarnings("unchecked")
     private static QualityGates gates(Map<String, Object> profile, String origin) {
         Object gates = profile.get("gates");
@@ -100,14 +103,14 @@ public final class HardwareProfiles {
         }
         Map<String, Object> map = (Map<String, Object>) gates;
         for (String key : map.keySet()) {
-            if (!List.of("maxMeanKld", "maxPerplexityIncreasePercent", "minSameTopPercent").contains(key)) {
+            if (!List.of("maxMeanKld", "maxPerplexityIncreasePercent", "minSameTopPercent", "minMeanOutputCosine").contains(key)) {
                 throw new IllegalArgumentException(origin + ": profile " + profile.get("name") + ": unknown gate '" + key
-                        + "' (known: maxMeanKld, maxPerplexityIncreasePercent, minSameTopPercent)");
+                        + "' (known: maxMeanKld, maxPerplexityIncreasePercent, minSameTopPercent, minMeanOutputCosine)");
             }
         }
         try {
             return new QualityGates(number(map, "maxMeanKld", origin), number(map, "maxPerplexityIncreasePercent", origin),
-                    number(map, "minSameTopPercent", origin));
+                    number(map, "minSameTopPercent", origin), number(map, "minMeanOutputCosine", origin));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(origin + ": profile " + profile.get("name") + ": " + e.getMessage(), e);
         }

@@ -19,10 +19,13 @@ package dev.quantforge.common.quality;
  * @param runtime                    what ran the variant for these figures ({@code llama.cpp}, {@code onnxruntime 1.29.0
  *                                   (CPU execution provider)}, {@code llama.cpp (dequantized weights)} for MLX); null in
  *                                   figures reported before it was added (llama.cpp)
+ * @param meanOutputCosine           a non-LLM ONNX model's mean cosine similarity of its outputs to the source model's
+ *                                   on the evaluation inputs ({@code agreement} in benchmark.json); null for LLMs
  */
 public record BenchmarkSummary(long modelBytes, double bitsPerWeight, double compressionRatio, Double sourcePerplexity,
                                Double perplexity, Double perplexityIncreasePercent, Double meanKld, Double sameTopPercent,
-                               Double promptTokensPerSecond, Double generationTokensPerSecond, int threads, String runtime) {
+                               Double promptTokensPerSecond, Double generationTokensPerSecond, int threads, String runtime,
+                               Double meanOutputCosine) {
 
     public BenchmarkSummary {
         if (modelBytes <= 0) {
@@ -31,5 +34,13 @@ public record BenchmarkSummary(long modelBytes, double bitsPerWeight, double com
         if (threads < 0) {
             throw new IllegalArgumentException("threads must not be negative, got " + threads);
         }
+    }
+
+    /** The figures of an LLM variant (no output agreement). */
+    public BenchmarkSummary(long modelBytes, double bitsPerWeight, double compressionRatio, Double sourcePerplexity,
+                            Double perplexity, Double perplexityIncreasePercent, Double meanKld, Double sameTopPercent,
+                            Double promptTokensPerSecond, Double generationTokensPerSecond, int threads, String runtime) {
+        this(modelBytes, bitsPerWeight, compressionRatio, sourcePerplexity, perplexity, perplexityIncreasePercent, meanKld,
+                sameTopPercent, promptTokensPerSecond, generationTokensPerSecond, threads, runtime, null);
     }
 }

@@ -11,10 +11,18 @@ import java.util.List;
  * @param maxMeanKld                   largest mean KL divergence from the source
  * @param maxPerplexityIncreasePercent largest perplexity increase over the source, in percent
  * @param minSameTopPercent            smallest share of positions with the source's most likely token, in percent
+ * @param minMeanOutputCosine          smallest mean cosine similarity of a non-LLM ONNX model's outputs to its source's
+ *                                     ({@link BenchmarkSummary#meanOutputCosine()})
  */
-public record QualityGates(Double maxMeanKld, Double maxPerplexityIncreasePercent, Double minSameTopPercent) {
+public record QualityGates(Double maxMeanKld, Double maxPerplexityIncreasePercent, Double minSameTopPercent,
+                           Double minMeanOutputCosine) {
 
-    public static final QualityGates NONE = new QualityGates(null, null, null);
+    public static final QualityGates NONE = new QualityGates(null, null, null, null);
+
+    /** The gates of an LLM profile (no output agreement). */
+    public QualityGates(Double maxMeanKld, Double maxPerplexityIncreasePercent, Double minSameTopPercent) {
+        this(maxMeanKld, maxPerplexityIncreasePercent, minSameTopPercent, null);
+    }
 
     public QualityGates {
         requireNonNegative("maxMeanKld", maxMeanKld);
@@ -23,11 +31,15 @@ public record QualityGates(Double maxMeanKld, Double maxPerplexityIncreasePercen
         if (minSameTopPercent != null && minSameTopPercent > 100) {
             throw new IllegalArgumentException("minSameTopPercent must be at most 100, got " + minSameTopPercent);
         }
+        if (minMeanOutputCosine != null && !(minMeanOutputCosine >= -1 && minMeanOutputCosine <= 1)) {
+            throw new IllegalArgumentException("minMeanOutputCosine must be in [-1, 1], got " + minMeanOutputCosine);
+        }
     }
 
     /** Not named isEmpty: JSON mappers would write an "empty" member no reader knows. */
     public boolean hasLimits() {
-        return maxMeanKld != null || maxPerplexityIncreasePercent != null || minSameTopPercent != null;
+        return maxMeanKld != null || maxPerplexityIncreasePercent != null || minSameTopPercent != null
+                || minMeanOutputCosine != null;
     }
 
     /** The limits {@code figures} does not meet; empty when the variant passes. */
@@ -39,6 +51,12 @@ public record QualityGates(Double maxMeanKld, Double maxPerplexityIncreasePercen
             double measured = figures.sameTopPercent() == null ? Double.NaN : figures.sameTopPercent();
             if (!(measured >= minSameTopPercent)) {
                 failures.add(new GateFailure("same-top %", measured, minSameTopPercent, false));
+            }
+        }
+        if (minMeanOutputCosine != null) {
+            double measured = figures.meanOutputCosine() == null ? Double.NaN : figures.meanOutputCosine();
+            if (!(measured >= minMeanOutputCosine)) {
+                failures.add(new GateFailure("mean output cosine", measured, minMeanOutputCosine, false));
             }
         }
         return List.copyOf(failures);

@@ -18,11 +18,14 @@ import java.util.TreeMap;
 /**
  * One variant's {@code benchmark.json} (docs/benchmark.md documents every field). A stage that was
  * skipped leaves its component null: {@code tensorErrors} without source weights, {@code quality}
- * without reference logits, {@code speed} when speed runs were turned off.
+ * without reference logits, {@code speed} when speed runs were turned off. A non-LLM ONNX model (an embedder, a
+ * classifier) has no perplexity and no tokens per second: its quality vs the source is {@code agreement} (how close
+ * its outputs are to the source model's on the same inputs) and its speed is {@code latency} (per inference); both
+ * are null for LLM variants.
  */
 public record BenchmarkReport(int schemaVersion, Variant variant, Source source, Size size, TensorErrors tensorErrors,
                               QualityFigures quality, Speed speed, Machine machine, Timings timings,
-                              RuntimeInfo runtime) {
+                              RuntimeInfo runtime, Agreement agreement, Latency latency) {
 
     public static final int SCHEMA_VERSION = 1;
     /** How many of the worst tensors {@link TensorErrors#worst()} lists. */
@@ -45,6 +48,12 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
         requireNonNull(machine, "machine");
         requireNonNull(timings, "timings");
         runtime = runtime == null ? RuntimeInfo.LLAMA_CPP : runtime; // files written before the field was added
+    }
+
+    /** A report of an LLM variant (no output agreement, no per-inference latency). */
+    public BenchmarkReport(int schemaVersion, Variant variant, Source source, Size size, TensorErrors tensorErrors,
+                           QualityFigures quality, Speed speed, Machine machine, Timings timings, RuntimeInfo runtime) {
+        this(schemaVersion, variant, source, size, tensorErrors, quality, speed, machine, timings, runtime, null, null);
     }
 
     /** A report of a variant that llama.cpp ran as stored. */
@@ -231,6 +240,89 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
         }
     }
 
+    /**
+     * How close one output of the variant is to the same output of the source, over the evaluation inputs: each
+     * input's output tensor flattened and compared as one vector.
+     *
+     * @param name                 the graph output
+     * @param elements             values compared over all inputs
+     * @param meanCosineSimilarity mean over inputs of the cosine similarity
+     * @param minCosineSimilarity  smallest cosine similarity of any input
+     * @param maxAbsError          largest absolute difference of any value
+     * @param rmse                 root mean square difference over all values
+     */
+    public record OutputAgreement(String name, long elements, double meanCosineSimilarity, double minCosineSimilarity,
+                                  double maxAbsError, double rmse) {
+        public OutputAgreement {
+            requireNonNull(name, "output name");
+            if (elements < 1 || !(maxAbsError >= 0) || !(rmse >= 0)
+                    || !(meanCosineSimilarity >= -1.000001 && meanCosineSimilarity <= 1.000001)
+                    || !(minCosineSimilarity >= -1.000001 && minCosineSimilarity <= meanCosineSimilarity + 1e-9)) {
+                throw new IllegalArgumentException("invalid agreement figures for output " + name);
+            }
+        }
+    }
+
+    /**
+     * Output agreement of a non-LLM ONNX model with its source (docs/benchmark.md, "ONNX models").
+     *
+     * @param inputs               what the evaluation inputs were, e.g. {@code 32 sentences (bundled), tokenized with
+     *                             tokenizer.json} or {@code 8 generated (seeded)}
+     * @param examples             evaluation inputs run through both models
+     * @param meanCosineSimilarity mean over outputs of their mean cosine similarity (the figure the gates judge)
+     * @param minCosineSimilarity  smallest cosine similarity of any output on any input
+     * @param maxAbsError          largest absolute difference of any output value
+     * @param outputs              every float output, in graph order
+     * @param notCompared          outputs that are not float tensors (listed, not compared)
+     */
+    public record Agreement(String inputs, int examples, double meanCosineSimilarity, double minCosineSimilarity,
+                            double maxAbsError, List<OutputAgreement> outputs, List<String> notCompared) {
+        public Agreement {
+            requireNonNull(inputs, "agreement inputs");
+            outputs = List.copyOf(requireNonNull(outputs, "agreement outputs"));
+            notCompared = notCompared == null ? List.of() : List.copyOf(notCompared);
+            if (examples < 1 || outputs.isEmpty() || !(maxAbsError >= 0)) {
+                throw new IllegalArgumentException("output agreement needs examples and compared outputs");
+            }
+        }
+    }
+
+    /**
+     * Milliseconds per inference (one evaluation input, batch 1) at one thread count: every measured run of every
+     * input is one sample; percentiles by nearest rank.
+     */
+    public record LatencyRun(int threads, int samples, double p50Milliseconds, double p90Milliseconds,
+                             double meanMilliseconds) {
+        public LatencyRun {
+            if (threads < 1 || samples < 1 || !(p50Milliseconds > 0) || !(p90Milliseconds >= p50Milliseconds)
+                    || !(meanMilliseconds > 0)) {
+                throw new IllegalArgumentException("invalid latency figures");
+            }
+        }
+    }
+
+    /**
+     * Per-inference speed of a non-LLM ONNX model on ONNX Runtime.
+     *
+     * @param loadMilliseconds time to create the variant's session (all threads)
+     * @param warmups          unmeasured passes over the inputs per thread count
+     * @param repetitions      measured passes over the inputs per thread count
+     * @param oneThread        intra-op threads 1
+     * @param allThreads       intra-op threads = the benchmark's thread count (all cores by default)
+     * @param peakRssBytes     as {@link Speed#peakRssBytes()}
+     */
+    public record Latency(double loadMilliseconds, int warmups, int repetitions, LatencyRun oneThread,
+                          LatencyRun allThreads, Long peakRssBytes) {
+        public Latency {
+            if (!(loadMilliseconds >= 0) || warmups < 0 || repetitions < 1
+                    || (peakRssBytes != null && peakRssBytes <= 0)) {
+                throw new IllegalArgumentException("invalid latency settings");
+            }
+            requireNonNull(oneThread, "one-thread latency");
+            requireNonNull(allThreads, "all-threads latency");
+        }
+    }
+
     /** Wall-clock milliseconds per stage; a skipped stage is 0. */
     public record Timings(double loadMilliseconds, double tensorErrorsMilliseconds, double qualityMilliseconds,
                           double speedMilliseconds, double totalMilliseconds) {
@@ -252,7 +344,8 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
                 quality == null ? null : quality.sameTopPercent(),
                 speed == null ? null : speed.prompt().medianTokensPerSecond(),
                 speed == null ? null : speed.generation().medianTokensPerSecond(),
-                speed == null ? 0 : speed.threads(), runtimeLabel());
+                speed != null ? speed.threads() : latency != null ? latency.allThreads().threads() : 0, runtimeLabel(),
+                agreement == null ? null : agreement.meanCosineSimilarity());
     }
 
     /**
@@ -346,6 +439,34 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
                     quality.medianKld(), quality.p99Kld(), quality.maxKld()));
             line(out, "  same top token", fmt("%.2f %%", quality.sameTopPercent()));
             line(out, "  RMS delta p", fmt("%.3f %%", quality.rmsDeltaProbabilityPercent()));
+        }
+        if (agreement != null) {
+            out.append('\n').append("output agreement vs source (").append(agreement.examples()).append(" inputs: ")
+                    .append(agreement.inputs()).append(")\n");
+            line(out, "  cosine similarity", fmt("mean %.6f, min %.6f", agreement.meanCosineSimilarity(),
+                    agreement.minCosineSimilarity()));
+            line(out, "  max abs error", fmt("%.6g", agreement.maxAbsError()));
+            out.append(fmt("    %-28s %12s %12s %12s %12s%n", "output", "mean cosine", "min cosine", "max abs", "RMSE"));
+            for (OutputAgreement o : agreement.outputs()) {
+                out.append(fmt("    %-28s %12.6f %12.6f %12.6g %12.6g%n", o.name(), o.meanCosineSimilarity(),
+                        o.minCosineSimilarity(), o.maxAbsError(), o.rmse()));
+            }
+            if (!agreement.notCompared().isEmpty()) {
+                line(out, "  not compared", String.join(", ", agreement.notCompared()) + " (not float)");
+            }
+        }
+        if (latency != null) {
+            out.append('\n').append(fmt("latency on " + runtimeName() + " (per inference, %d warm-up, %d passes)%n",
+                    latency.warmups(), latency.repetitions()));
+            line(out, "  load", fmt("%.1f ms", latency.loadMilliseconds()));
+            if (latency.peakRssBytes() != null) {
+                line(out, "  peak RSS", fmt("%.1f MB", latency.peakRssBytes() / 1e6));
+            }
+            for (LatencyRun run : List.of(latency.oneThread(), latency.allThreads())) {
+                line(out, fmt("  %d thread%s", run.threads(), run.threads() == 1 ? "" : "s"),
+                        fmt("p50 %.3f ms, p90 %.3f ms, mean %.3f ms (%d samples)", run.p50Milliseconds(),
+                                run.p90Milliseconds(), run.meanMilliseconds(), run.samples()));
+            }
         }
         if (speed == null && runtime.speedNote() != null) {
             out.append('\n');

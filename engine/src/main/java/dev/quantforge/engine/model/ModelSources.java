@@ -5,6 +5,8 @@ import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.engine.gguf.GgufFile;
 import dev.quantforge.engine.hf.HfModelSource;
 import dev.quantforge.engine.hf.OutputType;
+import dev.quantforge.engine.onnx.quantize.OnnxModelSource;
+import dev.quantforge.engine.onnx.quantize.OnnxQuantizer;
 import dev.quantforge.engine.safetensors.SafetensorsFile;
 
 import java.io.IOException;
@@ -30,6 +32,9 @@ public final class ModelSources {
         if (isGguf(path)) {
             return GgufFile.open(path);
         }
+        if (OnnxQuantizer.isOnnxFile(path)) {
+            return OnnxModelSource.open(path);
+        }
         if (path.getFileName().toString().endsWith(".safetensors")) {
             return new SafetensorsModelSource(SafetensorsFile.open(path));
         }
@@ -41,6 +46,7 @@ public final class ModelSources {
         return switch (format) {
             case HF -> HfModelSource.open(path, OutputType.F32);
             case GGUF -> GgufFile.open(path);
+            case ONNX -> OnnxModelSource.open(path);
         };
     }
 

@@ -1,6 +1,7 @@
 package dev.quantforge.engine.variant;
 
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.jobs.OnnxModelRecipes;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.imatrix.ImportanceMatrix;
@@ -12,6 +13,7 @@ import dev.quantforge.engine.mlx.MlxQuantization;
 import dev.quantforge.engine.onnx.OnnxActivations;
 import dev.quantforge.engine.onnx.OnnxExportOptions;
 import dev.quantforge.engine.onnx.OnnxPrecision;
+import dev.quantforge.engine.onnx.quantize.OnnxQuantizeOptions;
 import dev.quantforge.engine.plan.LlamaFileType;
 import dev.quantforge.engine.plan.QuantizeOptions;
 import dev.quantforge.engine.plan.TensorTypeOverride;
@@ -78,9 +80,13 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
         if (format.equals(OnnxFormat.INSTANCE.name())) {
             return onnxTarget(recipe);
         }
+        if (format.equals(OnnxModelFormat.INSTANCE.name())) {
+            return onnxModelTarget(recipe);
+        }
         if (!format.equals(GgufFormat.INSTANCE.name())) {
             throw new InvalidInputException("recipe format '" + recipe.format() + "' is not supported; known: "
-                    + GgufFormat.INSTANCE.name() + ", " + MlxFormat.INSTANCE.name() + ", " + OnnxFormat.INSTANCE.name());
+                    + GgufFormat.INSTANCE.name() + ", " + MlxFormat.INSTANCE.name() + ", " + OnnxFormat.INSTANCE.name()
+                    + ", " + OnnxModelFormat.INSTANCE.name());
         }
         QuantizeOptions options = new QuantizeOptions(recipe.pure(),
                 ggmlType(recipe.outputTensorType(), "output tensor type"),
@@ -183,6 +189,25 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
         OnnxActivations activations = settings.containsKey("activations")
                 ? OnnxActivations.parse(settings.get("activations")) : OnnxActivations.FP32;
         return new OnnxTarget(options.withQuantizeLmHead(lmHead.equals("quantize")).withActivations(activations));
+    }
+
+    /**
+     * An ONNX model recipe ({@link OnnxModelRecipes}: int8-dynamic or int8-static, perChannel, reduceRange,
+     * calibration), checked and spelled by common's rules, as ORT's quantizer takes it; int4 MatMulNBits of a model
+     * file is the CLI's only.
+     */
+    private static OnnxModelTarget onnxModelTarget(Recipe recipe) {
+        Recipe canonical = OnnxModelRecipes.canonical(recipe.ftype(), recipe.settings());
+        if (recipe.pure() || recipe.outputTensorType() != null || recipe.tokenEmbeddingType() != null
+                || recipe.leaveOutputTensor() || !recipe.tensorTypes().isEmpty()) {
+            throw new InvalidInputException("an ONNX model target takes no GGUF tensor-type options; use its settings "
+                    + new TreeSet<>(OnnxModelRecipes.SETTINGS));
+        }
+        var settings = canonical.settings();
+        OnnxQuantizeOptions options = new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.parse(canonical.ftype()),
+                settings.containsKey("perChannel"), settings.containsKey("reduceRange"), List.of(), 32, null,
+                OnnxQuantizeOptions.Calibration.parse(settings.getOrDefault("calibration", OnnxModelRecipes.DEFAULT_CALIBRATION)));
+        return new OnnxModelTarget(options);
     }
 
     private static int onnxInteger(String value, int absent, String key) {

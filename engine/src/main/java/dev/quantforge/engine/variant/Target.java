@@ -1,7 +1,7 @@
 package dev.quantforge.engine.variant;
 
 /** What to build, in the terms of one format. */
-public sealed interface Target permits GgufTarget, MlxTarget, OnnxTarget {
+public sealed interface Target permits GgufTarget, MlxTarget, OnnxModelTarget, OnnxTarget {
 
     TargetFormat format();
 

@@ -5,6 +5,8 @@ import dev.quantforge.engine.mlx.DequantizedMlx;
 import dev.quantforge.engine.model.ModelSource;
 import dev.quantforge.engine.model.ModelSources;
 import dev.quantforge.engine.onnx.OnnxExporter;
+import dev.quantforge.engine.onnx.quantize.OnnxModelSource;
+import dev.quantforge.engine.onnx.quantize.OnnxQuantizer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +23,12 @@ public final class Variants {
 
     /** What {@link #build} would write, without writing it ({@code --dry-run}). */
     public static VariantPlan plan(ModelSource source, QuantizeParams params) {
+        if (source instanceof OnnxModelSource && !(params.target() instanceof OnnxModelTarget)) {
+            // an ONNX graph has no GGUF-named tensors: any other format would plan an empty variant
+            throw new InvalidInputException(source.description() + ": an ONNX model source is quantized by onnx-model "
+                    + "targets only (int8-dynamic, int8-static), not " + params.target().format().name() + " "
+                    + params.target().name());
+        }
         return params.target().format().plan(source, params);
     }
 
@@ -37,6 +45,9 @@ public final class Variants {
         if (!Files.isDirectory(path) && ModelSources.isGguf(path)) {
             return GgufFormat.INSTANCE.runtime();
         }
+        if (OnnxQuantizer.isOnnxFile(path)) {
+            return OnnxModelFormat.INSTANCE.runtime();
+        }
         if (OnnxExporter.isOnnxDirectory(path)) {
             return OnnxFormat.INSTANCE.runtime();
         }
@@ -46,7 +57,7 @@ public final class Variants {
         if (Files.isDirectory(path)) {
             throw new InvalidInputException(path + ": not an ONNX variant directory (no model.onnx) and not an MLX model"
                     + " directory (config.json with a \"quantization\" block, and model.safetensors or its index);"
-                    + " quantforge runs GGUF files and ONNX and MLX directories");
+                    + " quantforge runs GGUF and ONNX model files and ONNX and MLX directories");
         }
         throw new InvalidInputException(path + ": not a GGUF file (no \"GGUF\" magic); quantforge runs GGUF files"
                 + " and ONNX and MLX directories");

@@ -1,6 +1,7 @@
 package dev.quantforge.worker.bench;
 
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.common.jobs.SourceFormat;
 import dev.quantforge.common.messages.TaskMessage;
 import dev.quantforge.engine.bench.BenchmarkReport;
 import dev.quantforge.engine.bench.VariantBenchmark;
@@ -89,7 +90,10 @@ public final class BenchmarkStage {
 
     private Outcome measured(DownloadedSource source, EvaluationText text, Path variant, String variantName, Path scratch,
                              DoubleConsumer progress, BooleanSupplier stop, long began) {
-        ReferenceCache.Reference reference = references.obtain(source.format(), source.uri(), source.objects(),
+        // an ONNX model source has no next-token logits: its variant's outputs are compared with the source model's own
+        ReferenceCache.Reference reference = source.format() == SourceFormat.ONNX
+                ? new ReferenceCache.Reference(null, source.uri(), true)
+                : references.obtain(source.format(), source.uri(), source.objects(),
                 source.local(), source.bytes(), text, settings.options().threads(), scratch, stop);
         double from = reference.reused() ? 0 : REFERENCE_SHARE;
         progress.accept(from);
@@ -114,7 +118,8 @@ public final class BenchmarkStage {
         } catch (InvalidInputException | IllegalStateException | IllegalArgumentException e) {
             // llama.cpp refused the variant, failed on it or gave non-finite logits: the recipe made something it cannot run
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            String runtime = java.nio.file.Files.isRegularFile(variant.resolve("model.onnx")) ? "ONNX Runtime" : "llama.cpp";
+            String runtime = java.nio.file.Files.isRegularFile(variant.resolve("model.onnx"))
+                    || variant.getFileName().toString().endsWith(".onnx") ? "ONNX Runtime" : "llama.cpp";
             throw new InvalidInputException("variant " + variantName + " does not run on " + runtime + ": "
                     + message.replace(variant.toString(), variantName), e);
         }

@@ -139,7 +139,7 @@ public final class ReferenceCache {
     static S3Uri location(SourceFormat format, S3Uri source, String key) {
         S3Uri parent = switch (format) {
             case HF -> source;
-            case GGUF -> new S3Uri(source.bucket(), source.key().substring(0, source.key().lastIndexOf('/') + 1));
+            case GGUF, ONNX -> new S3Uri(source.bucket(), source.key().substring(0, source.key().lastIndexOf('/') + 1));
         };
         return parent.resolve(DIRECTORY + key + EXTENSION);
     }

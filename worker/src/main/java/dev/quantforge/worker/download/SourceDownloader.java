@@ -16,8 +16,9 @@ import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
- * The download stage: every object right under an HF prefix, or the one GGUF object, into a local directory. Each
- * object's ETag (from the listing) and SHA-256 (of the bytes as they stream in) are its lineage.
+ * The download stage: every object right under an HF prefix, the one GGUF object, or an ONNX model object with its
+ * external data and tokenizer.json, into a local directory. Each object's ETag (from the listing) and SHA-256 (of the
+ * bytes as they stream in) are its lineage.
  */
 public final class SourceDownloader {
     private final ObjectStore store;
@@ -41,6 +42,8 @@ public final class SourceDownloader {
                 throw new InvalidInputException(uri + ": no objects under this prefix; expected a Hugging Face checkpoint "
                         + "(config.json, tokenizer, *.safetensors)");
             }
+        } else if (task.sourceFormat() == SourceFormat.ONNX) {
+            objects = onnxModel(SourceFormat.onnxModelObject(uri));
         } else {
             objects = List.of(store.stat(uri).orElseThrow(() -> new InvalidInputException(uri + ": no such object")));
         }
@@ -58,7 +61,29 @@ public final class SourceDownloader {
             lineage.add(new SourceObject(object.uri().toString(), object.bytes(), object.etag(), sha256));
         }
         Path path = task.sourceFormat() == SourceFormat.HF ? local : local.resolve(objects.get(0).fileName());
+        if (task.sourceFormat() == SourceFormat.ONNX) {
+            path = local.resolve(SourceFormat.onnxModelObject(uri).lastName());
+        }
         return new DownloadedSource(task.sourceFormat(), uri, objects, lineage, path);
+    }
+
+    /**
+     * An ONNX model object and what lies beside it that belongs to it: its external data ({@code model.onnx.data},
+     * {@code model.onnx_data}: objects named after it) and {@code tokenizer.json} (the benchmark's text inputs). Other
+     * objects under the same prefix (other models) are not fetched.
+     */
+    private List<StoredObject> onnxModel(S3Uri uri) {
+        StoredObject model = store.stat(uri).orElseThrow(() -> new InvalidInputException(uri + ": no such object"));
+        String name = uri.lastName();
+        S3Uri parent = new S3Uri(uri.bucket(), uri.key().substring(0, uri.key().lastIndexOf('/') + 1));
+        List<StoredObject> objects = new ArrayList<>(List.of(model));
+        for (StoredObject o : store.list(parent)) {
+            String file = o.fileName();
+            if (!file.equals(name) && (file.startsWith(name + ".") || file.startsWith(name + "_") || file.equals("tokenizer.json"))) {
+                objects.add(o);
+            }
+        }
+        return objects;
     }
 
     /** Bytes moved so far of a transfer. */

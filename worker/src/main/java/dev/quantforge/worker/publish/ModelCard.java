@@ -1,6 +1,7 @@
 package dev.quantforge.worker.publish;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.common.jobs.OnnxModelRecipes;
 import dev.quantforge.common.jobs.OnnxRecipes;
 import dev.quantforge.common.jobs.Recipe;
 import dev.quantforge.common.quality.BenchmarkSummary;
@@ -20,6 +21,9 @@ public final class ModelCard {
 
     /** From the manifest as it stands before the card is uploaded (it lists the model file, not yet the card). */
     public static String render(Manifest m) {
+        if (OnnxModelRecipes.FORMAT.equals(m.recipe().format())) {
+            return renderOnnxModel(m);
+        }
         if (m.modelIsDirectory() && isOnnx(m)) {
             return renderOnnx(m);
         }
@@ -73,6 +77,50 @@ public final class ModelCard {
         out.append("llama-cli -m ").append(model.name()).append(" -p \"Once upon a time\" -n 128\n");
         out.append("llama-server -m ").append(model.name()).append(" --port 8080\n```\n\n");
 
+        provenance(out, m);
+        return out.toString();
+    }
+
+    /**
+     * A quantized ONNX model (an embedder, a classifier) from an ONNX model source: judged by how close its outputs are
+     * to the source model's, not by perplexity.
+     */
+    private static String renderOnnxModel(Manifest m) {
+        Manifest.FileEntry model = m.model();
+        Recipe r = m.recipe();
+        StringBuilder out = new StringBuilder();
+        out.append("# ").append(m.modelName()).append(" — ").append(m.variant()).append(" (ONNX model)\n\n");
+        out.append("Quantized by quantforge ").append(m.engineVersion()).append(" from the ONNX model `")
+                .append(m.source().uri()).append("`, as ONNX Runtime's quantization tool does it (")
+                .append(r.ftype()).append(r.settings().isEmpty() ? "" : ", " + r.settings()).append(")")
+                .append(m.profile() == null ? "" : " for the hardware profile `" + m.profile() + "`").append(".\n\n");
+        out.append("| | |\n|---|---|\n");
+        row(out, "file", "`" + model.name() + "`");
+        row(out, "size", String.format(Locale.ROOT, "%.2f MB (%,d bytes)", model.bytes() / 1e6, model.bytes()));
+        row(out, "sha256", "`" + model.sha256() + "`");
+        out.append('\n');
+        if (m.rejected()) {
+            out.append("**Rejected:** this variant does not meet the quality bar of its profile: ")
+                    .append(String.join("; ", m.gateFailures())).append(".\n\n");
+        }
+        BenchmarkSummary b = m.benchmarkSummary();
+        if (b != null) {
+            out.append("## Benchmark\n\nMeasured on ").append(runtimeName(m, "ONNX Runtime"))
+                    .append(" against the source model's outputs on the same inputs (`agreement` in `benchmark.json`:")
+                    .append(" cosine and max abs error per output; latency p50/p90 at 1 thread and all threads).\n\n")
+                    .append("| size | compression | mean output cosine |\n|---:|---:|---:|\n")
+                    .append(String.format(Locale.ROOT, "| %.2f MB | %.2fx | %s |%n%n", b.modelBytes() / 1e6,
+                            b.compressionRatio(), figure(b.meanOutputCosine(), "%.5f")));
+        }
+        if (!m.plan().fallbacks().isEmpty()) {
+            out.append("Kept float:\n\n");
+            for (PlanSummary.Fallback f : m.plan().fallbacks()) {
+                out.append("- `").append(f.tensor()).append("`: ").append(f.reason()).append('\n');
+            }
+            out.append('\n');
+        }
+        out.append("## Run it with ONNX Runtime\n\n```python\nimport onnxruntime as ort\n")
+                .append("session = ort.InferenceSession(\"").append(model.name()).append("\")\n```\n\n");
         provenance(out, m);
         return out.toString();
     }

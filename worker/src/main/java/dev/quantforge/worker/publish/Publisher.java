@@ -149,7 +149,15 @@ public final class Publisher {
         String modelFile = output.getFileName().toString();
         try {
             if (!Files.isDirectory(output)) {
-                return List.of(new ModelPart(output, modelFile, prefix.resolve(modelFile), Files.size(output)));
+                List<ModelPart> parts = new ArrayList<>(List.of(
+                        new ModelPart(output, modelFile, prefix.resolve(modelFile), Files.size(output))));
+                // a quantized ONNX model with external data: its OUT.onnx.data goes beside it, under its own name
+                Path data = output.resolveSibling(modelFile + ".data");
+                if (modelFile.endsWith(".onnx") && Files.isRegularFile(data)) {
+                    String name = data.getFileName().toString();
+                    parts.add(new ModelPart(data, name, prefix.resolve(name), Files.size(data)));
+                }
+                return parts;
             }
             List<ModelPart> parts = new ArrayList<>();
             try (Stream<Path> walk = Files.walk(output)) {

@@ -222,7 +222,7 @@ public final class TaskProcessor {
             Path local = scratch.resolve("source");
             String sourceUri = task.source();
             String prefix = sourceUri.endsWith("/") ? sourceUri : sourceUri + "/";
-            if (task.sourceFormat() == SourceFormat.GGUF) {
+            if (task.sourceFormat() != SourceFormat.HF) {
                 String file = sourceUri.substring(sourceUri.lastIndexOf('/') + 1);
                 line = line.replace(local.resolve(file).toString(), sourceUri);
             }

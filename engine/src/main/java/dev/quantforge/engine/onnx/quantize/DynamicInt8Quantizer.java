@@ -130,7 +130,8 @@ final class DynamicInt8Quantizer {
         emit(GraphNode.of(integerName.isEmpty() ? "" : integerName + "_output_scale_mul", "Mul",
                 List.of(castOut, scalesMul + ":0"), List.of(out), null));
         plan.add(new Entry(node.name(), "MatMul", Action.QUANTIZED,
-                "MatMulInteger (int8 weights" + (options.perChannel() ? " per channel" : "")
+                "MatMulInteger (" + (options.weightType() == QuantType.UINT8 ? "uint8" : "int8") + " weights"
+                        + (options.perChannel() ? " per channel" : "")
                         + (options.reduceRange() ? ", 7-bit" : "") + ")"));
     }
 
@@ -149,7 +150,10 @@ final class DynamicInt8Quantizer {
     private record WeightResult(Quantized value, String reason) {
     }
 
-    /** B of a MatMul: int8 symmetric, per tensor or per column (axis -1), 7-bit with reduce_range. */
+    /**
+     * B of a MatMul: int8 (or, for the avx2 preset, uint8: 0..254 around 127, as quant_utils' symmetric uint8 range)
+     * symmetric, per tensor or per column (axis -1), 7-bit with reduce_range.
+     */
     private WeightResult quantizeWeight(StoredTensor b) {
         float[] w = model.floats(b);
         if (!LinearQuantization.allFinite(w)) {
@@ -157,7 +161,7 @@ final class DynamicInt8Quantizer {
         }
         int rows = Math.toIntExact(b.dims()[0]);
         int cols = Math.toIntExact(b.dims()[1]);
-        QuantType type = QuantType.INT8;
+        QuantType type = options.weightType();
         int channels = options.perChannel() ? cols : 1;
         QuantParams[] params = new QuantParams[channels];
         for (int c = 0; c < channels; c++) {

@@ -8,10 +8,11 @@ import java.util.Locale;
 
 /**
  * How to quantize an ONNX model: the method, per-channel weights, 7-bit weights (reduce_range), the nodes or op types
- * to leave alone, and the MatMulNBits block size for int4.
+ * to leave alone, the MatMulNBits block size for int4, and int8-dynamic's weight type (int8 as quantize_dynamic's
+ * default; uint8 for Optimum's avx2 preset, {@link OnnxPreset}).
  */
 public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude,
-                                  int blockSize, Path calibrationData, Calibration calibration) {
+                                  int blockSize, Path calibrationData, Calibration calibration, QuantType weightType) {
 
     /**
      * How int8-static finds activation ranges (ORT's CalibrationMethod with its default settings). ENTROPY with
@@ -56,13 +57,22 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
     public OnnxQuantizeOptions {
         exclude = exclude == null ? List.of() : List.copyOf(exclude);
         calibration = calibration == null ? Calibration.MINMAX : calibration;
+        weightType = weightType == null ? QuantType.INT8 : weightType;
+        if (weightType != QuantType.INT8 && method != Method.INT8_DYNAMIC) {
+            throw new InvalidInputException("uint8 weights are built for int8-dynamic only, not " + method.cliName());
+        }
         if (blockSize < 16 || Integer.bitCount(blockSize) != 1) {
             throw new InvalidInputException("--block-size must be a power of two of at least 16, got " + blockSize);
         }
     }
 
     public OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude, int blockSize) {
-        this(method, perChannel, reduceRange, exclude, blockSize, null, Calibration.MINMAX);
+        this(method, perChannel, reduceRange, exclude, blockSize, null, Calibration.MINMAX, QuantType.INT8);
+    }
+
+    public OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude, int blockSize,
+                               Path calibrationData, Calibration calibration) {
+        this(method, perChannel, reduceRange, exclude, blockSize, calibrationData, calibration, QuantType.INT8);
     }
 
     public static OnnxQuantizeOptions int8Dynamic(boolean perChannel, boolean reduceRange) {
@@ -70,12 +80,12 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
     }
 
     public OnnxQuantizeOptions excluding(List<String> names) {
-        return new OnnxQuantizeOptions(method, perChannel, reduceRange, names, blockSize, calibrationData, calibration);
+        return new OnnxQuantizeOptions(method, perChannel, reduceRange, names, blockSize, calibrationData, calibration, weightType);
     }
 
     /** Calibration text for int8-static: one example per line, tokenized with the model's tokenizer.json. */
     public OnnxQuantizeOptions withCalibration(Path text, Calibration how) {
-        return new OnnxQuantizeOptions(method, perChannel, reduceRange, exclude, blockSize, text, how);
+        return new OnnxQuantizeOptions(method, perChannel, reduceRange, exclude, blockSize, text, how, weightType);
     }
 
     /** A node is excluded by its name or its op type. */
@@ -91,6 +101,7 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
         if (method == Method.INT8_STATIC) {
             return "int8-static-qdq-" + calibration.name().toLowerCase(Locale.ROOT) + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
         }
-        return method.cliName() + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
+        return method.cliName() + (weightType == QuantType.UINT8 ? "-u8u8" : "") + (perChannel ? "-per-channel" : "")
+                + (reduceRange ? "-reduce-range" : "");
     }
 }

@@ -14,13 +14,13 @@ import java.util.Map;
  * words longer than 100 characters or without a split) describes it, then [CLS] … [SEP]. Enough to turn
  * calibration text into a BERT-style model's inputs; not a general tokenizer.
  */
-final class WordPieceTokenizer {
+public final class WordPieceTokenizer {
     private final Map<String, Integer> vocab;
     private final int unk;
     private final int cls;
     private final int sep;
 
-    WordPieceTokenizer(Path tokenizerJson) {
+    public WordPieceTokenizer(Path tokenizerJson) {
         TokenizerJson json = TokenizerJson.read(tokenizerJson);
         if (!json.modelType().equals("WordPiece")) {
             throw new dev.quantforge.common.InvalidInputException(tokenizerJson + ": a " + json.modelType()
@@ -32,7 +32,7 @@ final class WordPieceTokenizer {
         sep = vocab.get("[SEP]");
     }
 
-    long[] encode(String text, int maxLength) {
+    public long[] encode(String text, int maxLength) {
         List<Long> ids = new ArrayList<>();
         ids.add((long) cls);
         for (String word : preTokenize(normalize(text))) {
