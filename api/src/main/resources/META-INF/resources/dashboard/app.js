@@ -4,7 +4,8 @@
 //   #/submit      the submit form
 //   #/profiles    the hardware profiles
 //   #/catalog     the catalog, when the API has one (the nav link shows only then)
-import { h, api, problemView, stateBadge, bytes, num, when, ENDED } from './util.js';
+//   #/key         the API key form; any page the API answers 401 shows it too
+import { h, api, apiKey, authHeaders, setApiKey, problemView, stateBadge, bytes, num, when, ENDED } from './util.js';
 import { drawChart } from './chart.js';
 
 const main = document.getElementById('main');
@@ -34,9 +35,11 @@ async function route() {
     else if (name === 'submit') await submitPage();
     else if (name === 'profiles') await profilesPage();
     else if (name === 'catalog') await catalogPage();
+    else if (name === 'key') keyPage();
     else page('Not found', h('p', {}, 'No such page. ', h('a', { href: '#/' }, 'Back to the jobs')));
   } catch (error) {
-    page('Something went wrong', h('div', { class: 'alert', role: 'alert' }, problemView(error)));
+    if (error.status === 401) keyPage(error);
+    else page('Something went wrong', h('div', { class: 'alert', role: 'alert' }, problemView(error)));
   }
   if (document.activeElement !== document.body && !main.contains(document.activeElement)) main.focus();
 }
@@ -198,7 +201,7 @@ async function jobPage(id) {
   cancel.addEventListener('click', async () => {
     cancel.disabled = true;
     try {
-      await fetch(`/api/v1/jobs/${id}`, { method: 'DELETE', headers: { Accept: 'application/json' } })
+      await fetch(`/api/v1/jobs/${id}`, { method: 'DELETE', headers: { Accept: 'application/json', ...authHeaders() } })
         .then(async r => { if (!r.ok && r.status !== 409) throw new Error((await r.json().catch(() => ({}))).detail || `HTTP ${r.status}`); });
       notice.textContent = 'Cancel requested; running variants stop when their worker reports.';
     } catch (error) {
@@ -208,7 +211,9 @@ async function jobPage(id) {
   });
 
   if (ENDED.has(job.state)) return;
-  const stream = new EventSource(`/api/v1/jobs/${id}/events`);
+  // EventSource cannot send the key: a short-lived token for this job's stream goes in the URL instead
+  const { token } = await api(`/api/v1/jobs/${id}/events/tokens`, { method: 'POST' });
+  const stream = new EventSource(`/api/v1/jobs/${id}/events?token=${encodeURIComponent(token)}`);
   onLeave(() => { stopped = true; stream.close(); clearTimeout(reportTimer); });
   stream.addEventListener('job', event => {
     job = JSON.parse(event.data);
@@ -325,9 +330,30 @@ async function catalogPage() {
       h('tbody', {}, items.map(i => h('tr', {}, columns.map(c => h('td', {}, i[c] ?? ''))))))) : h('p', {}, 'No models yet.'));
 }
 
+// ---- API key --------------------------------------------------------------------------------------------
+
+function keyPage(error) {
+  const input = h('input', { id: 'api-key', name: 'api-key', type: 'password', autocomplete: 'off', required: true,
+    size: 50, 'aria-describedby': 'api-key-help' });
+  const form = h('form', { id: 'key-form', onsubmit: event => {
+    event.preventDefault();
+    setApiKey(input.value.trim());
+    detectCatalog();
+    if (location.hash === '#/key') location.hash = '#/';
+    else route();
+  } },
+  h('p', {}, h('label', { for: 'api-key' }, 'API key'), ' ', input),
+  h('p', { id: 'api-key-help', class: 'muted' }, 'A key with the jobs:read scope (and jobs:submit to submit or cancel),',
+    ' from ', h('code', {}, 'quantforge keys create'), ' or ', h('code', {}, './quantforge demo'),
+    '. It is kept in this tab only.'),
+  h('p', {}, h('button', { type: 'submit' }, 'Use this key'), ' ',
+    apiKey() ? h('button', { type: 'button', onclick: () => { setApiKey(''); keyPage(); } }, 'Forget the key') : null));
+  page('API key', ...[error ? h('div', { class: 'alert', role: 'alert' }, problemView(error)) : null, form].filter(Boolean));
+}
+
 async function detectCatalog() {
   try {
-    const response = await fetch('/api/v1/catalog/models?limit=1', { headers: { Accept: 'application/json' } });
+    const response = await fetch('/api/v1/catalog/models?limit=1', { headers: { Accept: 'application/json', ...authHeaders() } });
     document.getElementById('catalog-nav').hidden = !response.ok;
   } catch {
     document.getElementById('catalog-nav').hidden = true;

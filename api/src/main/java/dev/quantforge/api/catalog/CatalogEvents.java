@@ -137,12 +137,14 @@ public class CatalogEvents {
                 .withSource(URI.create("/api/v1/jobs/" + job.id))
                 .withType(type)
                 .withSubject(job.modelName)
+                // an extension attribute: consumers of the shared topic route or filter by tenant
+                .withExtension("tenant", job.tenant)
                 .withTime((at == null ? Instant.now() : at).atOffset(ZoneOffset.UTC))
                 .withData("application/json", payload)
                 .build();
         String serialized = new String(FORMAT.serialize(event), StandardCharsets.UTF_8);
         outbox.add(kafka.topics().catalog().name(), job.modelName, serialized, JsonFormat.CONTENT_TYPE);
         // the same event, in the same transaction, for every webhook subscribed to its type
-        webhooks.enqueue(event.getId(), type, serialized);
+        webhooks.enqueue(job.tenant, event.getId(), type, serialized);
     }
 }

@@ -1,5 +1,7 @@
 package dev.quantforge.api.catalog;
 
+import dev.quantforge.api.auth.Callers;
+import dev.quantforge.api.auth.Scope;
 import dev.quantforge.api.catalog.CatalogViews.ModelPage;
 import dev.quantforge.api.catalog.CatalogViews.ModelVariants;
 import dev.quantforge.api.catalog.CatalogViews.VariantDetail;
@@ -8,6 +10,8 @@ import dev.quantforge.api.problems.FieldError;
 import dev.quantforge.api.problems.Problem;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -33,6 +37,7 @@ import org.jboss.resteasy.reactive.RestQuery;
 @Path("/api/v1/catalog/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "catalog")
+@RolesAllowed(Scope.READ)
 public class CatalogResource {
 
     private static final int DEFAULT_LIMIT = 50;
@@ -40,8 +45,10 @@ public class CatalogResource {
 
     private final CatalogQueries queries;
     private final VariantDetails details;
+    private final SecurityIdentity caller;
 
-    public CatalogResource(CatalogQueries queries, VariantDetails details) {
+    public CatalogResource(CatalogQueries queries, VariantDetails details, SecurityIdentity caller) {
+        this.caller = caller;
         this.queries = queries;
         this.details = details;
     }
@@ -71,7 +78,7 @@ public class CatalogResource {
             errors.add(new FieldError("cursor", "is not a cursor this API returned"));
         }
         failOn(errors);
-        return queries.models(filter, pageSize, after);
+        return queries.models(Callers.tenant(caller), filter, pageSize, after);
     }
 
     @GET
@@ -97,7 +104,7 @@ public class CatalogResource {
         int pageSize = number("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT, errors);
         int from = number("offset", offset, 0, 0, Integer.MAX_VALUE, errors);
         failOn(errors);
-        return queries.model(name, filter, pageSize, from)
+        return queries.model(Callers.tenant(caller), name, filter, pageSize, from)
                 .orElseThrow(() -> new ProblemException(ProblemType.NOT_FOUND, "no model '" + name + "' in the catalog"));
     }
 
@@ -150,7 +157,7 @@ public class CatalogResource {
                 throw ProblemException.invalid("job", "must be a job id (a UUID)");
             }
         }
-        return queries.variant(name, variant, jobId, includeRejected).orElseThrow(() -> new ProblemException(
+        return queries.variant(Callers.tenant(caller), name, variant, jobId, includeRejected).orElseThrow(() -> new ProblemException(
                 ProblemType.NOT_FOUND, "no variant '" + variant + "' of model '" + name + "' in the catalog"
                 + (includeRejected ? "" : " (a REJECTED one needs includeRejected=true)")));
     }

@@ -4,6 +4,7 @@ import dev.quantforge.api.catalog.CatalogEvents;
 import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
 import dev.quantforge.api.storage.StorageConfig;
+import dev.quantforge.api.tenants.Tenants;
 import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.ResultLayout;
 import dev.quantforge.common.jobs.S3Uri;
@@ -45,10 +46,12 @@ public class JobSubmitter {
     private final KafkaConfig kafka;
 
     private final CatalogEvents catalogEvents;
+    private final Tenants tenants;
 
     public JobSubmitter(Outbox outbox, IdempotencyKeys idempotencyKeys, StorageConfig storage, KafkaConfig kafka,
-            CatalogEvents catalogEvents) {
+            CatalogEvents catalogEvents, Tenants tenants) {
         this.catalogEvents = catalogEvents;
+        this.tenants = tenants;
         this.outbox = outbox;
         this.idempotencyKeys = idempotencyKeys;
         this.storage = storage;
@@ -56,10 +59,10 @@ public class JobSubmitter {
     }
 
     @Transactional
-    public Outcome submit(JobSubmission submission, Optional<IdempotentRequest> idempotent) {
+    public Outcome submit(JobSubmission submission, String tenant, Optional<IdempotentRequest> idempotent) {
         UUID jobId = UUID.randomUUID();
         if (idempotent.isPresent()) {
-            Optional<IdempotencyKeys.Claim> earlier = idempotencyKeys.claim(idempotent.get().key(),
+            Optional<IdempotencyKeys.Claim> earlier = idempotencyKeys.claim(tenant, idempotent.get().key(),
                     idempotent.get().fingerprint(), jobId);
             if (earlier.isPresent()) {
                 return new AlreadyClaimed(earlier.get());
@@ -69,6 +72,7 @@ public class JobSubmitter {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         Job job = new Job();
         job.id = jobId;
+        job.tenant = tenant;
         job.name = submission.name();
         job.modelName = submission.modelName();
         job.sourceUri = submission.source().toString();
@@ -87,6 +91,7 @@ public class JobSubmitter {
             Task task = new Task();
             task.id = UUID.randomUUID();
             task.jobId = jobId;
+            task.tenant = tenant;
             task.position = position;
             task.profile = target.profile();
             task.variant = target.variant();
@@ -95,7 +100,8 @@ public class JobSubmitter {
             boolean severalVariants = submission.targets().size() > 1;
             task.publish = submission.publish().stream().map(p -> new PublishTarget(
                     PublishReference.parse(p.oci()).forVariant(target.variant(), severalVariants), p.format())).toList();
-            task.resultsPrefix = layout.variantPrefix(submission.modelName(), jobId, target.variant()).toString();
+            task.resultsPrefix = layout.variantPrefix(tenants.resultsPrefix(tenant), submission.modelName(), jobId,
+                    target.variant()).toString();
             task.state = TaskState.QUEUED;
             task.createdAt = now;
             task.persist();

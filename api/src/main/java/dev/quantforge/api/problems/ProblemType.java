@@ -3,6 +3,8 @@ package dev.quantforge.api.problems;
 /** The kinds of problem the API reports, each with its status and a stable type URI. */
 public enum ProblemType {
     INVALID_REQUEST(400, "The request is invalid"),
+    UNAUTHORIZED(401, "Authentication required"),
+    FORBIDDEN(403, "Forbidden"),
     NOT_FOUND(404, "Not found"),
     IDEMPOTENCY_KEY_REUSED(409, "Idempotency key reused with a different request"),
     JOB_FINISHED(409, "The job has already finished"),
@@ -11,6 +13,7 @@ public enum ProblemType {
     /** 422 as well: the job's own evaluation text is not in object storage. */
     EVAL_TEXT_NOT_FOUND(422, "The evaluation text was not found"),
     EVAL_TEXT_TOO_LARGE(422, "The evaluation text is too large"),
+    RATE_LIMITED(429, "Too many requests"),
     STORAGE_UNAVAILABLE(503, "Object storage is unavailable"),
     INTERNAL(500, "Internal error");
 

@@ -142,9 +142,10 @@ public class Webhooks {
     }
 
     @Transactional
-    public Webhook create(WebhookViews.WebhookRequest request) {
+    public Webhook create(String tenant, WebhookViews.WebhookRequest request) {
         Webhook webhook = new Webhook();
         webhook.id = UUID.randomUUID();
+        webhook.tenant = tenant;
         webhook.url = request.url();
         webhook.eventTypes = request.eventTypes();
         webhook.secret = request.secret() == null ? WebhookSignatures.newSecret() : request.secret();
@@ -155,14 +156,14 @@ public class Webhooks {
     }
 
     @Transactional
-    public List<Webhook> list() {
-        return Webhook.list("order by createdAt, id");
+    public List<Webhook> list(String tenant) {
+        return Webhook.list("tenant = ?1 order by createdAt, id", tenant);
     }
 
     @Transactional
-    public Webhook find(UUID id) {
+    public Webhook find(String tenant, UUID id) {
         Webhook webhook = Webhook.findById(id);
-        if (webhook == null) {
+        if (webhook == null || !webhook.tenant.equals(tenant)) {
             throw new ProblemException(ProblemType.NOT_FOUND, "no webhook " + id);
         }
         return webhook;
@@ -170,28 +171,29 @@ public class Webhooks {
 
     /** Deletes the webhook and its delivery log; pending deliveries are not sent. */
     @Transactional
-    public void delete(UUID id) {
-        if (Webhook.deleteById(find(id).id)) {
+    public void delete(String tenant, UUID id) {
+        if (Webhook.deleteById(find(tenant, id).id)) {
             em.flush();
         }
     }
 
     @Transactional
-    public List<WebhookDelivery> deliveries(UUID id, int limit) {
-        find(id);
+    public List<WebhookDelivery> deliveries(String tenant, UUID id, int limit) {
+        find(tenant, id);
         return WebhookDelivery.find("webhookId = ?1 order by id desc", id).page(0, limit).list();
     }
 
     /**
      * In the caller's transaction (the one that writes the event to the outbox): one PENDING delivery, due now, for
-     * every enabled webhook subscribed to the event's type.
+     * every enabled webhook of the event's tenant subscribed to the event's type.
      */
-    public void enqueue(String eventId, String eventType, String payload) {
+    public void enqueue(String tenant, String eventId, String eventType, String payload) {
         int rows = em.createNativeQuery("insert into webhook_deliveries"
                         + " (webhook_id, event_id, event_type, payload, state, attempts, next_attempt_at, created_at)"
                         + " select id, :eventId, :eventType, :payload, 'PENDING', 0, :now, :now from webhooks"
-                        + " where enabled and event_types @> jsonb_build_array(cast(:eventType as text))"
+                        + " where enabled and tenant = :tenant and event_types @> jsonb_build_array(cast(:eventType as text))"
                         + " on conflict (webhook_id, event_id) do nothing")
+                .setParameter("tenant", tenant)
                 .setParameter("eventId", eventId)
                 .setParameter("eventType", eventType)
                 .setParameter("payload", payload)
