@@ -20,6 +20,7 @@ const base = env('QF_DASHBOARD_URL').replace(/\/$/, '');
 const source = env('QF_SOURCE_URI');
 const profiles = env('QF_PROFILES').split(',');
 const shots = env('QF_SCREENSHOTS');
+const apiKey = env('QF_API_KEY');
 const jobTimeout = Number(process.env.QF_JOB_TIMEOUT_MS || 180000);
 mkdirSync(shots, { recursive: true });
 
@@ -46,6 +47,14 @@ try {
 
   // the jobs page at /
   await page.goto(`${base}/`);
+  // authentication is on: the API answers 401 and the dashboard asks for a key
+  await page.getByRole('heading', { level: 1, name: 'API key' }).waitFor();
+  await shot('0-api-key');
+  await page.locator('#api-key').fill(apiKey);
+  await page.getByRole('button', { name: 'Use this key' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
+  // the key stays for the tab: a reload (keyboard focus back at the page's start) still shows the jobs
+  await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
   await page.locator('#jobs-status', { hasText: 'Updated' }).waitFor();
   const catalogLinkVisible = await page.locator('#catalog-nav').isVisible();

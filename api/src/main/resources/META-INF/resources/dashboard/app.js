@@ -361,5 +361,11 @@ async function detectCatalog() {
 }
 
 window.addEventListener('hashchange', route);
+window.addEventListener('quantforge:unauthorized', event => {
+  if (document.getElementById('key-form')) return;
+  cleanup.forEach(fn => { try { fn(); } catch { /* already gone */ } });
+  cleanup = [];
+  keyPage(event.detail);
+});
 detectCatalog();
 route();

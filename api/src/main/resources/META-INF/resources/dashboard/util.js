@@ -53,7 +53,12 @@ export async function api(path, options = {}) {
   const text = await response.text();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch { body = { detail: text }; }
-  if (!response.ok) throw new ApiError(response.status, body);
+  if (!response.ok) {
+    const error = new ApiError(response.status, body);
+    // no key, or a revoked one: whichever page asked, the dashboard asks for a key (app.js)
+    if (response.status === 401) window.dispatchEvent(new CustomEvent('quantforge:unauthorized', { detail: error }));
+    throw error;
+  }
   return body;
 }
 

@@ -6,6 +6,7 @@ import dev.quantforge.cli.client.CancelCommand;
 import dev.quantforge.cli.client.CatalogCommand;
 import dev.quantforge.cli.client.ClientException;
 import dev.quantforge.cli.client.JobsCommand;
+import dev.quantforge.cli.client.KeysCommand;
 import dev.quantforge.cli.client.ProfilesCommand;
 import dev.quantforge.cli.client.ReportCommand;
 import dev.quantforge.cli.client.SubmitCommand;
@@ -30,7 +31,8 @@ import java.util.concurrent.CancellationException;
         subcommands = {QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class,
                 BenchKernelsCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class, PackageCommand.class,
                 PushCommand.class, SubmitCommand.class, JobsCommand.class, WatchCommand.class, ReportCommand.class,
-                CancelCommand.class, ProfilesCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class})
+                CancelCommand.class, ProfilesCommand.class, CatalogCommand.class, KeysCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

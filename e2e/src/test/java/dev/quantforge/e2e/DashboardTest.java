@@ -42,6 +42,7 @@ class DashboardTest {
         JsonNode result = Browser.run("dashboard.mjs", Map.of(
                         "QF_DASHBOARD_URL", product.api().base().toString(),
                         "QF_SOURCE_URI", source.toString(),
+                        "QF_API_KEY", product.apiKey(),
                         "QF_PROFILES", String.join(",", PROFILES),
                         "QF_SCREENSHOTS", SCREENSHOTS.toString(),
                         "QF_JOB_TIMEOUT_MS", "180000"),

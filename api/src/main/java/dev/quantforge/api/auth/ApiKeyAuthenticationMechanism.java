@@ -92,6 +92,12 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
                 .addAttribute(Callers.TENANT, config.defaultTenant()).build();
     }
 
+    /** Before OIDC's mechanism, which would try to verify one of our keys as a JWT and fail the request. */
+    @Override
+    public int getPriority() {
+        return DEFAULT_PRIORITY + 100;
+    }
+
     @Override
     public Uni<ChallengeData> getChallenge(RoutingContext context) {
         return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", "Bearer"));

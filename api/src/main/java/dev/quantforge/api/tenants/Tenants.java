@@ -13,19 +13,21 @@ import java.util.TreeSet;
 @ApplicationScoped
 public class Tenants {
 
-    private final Map<String, TenantsConfig.Tenant> tenants;
+    private final Map<String, List<String>> sources;
+    private final Map<String, String> resultsPrefixes;
 
     public Tenants(TenantsConfig config) {
-        this.tenants = Map.copyOf(config.tenants());
-        tenants.values().forEach(t -> t.sources().orElse(List.of()).forEach(Tenants::location));
+        this.sources = Map.copyOf(config.sources());
+        this.resultsPrefixes = Map.copyOf(config.resultsPrefix());
+        sources.values().forEach(list -> list.forEach(Tenants::location));
     }
 
     public boolean exists(String tenant) {
-        return tenants.containsKey(tenant);
+        return sources.containsKey(tenant);
     }
 
     public Set<String> names() {
-        return new TreeSet<>(tenants.keySet());
+        return new TreeSet<>(sources.keySet());
     }
 
     /**
@@ -34,25 +36,24 @@ public class Tenants {
      * S3's); end it with '/' to admit only that "directory".
      */
     public void requireReadable(String tenant, S3Uri uri, String field) {
-        List<String> sources = tenants.containsKey(tenant) ? tenants.get(tenant).sources().orElse(List.of()) : List.of();
+        List<String> allowed = sources.getOrDefault(tenant, List.of());
         // an HTTP client or S3 server that resolves dot segments would read outside the prefix
         if (Arrays.stream(uri.key().split("/", -1)).anyMatch(s -> s.equals("..") || s.equals("."))) {
             throw ProblemException.invalid(field, "must not contain '.' or '..' segments");
         }
-        for (String source : sources) {
-            S3Uri allowed = location(source);
-            if (allowed.bucket().equals(uri.bucket()) && uri.key().startsWith(allowed.key())) {
+        for (String source : allowed) {
+            S3Uri location = location(source);
+            if (location.bucket().equals(uri.bucket()) && uri.key().startsWith(location.key())) {
                 return;
             }
         }
         throw ProblemException.invalid(field, uri + " is outside the locations tenant '" + tenant + "' may read "
-                + sources);
+                + allowed);
     }
 
     /** The tenant's results key prefix, "" or ending in '/'. */
     public String resultsPrefix(String tenant) {
-        TenantsConfig.Tenant config = tenants.get(tenant);
-        String prefix = config == null ? "" : config.resultsPrefix().orElse("").strip();
+        String prefix = resultsPrefixes.getOrDefault(tenant, "").strip();
         return prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
     }
 
@@ -60,7 +61,7 @@ public class Tenants {
         try {
             return S3Uri.parse(source.strip());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("qf.tenants.*.sources: '" + source + "' is not s3://bucket[/prefix]", e);
+            throw new IllegalArgumentException("qf.tenants.sources.*: '" + source + "' is not s3://bucket[/prefix]", e);
         }
     }
 }

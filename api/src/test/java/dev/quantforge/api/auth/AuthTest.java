@@ -89,6 +89,8 @@ class AuthTest {
         given().header("X-API-Key", unknown).get("/api/v1/jobs").then().statusCode(401).contentType(PROBLEM)
                 .body("detail", equalTo("the API key is unknown or revoked"));
         as(unknown).get("/api/v1/profiles").then().statusCode(401).contentType(PROBLEM);
+        // a bearer token that is not one of our keys (left to OIDC, which is off here)
+        as("not-a-key").get("/api/v1/jobs").then().statusCode(401).contentType(PROBLEM);
         // what stays open: health, the dashboard's files
         given().get("/q/health/live").then().statusCode(200);
         given().get("/").then().statusCode(200);
