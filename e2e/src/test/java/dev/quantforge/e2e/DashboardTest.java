@@ -75,7 +75,7 @@ class DashboardTest {
         assertEquals(0, result.path("stray").size(), "no null/undefined/NaN shown: " + result.path("stray"));
         assertEquals(0, result.path("pageErrors").size(), "no script errors: " + result.path("pageErrors"));
         assertEquals(0, result.path("offsite").size(), "nothing fetched but the API: " + result.path("offsite"));
-        boolean catalog = status(product.api().base().resolve("/api/v1/catalog/models")) == 200;
+        boolean catalog = product.api().get("/api/v1/catalog/models").status() == 200;
         assertEquals(catalog, result.path("catalogLinkVisible").asBoolean(), "the Catalog link shows only with a catalog");
     }
 
