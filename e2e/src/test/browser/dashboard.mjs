@@ -20,6 +20,8 @@ const base = env('QF_DASHBOARD_URL').replace(/\/$/, '');
 const source = env('QF_SOURCE_URI');
 const profiles = env('QF_PROFILES').split(',');
 const shots = env('QF_SCREENSHOTS');
+const apiKey = env('QF_API_KEY');
+const auth = { Authorization: `Bearer ${apiKey}` };
 const jobTimeout = Number(process.env.QF_JOB_TIMEOUT_MS || 180000);
 mkdirSync(shots, { recursive: true });
 
@@ -46,6 +48,14 @@ try {
 
   // the jobs page at /
   await page.goto(`${base}/`);
+  // authentication is on: the API answers 401 and the dashboard asks for a key
+  await page.getByRole('heading', { level: 1, name: 'API key' }).waitFor();
+  await shot('0-api-key');
+  await page.locator('#api-key').fill(apiKey);
+  await page.getByRole('button', { name: 'Use this key' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
+  // the key stays for the tab: a reload (keyboard focus back at the page's start) still shows the jobs
+  await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
   await page.locator('#jobs-status', { hasText: 'Live' }).waitFor();
   const catalogLinkVisible = await page.locator('#catalog-nav').isVisible();
@@ -54,7 +64,7 @@ try {
   // cancellation shows too; the marker on window proves the page was not loaded again
   await page.evaluate(() => { window.qfNotReloaded = true; });
   const submitted = await fetch(`${base}/api/v1/jobs`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...auth },
     body: JSON.stringify({ source: { uri: source, format: 'hf' }, targets: [profiles[0]], name: 'live list e2e',
       labels: { suite: 'dashboard-live' } }),
   });
@@ -63,7 +73,7 @@ try {
   const liveRow = page.locator(`#jobs tr[data-job="${liveJobId}"]`);
   await liveRow.waitFor({ timeout: 15000 });
   await shot('0-jobs-live-new-job');
-  const cancelled = await fetch(`${base}/api/v1/jobs/${liveJobId}`, { method: 'DELETE' });
+  const cancelled = await fetch(`${base}/api/v1/jobs/${liveJobId}`, { method: 'DELETE', headers: auth });
   if (cancelled.status !== 202) throw new Error(`cancelling the live-list job: HTTP ${cancelled.status}`);
   await page.locator(`#jobs tr[data-job="${liveJobId}"][data-state="CANCELLED"]`).waitFor({ timeout: 15000 });
   const liveListNotReloaded = await page.evaluate(() => window.qfNotReloaded === true);
@@ -133,7 +143,7 @@ try {
   await shot('6-profiles');
 
   // the catalog: the models, filtered to the job's model; the model's page; one variant's page
-  const model = (await (await fetch(`${base}/api/v1/jobs/${jobId}`, { headers: { Accept: 'application/json' } }))
+  const model = (await (await fetch(`${base}/api/v1/jobs/${jobId}`, { headers: { Accept: 'application/json', ...auth } }))
     .json()).modelName;
   await page.getByRole('link', { name: 'Catalog', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Catalog' }).waitFor();
@@ -161,7 +171,7 @@ try {
   const variantOci = (await page.locator('#variant-oci').textContent()).trim();
   const lineageText = (await page.locator('#lineage').innerText()).trim();
   const download = await page.locator('#variant-download').getAttribute('href');
-  const downloaded = await fetch(`${base}${download}`, { redirect: 'manual' });
+  const downloaded = await fetch(`${base}${download}`, { redirect: 'manual', headers: auth });
   const catalogStray = (await page.locator('main').innerText()).match(/\b(null|undefined|NaN)\b/g) || [];
   await shot('9-variant');
 

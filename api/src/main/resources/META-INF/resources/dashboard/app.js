@@ -4,7 +4,8 @@
 //   #/submit      the submit form
 //   #/profiles    the hardware profiles
 //   #/catalog…    the catalog: models → a model's variants → a variant (catalog.js)
-import { h, api, problemView, stateBadge, bytes, num, when, ENDED } from './util.js';
+//   #/key         the API key form; any page the API answers 401 shows it too
+import { h, api, apiKey, authHeaders, setApiKey, problemView, stateBadge, bytes, num, when, ENDED } from './util.js';
 import { drawChart } from './chart.js';
 import { catalogPage, modelPage, variantPage } from './catalog.js';
 
@@ -40,9 +41,11 @@ async function route() {
     else if (catalog && catalog[2]) await variantPage(page, decodeURIComponent(catalog[1]), catalog[2]);
     else if (catalog && catalog[1]) await modelPage(page, decodeURIComponent(catalog[1]), query);
     else if (catalog) await catalogPage(page, query);
+    else if (name === 'key') keyPage();
     else page('Not found', h('p', {}, 'No such page. ', h('a', { href: '#/' }, 'Back to the jobs')));
   } catch (error) {
-    page('Something went wrong', h('div', { class: 'alert', role: 'alert' }, problemView(error)));
+    if (error.status === 401) keyPage(error);
+    else page('Something went wrong', h('div', { class: 'alert', role: 'alert' }, problemView(error)));
   }
   if (document.activeElement !== document.body && !main.contains(document.activeElement)) main.focus();
 }
@@ -95,21 +98,29 @@ async function jobsPage() {
       status.textContent = `Could not load the jobs: ${error.message}`;
     }
   };
-  // follow first, load after 'ready': a job submitted in between is not missed
-  const stream = new EventSource('/api/v1/jobs/events');
-  onLeave(() => stream.close());
-  stream.addEventListener('ready', load);
-  stream.addEventListener('resync', load);
-  stream.addEventListener('job', event => {
-    const job = JSON.parse(event.data);
-    jobs.set(job.id, job);
-    render();
-  });
-  stream.addEventListener('error', () => {
-    // EventSource reconnects by itself; 'ready' then reloads the list
-    status.textContent = stream.readyState === EventSource.CLOSED ? 'The live stream closed; reload the page.'
-      : 'Reconnecting to the live stream…';
-  });
+  // follow first, load after 'ready': a job submitted in between is not missed. EventSource cannot send the key: a
+  // short-lived token goes in the URL, and a new one is fetched when the stream closes (an expired token on reconnect)
+  let stream = null;
+  let left = false;
+  onLeave(() => { left = true; if (stream) stream.close(); });
+  const open = async () => {
+    const { token } = await api('/api/v1/jobs/events/tokens', { method: 'POST' });
+    if (left) return;
+    stream = new EventSource(`/api/v1/jobs/events?token=${encodeURIComponent(token)}`);
+    stream.addEventListener('ready', load);
+    stream.addEventListener('resync', load);
+    stream.addEventListener('job', event => {
+      const job = JSON.parse(event.data);
+      jobs.set(job.id, job);
+      render();
+    });
+    stream.addEventListener('error', () => {
+      status.textContent = 'Reconnecting to the live stream…';  // EventSource retries itself; 'ready' reloads the list
+      if (stream.readyState !== EventSource.CLOSED) return;
+      setTimeout(() => { if (!left) open().catch(() => { status.textContent = 'The live stream closed; reload the page.'; }); }, 1000);
+    });
+  };
+  await open();
 }
 
 // ---- One job --------------------------------------------------------------------------------------------
@@ -223,7 +234,7 @@ async function jobPage(id) {
   cancel.addEventListener('click', async () => {
     cancel.disabled = true;
     try {
-      await fetch(`/api/v1/jobs/${id}`, { method: 'DELETE', headers: { Accept: 'application/json' } })
+      await fetch(`/api/v1/jobs/${id}`, { method: 'DELETE', headers: { Accept: 'application/json', ...authHeaders() } })
         .then(async r => { if (!r.ok && r.status !== 409) throw new Error((await r.json().catch(() => ({}))).detail || `HTTP ${r.status}`); });
       notice.textContent = 'Cancel requested; running variants stop when their worker reports.';
     } catch (error) {
@@ -233,7 +244,9 @@ async function jobPage(id) {
   });
 
   if (ENDED.has(job.state)) return;
-  const stream = new EventSource(`/api/v1/jobs/${id}/events`);
+  // EventSource cannot send the key: a short-lived token for this job's stream goes in the URL instead
+  const { token } = await api(`/api/v1/jobs/${id}/events/tokens`, { method: 'POST' });
+  const stream = new EventSource(`/api/v1/jobs/${id}/events?token=${encodeURIComponent(token)}`);
   onLeave(() => { stopped = true; stream.close(); clearTimeout(reportTimer); });
   stream.addEventListener('job', event => {
     job = JSON.parse(event.data);
@@ -333,9 +346,30 @@ async function profilesPage() {
       h('td', {}, p.runtime || ''), h('td', {}, gatesText(p.gates)), h('td', {}, p.description || '')))))));
 }
 
+// ---- API key --------------------------------------------------------------------------------------------
+
+function keyPage(error) {
+  const input = h('input', { id: 'api-key', name: 'api-key', type: 'password', autocomplete: 'off', required: true,
+    size: 50, 'aria-describedby': 'api-key-help' });
+  const form = h('form', { id: 'key-form', onsubmit: event => {
+    event.preventDefault();
+    setApiKey(input.value.trim());
+    detectCatalog();
+    if (location.hash === '#/key') location.hash = '#/';
+    else route();
+  } },
+  h('p', {}, h('label', { for: 'api-key' }, 'API key'), ' ', input),
+  h('p', { id: 'api-key-help', class: 'muted' }, 'A key with the jobs:read scope (and jobs:submit to submit or cancel),',
+    ' from ', h('code', {}, 'quantforge keys create'), ' or ', h('code', {}, './quantforge demo'),
+    '. It is kept in this tab only.'),
+  h('p', {}, h('button', { type: 'submit' }, 'Use this key'), ' ',
+    apiKey() ? h('button', { type: 'button', onclick: () => { setApiKey(''); keyPage(); } }, 'Forget the key') : null));
+  page('API key', ...[error ? h('div', { class: 'alert', role: 'alert' }, problemView(error)) : null, form].filter(Boolean));
+}
+
 async function detectCatalog() {
   try {
-    const response = await fetch('/api/v1/catalog/models?limit=1', { headers: { Accept: 'application/json' } });
+    const response = await fetch('/api/v1/catalog/models?limit=1', { headers: { Accept: 'application/json', ...authHeaders() } });
     document.getElementById('catalog-nav').hidden = !response.ok;
   } catch {
     document.getElementById('catalog-nav').hidden = true;
@@ -343,5 +377,11 @@ async function detectCatalog() {
 }
 
 window.addEventListener('hashchange', route);
+window.addEventListener('quantforge:unauthorized', event => {
+  if (document.getElementById('key-form')) return;
+  cleanup.forEach(fn => { try { fn(); } catch { /* already gone */ } });
+  cleanup = [];
+  keyPage(event.detail);
+});
 detectCatalog();
 route();

@@ -21,6 +21,22 @@ function downloadHref(v, file) {
   const query = params.toString();
   return `${modelPath(v.model)}/variants/${v.id}/download${query ? '?' + query : ''}`;
 }
+/**
+ * A download link. Following it needs the key, which a plain link cannot send: a click asks for the presigned URL
+ * (.../download-link, with the key in a header) and goes there.
+ */
+function downloadLink(v, file, attributes, text) {
+  const href = downloadHref(v, file);
+  return h('a', { ...attributes, href, onclick: async event => {
+    event.preventDefault();
+    try {
+      const { url } = await api(href.replace('/download', '/download-link'));
+      location.href = url;
+    } catch (error) {
+      window.alert(`The download failed: ${error.message}`);
+    }
+  } }, text);
+}
 const target = t => t ? [t.os, t.arch, t.accelerator].filter(Boolean).join(' / ') : 'recipe';
 
 /** The filters as they are in the page's hash (#/catalog?name=…), so a filtered list can be bookmarked. */
@@ -117,7 +133,7 @@ export async function modelPage(page, name, query) {
         FIGURES.map(([, value]) => h('td', { class: 'num' }, value(v))),
         h('td', { class: 'oci' }, ociList(v.ociReferences)),
         h('td', {}, when(v.publishedAt)),
-        h('td', {}, h('a', { href: downloadHref(v), 'aria-label': `Download ${v.variant} (${bytes(v.modelBytes)})` },
+        h('td', {}, downloadLink(v, null, { 'aria-label': `Download ${v.variant} (${bytes(v.modelBytes)})` },
           'Download')))))))
       : h('p', {}, includeRejected ? 'No variants.' : 'No published variants; some may be rejected.'),
     model.nextOffset != null ? h('p', { class: 'muted' }, 'More variants than shown; see the JSON with offset=.') : null);
@@ -130,7 +146,7 @@ export async function variantPage(page, name, id) {
   const source = lineage.source || {};
   page(`Variant: ${v.variant} of ${name}`,
     h('p', {}, h('a', { href: '#/catalog' }, 'All models'), ' · ', h('a', { href: modelHref(name) }, `Model ${name}`),
-      ' · ', h('a', { href: downloadHref(v), id: 'variant-download' }, `Download the model (${bytes(v.modelBytes)})`),
+      ' · ', downloadLink(v, null, { id: 'variant-download' }, `Download the model (${bytes(v.modelBytes)})`),
       ' · ', h('a', { href: `${modelPath(name)}/variants/${id}?includeRejected=true` }, 'This variant as JSON')),
     h('dl', { class: 'facts', id: 'variant-facts' },
       h('dt', {}, 'State'), h('dd', {}, stateBadge(v.state), v.reason ? ` ${v.reason}` : ''),
@@ -162,7 +178,7 @@ export async function variantPage(page, name, id) {
     h('div', { class: 'table-wrap' }, h('table', { id: 'variant-files', 'aria-labelledby': 'files-h' },
       h('thead', {}, h('tr', {}, ['File', 'Size', 'SHA-256'].map(c => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, (detail.files || []).map(f => h('tr', {},
-        h('td', {}, h('a', { href: downloadHref(v, f.name) }, f.name)),
+        h('td', {}, downloadLink(v, f.name, {}, f.name)),
         h('td', { class: 'num' }, bytes(f.bytes)), h('td', {}, h('code', {}, f.sha256 || ''))))))),
     detail.manifestError ? h('p', { class: 'muted' }, `Manifest: ${detail.manifestError}`) : null);
 }

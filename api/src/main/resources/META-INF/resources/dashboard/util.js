@@ -24,17 +24,41 @@ export class ApiError extends Error {
   }
 }
 
+// The API key the user entered, for this browser tab only (sessionStorage: gone when the tab closes, never sent
+// anywhere but this API, in the Authorization header).
+const KEY_ITEM = 'quantforge.apiKey';
+
+export function apiKey() {
+  return sessionStorage.getItem(KEY_ITEM) || '';
+}
+
+export function setApiKey(key) {
+  if (key) sessionStorage.setItem(KEY_ITEM, key);
+  else sessionStorage.removeItem(KEY_ITEM);
+}
+
+/** The Authorization header for the entered key, or none. */
+export function authHeaders() {
+  const key = apiKey();
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
 /** fetch + JSON; a non-2xx answer throws an ApiError carrying the problem+json body. */
 export async function api(path, options = {}) {
   const response = await fetch(path, {
     ...options,
     headers: { Accept: 'application/json', ...(options.body ? { 'Content-Type': 'application/json' } : {}),
-      ...(options.headers || {}) },
+      ...authHeaders(), ...(options.headers || {}) },
   });
   const text = await response.text();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch { body = { detail: text }; }
-  if (!response.ok) throw new ApiError(response.status, body);
+  if (!response.ok) {
+    const error = new ApiError(response.status, body);
+    // no key, or a revoked one: whichever page asked, the dashboard asks for a key (app.js)
+    if (response.status === 401) window.dispatchEvent(new CustomEvent('quantforge:unauthorized', { detail: error }));
+    throw error;
+  }
   return body;
 }
 

@@ -7,6 +7,7 @@ import dev.quantforge.cli.client.CancelCommand;
 import dev.quantforge.cli.client.CatalogCommand;
 import dev.quantforge.cli.client.ClientException;
 import dev.quantforge.cli.client.JobsCommand;
+import dev.quantforge.cli.client.KeysCommand;
 import dev.quantforge.cli.client.ProfilesCommand;
 import dev.quantforge.cli.client.ReportCommand;
 import dev.quantforge.cli.client.SubmitCommand;
@@ -35,9 +36,10 @@ public final class Main {
     /** Every subcommand, in the order help lists them. */
     private static final Map<String, Class<?>> SUBCOMMANDS = subcommands(
             QuantizeCommand.class, ConvertCommand.class, InspectCommand.class, BenchCommand.class,
-            BenchKernelsCommand.class, BenchQuantizeCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class, PackageCommand.class,
-            PushCommand.class, SubmitCommand.class, JobsCommand.class, WatchCommand.class, ReportCommand.class,
-            CancelCommand.class, ProfilesCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class);
+            BenchKernelsCommand.class, BenchQuantizeCommand.class, LocalDemoCommand.class, ServiceDemoCommand.class,
+            PackageCommand.class, PushCommand.class, SubmitCommand.class, JobsCommand.class, WatchCommand.class, ReportCommand.class,
+            CancelCommand.class, ProfilesCommand.class, CatalogCommand.class, KeysCommand.class,
+            CommandLine.HelpCommand.class);
 
     public static void main(String[] args) {
         System.exit(run(args));

@@ -37,6 +37,10 @@ class ClientCommandsTest {
             all.add("--api");
             all.add(product.api().base().toString());
         }
+        if (!all.contains("--api-key")) {
+            all.add("--api-key");
+            all.add(product.apiKey());
+        }
         return runRaw(all.toArray(String[]::new));
     }
 
@@ -116,6 +120,34 @@ class ClientCommandsTest {
         assertTrue(cancelled.out().contains("cancelled"), cancelled::all);
         Run watchCancelled = run(product, "watch", queuedId.group(1));
         assertEquals(5, watchCancelled.exit(), "a job that did not succeed: " + watchCancelled.all());
+
+        // without a key, or with a revoked one: 401 in one line, exit 1
+        Run anonymous = runRaw("jobs", "--api", product.api().base().toString());
+        assertEquals(1, anonymous.exit(), anonymous::all);
+        assertTrue(anonymous.err().startsWith("quantforge: 401 Authentication required")
+                && anonymous.err().strip().lines().count() == 1, anonymous::all);
+        Run created = run(product, "keys", "create", "--tenant", "default", "--name", "cli e2e", "--scopes",
+                "jobs:read", "--quiet", "--api-key", product.operatorKey());
+        assertEquals(0, created.exit(), created::all);
+        String key = created.out().strip();
+        assertTrue(key.startsWith("qf_"), created::all);
+        Run reader = run(product, "jobs", "--api-key", key);
+        assertEquals(0, reader.exit(), reader::all);
+        assertTrue(reader.out().contains(job), reader::all);
+        Run listed = run(product, "keys", "list", "--api-key", product.operatorKey());
+        assertEquals(0, listed.exit(), listed::all);
+        assertTrue(listed.out().contains(key.substring(0, 9)) && !listed.out().contains(key), listed::all);
+        Matcher keyId = Pattern.compile("^([0-9a-f-]{36}) +" + Pattern.quote(key.substring(0, 9)), Pattern.MULTILINE)
+                .matcher(listed.out());
+        assertTrue(keyId.find(), listed::all);
+        Run revoked = run(product, "keys", "revoke", keyId.group(1), "--api-key", product.operatorKey());
+        assertEquals(0, revoked.exit(), revoked::all);
+        Run refused = run(product, "jobs", "--api-key", key);
+        assertEquals(1, refused.exit(), refused::all);
+        assertTrue(refused.err().startsWith("quantforge: 401 ") && !refused.err().contains(key), refused::all);
+        Run notAdmin = run(product, "keys", "list");
+        assertEquals(1, notAdmin.exit(), notAdmin::all);
+        assertTrue(notAdmin.err().startsWith("quantforge: 403 Forbidden"), notAdmin::all);
 
         // no API there: one line naming the URL, exit 4
         Run unreachable = runRaw("jobs", "--api", "http://127.0.0.1:9");

@@ -42,6 +42,7 @@ class DashboardTest {
         JsonNode result = Browser.run("dashboard.mjs", Map.of(
                         "QF_DASHBOARD_URL", product.api().base().toString(),
                         "QF_SOURCE_URI", source.toString(),
+                        "QF_API_KEY", product.apiKey(),
                         "QF_PROFILES", String.join(",", PROFILES),
                         "QF_SCREENSHOTS", SCREENSHOTS.toString(),
                         "QF_JOB_TIMEOUT_MS", "180000"),
@@ -74,7 +75,7 @@ class DashboardTest {
         assertEquals(0, result.path("stray").size(), "no null/undefined/NaN shown: " + result.path("stray"));
         assertEquals(0, result.path("pageErrors").size(), "no script errors: " + result.path("pageErrors"));
         assertEquals(0, result.path("offsite").size(), "nothing fetched but the API: " + result.path("offsite"));
-        boolean catalog = status(product.api().base().resolve("/api/v1/catalog/models")) == 200;
+        boolean catalog = product.api().get("/api/v1/catalog/models").status() == 200;
         assertEquals(catalog, result.path("catalogLinkVisible").asBoolean(), "the Catalog link shows only with a catalog");
 
         // the job list is live: a job submitted meanwhile appeared, then its cancellation, with no reload

@@ -136,12 +136,14 @@ public class CatalogEvents {
                 .withSource(URI.create("/api/v1/jobs/" + job.id))
                 .withType(type)
                 .withSubject(job.modelName)
+                // an extension attribute: consumers of the shared topic route or filter by tenant
+                .withExtension("tenant", job.tenant)
                 .withTime((at == null ? Instant.now() : at).atOffset(ZoneOffset.UTC))
                 .withData("application/json", payload)
                 .build();
         String serialized = new String(FORMAT.serialize(event), StandardCharsets.UTF_8);
         // the same event, in the same transaction, for the catalog topic, the webhooks and any other adapter
-        CatalogAnnouncement announcement = new CatalogAnnouncement(event.getId(), type, job.modelName, serialized);
+        CatalogAnnouncement announcement = new CatalogAnnouncement(event.getId(), type, job.tenant, job.modelName, serialized);
         for (RegistryAdapter adapter : adapters) {
             adapter.announce(announcement);
         }

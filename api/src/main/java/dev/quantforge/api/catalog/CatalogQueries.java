@@ -44,13 +44,13 @@ public class CatalogQueries {
         this.json = json;
     }
 
-    public ModelPage models(CatalogFilter filter, int limit, Optional<String> afterName) {
+    public ModelPage models(String tenant, CatalogFilter filter, int limit, Optional<String> afterName) {
         StringBuilder sql = new StringBuilder("select model_name, count(*),"
                 + " count(*) filter (where state = 'REJECTED'),"
                 + " string_agg(distinct format, ',' order by format),"
                 + " string_agg(distinct profile, ',' order by profile), max(published_at)"
-                + " from catalog_variants where true");
-        List<Object> args = new ArrayList<>();
+                + " from catalog_variants where tenant = ?");
+        List<Object> args = new ArrayList<>(List.of(tenant));
         where(filter, sql, args);
         afterName.ifPresent(n -> {
             sql.append(" and model_name > ?");
@@ -66,17 +66,17 @@ public class CatalogQueries {
     }
 
     /** A model's variants, or empty when the catalog has no variant of that model at all (rejected included). */
-    public Optional<ModelVariants> model(String name, CatalogFilter filter, int limit, int offset) {
+    public Optional<ModelVariants> model(String tenant, String name, CatalogFilter filter, int limit, int offset) {
         StringBuilder sql = new StringBuilder("select *, row_number() over (partition by " + GROUP
                 + " order by published_at desc, task_id) = 1 as latest, max(published_at) over (partition by " + GROUP
-                + ") as group_newest from catalog_variants where model_name = ?");
-        List<Object> args = new ArrayList<>(List.of(name));
+                + ") as group_newest from catalog_variants where tenant = ? and model_name = ?");
+        List<Object> args = new ArrayList<>(List.of(tenant, name));
         where(filter, sql, args);
         sql.append(" order by group_newest desc, " + GROUP + ", published_at desc, task_id limit ? offset ?");
         args.add(limit + 1);
         args.add(offset);
         List<VariantSummary> rows = query(sql.toString(), args, this::variant);
-        if (rows.isEmpty() && !exists(name)) {
+        if (rows.isEmpty() && !exists(tenant, name)) {
             return Optional.empty();
         }
         boolean more = rows.size() > limit;
@@ -88,11 +88,12 @@ public class CatalogQueries {
      * One variant of a model: by its id (the task's), or by variant name, the newest of that name (of one job when
      * {@code jobId} is given); REJECTED ones only when {@code includeRejected}.
      */
-    public Optional<VariantSummary> variant(String model, String variantOrId, Optional<UUID> jobId,
+    public Optional<VariantSummary> variant(String tenant, String model, String variantOrId, Optional<UUID> jobId,
             boolean includeRejected) {
         Optional<UUID> id = uuid(variantOrId);
-        StringBuilder sql = new StringBuilder("select *, true as latest from catalog_variants where model_name = ?");
-        List<Object> args = new ArrayList<>(List.of(model));
+        StringBuilder sql = new StringBuilder(
+                "select *, true as latest from catalog_variants where tenant = ? and model_name = ?");
+        List<Object> args = new ArrayList<>(List.of(tenant, model));
         if (id.isPresent()) {
             sql.append(" and task_id = ?");
             args.add(id.get());
@@ -112,8 +113,9 @@ public class CatalogQueries {
         return found.stream().findFirst();
     }
 
-    private boolean exists(String name) {
-        return !query("select 1 from catalog_variants where model_name = ? limit 1", List.of(name), rs -> 1).isEmpty();
+    private boolean exists(String tenant, String name) {
+        return !query("select 1 from catalog_variants where tenant = ? and model_name = ? limit 1", List.of(tenant, name),
+                rs -> 1).isEmpty();
     }
 
     private void where(CatalogFilter filter, StringBuilder sql, List<Object> args) {

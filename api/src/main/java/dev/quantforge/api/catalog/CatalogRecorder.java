@@ -43,15 +43,16 @@ public class CatalogRecorder {
         Optional<StoredFile> model = modelFile(result);
         HardwareProfile.Target target = task.profile == null ? null
                 : profiles.find(task.profile).map(HardwareProfile::target).orElse(null);
-        em.createNativeQuery("insert into catalog_variants (task_id, job_id, model_name, variant, profile, format, ftype,"
+        em.createNativeQuery("insert into catalog_variants (tenant, task_id, job_id, model_name, variant, profile, format, ftype,"
                         + " target_os, target_arch, target_accelerator, state, reason, source_uri, labels, results_prefix,"
                         + " manifest_uri, model_uri, sha256, model_bytes, bits_per_weight, perplexity,"
                         + " perplexity_increase_percent, mean_kld, prompt_tokens_per_second, generation_tokens_per_second,"
-                        + " published_at, source_objects, oci_references) values (:task, :job, :model, :variant,"
+                        + " published_at, source_objects, oci_references) values (:tenant, :task, :job, :model, :variant,"
                         + " :profile, :format, :ftype, :os, :arch, :accelerator, :state, :reason, :source,"
                         + " cast(:labels as jsonb), :prefix, :manifest, :modelUri, :sha256, :bytes, :bpw, :ppl, :dppl, :kld,"
                         + " :pp, :tg, :at, cast(:sourceObjects as jsonb), cast(:ociReferences as jsonb))"
                         + " on conflict (task_id) do nothing")
+                .setParameter("tenant", job.tenant)
                 .setParameter("task", task.id)
                 .setParameter("job", job.id)
                 .setParameter("model", job.modelName)

@@ -1,5 +1,7 @@
 package dev.quantforge.api.catalog;
 
+import dev.quantforge.api.auth.Callers;
+import dev.quantforge.api.auth.Scope;
 import dev.quantforge.api.catalog.CatalogViews.ModelPage;
 import dev.quantforge.api.catalog.CatalogViews.ModelVariants;
 import dev.quantforge.api.catalog.CatalogViews.VariantDetail;
@@ -8,6 +10,8 @@ import dev.quantforge.api.problems.FieldError;
 import dev.quantforge.api.problems.Problem;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -33,6 +37,7 @@ import org.jboss.resteasy.reactive.RestQuery;
 @Path("/api/v1/catalog/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "catalog")
+@RolesAllowed(Scope.READ)
 public class CatalogResource {
 
     private static final int DEFAULT_LIMIT = 50;
@@ -40,8 +45,10 @@ public class CatalogResource {
 
     private final CatalogQueries queries;
     private final VariantDetails details;
+    private final SecurityIdentity caller;
 
-    public CatalogResource(CatalogQueries queries, VariantDetails details) {
+    public CatalogResource(CatalogQueries queries, VariantDetails details, SecurityIdentity caller) {
+        this.caller = caller;
         this.queries = queries;
         this.details = details;
     }
@@ -71,7 +78,7 @@ public class CatalogResource {
             errors.add(new FieldError("cursor", "is not a cursor this API returned"));
         }
         failOn(errors);
-        return queries.models(filter, pageSize, after);
+        return queries.models(Callers.tenant(caller), filter, pageSize, after);
     }
 
     @GET
@@ -97,7 +104,7 @@ public class CatalogResource {
         int pageSize = number("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT, errors);
         int from = number("offset", offset, 0, 0, Integer.MAX_VALUE, errors);
         failOn(errors);
-        return queries.model(name, filter, pageSize, from)
+        return queries.model(Callers.tenant(caller), name, filter, pageSize, from)
                 .orElseThrow(() -> new ProblemException(ProblemType.NOT_FOUND, "no model '" + name + "' in the catalog"));
     }
 
@@ -128,10 +135,29 @@ public class CatalogResource {
             @Parameter(description = "A file of the variant by name (README.md, benchmark.json, ...); default the model")
             @RestQuery String file,
             @Parameter(description = "Find a REJECTED variant too") @RestQuery boolean includeRejected) {
+        return Response.status(Response.Status.FOUND)
+                .location(URI.create(presigned(name, variant, job, file, includeRejected))).build();
+    }
+
+    /** The presigned URL, for a client that sends its key in a header and cannot read a redirect: the dashboard. */
+    public record DownloadLink(String url) {
+    }
+
+    @GET
+    @Path("{name}/variants/{variant}/download-link")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The same presigned URL as .../download, as JSON, for clients that follow it themselves")
+    @APIResponse(responseCode = "404", description = "No such model, variant or file",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public DownloadLink downloadLink(@RestPath String name, @RestPath String variant, @RestQuery String job,
+            @RestQuery String file, @RestQuery boolean includeRejected) {
+        return new DownloadLink(presigned(name, variant, job, file, includeRejected));
+    }
+
+    private String presigned(String name, String variant, String job, String file, boolean includeRejected) {
         VariantSummary found = find(name, variant, job, includeRejected);
-        String url;
         try {
-            url = details.downloadUrl(found, Optional.ofNullable(file)).orElseThrow(() -> new ProblemException(
+            return details.downloadUrl(found, Optional.ofNullable(file)).orElseThrow(() -> new ProblemException(
                     ProblemType.NOT_FOUND, "variant " + found.variant() + " of '" + name + "' has no file "
                     + (file == null ? "besides its metadata" : "'" + file + "'")));
         } catch (ProblemException e) {
@@ -139,7 +165,6 @@ public class CatalogResource {
         } catch (Exception e) {
             throw new ProblemException(ProblemType.STORAGE_UNAVAILABLE, "cannot sign a download link: " + e.getMessage());
         }
-        return Response.status(Response.Status.FOUND).location(URI.create(url)).build();
     }
 
     private VariantSummary find(String name, String variant, String job, boolean includeRejected) {
@@ -150,7 +175,7 @@ public class CatalogResource {
                 throw ProblemException.invalid("job", "must be a job id (a UUID)");
             }
         }
-        return queries.variant(name, variant, jobId, includeRejected).orElseThrow(() -> new ProblemException(
+        return queries.variant(Callers.tenant(caller), name, variant, jobId, includeRejected).orElseThrow(() -> new ProblemException(
                 ProblemType.NOT_FOUND, "no variant '" + variant + "' of model '" + name + "' in the catalog"
                 + (includeRejected ? "" : " (a REJECTED one needs includeRejected=true)")));
     }

@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
- * One client's stream of every job's changes: a {@code ready} event once it follows them (load the list after it,
+ * One client's stream of the changes of its tenant's jobs: a {@code ready} event once it follows them (load the list after it,
  * and nothing is missed), then a {@code job} event with the whole job, read from the database when sent, for each
  * change of any job (submitted, a task's progress or end, a cancel), and {@code resync} when changes may have been
  * missed (reload the list).
@@ -19,12 +19,15 @@ final class JobListStream {
 
     private final MultiEmitter<? super OutboundSseEvent> emitter;
     private final JobQueries queries;
+    private final String tenant;
     private final Sse sse;
     private final ObjectMapper json;
 
-    JobListStream(MultiEmitter<? super OutboundSseEvent> emitter, JobQueries queries, Sse sse, ObjectMapper json) {
+    JobListStream(MultiEmitter<? super OutboundSseEvent> emitter, JobQueries queries, String tenant, Sse sse,
+            ObjectMapper json) {
         this.emitter = emitter;
         this.queries = queries;
+        this.tenant = tenant;
         this.sse = sse;
         this.json = json;
     }
@@ -36,7 +39,8 @@ final class JobListStream {
     /** Called on the listener's thread. */
     synchronized void changed(JobChange change) {
         if (!emitter.isCancelled()) {
-            queries.find(change.jobId()).ifPresent(job -> emitter.emit(event("job", job)));
+            // another tenant's job reads as absent
+            queries.find(change.jobId(), tenant).ifPresent(job -> emitter.emit(event("job", job)));
         }
     }
 

@@ -25,10 +25,11 @@ public class IdempotencyKeys {
     }
 
     @Transactional
-    public Optional<Claim> find(String key) {
+    public Optional<Claim> find(String tenant, String key) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery(
-                        "select job_id, request_fingerprint from idempotency_keys where key = :key")
+                        "select job_id, request_fingerprint from idempotency_keys where tenant = :tenant and key = :key")
+                .setParameter("tenant", tenant)
                 .setParameter("key", key)
                 .getResultList();
         return rows.stream().findFirst().map(r -> new Claim((UUID) r[0], (String) r[1]));
@@ -40,13 +41,14 @@ public class IdempotencyKeys {
      * wait until the first transaction ends, so the earlier claim is always committed and visible.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public Optional<Claim> claim(String key, String fingerprint, UUID jobId) {
-        int inserted = em.createNativeQuery("insert into idempotency_keys (key, request_fingerprint, job_id)"
-                        + " values (:key, :fingerprint, :jobId) on conflict (key) do nothing")
+    public Optional<Claim> claim(String tenant, String key, String fingerprint, UUID jobId) {
+        int inserted = em.createNativeQuery("insert into idempotency_keys (tenant, key, request_fingerprint, job_id)"
+                        + " values (:tenant, :key, :fingerprint, :jobId) on conflict (tenant, key) do nothing")
+                .setParameter("tenant", tenant)
                 .setParameter("key", key)
                 .setParameter("fingerprint", fingerprint)
                 .setParameter("jobId", jobId)
                 .executeUpdate();
-        return inserted == 1 ? Optional.empty() : find(key);
+        return inserted == 1 ? Optional.empty() : find(tenant, key);
     }
 }

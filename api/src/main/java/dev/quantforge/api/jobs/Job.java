@@ -27,6 +27,10 @@ public class Job extends PanacheEntityBase {
     @Id
     public UUID id;
 
+    /** The tenant that submitted it; only that tenant's callers see it. */
+    @Column(nullable = false)
+    public String tenant;
+
     @Column(nullable = false)
     public String name;
 

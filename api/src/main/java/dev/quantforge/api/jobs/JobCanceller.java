@@ -39,10 +39,10 @@ public class JobCanceller {
     }
 
     @Transactional
-    public JobView cancel(UUID jobId) {
+    public JobView cancel(UUID jobId, String tenant) {
         // The row lock orders this against the event consumer updating the same job.
         Job job = Job.findById(jobId, LockModeType.PESSIMISTIC_WRITE);
-        if (job == null) {
+        if (job == null || !job.tenant.equals(tenant)) {
             throw new ProblemException(ProblemType.NOT_FOUND, "no job " + jobId);
         }
         if (job.state.isTerminal()) {

@@ -32,9 +32,17 @@ public class JobQueries {
         return job == null ? Optional.empty() : Optional.of(JobView.of(job, Task.ofJob(id), Instant.now()));
     }
 
+    /** The job if it is the tenant's: another tenant's job is as absent as one that never existed. */
     @Transactional
-    public JobPage list(JobFilter filter) {
-        StringBuilder sql = new StringBuilder("select * from jobs where true");
+    public Optional<JobView> find(UUID id, String tenant) {
+        Job job = Job.findById(id);
+        return job == null || !job.tenant.equals(tenant) ? Optional.empty()
+                : Optional.of(JobView.of(job, Task.ofJob(id), Instant.now()));
+    }
+
+    @Transactional
+    public JobPage list(JobFilter filter, String tenant) {
+        StringBuilder sql = new StringBuilder("select * from jobs where tenant = :tenant");
         filter.state().ifPresent(s -> sql.append(" and state = :state"));
         if (!filter.labels().isEmpty()) {
             // jsonb containment, served by the GIN index on labels
@@ -43,6 +51,7 @@ public class JobQueries {
         filter.after().ifPresent(c -> sql.append(" and (created_at, id) < (:afterCreatedAt, :afterId)"));
         sql.append(" order by created_at desc, id desc limit :limit");
         Query query = em.createNativeQuery(sql.toString(), Job.class);
+        query.setParameter("tenant", tenant);
         filter.state().ifPresent(s -> query.setParameter("state", s.name()));
         if (!filter.labels().isEmpty()) {
             query.setParameter("labels", toJson(filter.labels()));

@@ -2,12 +2,17 @@ package dev.quantforge.api.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quantforge.api.auth.Scope;
+import dev.quantforge.api.auth.Callers;
 import dev.quantforge.api.problems.FieldError;
 import dev.quantforge.api.problems.Problem;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
 import dev.quantforge.api.storage.SourceModels;
+import dev.quantforge.api.tenants.Tenants;
 import dev.quantforge.common.jobs.JobState;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -52,9 +57,14 @@ public final class JobResource {
     private final JobQueries queries;
     private final JobCanceller canceller;
     private final ObjectMapper json;
+    private final Tenants tenants;
+    private final SecurityIdentity caller;
 
     public JobResource(JobRequestParser parser, SourceModels sources, JobSubmitter submitter,
-            IdempotencyKeys idempotencyKeys, JobQueries queries, JobCanceller canceller, ObjectMapper json) {
+            IdempotencyKeys idempotencyKeys, JobQueries queries, JobCanceller canceller, ObjectMapper json,
+            Tenants tenants, SecurityIdentity caller) {
+        this.tenants = tenants;
+        this.caller = caller;
         this.parser = parser;
         this.sources = sources;
         this.submitter = submitter;
@@ -65,6 +75,7 @@ public final class JobResource {
     }
 
     @POST
+    @RolesAllowed(Scope.SUBMIT)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a job: one source model, one task per target")
     @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "JobRequest")))
@@ -83,17 +94,21 @@ public final class JobResource {
             @RestHeader(IDEMPOTENCY_KEY) String idempotencyKey, UriInfo uri) {
         Optional<String> key = idempotencyKey(idempotencyKey);
         JobSubmission submission = parser.parse(body);
+        String tenant = Callers.tenant(caller);
+        // before anything is read from S3: a tenant learns nothing about objects outside its locations
+        tenants.requireReadable(tenant, submission.source(), "source.uri");
+        submission.evalText().ifPresent(text -> tenants.requireReadable(tenant, text, "evalText"));
         Optional<JobSubmitter.IdempotentRequest> idempotent =
                 key.map(k -> new JobSubmitter.IdempotentRequest(k, RequestFingerprint.of(json, body)));
         if (idempotent.isPresent()) {
-            Optional<IdempotencyKeys.Claim> earlier = idempotencyKeys.find(idempotent.get().key());
+            Optional<IdempotencyKeys.Claim> earlier = idempotencyKeys.find(tenant, idempotent.get().key());
             if (earlier.isPresent()) {
                 return replay(earlier.get(), idempotent.get(), uri);
             }
         }
         sources.requireExists(submission.source(), submission.sourceFormat());
         submission.evalText().ifPresent(sources::requireEvalText);
-        JobSubmitter.Outcome outcome = submitter.submit(submission, idempotent);
+        JobSubmitter.Outcome outcome = submitter.submit(submission, tenant, idempotent);
         if (outcome instanceof JobSubmitter.AlreadyClaimed claimed) {
             return replay(claimed.claim(), idempotent.orElseThrow(), uri);
         }
@@ -106,7 +121,7 @@ public final class JobResource {
             throw new ProblemException(ProblemType.IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY + " '" + request.key()
                     + "' was used for a different request (job " + earlier.jobId() + ")");
         }
-        JobView job = queries.find(earlier.jobId()).orElseThrow();
+        JobView job = queries.find(earlier.jobId(), Callers.tenant(caller)).orElseThrow();
         return Response.ok(job).location(location(uri, job.id())).build();
     }
 
@@ -121,6 +136,7 @@ public final class JobResource {
     }
 
     @GET
+    @RolesAllowed(Scope.READ)
     @Operation(summary = "List jobs, newest first")
     public JobPage list(@Parameter(description = "Only jobs in this state") @RestQuery String state,
             @Parameter(description = "Only jobs with this label, as key=value; repeat for several")
@@ -163,18 +179,20 @@ public final class JobResource {
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
         }
-        return queries.list(new JobFilter(stateFilter, labels, pageSize, after));
+        return queries.list(new JobFilter(stateFilter, labels, pageSize, after), Callers.tenant(caller));
     }
 
     @GET
+    @RolesAllowed(Scope.READ)
     @Path("{id}")
     @Operation(summary = "A job with its tasks: state, progress, timings, results and failure reasons")
     public JobView get(@RestPath String id) {
         UUID jobId = JobIds.parse(id);
-        return queries.find(jobId).orElseThrow(() -> new ProblemException(ProblemType.NOT_FOUND, "no job " + id));
+        return queries.find(jobId, Callers.tenant(caller)).orElseThrow(() -> new ProblemException(ProblemType.NOT_FOUND, "no job " + id));
     }
 
     @DELETE
+    @RolesAllowed(Scope.SUBMIT)
     @Path("{id}")
     @Operation(summary = "Cancel a job: queued tasks never start, running tasks stop at their worker")
     @APIResponse(responseCode = "202", description = "Cancellation accepted; running tasks may still be stopping",
@@ -182,7 +200,7 @@ public final class JobResource {
     @APIResponse(responseCode = "409", description = "The job has already ended",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response cancel(@RestPath String id) {
-        return Response.accepted(canceller.cancel(JobIds.parse(id))).build();
+        return Response.accepted(canceller.cancel(JobIds.parse(id), Callers.tenant(caller))).build();
     }
 
     private static URI location(UriInfo uri, UUID id) {

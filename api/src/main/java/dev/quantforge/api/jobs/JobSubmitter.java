@@ -6,6 +6,7 @@ import dev.quantforge.api.events.JobChanges;
 import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
 import dev.quantforge.api.storage.StorageConfig;
+import dev.quantforge.api.tenants.Tenants;
 import dev.quantforge.common.jobs.JobState;
 import dev.quantforge.common.jobs.ResultLayout;
 import dev.quantforge.common.jobs.S3Uri;
@@ -48,11 +49,13 @@ public class JobSubmitter {
 
     private final CatalogEvents catalogEvents;
     private final JobChanges changes;
+    private final Tenants tenants;
 
     public JobSubmitter(Outbox outbox, IdempotencyKeys idempotencyKeys, StorageConfig storage, KafkaConfig kafka,
-            CatalogEvents catalogEvents, JobChanges changes) {
+            CatalogEvents catalogEvents, JobChanges changes, Tenants tenants) {
         this.catalogEvents = catalogEvents;
         this.changes = changes;
+        this.tenants = tenants;
         this.outbox = outbox;
         this.idempotencyKeys = idempotencyKeys;
         this.storage = storage;
@@ -60,10 +63,10 @@ public class JobSubmitter {
     }
 
     @Transactional
-    public Outcome submit(JobSubmission submission, Optional<IdempotentRequest> idempotent) {
+    public Outcome submit(JobSubmission submission, String tenant, Optional<IdempotentRequest> idempotent) {
         UUID jobId = UUID.randomUUID();
         if (idempotent.isPresent()) {
-            Optional<IdempotencyKeys.Claim> earlier = idempotencyKeys.claim(idempotent.get().key(),
+            Optional<IdempotencyKeys.Claim> earlier = idempotencyKeys.claim(tenant, idempotent.get().key(),
                     idempotent.get().fingerprint(), jobId);
             if (earlier.isPresent()) {
                 return new AlreadyClaimed(earlier.get());
@@ -73,6 +76,7 @@ public class JobSubmitter {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         Job job = new Job();
         job.id = jobId;
+        job.tenant = tenant;
         job.name = submission.name();
         job.modelName = submission.modelName();
         job.sourceUri = submission.source().toString();
@@ -91,6 +95,7 @@ public class JobSubmitter {
             Task task = new Task();
             task.id = UUID.randomUUID();
             task.jobId = jobId;
+            task.tenant = tenant;
             task.position = position;
             task.profile = target.profile();
             task.variant = target.variant();
@@ -99,7 +104,8 @@ public class JobSubmitter {
             boolean severalVariants = submission.targets().size() > 1;
             task.publish = submission.publish().stream().map(p -> new PublishTarget(
                     PublishReference.parse(p.oci()).forVariant(target.variant(), severalVariants), p.format())).toList();
-            task.resultsPrefix = layout.variantPrefix(submission.modelName(), jobId, target.variant()).toString();
+            task.resultsPrefix = layout.variantPrefix(tenants.resultsPrefix(tenant), submission.modelName(), jobId,
+                    target.variant()).toString();
             task.state = TaskState.QUEUED;
             task.createdAt = now;
             task.persist();

@@ -29,6 +29,10 @@ public class Task extends PanacheEntityBase {
     @Column(name = "job_id", nullable = false)
     public UUID jobId;
 
+    /** Its job's tenant. */
+    @Column(nullable = false)
+    public String tenant;
+
     /** The target's index in the request, so tasks list in the order they were asked for. */
     @Column(nullable = false)
     public int position;

@@ -3,6 +3,8 @@ package dev.quantforge.api.problems;
 /** The kinds of problem the API reports, each with its status and a stable type URI. */
 public enum ProblemType {
     INVALID_REQUEST(400, "The request is invalid"),
+    UNAUTHORIZED(401, "Authentication required"),
+    FORBIDDEN(403, "Forbidden"),
     NOT_FOUND(404, "Not found"),
     IDEMPOTENCY_KEY_REUSED(409, "Idempotency key reused with a different request"),
     JOB_FINISHED(409, "The job has already finished"),
@@ -14,6 +16,7 @@ public enum ProblemType {
     EVAL_TEXT_TOO_LARGE(422, "The evaluation text is too large"),
     /** 413 Content Too Large: over qf.requests.max-body-bytes. */
     BODY_TOO_LARGE(413, "The request body is too large"),
+    RATE_LIMITED(429, "Too many requests"),
     STORAGE_UNAVAILABLE(503, "Object storage is unavailable"),
     /** PostgreSQL does not answer (down, restarting, unreachable); the answer carries Retry-After. */
     DATABASE_UNAVAILABLE(503, "The database is unavailable"),

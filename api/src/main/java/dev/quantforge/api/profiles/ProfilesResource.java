@@ -2,6 +2,7 @@ package dev.quantforge.api.profiles;
 
 import dev.quantforge.common.profiles.HardwareProfile;
 import dev.quantforge.common.profiles.HardwareProfiles;
+import io.quarkus.security.Authenticated;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -11,6 +12,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 @Path("/api/v1/profiles")
 @Produces(MediaType.APPLICATION_JSON)
+@Authenticated
 public final class ProfilesResource {
 
     private final HardwareProfiles profiles;

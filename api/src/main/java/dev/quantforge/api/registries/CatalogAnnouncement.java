@@ -7,13 +7,15 @@ import java.util.Objects;
  *
  * @param eventId    the CloudEvent's id: the same for every adapter and every retry, for receivers to deduplicate
  * @param type       its type, {@code dev.quantforge.job.submitted} and so on
+ * @param tenant     the tenant whose job or variant it is: an adapter announces it only to that tenant's receivers
  * @param model      the model's name (the Kafka key, the event's subject)
  * @param cloudEvent the structured-mode CloudEvent JSON, exactly as the catalog topic carries it
  */
-public record CatalogAnnouncement(String eventId, String type, String model, String cloudEvent) {
+public record CatalogAnnouncement(String eventId, String type, String tenant, String model, String cloudEvent) {
     public CatalogAnnouncement {
         Objects.requireNonNull(eventId, "eventId");
         Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(cloudEvent, "cloudEvent");
     }

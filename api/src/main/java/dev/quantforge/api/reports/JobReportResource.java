@@ -1,11 +1,15 @@
 package dev.quantforge.api.reports;
 
+import dev.quantforge.api.auth.Callers;
+import dev.quantforge.api.auth.Scope;
 import dev.quantforge.api.jobs.Job;
 import dev.quantforge.api.jobs.JobIds;
 import dev.quantforge.api.jobs.Task;
 import dev.quantforge.api.problems.Problem;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -26,7 +30,14 @@ public class JobReportResource {
     static final String MARKDOWN = "text/markdown";
     private static final MediaType MARKDOWN_TYPE = MediaType.valueOf(MARKDOWN);
 
+    private final SecurityIdentity caller;
+
+    public JobReportResource(SecurityIdentity caller) {
+        this.caller = caller;
+    }
+
     @GET
+    @RolesAllowed(Scope.READ)
     @Produces({MediaType.APPLICATION_JSON, MARKDOWN})
     @Transactional
     @Operation(summary = "One comparison table of the job's variants: size, bits per weight, perplexity, KL divergence,"
@@ -40,7 +51,7 @@ public class JobReportResource {
     public Response report(@RestPath String id, HttpHeaders headers) {
         UUID jobId = JobIds.parse(id);
         Job job = Job.findById(jobId);
-        if (job == null) {
+        if (job == null || !job.tenant.equals(Callers.tenant(caller))) {
             throw new ProblemException(ProblemType.NOT_FOUND, "no job " + id);
         }
         JobReport report = JobReport.of(job, Task.ofJob(jobId));

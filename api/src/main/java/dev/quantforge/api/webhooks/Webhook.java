@@ -19,6 +19,10 @@ public class Webhook extends PanacheEntityBase {
     @Id
     public UUID id;
 
+    /** The tenant that created it: it receives that tenant's events only. */
+    @Column(nullable = false)
+    public String tenant;
+
     @Column(nullable = false)
     public String url;
 

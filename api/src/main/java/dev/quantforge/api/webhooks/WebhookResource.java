@@ -1,11 +1,15 @@
 package dev.quantforge.api.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quantforge.api.auth.Callers;
+import dev.quantforge.api.auth.Scope;
 import dev.quantforge.api.problems.Problem;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.webhooks.WebhookViews.DeliveryPage;
 import dev.quantforge.api.webhooks.WebhookViews.DeliveryView;
 import dev.quantforge.api.webhooks.WebhookViews.WebhookView;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -38,12 +42,15 @@ public class WebhookResource {
     private static final int MAX_LIMIT = 1000;
 
     private final Webhooks webhooks;
+    private final SecurityIdentity caller;
 
-    public WebhookResource(Webhooks webhooks) {
+    public WebhookResource(Webhooks webhooks, SecurityIdentity caller) {
+        this.caller = caller;
         this.webhooks = webhooks;
     }
 
     @POST
+    @RolesAllowed(Scope.SUBMIT)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a webhook: the catalog's CloudEvents of the given types are POSTed to its URL, signed"
             + " with its secret (webhook-id, webhook-timestamp, webhook-signature)")
@@ -54,20 +61,22 @@ public class WebhookResource {
     @APIResponse(responseCode = "400", description = "Invalid request; errors names each invalid field",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response create(JsonNode body, UriInfo uri) {
-        Webhook webhook = webhooks.create(Webhooks.parse(body));
+        Webhook webhook = webhooks.create(Callers.tenant(caller), Webhooks.parse(body));
         return Response.created(uri.getAbsolutePathBuilder().path(webhook.id.toString()).build())
                 .entity(WebhookView.of(webhook, true)).build();
     }
 
     @GET
+    @RolesAllowed(Scope.READ)
     @Operation(summary = "Every webhook, oldest first, without secrets")
     @APIResponse(responseCode = "200", description = "The webhooks",
             content = @Content(schema = @Schema(implementation = WebhookView.class, type = SchemaType.ARRAY)))
     public List<WebhookView> list() {
-        return webhooks.list().stream().map(w -> WebhookView.of(w, false)).toList();
+        return webhooks.list(Callers.tenant(caller)).stream().map(w -> WebhookView.of(w, false)).toList();
     }
 
     @GET
+    @RolesAllowed(Scope.READ)
     @Path("{id}")
     @Operation(summary = "One webhook, without its secret; disabledReason says why a disabled one was disabled")
     @APIResponse(responseCode = "200", description = "The webhook",
@@ -75,21 +84,23 @@ public class WebhookResource {
     @APIResponse(responseCode = "404", description = "No such webhook",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public WebhookView get(@RestPath String id) {
-        return WebhookView.of(webhooks.find(id(id)), false);
+        return WebhookView.of(webhooks.find(Callers.tenant(caller), id(id)), false);
     }
 
     @DELETE
+    @RolesAllowed(Scope.SUBMIT)
     @Path("{id}")
     @Operation(summary = "Delete a webhook and its delivery log; pending deliveries are not sent")
     @APIResponse(responseCode = "204", description = "Deleted")
     @APIResponse(responseCode = "404", description = "No such webhook",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response delete(@RestPath String id) {
-        webhooks.delete(id(id));
+        webhooks.delete(Callers.tenant(caller), id(id));
         return Response.noContent().build();
     }
 
     @POST
+    @RolesAllowed(Scope.SUBMIT)
     @Path("{id}/enable")
     @Operation(summary = "Enable a webhook again (one disabled after repeated failures); its disabledReason is cleared."
             + " Deliveries dropped while it was disabled stay FAILED; replay those wanted")
@@ -98,10 +109,11 @@ public class WebhookResource {
     @APIResponse(responseCode = "404", description = "No such webhook",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public WebhookView enable(@RestPath String id) {
-        return WebhookView.of(webhooks.enable(id(id)), false);
+        return WebhookView.of(webhooks.enable(Callers.tenant(caller), id(id)), false);
     }
 
     @POST
+    @RolesAllowed(Scope.SUBMIT)
     @Path("{id}/rotate-secret")
     @Operation(summary = "Give a webhook a new signing secret; the answer is the only one that shows it. Every attempt"
             + " from now on, pending retries included, is signed with the new secret")
@@ -110,10 +122,11 @@ public class WebhookResource {
     @APIResponse(responseCode = "404", description = "No such webhook",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public WebhookView rotateSecret(@RestPath String id) {
-        return WebhookView.of(webhooks.rotateSecret(id(id)), true);
+        return WebhookView.of(webhooks.rotateSecret(Callers.tenant(caller), id(id)), true);
     }
 
     @POST
+    @RolesAllowed(Scope.SUBMIT)
     @Path("{id}/deliveries/{deliveryId}/replay")
     @Operation(summary = "Send a delivery again now, with the same webhook-id (the event's id) and a fresh retry"
             + " schedule; its attempt log keeps the earlier attempts")
@@ -132,10 +145,11 @@ public class WebhookResource {
         } catch (NumberFormatException e) {
             throw ProblemException.invalid("deliveryId", "is not a delivery id (a whole number)");
         }
-        return Response.accepted(DeliveryView.of(webhooks.replay(id(id), delivery))).build();
+        return Response.accepted(DeliveryView.of(webhooks.replay(Callers.tenant(caller), id(id), delivery))).build();
     }
 
     @GET
+    @RolesAllowed(Scope.READ)
     @Path("{id}/deliveries")
     @Operation(summary = "The webhook's delivery log, newest first: each event's attempts, status codes, last error"
             + " and next attempt")
@@ -159,7 +173,7 @@ public class WebhookResource {
                 throw ProblemException.invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
             }
         }
-        return new DeliveryPage(webhooks.deliveries(webhook, size).stream().map(DeliveryView::of).toList());
+        return new DeliveryPage(webhooks.deliveries(Callers.tenant(caller), webhook, size).stream().map(DeliveryView::of).toList());
     }
 
     private static UUID id(String id) {

@@ -147,9 +147,10 @@ public class Webhooks implements RegistryAdapter {
     }
 
     @Transactional
-    public Webhook create(WebhookViews.WebhookRequest request) {
+    public Webhook create(String tenant, WebhookViews.WebhookRequest request) {
         Webhook webhook = new Webhook();
         webhook.id = UUID.randomUUID();
+        webhook.tenant = tenant;
         webhook.url = request.url();
         webhook.eventTypes = request.eventTypes();
         webhook.secret = request.secret() == null ? WebhookSignatures.newSecret() : request.secret();
@@ -160,14 +161,14 @@ public class Webhooks implements RegistryAdapter {
     }
 
     @Transactional
-    public List<Webhook> list() {
-        return Webhook.list("order by createdAt, id");
+    public List<Webhook> list(String tenant) {
+        return Webhook.list("tenant = ?1 order by createdAt, id", tenant);
     }
 
     @Transactional
-    public Webhook find(UUID id) {
+    public Webhook find(String tenant, UUID id) {
         Webhook webhook = Webhook.findById(id);
-        if (webhook == null) {
+        if (webhook == null || !webhook.tenant.equals(tenant)) {
             throw new ProblemException(ProblemType.NOT_FOUND, "no webhook " + id);
         }
         return webhook;
@@ -175,8 +176,8 @@ public class Webhooks implements RegistryAdapter {
 
     /** Deletes the webhook and its delivery log; pending deliveries are not sent. */
     @Transactional
-    public void delete(UUID id) {
-        if (Webhook.deleteById(find(id).id)) {
+    public void delete(String tenant, UUID id) {
+        if (Webhook.deleteById(find(tenant, id).id)) {
             em.flush();
         }
     }
@@ -186,8 +187,8 @@ public class Webhooks implements RegistryAdapter {
      * FAILED (replay them one by one); events from now on are delivered.
      */
     @Transactional
-    public Webhook enable(UUID id) {
-        Webhook webhook = find(id);
+    public Webhook enable(String tenant, UUID id) {
+        Webhook webhook = find(tenant, id);
         webhook.enabled = true;
         webhook.disabledReason = null;
         webhook.disabledAt = null;
@@ -200,8 +201,8 @@ public class Webhooks implements RegistryAdapter {
      * since the dispatcher reads the secret when it sends.
      */
     @Transactional
-    public Webhook rotateSecret(UUID id) {
-        Webhook webhook = find(id);
+    public Webhook rotateSecret(String tenant, UUID id) {
+        Webhook webhook = find(tenant, id);
         webhook.secret = WebhookSignatures.newSecret();
         return webhook;
     }
@@ -211,8 +212,8 @@ public class Webhooks implements RegistryAdapter {
      * its attempt log keeps the earlier attempts.
      */
     @Transactional
-    public WebhookDelivery replay(UUID id, long deliveryId) {
-        Webhook webhook = find(id);
+    public WebhookDelivery replay(String tenant, UUID id, long deliveryId) {
+        Webhook webhook = find(tenant, id);
         WebhookDelivery delivery = WebhookDelivery.find("id = ?1 and webhookId = ?2", deliveryId, id).firstResult();
         if (delivery == null) {
             throw new ProblemException(ProblemType.NOT_FOUND, "webhook " + id + " has no delivery " + deliveryId);
@@ -230,26 +231,27 @@ public class Webhooks implements RegistryAdapter {
     }
 
     @Transactional
-    public List<WebhookDelivery> deliveries(UUID id, int limit) {
-        find(id);
+    public List<WebhookDelivery> deliveries(String tenant, UUID id, int limit) {
+        find(tenant, id);
         return WebhookDelivery.find("webhookId = ?1 order by id desc", id).page(0, limit).list();
     }
 
     @Override
     public void announce(CatalogAnnouncement announcement) {
-        enqueue(announcement.eventId(), announcement.type(), announcement.cloudEvent());
+        enqueue(announcement.tenant(), announcement.eventId(), announcement.type(), announcement.cloudEvent());
     }
 
     /**
      * In the caller's transaction (the one that writes the event to the outbox): one PENDING delivery, due now, for
-     * every enabled webhook subscribed to the event's type.
+     * every enabled webhook of the event's tenant subscribed to the event's type.
      */
-    public void enqueue(String eventId, String eventType, String payload) {
+    public void enqueue(String tenant, String eventId, String eventType, String payload) {
         int rows = em.createNativeQuery("insert into webhook_deliveries"
                         + " (webhook_id, event_id, event_type, payload, state, attempts, next_attempt_at, created_at)"
                         + " select id, :eventId, :eventType, :payload, 'PENDING', 0, :now, :now from webhooks"
-                        + " where enabled and event_types @> jsonb_build_array(cast(:eventType as text))"
+                        + " where enabled and tenant = :tenant and event_types @> jsonb_build_array(cast(:eventType as text))"
                         + " on conflict (webhook_id, event_id) do nothing")
+                .setParameter("tenant", tenant)
                 .setParameter("eventId", eventId)
                 .setParameter("eventType", eventType)
                 .setParameter("payload", payload)

@@ -24,11 +24,14 @@ public final class ApiClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String base;
+    /** Sent as {@code Authorization: Bearer}; null sends none (an API with authentication off). */
+    private final String apiKey;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    public ApiClient(String base) {
+    public ApiClient(String base, String apiKey) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.apiKey = apiKey;
     }
 
     public static ObjectMapper json() {
@@ -86,7 +89,8 @@ public final class ApiClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+        return apiKey == null ? request : request.header("Authorization", "Bearer " + apiKey);
     }
 
     private HttpResponse<String> send(HttpRequest request, String what) {

@@ -43,6 +43,9 @@ public final class ServiceDemoCommand implements Callable<Integer> {
     @Option(names = "--api", defaultValue = "http://127.0.0.1:8080", description = "API base URL (default: ${DEFAULT-VALUE})")
     String api;
 
+    @Option(names = "--api-key", paramLabel = "KEY", description = "API key (default: $QF_API_KEY)")
+    String apiKey;
+
     @Option(names = "--s3-endpoint", defaultValue = "http://127.0.0.1:18333", description = "S3 endpoint (default: ${DEFAULT-VALUE})")
     String s3Endpoint;
 
@@ -87,7 +90,7 @@ public final class ServiceDemoCommand implements Callable<Integer> {
         body.put("source", Map.of("uri", "s3://" + bucket + "/" + prefix, "format", "hf"));
         body.put("targets", profiles);
         body.put("labels", Map.of("origin", "demo"));
-        HttpResponse<String> submitted = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/jobs"))
+        HttpResponse<String> submitted = http.send(authorized(URI.create(api + "/api/v1/jobs"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -103,6 +106,13 @@ public final class ServiceDemoCommand implements Callable<Integer> {
         locations(job, out);
         out.printf(Locale.ROOT, "%njob %s %s in %.1f s%n", id, job.get("state").asText(), (System.nanoTime() - started) / 1e9);
         return job.get("state").asText().equals("SUCCEEDED") ? 0 : 1;
+    }
+
+    /** A request with the API key, if there is one (an API with authentication off needs none). */
+    private HttpRequest.Builder authorized(URI uri) {
+        String key = apiKey != null && !apiKey.isBlank() ? apiKey : System.getenv("QF_API_KEY");
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+        return key == null || key.isBlank() ? request : request.header("Authorization", "Bearer " + key.strip());
     }
 
     private int upload(Path model, String prefix) throws Exception {
@@ -126,7 +136,7 @@ public final class ServiceDemoCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (true) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/jobs/" + id)).GET().build(),
+            HttpResponse<String> response = http.send(authorized(URI.create(api + "/api/v1/jobs/" + id)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode job = json.readTree(response.body());
             StringBuilder line = new StringBuilder(job.get("state").asText());
@@ -152,7 +162,7 @@ public final class ServiceDemoCommand implements Callable<Integer> {
 
     /** The job's comparison table as the API renders it in markdown. */
     private String report(String id) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/jobs/" + id + "/report"))
+        HttpResponse<String> response = http.send(authorized(URI.create(api + "/api/v1/jobs/" + id + "/report"))
                 .header("Accept", "text/markdown").GET().build(), HttpResponse.BodyHandlers.ofString());
         return response.statusCode() == 200 ? response.body() : "(no report: HTTP " + response.statusCode() + ")";
     }

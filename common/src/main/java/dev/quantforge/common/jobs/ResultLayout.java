@@ -25,6 +25,17 @@ public record ResultLayout(String bucket) {
         return new S3Uri(bucket, safeName(modelName) + "/" + jobId + "/" + safeName(variant) + "/");
     }
 
+    /**
+     * {@code s3://<bucket>/<tenant prefix><model>/<job>/<variant>/}: a tenant's results under its own key prefix
+     * ("" or ending in '/'), so that storage permissions can follow tenants.
+     */
+    public S3Uri variantPrefix(String tenantPrefix, String modelName, UUID jobId, String variant) {
+        if (!tenantPrefix.isEmpty() && !tenantPrefix.endsWith("/")) {
+            throw new IllegalArgumentException("a tenant's results prefix ends in '/': " + tenantPrefix);
+        }
+        return new S3Uri(bucket, tenantPrefix + variantPrefix(modelName, jobId, variant).key());
+    }
+
     /** {@code <bucket>/<model>/<job>/<variant>/} → {@code <bucket>/<model>/<job>/rejected/<variant>/}. */
     public static S3Uri rejected(S3Uri variantPrefix) {
         String key = variantPrefix.prefix();

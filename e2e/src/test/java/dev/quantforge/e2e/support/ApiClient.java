@@ -2,6 +2,7 @@ package dev.quantforge.e2e.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,8 +10,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -29,9 +32,12 @@ public final class ApiClient {
 
     private final URI base;
     private final HttpClient http;
+    /** Sent as {@code Authorization: Bearer}; null sends none. */
+    private final String apiKey;
 
-    public ApiClient(URI base) {
+    public ApiClient(URI base, String apiKey) {
         this.base = base;
+        this.apiKey = apiKey;
         // HTTP/1.1 as curl and most clients speak it to a plain-http service (no h2c upgrade dance)
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
@@ -58,7 +64,32 @@ public final class ApiClient {
 
     /** A client of its own (its own connections), for one of several concurrent users. */
     public ApiClient anotherClient() {
-        return new ApiClient(base);
+        return new ApiClient(base, apiKey);
+    }
+
+    /** A client of the same API that sends another key (null: none). */
+    public ApiClient withKey(String key) {
+        return new ApiClient(base, key);
+    }
+
+    /** A new operator key, for an API started with it as {@code QF_AUTH_ADMIN_KEY}. */
+    public static String newOperatorKey() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return "qf_" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    /** Creates a key through the admin endpoint (this client must send an admin key); returns the key. */
+    public String createKey(String tenant, String name, List<String> scopes) {
+        ObjectNode body = JSON.createObjectNode().put("tenant", tenant)
+                .put("name", name);
+        scopes.forEach(body.putArray("scopes")::add);
+        Reply reply = send(request("/api/v1/admin/keys").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build());
+        if (reply.status() != 201) {
+            throw new AssertionError("creating an API key answered " + reply.status() + ": " + reply.body());
+        }
+        return reply.body().path("key").asText();
     }
 
     public static ObjectMapper json() {
@@ -126,8 +157,9 @@ public final class ApiClient {
      * handing each event to {@code onEvent} as it comes, on this thread; returns them all.
      */
     public List<Event> follow(UUID id, Duration timeout, Consumer<Event> onEvent) {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/api/v1/jobs/" + id + "/events"))
-                .header("Accept", "text/event-stream").GET().build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve("/api/v1/jobs/" + id + "/events"))
+                .header("Accept", "text/event-stream").GET();
+        HttpRequest request = (apiKey == null ? builder : builder.header("Authorization", "Bearer " + apiKey)).build();
         HttpResponse<Stream<String>> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofLines());
@@ -207,7 +239,9 @@ public final class ApiClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(CALL_TIMEOUT).header("Accept", "application/json");
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(CALL_TIMEOUT)
+                .header("Accept", "application/json");
+        return apiKey == null ? request : request.header("Authorization", "Bearer " + apiKey);
     }
 
     private Reply send(HttpRequest request) {

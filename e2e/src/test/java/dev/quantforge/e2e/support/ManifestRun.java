@@ -38,6 +38,8 @@ public final class ManifestRun implements AutoCloseable {
     private String database;
     private Storage storage;
     private ApiClient client;
+    /** The API's operator key (QF_AUTH_ADMIN_KEY), with which the run creates its API key. */
+    private final String operatorKey = ApiClient.newOperatorKey();
     private final Map<String, String> replaced = new LinkedHashMap<>();
 
     private ManifestRun(String name) {
@@ -132,7 +134,8 @@ public final class ManifestRun implements AutoCloseable {
                 throw new AssertionError("the manifests do not set " + key + " for " + deployment);
             }
         }
-        extra.forEach((k, v) -> replaced.put(k, "(test) " + v));
+        // a credential is named, never shown
+        extra.forEach((k, v) -> replaced.put(k, "(test) " + (k.endsWith("_KEY") ? "(secret)" : v)));
         env.putAll(extra);
         return env;
     }
@@ -140,11 +143,14 @@ public final class ManifestRun implements AutoCloseable {
     public ServiceProcess startApi() {
         int port = ServiceProcess.freePort();
         ServiceProcess api = ServiceProcess.start(runId + "-api", Product.root().resolve("api/target/quarkus-app/quarkus-run.jar"),
-                List.of(), environment("quantforge-api", "quantforge-api-0", port, Map.of()), port, dir.resolve("api.log"),
+                List.of(), environment("quantforge-api", "quantforge-api-0", port, Map.of("QF_AUTH_ADMIN_KEY", operatorKey,
+                        "QF_TENANTS_SOURCES_DEFAULT", "s3://" + sourceBucket())), port, dir.resolve("api.log"),
                 stack.registry());
         toClose.add(0, api);
         api.awaitReady(START_TIMEOUT);
-        client = new ApiClient(URI.create("http://127.0.0.1:" + port));
+        URI base = URI.create("http://127.0.0.1:" + port);
+        client = new ApiClient(base, new ApiClient(base, operatorKey).createKey("default", "e2e " + runId,
+                List.of("jobs:submit", "jobs:read")));
         return api;
     }
 

@@ -5,6 +5,11 @@ import dev.quantforge.common.jobs.S3Uri;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -37,6 +42,8 @@ public final class Product implements AutoCloseable {
     private ServiceProcess api;
     private final List<ServiceProcess> workers = new ArrayList<>();
     private ApiClient client;
+    private String apiKey;
+    private List<String> secrets = List.of();
     private Storage storage;
 
     private Product() {
@@ -83,8 +90,12 @@ public final class Product implements AutoCloseable {
                 "the settings of the API and the workers of e2e run " + runId, shared);
 
         int apiPort = ServiceProcess.freePort();
+        // authentication on, as in production: the API's own settings (not the file the workers read too) hold the
+        // operator key, and the run's source bucket is what the default tenant may read
+        String operatorKey = ApiClient.newOperatorKey();
         api = ServiceProcess.start("e2e-api", root().resolve("api/target/quarkus-app/quarkus-run.jar"),
-                List.of("-Xmx512m"), environment(Map.of("QF_HTTP_PORT", Integer.toString(apiPort))),
+                List.of("-Xmx512m"), environment(Map.of("QF_HTTP_PORT", Integer.toString(apiPort),
+                        "QF_AUTH_ADMIN_KEY", operatorKey, "QF_TENANTS_SOURCES_DEFAULT", "s3://" + sourceBucket())),
                 apiPort, dir.resolve("api.log"), stack.registry());
         toClose.add(0, api);
         for (int i = 1; i <= WORKERS; i++) {
@@ -100,7 +111,10 @@ public final class Product implements AutoCloseable {
         api.awaitReady(START_TIMEOUT);
         workers.forEach(w -> w.awaitReady(START_TIMEOUT));
         awaitTaskPartitionsShared(RunTopics.TASK_PARTITIONS);
-        client = new ApiClient(URI.create("http://127.0.0.1:" + apiPort));
+        apiKey = new ApiClient(URI.create("http://127.0.0.1:" + apiPort), operatorKey)
+                .createKey("default", "e2e " + runId, List.of("jobs:submit", "jobs:read"));
+        secrets = List.of(operatorKey, apiKey);
+        client = new ApiClient(URI.create("http://127.0.0.1:" + apiPort), apiKey);
         System.out.printf("e2e run %s: stack, API and %d workers ready in %.1f s; logs in %s%n", runId, WORKERS,
                 (System.nanoTime() - began) / 1e9, dir);
     }
@@ -132,6 +146,51 @@ public final class Product implements AutoCloseable {
 
     public ApiClient api() {
         return client;
+    }
+
+    /** The run's API key (tenant default, jobs:submit and jobs:read), for the CLI and the dashboard. */
+    public String apiKey() {
+        return apiKey;
+    }
+
+    /** The S3 secret key the services use (a credential too). */
+    public String s3SecretKey() {
+        return stack.s3SecretKey();
+    }
+
+    /** Every row of every table of the run's database, as text (PostgreSQL's row literal), a line each. */
+    public String databaseRows() {
+        StringBuilder rows = new StringBuilder();
+        try (Connection db = DriverManager.getConnection(stack.jdbcUrl(database), stack.jdbcUser(), "");
+             Statement statement = db.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet names = statement.executeQuery(
+                    "select tablename from pg_tables where schemaname = 'public' order by tablename")) {
+                while (names.next()) {
+                    tables.add(names.getString(1));
+                }
+            }
+            for (String table : tables) {
+                try (ResultSet all = statement.executeQuery("select t::text from \"" + table + "\" t")) {
+                    while (all.next()) {
+                        rows.append(table).append(": ").append(all.getString(1)).append('\n');
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the run's database: " + e.getMessage(), e);
+        }
+        return rows.toString();
+    }
+
+    /** The operator key the API was started with (QF_AUTH_ADMIN_KEY): the admin scope, for the key commands. */
+    public String operatorKey() {
+        return secrets.get(0);
+    }
+
+    /** The credentials this run made (the operator key, the API key): none may appear in a log or a record. */
+    public List<String> secrets() {
+        return secrets;
     }
 
     /** {@code HOST:PORT} of the stack's OCI registry, when it runs one. */

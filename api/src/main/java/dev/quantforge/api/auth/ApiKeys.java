@@ -1,0 +1,99 @@
+package dev.quantforge.api.auth;
+
+import dev.quantforge.api.problems.FieldError;
+import dev.quantforge.api.problems.ProblemException;
+import dev.quantforge.api.problems.ProblemType;
+import dev.quantforge.api.tenants.Tenants;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/** Creates, lists, revokes and checks API keys. */
+@ApplicationScoped
+public class ApiKeys {
+
+    /** A key just created: the only time the key itself is known. */
+    public record Created(ApiKeyView key, String secret) {
+    }
+
+    /** Who a valid key is. */
+    public record Holder(UUID keyId, String name, String tenant, List<String> scopes) {
+    }
+
+    private static final Logger LOG = Logger.getLogger(ApiKeys.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ -]{0,99}");
+
+    private final Tenants tenants;
+
+    public ApiKeys(Tenants tenants) {
+        this.tenants = tenants;
+    }
+
+    @Transactional
+    public Created create(String name, String tenant, List<String> scopes) {
+        List<FieldError> errors = new ArrayList<>();
+        if (name == null || !NAME.matcher(name).matches()) {
+            errors.add(new FieldError("name", "must be 1 to 100 letters, digits, '.', '_', '-' or spaces"));
+        }
+        if (tenant == null || !tenants.exists(tenant)) {
+            errors.add(new FieldError("tenant", "must be one of the configured tenants " + tenants.names()));
+        }
+        if (scopes == null || scopes.isEmpty()) {
+            errors.add(new FieldError("scopes", "must name at least one of jobs:submit, jobs:read, admin"));
+        } else {
+            for (int i = 0; i < scopes.size(); i++) {
+                if (Scope.parse(scopes.get(i)).isEmpty()) {
+                    errors.add(new FieldError("scopes[" + i + "]", "must be jobs:submit, jobs:read or admin"));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        String secret = KeySecrets.newKey();
+        ApiKey key = new ApiKey();
+        key.id = UUID.randomUUID();
+        key.name = name;
+        key.tenant = tenant;
+        key.scopes = scopes.stream().distinct().toList();
+        key.keyHash = KeySecrets.hash(secret);
+        key.keyPrefix = KeySecrets.shown(secret);
+        key.createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        key.persist();
+        LOG.infof("created API key %s (%s) for tenant %s with scopes %s", key.keyPrefix, name, tenant, key.scopes);
+        return new Created(ApiKeyView.of(key), secret);
+    }
+
+    @Transactional
+    public List<ApiKeyView> list() {
+        return ApiKey.<ApiKey>list("order by createdAt").stream().map(ApiKeyView::of).toList();
+    }
+
+    /** Revokes the key; revoking a revoked key again changes nothing. */
+    @Transactional
+    public ApiKeyView revoke(UUID id) {
+        ApiKey key = ApiKey.findById(id);
+        if (key == null) {
+            throw new ProblemException(ProblemType.NOT_FOUND, "no API key " + id);
+        }
+        if (key.revokedAt == null) {
+            key.revokedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            LOG.infof("revoked API key %s (%s) of tenant %s", key.keyPrefix, key.name, key.tenant);
+        }
+        return ApiKeyView.of(key);
+    }
+
+    /** The holder of a key that exists and is not revoked. */
+    @Transactional
+    public Optional<Holder> verify(String secret) {
+        Optional<ApiKey> key = ApiKey.<ApiKey>find("keyHash", KeySecrets.hash(secret)).firstResultOptional();
+        return key.filter(k -> k.revokedAt == null).map(k -> new Holder(k.id, k.name, k.tenant, k.scopes));
+    }
+}
