@@ -281,18 +281,9 @@ public final class DequantizedOnnx implements NamedTensors {
                 case 8 -> name = t.string();
                 case 9 -> raw = t.bytes();
                 case 13 -> {
-                    ProtoReader entry = t.message();
-                    String key = null;
-                    String value = null;
-                    while (entry.next()) {
-                        if (entry.field() == 1) {
-                            key = entry.string();
-                        } else if (entry.field() == 2) {
-                            value = entry.string();
-                        } else {
-                            entry.skip();
-                        }
-                    }
+                    String[] entry = t.stringEntry();
+                    String key = entry[0];
+                    String value = entry[1];
                     if ("location".equals(key)) {
                         location = value;
                     } else if ("offset".equals(key) && value != null) {

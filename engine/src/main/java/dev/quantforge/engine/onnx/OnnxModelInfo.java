@@ -132,7 +132,7 @@ public record OnnxModelInfo(Path directory, long modelBytes, long dataBytes, lon
                     opsets.put(domain.isEmpty() ? "ai.onnx" : domain, version);
                 }
                 case 14 -> {
-                    String[] entry = stringEntry(model.message());
+                    String[] entry = model.stringEntry();
                     if (entry[0] != null) {
                         metadata.put(entry[0], entry[1]);
                     }
@@ -142,22 +142,6 @@ public record OnnxModelInfo(Path directory, long modelBytes, long dataBytes, lon
         }
         return new OnnxModelInfo(dir, bytes.length, data, other, inputs, outputs, ops, initializers, tensorBytes,
                 parameters, metadata, context, ir, opsets);
-    }
-
-    /** A StringStringEntryProto: {key, value}, either null when absent. */
-    private static String[] stringEntry(ProtoReader entry) {
-        String key = null;
-        String value = null;
-        while (entry.next()) {
-            if (entry.field() == 1) {
-                key = entry.string();
-            } else if (entry.field() == 2) {
-                value = entry.string();
-            } else {
-                entry.skip();
-            }
-        }
-        return new String[] {key, value};
     }
 
     /**
@@ -176,7 +160,7 @@ public record OnnxModelInfo(Path directory, long modelBytes, long dataBytes, lon
                 case 8 -> name = t.string();
                 case 9 -> bytes = t.skipLength();
                 case 13 -> {
-                    String[] entry = stringEntry(t.message());
+                    String[] entry = t.stringEntry();
                     if ("length".equals(entry[0])) {
                         bytes = Long.parseLong(entry[1]);
                     }

@@ -55,6 +55,23 @@ public final class ProtoReader {
         return r;
     }
 
+    /** The current field as an ONNX StringStringEntryProto: {key, value}, either null when absent. */
+    public String[] stringEntry() {
+        ProtoReader entry = message();
+        String key = null;
+        String value = null;
+        while (entry.next()) {
+            if (entry.field() == 1) {
+                key = entry.string();
+            } else if (entry.field() == 2) {
+                value = entry.string();
+            } else {
+                entry.skip();
+            }
+        }
+        return new String[]{key, value};
+    }
+
     /** For a repeated int64 field: its values whether packed or not (the current field's). */
     public long[] int64s() {
         if (wireType == 2) {

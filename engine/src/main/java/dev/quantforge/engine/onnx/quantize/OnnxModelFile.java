@@ -199,7 +199,7 @@ public final class OnnxModelFile {
                     data = new StoredTensor.Raw(payload[0], payload[1]);
                 }
                 case 13 -> {
-                    String[] entry = entry(t.message());
+                    String[] entry = t.stringEntry();
                     switch (entry[0] == null ? "" : entry[0]) {
                         case "location" -> location = entry[1];
                         case "offset" -> offset = Long.parseLong(entry[1]);
@@ -231,21 +231,6 @@ public final class OnnxModelFile {
             case 7, 11, 13 -> 8;
             default -> throw new IllegalArgumentException("external tensor of type " + type + " without a length");
         };
-    }
-
-    private static String[] entry(ProtoReader entry) {
-        String key = null;
-        String value = null;
-        while (entry.next()) {
-            if (entry.field() == 1) {
-                key = entry.string();
-            } else if (entry.field() == 2) {
-                value = entry.string();
-            } else {
-                entry.skip();
-            }
-        }
-        return new String[]{key, value};
     }
 
     private static String valueName(ProtoReader value) {
