@@ -11,7 +11,6 @@ import dev.quantforge.engine.onnx.OnnxExportOptions;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalLong;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -213,11 +212,6 @@ public record BenchmarkReport(int schemaVersion, Variant variant, Source source,
             }
             requireNonNull(prompt, "prompt throughput");
             requireNonNull(generation, "generation throughput");
-        }
-
-        Speed withPeakRss(OptionalLong bytes) {
-            return new Speed(threads, loadMilliseconds, warmups, repetitions, prompt, generation,
-                    bytes.isPresent() ? Long.valueOf(bytes.getAsLong()) : null);
         }
     }
 

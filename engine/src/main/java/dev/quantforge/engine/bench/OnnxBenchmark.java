@@ -84,8 +84,8 @@ public final class OnnxBenchmark {
                         }
                         if (options.speed()) {
                             long s0 = System.nanoTime();
-                            speed = speed(decoder, options, quality != null ? 0 : options.warmups(), loadMs, tokenizer.bos(), cancelled)
-                                    .withPeakRss(peakRss.bytes());
+                            speed = speed(decoder, options, quality != null ? 0 : options.warmups(), loadMs, tokenizer.bos(),
+                                    peakRss, cancelled);
                             speedMs = (System.nanoTime() - s0) / 1e6;
                         }
                     }
@@ -129,7 +129,7 @@ public final class OnnxBenchmark {
 
     /** Prompt: one window of promptTokens from an empty cache; generation: generationTokens one at a time after BOS. */
     private static BenchmarkReport.Speed speed(OnnxDecoder decoder, VariantBenchmark.Options options, int warmups,
-                                               double loadMs, int bos, BooleanSupplier cancelled) {
+                                               double loadMs, int bos, PeakRss peakRss, BooleanSupplier cancelled) {
         int vocabulary = decoder.vocabularySize();
         int promptLength = Math.min(options.promptTokens(), decoder.contextLength());
         int generationLength = Math.min(options.generationTokens(), decoder.contextLength() - 1);
@@ -164,7 +164,7 @@ public final class OnnxBenchmark {
         }
         return new BenchmarkReport.Speed(options.threads(), loadMs, warmups, options.repetitions(),
                 VariantBenchmark.throughput(prompt.length, promptNanos), VariantBenchmark.throughput(generation.length, generationNanos),
-                null);
+                peakRss.bytes());
     }
 
     private static void check(BooleanSupplier cancelled, String where) {

@@ -89,9 +89,8 @@ public final class OnnxModelBenchmark {
                 try (OrtSession single = open(env, variant, 1)) {
                     one = latency(env, single, 1, inputs, options, cancelled);
                 }
-                var rss = peakRss.bytes();
                 latency = new BenchmarkReport.Latency(loadMs, options.warmups(), options.repetitions(), one, all,
-                        rss.isPresent() ? Long.valueOf(rss.getAsLong()) : null);
+                        peakRss.bytes());
                 latencyMs = (System.nanoTime() - s0) / 1e6;
             }
         } catch (OrtException e) {

@@ -3,7 +3,6 @@ package dev.quantforge.engine.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.OptionalLong;
 
 /**
  * The process's peak resident set over a stretch of work, from Linux's high-water mark: writing 5 to
@@ -31,20 +30,20 @@ final class PeakRss {
         }
     }
 
-    /** The peak since {@link #start()}, in bytes, if it could be measured. */
-    OptionalLong bytes() {
+    /** The peak since {@link #start()}, in bytes, or null when it could not be measured. */
+    Long bytes() {
         if (!reset) {
-            return OptionalLong.empty();
+            return null;
         }
         try {
             for (String line : Files.readAllLines(STATUS)) {
                 if (line.startsWith("VmHWM:")) {
-                    return OptionalLong.of(Long.parseLong(line.replaceAll("\\D", "")) * 1024);
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
                 }
             }
         } catch (IOException | NumberFormatException e) {
             // no figure
         }
-        return OptionalLong.empty();
+        return null;
     }
 }

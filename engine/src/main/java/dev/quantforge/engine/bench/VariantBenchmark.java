@@ -179,7 +179,7 @@ public final class VariantBenchmark {
                         long s0 = System.nanoTime();
                         // the quality pass has just run the whole model over the text: it is the warm-up
                         int warmups = quality != null ? 0 : options.warmups();
-                        speed = speed(model, options, warmups, loadMs, cancelled).withPeakRss(peakRss.bytes());
+                        speed = speed(model, options, warmups, loadMs, peakRss, cancelled);
                         speedMs = millisSince(s0);
                         tracker.finish(SPEED_WEIGHT);
                     }
@@ -223,7 +223,7 @@ public final class VariantBenchmark {
     }
 
     private static BenchmarkReport.Speed speed(LlamaModel model, Options options, int warmups, double loadMs,
-                                               BooleanSupplier cancelled) {
+                                               PeakRss peakRss, BooleanSupplier cancelled) {
         int[] prompt = fixedTokens(options.promptTokens(), model);
         int[] generation = fixedTokens(options.generationTokens(), model);
         long[] promptNanos = new long[options.repetitions()];
@@ -241,7 +241,7 @@ public final class VariantBenchmark {
             }
         }
         return new BenchmarkReport.Speed(options.threads(), loadMs, warmups, options.repetitions(),
-                throughput(prompt.length, promptNanos), throughput(generation.length, generationNanos), null);
+                throughput(prompt.length, promptNanos), throughput(generation.length, generationNanos), peakRss.bytes());
     }
 
     /**

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,19 +36,7 @@ class OnnxModelBenchmarkTest {
 
     @BeforeAll
     static void extractMiniLm() throws IOException {
-        Path source = Files.createDirectories(dir.resolve("minilm"));
-        miniLm = source.resolve("model.onnx");
-        copy("all-minilm-l6-v2.onnx", miniLm);
-        copy("all-minilm-l6-v2-tokenizer.json", source.resolve("tokenizer.json"));
-    }
-
-    private static void copy(String resource, Path target) throws IOException {
-        try (InputStream in = OnnxModelBenchmarkTest.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException(resource + " is not on the test classpath (langchain4j embedding jars)");
-            }
-            Files.copy(in, target);
-        }
+        miniLm = MiniLm.extract(dir);
     }
 
     private static Map<String, BenchmarkReport.OutputAgreement> byName(BenchmarkReport report) {

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,13 +37,7 @@ class OnnxModelProfilesTest {
 
     @BeforeAll
     static void extract() throws IOException {
-        Path source = Files.createDirectories(dir.resolve("minilm"));
-        miniLm = source.resolve("model.onnx");
-        try (InputStream in = OnnxModelProfilesTest.class.getClassLoader().getResourceAsStream("all-minilm-l6-v2.onnx");
-             InputStream tok = OnnxModelProfilesTest.class.getClassLoader().getResourceAsStream("all-minilm-l6-v2-tokenizer.json")) {
-            Files.copy(in, miniLm);
-            Files.copy(tok, source.resolve("tokenizer.json"));
-        }
+        miniLm = MiniLm.extract(dir);
     }
 
     private static BenchmarkReport build(HardwareProfile profile, Path out) {

@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -29,13 +27,7 @@ class OnnxPresetTest {
 
     @BeforeAll
     static void extract() throws IOException {
-        Path source = Files.createDirectories(dir.resolve("minilm"));
-        miniLm = source.resolve("model.onnx");
-        try (InputStream in = OnnxPresetTest.class.getClassLoader().getResourceAsStream("all-minilm-l6-v2.onnx");
-             InputStream tok = OnnxPresetTest.class.getClassLoader().getResourceAsStream("all-minilm-l6-v2-tokenizer.json")) {
-            Files.copy(in, miniLm);
-            Files.copy(tok, source.resolve("tokenizer.json"));
-        }
+        miniLm = MiniLm.extract(dir);
     }
 
     private static StoredTensor quantizedWeightOf(OnnxModelFile model, int matMulInteger) {
