@@ -63,6 +63,9 @@ class K8sManifestsTest {
         assertFalse(api.reads("QF_WORKER_CONCURRENCY"));
         assertFalse(worker.reads("QF_DB_URL"), "workers hold no database connection");
         assertTrue(worker.reads("KAFKA_SASL_JAAS_CONFIG") && !worker.reads("KAFKA_SASL_JASS_CONFIG"));
+        // a map's entries are named by the operator: any tenant, never the bare map
+        assertTrue(api.reads("QF_TENANTS_SOURCES_ACME") && api.reads("QF_TENANTS_RESULTS_PREFIX_ACME"));
+        assertFalse(api.reads("QF_TENANTS_SOURCES_") || worker.reads("QF_TENANTS_SOURCES_ACME"));
     }
 
     @Test

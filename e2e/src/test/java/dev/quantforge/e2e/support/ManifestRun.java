@@ -40,6 +40,7 @@ public final class ManifestRun implements AutoCloseable {
     private ApiClient client;
     /** The API's operator key (QF_AUTH_ADMIN_KEY), with which the run creates its API key. */
     private final String operatorKey = ApiClient.newOperatorKey();
+    private final String streamTokenSecret = ApiClient.newOperatorKey();
     private final Map<String, String> replaced = new LinkedHashMap<>();
 
     private ManifestRun(String name) {
@@ -108,7 +109,8 @@ public final class ManifestRun implements AutoCloseable {
         JsonNode container = Manifests.podSpec(workload).path("containers").get(0);
         Map<String, String> env = Manifests.environment(objects, container, Map.of(
                 "quantforge-postgres", Map.of("username", stack.jdbcUser(), "password", ""),
-                "quantforge-s3", Map.of("access-key", stack.s3AccessKey(), "secret-key", stack.s3SecretKey())), podName);
+                "quantforge-s3", Map.of("access-key", stack.s3AccessKey(), "secret-key", stack.s3SecretKey()),
+                "quantforge-auth", Map.of("admin-key", operatorKey, "stream-token-secret", streamTokenSecret)), podName);
         Map<String, String> runNames = new LinkedHashMap<>(topics.environment());
         runNames.keySet().removeIf(k -> k.endsWith("_PARTITIONS")); // the manifests' partition counts stand
         runNames.put("QF_S3_RESULTS_BUCKET", resultsBucket());
@@ -143,7 +145,7 @@ public final class ManifestRun implements AutoCloseable {
     public ServiceProcess startApi() {
         int port = ServiceProcess.freePort();
         ServiceProcess api = ServiceProcess.start(runId + "-api", Product.root().resolve("api/target/quarkus-app/quarkus-run.jar"),
-                List.of(), environment("quantforge-api", "quantforge-api-0", port, Map.of("QF_AUTH_ADMIN_KEY", operatorKey,
+                List.of(), environment("quantforge-api", "quantforge-api-0", port, Map.of(
                         "QF_TENANTS_SOURCES_DEFAULT", "s3://" + sourceBucket())), port, dir.resolve("api.log"),
                 stack.registry());
         toClose.add(0, api);

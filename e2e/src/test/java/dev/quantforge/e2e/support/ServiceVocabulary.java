@@ -35,6 +35,7 @@ import java.util.stream.Stream;
 public final class ServiceVocabulary {
     private static final Pattern QF_REFERENCE = Pattern.compile("(?<![A-Za-z0-9_.-])(qf\\.[a-z0-9]+(?:[.-][a-z0-9]+)*)");
     private static final String MAPPING = "io.smallrye.config.ConfigMapping";
+    private static final String MAP_KEY = ".*";
     private static final String WITH_NAME = "io.smallrye.config.WithName";
     private static final String WITH_PARENT_NAME = "io.smallrye.config.WithParentName";
 
@@ -81,7 +82,10 @@ public final class ServiceVocabulary {
         return service;
     }
 
-    /** The {@code qf.*} properties, e.g. {@code qf.worker.scratch-dir}. */
+    /**
+     * The {@code qf.*} properties, e.g. {@code qf.worker.scratch-dir}; a map keyed by name ends in {@code .*}
+     * ({@code qf.tenants.sources.*}).
+     */
     public Set<String> properties() {
         return properties;
     }
@@ -89,13 +93,20 @@ public final class ServiceVocabulary {
     /** The environment names of {@link #properties()}, e.g. {@code QF_WORKER_SCRATCH_DIR}. */
     public Set<String> qfVariables() {
         Set<String> names = new TreeSet<>();
-        properties.forEach(p -> names.add(environmentName(p)));
+        properties.stream().filter(p -> !p.endsWith(MAP_KEY)).forEach(p -> names.add(environmentName(p)));
         return names;
     }
 
     /** True when the service reads this environment variable. */
     public boolean reads(String variable) {
-        return qfVariables().contains(variable) || kafkaVariables.contains(variable);
+        return qfVariables().contains(variable) || kafkaVariables.contains(variable) || readsAsMapEntry(variable);
+    }
+
+    /** {@code QF_TENANTS_SOURCES_ACME} is the entry {@code acme} of the map {@code qf.tenants.sources}. */
+    private boolean readsAsMapEntry(String variable) {
+        return properties.stream().filter(p -> p.endsWith(MAP_KEY))
+                .map(p -> environmentName(p.substring(0, p.length() - MAP_KEY.length())) + "_")
+                .anyMatch(prefix -> variable.startsWith(prefix) && variable.length() > prefix.length());
     }
 
     /** SmallRye's environment form of a property: upper case, every character but letters and digits an underscore. */
@@ -169,6 +180,8 @@ public final class ServiceVocabulary {
             Class<?> group = groupOf(method.getGenericReturnType());
             if (group != null) {
                 walk(group, name, properties, depth + 1);
+            } else if (method.getReturnType() == java.util.Map.class) {
+                properties.add(name + MAP_KEY);
             } else {
                 properties.add(name);
             }
