@@ -250,8 +250,8 @@ public final class Product implements AutoCloseable {
                 .mapToInt(c -> c.path("data").path("partitions").asInt()).findFirst().orElse(0);
     }
 
-
-    static Path root() {
+    /** The repository's root directory. */
+    public static Path root() {
         return Path.of(System.getProperty("quantforge.root", "..")).toAbsolutePath().normalize();
     }
 }
