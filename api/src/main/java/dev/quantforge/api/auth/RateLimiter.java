@@ -8,8 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * A token bucket per API key, in this instance's memory: {@code qf.auth.rate-limit} requests per second on average,
- * {@code qf.auth.rate-burst} at once. With several instances a key gets the limit at each of them.
+ * A token bucket per caller (an API key, or an OIDC token's issuer and subject), in this instance's memory:
+ * {@code qf.auth.rate-limit} requests per second on average, {@code qf.auth.rate-burst} at once. With several
+ * instances a caller gets the limit at each of them.
  */
 @ApplicationScoped
 public class RateLimiter {
@@ -17,7 +18,7 @@ public class RateLimiter {
     private final double perSecond;
     private final int burst;
     private final LongSupplier nanoTime;
-    private final Map<UUID, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Map<Object, Bucket> buckets = new ConcurrentHashMap<>();
 
     @Inject
     public RateLimiter(AuthConfig config) {
@@ -35,7 +36,20 @@ public class RateLimiter {
 
     /** Takes one request from the key's bucket, or throws with the seconds until one is there. */
     public void acquire(UUID key) {
-        long waitNanos = buckets.computeIfAbsent(key, k -> new Bucket(burst, nanoTime.getAsLong())).take();
+        take(key);
+    }
+
+    /** The same for a token's subject: one bucket per issuer and subject. */
+    public void acquire(OidcSubject subject) {
+        take(subject);
+    }
+
+    /** An OIDC caller, as the rate limit counts it. */
+    public record OidcSubject(String issuer, String subject) {
+    }
+
+    private void take(Object caller) {
+        long waitNanos = buckets.computeIfAbsent(caller, k -> new Bucket(burst, nanoTime.getAsLong())).take();
         if (waitNanos > 0) {
             throw new RateLimitedException(Math.max(1, (long) Math.ceil(waitNanos / 1e9)));
         }

@@ -3,6 +3,8 @@ package dev.quantforge.api.auth;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quantforge.api.support.Fixtures;
 import dev.quantforge.api.support.LocalStackResource;
@@ -10,6 +12,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -24,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * OIDC bearer tokens from a real Keycloak (client-credentials tokens of the realm's service accounts): scopes from
- * the realm roles, the tenant from the token's claim. Tagged slow: Keycloak takes half a minute to start.
+ * the realm roles, the tenant from the token's claim, the rate limit per subject. Tagged slow: Keycloak takes half a minute to start.
  */
 @QuarkusTest
 @Tag("slow")
@@ -83,5 +86,25 @@ class OidcTest {
         given().header("Authorization", "Bearer " + tampered).get("/api/v1/jobs").then().statusCode(401)
                 .contentType(PROBLEM);
         given().header("Authorization", "Bearer " + acme).get("/api/v1/jobs").then().statusCode(200);
+    }
+
+    @Test
+    void aTokensSubjectOverTheRateLimitIsAnswered429WithRetryAfter() throws Exception {
+        String poller = token("globex-poller", "globex-poller-test-secret");
+        Response limited = null;
+        for (int i = 0; i < 100 && limited == null; i++) {
+            Response response = given().header("Authorization", "Bearer " + poller).get("/api/v1/profiles");
+            if (response.statusCode() == 429) {
+                limited = response;
+            } else {
+                assertEquals(200, response.statusCode());
+            }
+        }
+        assertNotNull(limited, "100 requests at once were never limited");
+        assertEquals(PROBLEM, limited.contentType());
+        assertTrue(Integer.parseInt(limited.header("Retry-After")) >= 1);
+        // another subject of the same tenant has a bucket of its own
+        given().header("Authorization", "Bearer " + token("globex-dashboard", "globex-dashboard-test-secret"))
+                .get("/api/v1/profiles").then().statusCode(200);
     }
 }
