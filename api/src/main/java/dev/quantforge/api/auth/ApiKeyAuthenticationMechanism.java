@@ -87,7 +87,7 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
     private SecurityIdentity unauthenticatedDevelopment() {
         return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal("anonymous (qf.auth.enabled=false)"))
                 .addRoles(Set.copyOf(Arrays.stream(Scope.values()).map(Scope::label).toList()))
-                .addAttribute(Callers.TENANT, config.defaultTenant()).build();
+                .addAttribute(Callers.TENANT, config.defaultTenant()).addAttribute(Callers.OPERATOR, Boolean.TRUE).build();
     }
 
     /** Before OIDC's mechanism, which would try to verify one of our keys as a JWT and fail the request. */

@@ -51,7 +51,7 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
             limiter.acquire(OPERATOR);
             return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal("operator"))
                     .addRole(Scope.ADMIN_NAME).addAttribute(Callers.TENANT, defaultTenant)
-                    .addAttribute(Callers.KEY_ID, OPERATOR).build();
+                    .addAttribute(Callers.KEY_ID, OPERATOR).addAttribute(Callers.OPERATOR, Boolean.TRUE).build();
         }
         ApiKeys.Holder holder = keys.verify(key)
                 .orElseThrow(() -> new AuthenticationFailedException("the API key is unknown or revoked"));

@@ -71,16 +71,22 @@ public class ApiKeys {
         return new Created(ApiKeyView.of(key), secret);
     }
 
+    /** Every key, or a tenant's. */
     @Transactional
-    public List<ApiKeyView> list() {
-        return ApiKey.<ApiKey>list("order by createdAt").stream().map(ApiKeyView::of).toList();
+    public List<ApiKeyView> list(Optional<String> tenant) {
+        List<ApiKey> found = tenant.isPresent() ? ApiKey.list("tenant = ?1 order by createdAt", tenant.get())
+                : ApiKey.list("order by createdAt");
+        return found.stream().map(ApiKeyView::of).toList();
     }
 
-    /** Revokes the key; revoking a revoked key again changes nothing. */
+    /**
+     * Revokes the key (of {@code tenant}, when given: another tenant's is not found); revoking a revoked key again
+     * changes nothing.
+     */
     @Transactional
-    public ApiKeyView revoke(UUID id) {
+    public ApiKeyView revoke(UUID id, Optional<String> tenant) {
         ApiKey key = ApiKey.findById(id);
-        if (key == null) {
+        if (key == null || tenant.isPresent() && !tenant.get().equals(key.tenant)) {
             throw new ProblemException(ProblemType.NOT_FOUND, "no API key " + id);
         }
         if (key.revokedAt == null) {

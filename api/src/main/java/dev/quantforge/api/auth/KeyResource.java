@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.quantforge.api.problems.Problem;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -16,6 +17,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -24,7 +26,10 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.RestPath;
 
-/** The operator's API keys: create (the answer is the only one that shows the key), list, revoke. */
+/**
+ * API keys: create (the answer is the only one that shows the key), list, revoke. The operator manages every
+ * tenant's keys; an {@code admin} key or token of a tenant manages that tenant's only.
+ */
 @Path("/api/v1/admin/keys")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(Scope.ADMIN_NAME)
@@ -37,14 +42,17 @@ public final class KeyResource {
     private static final Set<String> FIELDS = Set.of("name", "tenant", "scopes");
 
     private final ApiKeys keys;
+    private final SecurityIdentity caller;
 
-    public KeyResource(ApiKeys keys) {
+    public KeyResource(ApiKeys keys, SecurityIdentity caller) {
         this.keys = keys;
+        this.caller = caller;
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Create an API key for a tenant with scopes; the answer is the only one that shows it")
+    @Operation(summary = "Create an API key for a tenant with scopes (a tenant's admin: for its tenant, the default);"
+            + " the answer is the only one that shows it")
     @APIResponse(responseCode = "201", description = "Created",
             content = @Content(schema = @Schema(implementation = CreatedKey.class)))
     @APIResponse(responseCode = "400", description = "Invalid name, tenant or scopes",
@@ -65,7 +73,15 @@ public final class KeyResource {
                 scopes.add(scope.isTextual() ? scope.asText() : scope.toString());
             }
         }
-        ApiKeys.Created created = keys.create(text(body, "name"), text(body, "tenant"), scopes);
+        String tenant = text(body, "tenant");
+        Optional<String> administered = Callers.administeredTenant(caller);
+        if (administered.isPresent() && tenant == null) {
+            tenant = administered.get();
+        } else if (administered.isPresent() && !administered.get().equals(tenant)) {
+            throw new ProblemException(ProblemType.FORBIDDEN,
+                    "an admin of tenant " + administered.get() + " creates keys for that tenant only");
+        }
+        ApiKeys.Created created = keys.create(text(body, "name"), tenant, scopes);
         ApiKeyView view = created.key();
         return Response.created(uri.getBaseUriBuilder().path("api/v1/admin/keys").path(view.id().toString()).build())
                 .entity(new CreatedKey(view.id(), view.name(), view.tenant(), view.scopes(), view.prefix(),
@@ -73,9 +89,9 @@ public final class KeyResource {
     }
 
     @GET
-    @Operation(summary = "Every API key, oldest first, revoked ones included; never the key itself")
+    @Operation(summary = "Every API key the caller manages, oldest first, revoked ones included; never the key itself")
     public List<ApiKeyView> list() {
-        return keys.list();
+        return keys.list(Callers.administeredTenant(caller));
     }
 
     @DELETE
@@ -83,7 +99,7 @@ public final class KeyResource {
     @Operation(summary = "Revoke a key: requests with it are refused from now on")
     public ApiKeyView revoke(@RestPath String id) {
         try {
-            return keys.revoke(UUID.fromString(id));
+            return keys.revoke(UUID.fromString(id), Callers.administeredTenant(caller));
         } catch (IllegalArgumentException e) {
             throw new ProblemException(ProblemType.NOT_FOUND, "no API key " + id);
         }

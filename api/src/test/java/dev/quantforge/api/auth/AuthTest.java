@@ -137,6 +137,27 @@ class AuthTest {
     }
 
     @Test
+    void aTenantsAdminManagesThatTenantsKeysOnly() {
+        String acmeAdmin = createKey("acme", "admin");
+        String globexReader = createKey("globex", "jobs:read");
+        // the tenant is the admin's own when the request names none
+        String acmeKey = as(acmeAdmin).contentType(ContentType.JSON)
+                .body(Map.of("name", "acme ci", "scopes", List.of("jobs:read")))
+                .post("/api/v1/admin/keys").then().statusCode(201).body("tenant", equalTo("acme")).extract().path("key");
+        ISSUED.add(acmeKey);
+        as(acmeAdmin).contentType(ContentType.JSON)
+                .body(Map.of("name", "into globex", "tenant", "globex", "scopes", List.of("jobs:read")))
+                .post("/api/v1/admin/keys").then().statusCode(403).contentType(PROBLEM);
+        List<String> tenantsSeen = as(acmeAdmin).get("/api/v1/admin/keys").then().statusCode(200)
+                .body("prefix", hasItem(acmeKey.substring(0, 9))).extract().path("tenant");
+        assertEquals(List.of("acme"), tenantsSeen.stream().distinct().toList());
+        String globexId = as(AuthEnabledProfile.OPERATOR_KEY).get("/api/v1/admin/keys").then().statusCode(200)
+                .extract().path("find { it.prefix == '" + globexReader.substring(0, 9) + "' }.id");
+        as(acmeAdmin).delete("/api/v1/admin/keys/" + globexId).then().statusCode(404).contentType(PROBLEM);
+        as(globexReader).get("/api/v1/jobs").then().statusCode(200);
+    }
+
+    @Test
     void anotherTenantsJobIsNotFoundEverywhere() throws Exception {
         String acme = createKey("acme", "jobs:submit", "jobs:read");
         String globex = createKey("globex", "jobs:submit", "jobs:read");

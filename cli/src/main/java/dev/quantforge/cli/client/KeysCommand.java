@@ -26,7 +26,8 @@ public final class KeysCommand {
         @Mixin
         ApiOptions api;
 
-        @Option(names = "--tenant", required = true, description = "The tenant the key acts for")
+        @Option(names = "--tenant", description = "The tenant the key acts for (default: the tenant of a tenant's admin"
+                + " key; the operator key must name one)")
         String tenant;
 
         @Option(names = "--scopes", split = ",", defaultValue = "jobs:submit,jobs:read",
@@ -41,7 +42,10 @@ public final class KeysCommand {
 
         @Override
         public Integer call() {
-            ObjectNode body = ApiClient.json().createObjectNode().put("name", name).put("tenant", tenant);
+            ObjectNode body = ApiClient.json().createObjectNode().put("name", name);
+            if (tenant != null) {
+                body.put("tenant", tenant);
+            }
             scopes.forEach(body.putArray("scopes")::add);
             JsonNode created = api.client().post("/api/v1/admin/keys", body);
             PrintWriter out = spec.commandLine().getOut();
@@ -58,7 +62,8 @@ public final class KeysCommand {
         }
     }
 
-    @Command(name = "list", description = "Every key: id, name, tenant, scopes, first characters, revoked or not.")
+    @Command(name = "list", description = "Every key the caller manages: id, name, tenant, scopes, first characters,"
+            + " revoked or not.")
     public static final class ListKeys implements Callable<Integer> {
 
         @Spec
