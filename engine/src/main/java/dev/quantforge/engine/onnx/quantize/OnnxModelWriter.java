@@ -135,9 +135,11 @@ final class OnnxModelWriter {
                 g.raw(bytes, span.offset(), span.length());
             }
         }
-        for (String extra : graph.extraFloatOutputs()) {
-            ProtoWriter tensor = new ProtoWriter().int64(1, StoredTensor.FLOAT);
-            g.message(OnnxModelFile.GRAPH_OUTPUT, new ProtoWriter().string(1, extra).message(2, new ProtoWriter().message(1, tensor)));
+        for (String extra : graph.extraOutputs()) {
+            // no type: ONNX Runtime infers it, and calibration keeps the outputs it reports as float32
+            if (!source.graphOutputs().contains(extra)) {
+                g.message(OnnxModelFile.GRAPH_OUTPUT, new ProtoWriter().string(1, extra));
+            }
         }
         for (StoredTensor t : source.initializers().values()) {
             if (!graph.keptInitializers().contains(t.name())) {

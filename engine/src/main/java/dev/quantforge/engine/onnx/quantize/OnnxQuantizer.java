@@ -75,7 +75,7 @@ public final class OnnxQuantizer {
                     throw new InvalidInputException(model.path() + ": per-channel DequantizeLinear needs opset 13, the model has "
                             + opset + "; convert it first or quantize per tensor");
                 }
-                var ranges = Calibrator.ranges(model, StaticQdqQuantizer.tensorsToCalibrate(model, options),
+                var ranges = Calibrator.ranges(model, QdqSelection.candidates(model, options),
                         options.calibrationData(), options.calibration());
                 yield new StaticQdqQuantizer(model, options).quantize(ranges);
             }

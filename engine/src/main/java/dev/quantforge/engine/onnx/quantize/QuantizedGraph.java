@@ -7,16 +7,16 @@ import java.util.Set;
 
 /**
  * The rewritten graph: its nodes in order, the source initializers still used (by name, in source order), the new
- * initializers, the precision name written into the model's metadata, and float tensors to expose as extra graph
+ * initializers, the precision name written into the model's metadata, and tensors to expose as extra (untyped) graph
  * outputs (what calibration reads).
  */
 public record QuantizedGraph(List<GraphNode> nodes, Set<String> keptInitializers, List<NewTensor> newTensors,
-                             String precision, QuantizationPlan plan, List<String> extraFloatOutputs) {
+                             String precision, QuantizationPlan plan, List<String> extraOutputs) {
     public QuantizedGraph {
         nodes = List.copyOf(nodes);
         keptInitializers = Set.copyOf(keptInitializers);
         newTensors = List.copyOf(newTensors);
-        extraFloatOutputs = List.copyOf(extraFloatOutputs);
+        extraOutputs = List.copyOf(extraOutputs);
     }
 
     public QuantizedGraph(List<GraphNode> nodes, Set<String> keptInitializers, List<NewTensor> newTensors,
