@@ -70,9 +70,14 @@ class OnnxQuantizeCliTest {
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("MatMulInteger (uint8 weights per channel)"), run.out());
         assertTrue(run.out().contains("Gather float: excluded"), run.out());
+        // tensorrt is static: without calibration data it is refused with one line, as is its dynamic form
         CliRun trt = CliRun.of("quantize", in, dir.resolve("trt.onnx"), "int8-static", "--preset", "tensorrt");
         assertEquals(1, trt.exitCode());
         assertEquals(1, trt.err().strip().lines().count(), trt.err());
+        assertTrue(trt.err().contains("calibration data"), trt.err());
+        CliRun trtDynamic = CliRun.of("quantize", in, dir.resolve("trt.onnx"), "int8-dynamic", "--preset", "tensorrt");
+        assertEquals(1, trtDynamic.exitCode());
+        assertTrue(trtDynamic.err().contains("static QDQ only"), trtDynamic.err());
         assertFalse(Files.exists(dir.resolve("trt.onnx")));
 
         // a single .onnx file is benchmarked as a non-LLM model on generated inputs; a decoder with a KV cache cannot

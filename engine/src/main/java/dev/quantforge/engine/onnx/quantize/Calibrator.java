@@ -46,11 +46,12 @@ final class Calibrator {
      * as float32, over the calibration data; tensors of other types are left out (ORT's calibrator selects float
      * tensors by their inferred type, as this does by the type ORT infers for the added outputs).
      */
-    static Map<String, float[]> ranges(OnnxModelFile model, Set<String> tensors, Path calibrationData,
-                                       OnnxQuantizeOptions.Calibration method) {
+    static Measured ranges(OnnxModelFile model, Set<String> tensors, Path calibrationData,
+                           OnnxQuantizeOptions.Calibration method) {
         CalibrationFeed feed = NpzCalibrationFeed.isNpz(calibrationData)
                 ? NpzCalibrationFeed.read(calibrationData, modelInputs(model)) : textFeed(model, calibrationData);
         Map<String, float[]> ranges = new HashMap<>();
+        Map<String, Integer> ranks = new HashMap<>();
         Path dir = null;
         try {
             dir = Files.createTempDirectory("quantforge-calibration");
@@ -70,16 +71,20 @@ final class Calibrator {
                         }
                     });
                     if (floats.isEmpty()) {
-                        return ranges;
+                        return new Measured(ranges, ranks);
                     }
+                    Sink minMax = minMax(ranges);
                     for (int e = 0; e < feed.size(); e++) {
-                        run(session, feed.example(env, e), floats, minMax(ranges));
+                        run(session, feed.example(env, e), floats, (name, values, rank) -> {
+                            ranks.put(name, rank);
+                            minMax.accept(name, values, rank);
+                        });
                     }
                     if (method == OnnxQuantizeOptions.Calibration.PERCENTILE) {
                         Map<String, PercentileHistogram> histograms = new HashMap<>();
                         ranges.forEach((name, r) -> histograms.put(name, new PercentileHistogram(r[0], r[1], r[2], r[3])));
                         for (int e = 0; e < feed.size(); e++) {
-                            run(session, feed.example(env, e), floats, (name, values) -> {
+                            run(session, feed.example(env, e), floats, (name, values, rank) -> {
                                 PercentileHistogram h = histograms.get(name);
                                 while (values.hasRemaining()) {
                                     h.add(values.get());
@@ -99,7 +104,11 @@ final class Calibrator {
         } finally {
             deleteTree(dir);
         }
-        return ranges;
+        return new Measured(ranges, ranks);
+    }
+
+    /** Each measured tensor's range ({@code {low, high, …}}) and rank (what an opset upgrade needs to know of Softmax). */
+    record Measured(Map<String, float[]> ranges, Map<String, Integer> ranks) {
     }
 
     /** The calibration examples, one feed of input tensors each; the caller closes the tensors. */
@@ -184,11 +193,11 @@ final class Calibrator {
     /** What a run's tensors are given to: a tensor's name and its values. */
     @FunctionalInterface
     private interface Sink {
-        void accept(String name, FloatBuffer values);
+        void accept(String name, FloatBuffer values, int rank);
     }
 
     private static Sink minMax(Map<String, float[]> ranges) {
-        return (name, b) -> {
+        return (name, b, rank) -> {
             // {min, max, min |x|, max |x|}; the last two are what a Percentile histogram spans
             float[] range = ranges.computeIfAbsent(name, k -> new float[]{Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
                     Float.POSITIVE_INFINITY, 0f});
@@ -207,7 +216,8 @@ final class Calibrator {
             throws OrtException {
         try (OrtSession.Result result = session.run(feed, tensors)) {
             for (Map.Entry<String, OnnxValue> e : result) {
-                sink.accept(e.getKey(), ((OnnxTensor) e.getValue()).getFloatBuffer());
+                OnnxTensor t = (OnnxTensor) e.getValue();
+                sink.accept(e.getKey(), t.getFloatBuffer(), t.getInfo().getShape().length);
             }
         } finally {
             feed.values().forEach(OnnxTensor::close);

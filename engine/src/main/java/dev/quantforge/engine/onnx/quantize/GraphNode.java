@@ -68,6 +68,44 @@ public record GraphNode(String name, String opType, String domain, List<String> 
         return absent;
     }
 
+    /** The INTS attribute {@code attribute} (AttributeProto field ints, packed or not), or null when absent. */
+    long[] intsAttribute(String attribute) {
+        ProtoReader a = attributeNamed(attribute);
+        if (a == null) {
+            return null;
+        }
+        long[] values = new long[0];
+        while (a.next()) {
+            if (a.field() == 8) {
+                long[] more = a.int64s();
+                long[] all = java.util.Arrays.copyOf(values, values.length + more.length);
+                System.arraycopy(more, 0, all, values.length, more.length);
+                values = all;
+            } else {
+                a.skip();
+            }
+        }
+        return values;
+    }
+
+    /** This node without the attribute {@code attribute}. */
+    GraphNode withoutAttribute(String attribute) {
+        ProtoWriter kept = new ProtoWriter();
+        ProtoReader r = new ProtoReader(otherFields);
+        int start = r.position();
+        while (r.next()) {
+            boolean dropped = r.field() == 5 && attribute.equals(nameOf(r.message()));
+            if (r.field() != 5) {
+                r.skip();
+            }
+            if (!dropped) {
+                kept.raw(otherFields, start, r.position() - start);
+            }
+            start = r.position();
+        }
+        return new GraphNode(name, opType, domain, inputs, outputs, kept.toByteArray(), hasSubgraph);
+    }
+
     /** The FLOAT attribute {@code attribute} (AttributeProto field f), or {@code absent} when the node has none. */
     float floatAttribute(String attribute, float absent) {
         ProtoReader a = attributeNamed(attribute);

@@ -89,6 +89,13 @@ final class OnnxModelWriter {
                         producerWritten = true;
                     }
                 }
+                case OnnxModelFile.MODEL_OPSET_IMPORT -> {
+                    if (graph.defaultOpset() > 0 && defaultDomain(span)) {
+                        model.message(OnnxModelFile.MODEL_OPSET_IMPORT, new ProtoWriter().string(1, "").int64(2, graph.defaultOpset()));
+                    } else {
+                        model.raw(bytes, span.offset(), span.length());
+                    }
+                }
                 case 14 -> {
                     if (!metadataKey(span).startsWith("quantforge.")) {
                         model.raw(bytes, span.offset(), span.length());
@@ -106,6 +113,21 @@ final class OnnxModelWriter {
         }
         model.message(14, new ProtoWriter().string(1, "quantforge.precision").string(2, graph.precision()));
         return model.toByteArray();
+    }
+
+    /** Whether an opset_import field is the default domain's ("" or ai.onnx). */
+    private boolean defaultDomain(OnnxModelFile.Span span) {
+        ProtoReader field = new ProtoReader(java.util.Arrays.copyOfRange(source.bytes(), span.offset(), span.offset() + span.length()));
+        field.next();
+        ProtoReader entry = field.message();
+        while (entry.next()) {
+            if (entry.field() == 1) {
+                String domain = entry.string();
+                return domain.isEmpty() || domain.equals("ai.onnx");
+            }
+            entry.skip();
+        }
+        return true;
     }
 
     private String metadataKey(OnnxModelFile.Span span) {

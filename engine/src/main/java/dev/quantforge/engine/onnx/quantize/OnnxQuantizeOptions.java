@@ -106,7 +106,11 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
             return "int4-b" + blockSize + "-matmulnbits";
         }
         if (method == Method.INT8_STATIC) {
-            return "int8-static-qdq-" + calibration.name().toLowerCase(Locale.ROOT) + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
+            // the op set is not in the name: jobs' MatMul-only QDQ keeps the name it had
+            return "int8-static-qdq-" + calibration.name().toLowerCase(Locale.ROOT)
+                    + (qdq.activationType() == QuantType.UINT8 ? "-u8" : "") + (qdq.activationSymmetric() ? "-symmetric" : "")
+                    + (qdq.weightQdqPairs() ? "-weight-pairs" : "") + (qdq.dedicatedPairs() ? "-dedicated" : "")
+                    + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
         }
         return method.cliName() + (weightType == QuantType.UINT8 ? "-u8u8" : "") + (perChannel ? "-per-channel" : "")
                 + (reduceRange ? "-reduce-range" : "");

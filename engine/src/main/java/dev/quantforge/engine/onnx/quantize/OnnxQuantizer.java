@@ -71,13 +71,12 @@ public final class OnnxQuantizer {
                     throw new InvalidInputException("int8-static needs calibration data (--calibration-data FILE, one "
                             + "example per line); without it the activations' ranges are unknown");
                 }
-                if (options.perChannel() && opset < 13) {
-                    throw new InvalidInputException(model.path() + ": per-channel DequantizeLinear needs opset 13, the model has "
-                            + opset + "; convert it first or quantize per tensor");
-                }
-                var ranges = Calibrator.ranges(model, QdqSelection.candidates(model, options),
+                Calibrator.Measured measured = Calibrator.ranges(model, QdqSelection.candidates(model, options),
                         options.calibrationData(), options.calibration());
-                yield new StaticQdqQuantizer(model, options).quantize(ranges);
+                QuantizedGraph graph = new StaticQdqQuantizer(model, options).quantize(measured.ranges());
+                // per-channel QuantizeLinear/DequantizeLinear (an axis) are opset 13 ops: upgrade where mechanical
+                yield options.perChannel() && opset < OpsetUpgrade.TARGET
+                        ? OpsetUpgrade.to13(model, graph, measured.ranks()) : graph;
             }
         };
     }

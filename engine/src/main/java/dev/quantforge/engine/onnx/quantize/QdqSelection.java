@@ -58,7 +58,7 @@ final class QdqSelection {
     static Set<String> candidates(OnnxModelFile model, OnnxQuantizeOptions options) {
         Set<String> names = new LinkedHashSet<>();
         for (GraphNode node : model.nodes()) {
-            if (considered(node, options) || listedWhenFloat(node, options)) {
+            if (considered(node, options) || listedWhenFloat(node, options) || OpsetUpgrade.needsRank(node)) {
                 node.inputs().stream().filter(t -> !t.isEmpty() && !model.initializers().containsKey(t)).forEach(names::add);
                 node.outputs().stream().filter(t -> !t.isEmpty()).forEach(names::add);
             }

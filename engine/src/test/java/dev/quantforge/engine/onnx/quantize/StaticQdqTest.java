@@ -128,6 +128,39 @@ class StaticQdqTest {
     }
 
     @Test
+    void perChannelRaisesOpset11To13WhereMechanicalAndRefusesOtherwise() throws OrtException {
+        Path in = new TinyCnn(7).write(dir.resolve("cnn11.onnx"), 11);
+        Path out = dir.resolve("cnn11-pc.onnx");
+        OnnxQuantizer.quantize(in, out, staticOptions(true, calibration(TinyCnn.inputs(EXAMPLES, 11))));
+        OnnxModelFile q = OnnxModelFile.read(out);
+        assertEquals(13L, q.opsets().get(""));
+        float[] one = java.util.Arrays.copyOfRange(TinyCnn.inputs(1, 5), 0, 36);
+        assertTrue(cosine(run(in, one, "R"), run(out, one, "R")) > 0.98);
+
+        OnnxModelFile source = OnnxModelFile.read(in);
+        ProtoWriterAttributes softmaxAxis1 = new ProtoWriterAttributes("axis", 1);
+        QuantizedGraph graph = new QuantizedGraph(List.of(
+                GraphNode.of("sm", "Softmax", List.of("C"), List.of("Y"), softmaxAxis1.writer()),
+                GraphNode.of("drop", "Dropout", List.of("Y"), List.of("Z"), null)),
+                java.util.Set.of(), List.of(), "p", new QuantizationPlan("p", List.of()));
+        InvalidInputException ex = assertThrows(InvalidInputException.class,
+                () -> OpsetUpgrade.to13(source, graph, Map.of("Y", 4)));
+        assertTrue(ex.getMessage().contains("Dropout, Softmax (axis 1, not the last)"), ex.getMessage());
+        // axis 3 of a rank-4 output is the last: the same under 13, so only Dropout blocks
+        QuantizedGraph last = new QuantizedGraph(List.of(
+                GraphNode.of("sm", "Softmax", List.of("C"), List.of("Y"), new ProtoWriterAttributes("axis", 3).writer())),
+                java.util.Set.of(), List.of(), "p", new QuantizationPlan("p", List.of()));
+        assertEquals(13, OpsetUpgrade.to13(source, last, Map.of("Y", 4)).defaultOpset());
+    }
+
+    /** One INT attribute, encoded as a NodeProto's field 5. */
+    private record ProtoWriterAttributes(String name, long value) {
+        dev.quantforge.engine.onnx.ProtoWriter writer() {
+            return GraphNode.intAttribute(new dev.quantforge.engine.onnx.ProtoWriter(), name, value);
+        }
+    }
+
+    @Test
     void npzCalibrationDataIsCheckedWithOneClearLine() throws IOException {
         Path in = model();
         byte[] x = TinyCnn.le(TinyCnn.inputs(2, 1));

@@ -40,6 +40,10 @@ final class TinyCnn {
     }
 
     Path write(Path file) {
+        return write(file, 13);
+    }
+
+    Path write(Path file, long opset) {
         ProtoWriter graph = new ProtoWriter();
         graph.message(1, node("conv", "Conv", new String[]{"X", "CW", "CB"}, "C"));
         graph.message(1, node("pool", "MaxPool", new String[]{"C"}, "P")
@@ -67,7 +71,7 @@ final class TinyCnn {
         graph.message(12, value("S2", 7, 4));
         ProtoWriter model = new ProtoWriter().int64(1, 8).string(2, "test").string(3, "1");
         model.message(7, graph);
-        model.message(8, new ProtoWriter().string(1, "").int64(2, 13));
+        model.message(8, new ProtoWriter().string(1, "").int64(2, opset));
         try {
             Files.write(file, model.toByteArray());
         } catch (IOException e) {
