@@ -68,8 +68,9 @@ public final class OnnxQuantizer {
             case INT4 -> new Int4MatMulQuantizer(model, options).quantize();
             case INT8_STATIC -> {
                 if (options.calibrationData() == null) {
-                    throw new InvalidInputException("int8-static needs calibration data (--calibration-data FILE, one "
-                            + "example per line); without it the activations' ranges are unknown");
+                    throw new InvalidInputException("int8-static needs calibration data (--calibration-data FILE: a .npz of "
+                            + "the model's input tensors, or text, one example per line, for a text model); without it the "
+                            + "activations' ranges are unknown");
                 }
                 Calibrator.Measured measured = Calibrator.ranges(model, QdqSelection.candidates(model, options),
                         options.calibrationData(), options.calibration());
