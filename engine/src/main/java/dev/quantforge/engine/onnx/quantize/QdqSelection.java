@@ -234,7 +234,7 @@ final class QdqSelection {
         }
         if (QdqOps.WEIGHTED.contains(node.opType()) && node.inputs().stream().anyMatch(model.initializers()::containsKey)) {
             return "QDQ (" + activations + "; int8 weights" + (options.perChannel() ? " per channel" : "")
-                    + (options.reduceRange() ? ", 7-bit" : "") + (q.weightQdqPairs() ? ", QDQ pairs" : "")
+                    + (options.reduceRange() && options.perChannel() ? ", 7-bit" : "") + (q.weightQdqPairs() ? ", QDQ pairs" : "")
                     + (biases.values().stream().anyMatch(b -> node.inputs().contains(b.weight())) ? "; int32 bias" : "") + ")";
         }
         return "QDQ (" + activations + ")";

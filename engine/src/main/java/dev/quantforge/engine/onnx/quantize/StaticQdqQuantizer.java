@@ -66,7 +66,10 @@ final class StaticQdqQuantizer {
             switch (e.getValue().kind()) {
                 case ACTIVATION -> activationParams(name, ranges.get(name));
                 case CONSTANT -> storeInitializer(name, settings.activationType(), null, false);
-                case WEIGHT -> storeInitializer(name, QuantType.INT8, e.getValue().axis(), options.reduceRange());
+                // ORT's QDQ path applies reduce_range to per-channel weights only (quantize_weight_per_channel);
+                // quantize_initializer, its per-tensor path, is called without it
+                case WEIGHT -> storeInitializer(name, QuantType.INT8, e.getValue().axis(),
+                        options.reduceRange() && e.getValue().axis() != null);
                 case SHARED -> { }
             }
         }
@@ -191,7 +194,9 @@ final class StaticQdqQuantizer {
         String quantized = name + "_quantized";
         tensors.add(NewTensor.bytes(quantized, StoredTensor.INT32, t.dims(), values.array()));
         tensors.add(NewTensor.floats(quantized + "_scale", scaleDims, q.scales()));
-        tensors.add(NewTensor.bytes(quantized + "_zero_point", StoredTensor.INT32, scaleDims, new byte[4 * q.scales().length]));
+        // as ORT: the scale is always 1-D ([1] per tensor), the zero point a scalar unless there is one per channel
+        long[] zeroPointDims = q.scales().length > 1 ? scaleDims : new long[0];
+        tensors.add(NewTensor.bytes(quantized + "_zero_point", StoredTensor.INT32, zeroPointDims, new byte[4 * q.scales().length]));
         ProtoWriter axis = q.scales().length > 1 ? GraphNode.intAttribute(new ProtoWriter(), "axis", 0) : null;
         prologue.add(GraphNode.of(name + "_DequantizeLinear", "DequantizeLinear",
                 List.of(quantized, quantized + "_scale", quantized + "_zero_point"), List.of(name), axis));

@@ -97,6 +97,8 @@ class StaticQdqTest {
             assertEquals(Math.rint((double) cnn.convBias[i] / (double) (xScale * cwScale)), cb[i], "CB[" + i + "]");
         }
         assertArrayEquals(new int[]{0}, ints(q, "CB_quantized_zero_point"));
+        assertArrayEquals(new long[]{1}, q.initializers().get("CB_quantized_scale").dims());
+        assertArrayEquals(new long[0], q.initializers().get("CB_quantized_zero_point").dims());
 
         // ONNX Runtime runs it, close to the float model on inputs it was not calibrated on
         float[] probe = TinyCnn.inputs(4, 99);
@@ -125,6 +127,23 @@ class StaticQdqTest {
         assertArrayEquals(new long[0], q.initializers().get("AC_scale").dims());
         float[] one = java.util.Arrays.copyOfRange(TinyCnn.inputs(1, 5), 0, 36);
         assertTrue(cosine(run(model(), one, "R"), run(out, one, "R")) > 0.98);
+    }
+
+    @Test
+    void reduceRangeMakesPerChannelWeights7BitAndLeavesPerTensorOnes8Bit() {
+        Path data = calibration(TinyCnn.inputs(EXAMPLES, 11));
+        for (boolean perChannel : new boolean[]{false, true}) {
+            Path out = dir.resolve("rr-" + perChannel + ".onnx");
+            OnnxQuantizer.quantize(model(), out, new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.INT8_STATIC, perChannel,
+                    true, List.of(), 32).withCalibration(data, OnnxQuantizeOptions.Calibration.MINMAX));
+            OnnxModelFile q = OnnxModelFile.read(out);
+            int max = 0;
+            for (byte b : q.rawBytes(q.initializers().get("GW_quantized"))) {
+                max = Math.max(max, Math.abs(b));
+            }
+            // symmetric: the largest |w| of the tensor (or of each channel) maps to the range's end
+            assertEquals(perChannel ? 64 : 127, max, "per channel " + perChannel);
+        }
     }
 
     @Test
