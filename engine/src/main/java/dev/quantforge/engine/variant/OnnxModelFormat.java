@@ -78,7 +78,7 @@ final class OnnxModelFormat implements TargetFormat {
                     OnnxQuantizeOptions.int8Dynamic(options.perChannel(), options.reduceRange()).excluding(options.exclude()));
             String activations = "QDQ (int8 activations, " + options.calibration().name().toLowerCase(Locale.ROOT);
             String qdq = activations + "; int8 weights" + (options.perChannel() ? " per channel" : "")
-                    + (options.reduceRange() ? ", 7-bit" : "") + ")";
+                    + (options.reduceRange() && options.perChannel() ? ", 7-bit" : "") + ")";
             return rows(target, new QuantizationPlan(options.precision(), dynamic.entries().stream()
                     .filter(e -> e.opType().equals("MatMul"))
                     .map(e -> e.action() == QuantizationPlan.Action.QUANTIZED
