@@ -70,9 +70,22 @@ class OnnxQuantizeCliTest {
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("MatMulInteger (uint8 weights per channel)"), run.out());
         assertTrue(run.out().contains("Gather float: excluded"), run.out());
+        // tensorrt is static: without calibration data it is refused with one line, as is its dynamic form
         CliRun trt = CliRun.of("quantize", in, dir.resolve("trt.onnx"), "int8-static", "--preset", "tensorrt");
         assertEquals(1, trt.exitCode());
         assertEquals(1, trt.err().strip().lines().count(), trt.err());
+        assertTrue(trt.err().contains("calibration data"), trt.err());
+        // with calibration text the preset reaches calibration, which refuses text for a decoder (not a BERT-style
+        // text model) and points at a .npz of its input tensors
+        Path text = Files.writeString(dir.resolve("calibration.txt"), "Once upon a time\n");
+        CliRun trtText = CliRun.of("quantize", in, dir.resolve("trt.onnx"), "int8-static", "--preset", "tensorrt",
+                "--calibration-data", text);
+        assertEquals(1, trtText.exitCode());
+        assertEquals(1, trtText.err().strip().lines().count(), trtText.err());
+        assertTrue(trtText.err().contains("give its input tensors as a .npz"), trtText.err());
+        CliRun trtDynamic = CliRun.of("quantize", in, dir.resolve("trt.onnx"), "int8-dynamic", "--preset", "tensorrt");
+        assertEquals(1, trtDynamic.exitCode());
+        assertTrue(trtDynamic.err().contains("static QDQ only"), trtDynamic.err());
         assertFalse(Files.exists(dir.resolve("trt.onnx")));
 
         // a single .onnx file is benchmarked as a non-LLM model on generated inputs; a decoder with a KV cache cannot

@@ -52,6 +52,8 @@ public class JobRequestParser {
             "rounding");
     private static final Set<String> ONNX_TARGET_FIELDS = Set.of("format", "precision", "blockSize", "symmetric",
             "accuracyLevel", "lmHead", "activations");
+    private static final Set<String> ONNX_MODEL_TARGET_FIELDS = Set.of("format", "method", "perChannel", "reduceRange",
+            "calibration");
     private static final Set<String> GATE_FIELDS = Set.of("maxMeanKld", "maxPerplexityIncreasePercent",
             "minSameTopPercent", "minMeanOutputCosine");
     private static final Set<String> OPTION_FIELDS = Set.of("pure", "outputTensorType", "tokenEmbeddingType",
@@ -356,12 +358,15 @@ public class JobRequestParser {
         if (format != null && format.isTextual() && OnnxRecipes.FORMAT.equals(format.asText().toLowerCase(Locale.ROOT))) {
             return onnxTarget(node, field, errors);
         }
+        if (format != null && format.isTextual() && OnnxModelRecipes.FORMAT.equals(format.asText().toLowerCase(Locale.ROOT))) {
+            return onnxModelTarget(node, field, errors);
+        }
         rejectUnknownFields(node, TARGET_FIELDS, field + ".", errors);
         if (format == null || !format.isTextual()) {
-            errors.add(new FieldError(field + ".format", "is required: \"gguf\", \"mlx\" or \"onnx\""));
+            errors.add(new FieldError(field + ".format", "is required: \"gguf\", \"mlx\", \"onnx\" or \"onnx-model\""));
         } else if (!Recipe.GGUF.equals(format.asText().toLowerCase(Locale.ROOT))) {
             errors.add(new FieldError(field + ".format", "'" + format.asText()
-                    + "' is not supported; supported: gguf, mlx, onnx"));
+                    + "' is not supported; supported: gguf, mlx, onnx, onnx-model"));
         }
         Optional<String> ftype = typeName(node.get("ftype"), field + ".ftype", true, errors);
         Recipe recipe = options(node.get("options"), field + ".options", ftype.orElse(null), errors);
@@ -484,6 +489,54 @@ public class JobRequestParser {
                     QualityGates.NONE));
         } catch (InvalidInputException e) {
             // the checks above are OnnxRecipes' own; kept as a backstop
+            errors.add(new FieldError(field, e.getMessage()));
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * {@code {"format": "onnx-model", "method": "int8-static", "perChannel": true, "reduceRange": false,
+     * "calibration": "percentile"}}: an ONNX model source quantized as ONNX Runtime's quantizer does, the settings of
+     * the onnx-model profiles given directly ({@link OnnxModelRecipes}: method int8-dynamic or int8-static, the two
+     * booleans default false, calibration minmax by default and for int8-static only).
+     */
+    private static Optional<TargetPlan> onnxModelTarget(JsonNode node, String field, List<FieldError> errors) {
+        int before = errors.size();
+        String at = field + ".";
+        rejectUnknownFields(node, ONNX_MODEL_TARGET_FIELDS, at, errors);
+        JsonNode methodNode = node.get("method");
+        String method = null;
+        if (methodNode == null || methodNode.isNull()) {
+            errors.add(new FieldError(at + "method", "is required: one of " + new TreeSet<>(OnnxModelRecipes.METHODS)));
+        } else {
+            method = choice(methodNode, at + "method", OnnxModelRecipes.METHODS, errors);
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String flag : List.of("perChannel", "reduceRange")) {
+            JsonNode value = node.get(flag);
+            if (value == null || value.isNull()) {
+                continue;
+            }
+            if (value.isBoolean()) {
+                settings.put(flag, Boolean.toString(value.asBoolean()));
+            } else {
+                errors.add(new FieldError(at + flag, "must be true or false, not " + value));
+            }
+        }
+        String calibration = choice(node.get("calibration"), at + "calibration", OnnxModelRecipes.CALIBRATIONS, errors);
+        if (calibration != null) {
+            if (method != null && !OnnxModelRecipes.STATIC.equals(method)) {
+                errors.add(new FieldError(at + "calibration", "applies to int8-static only, not to method " + method));
+            }
+            settings.put("calibration", calibration);
+        }
+        if (errors.size() != before) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new TargetPlan(null, OnnxModelRecipes.canonical(method, settings), QualityGates.NONE));
+        } catch (InvalidInputException e) {
+            // the checks above are OnnxModelRecipes' own; kept as a backstop
             errors.add(new FieldError(field, e.getMessage()));
             return Optional.empty();
         }

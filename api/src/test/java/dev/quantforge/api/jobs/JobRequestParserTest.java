@@ -80,7 +80,32 @@ class JobRequestParserTest {
                 errors.keySet().stream().sorted().toList());
         assertTrue(errors.get("targets[0]").startsWith("unknown profile 'laptop'; known profiles: [cpu-x86-avx2"));
         assertTrue(errors.get("targets[1].ftype").startsWith("unknown file type \"Q9\""));
-        assertEquals("'tflite' is not supported; supported: gguf, mlx, onnx", errors.get("targets[1].format"));
+        assertEquals("'tflite' is not supported; supported: gguf, mlx, onnx, onnx-model", errors.get("targets[1].format"));
+    }
+
+    @Test
+    void customOnnxModelTargetsMapThroughTheRecipesAndNameTheBadField() throws Exception {
+        JobSubmission s = parse("{'source': {'uri': 's3://models/minilm/model.onnx', 'format': 'onnx'}, 'targets': ["
+                + "{'format': 'onnx-model', 'method': 'int8-static', 'perChannel': true, 'calibration': 'percentile'},"
+                + " {'format': 'ONNX-MODEL', 'method': 'int8-dynamic', 'reduceRange': false}]}");
+        assertEquals(List.of("onnx-int8-static-percentile-pc", "onnx-int8-dynamic"),
+                s.targets().stream().map(TargetPlan::variant).toList());
+        assertEquals("onnx-model", s.targets().get(0).recipe().format());
+        assertEquals(Map.of("perChannel", "true", "calibration", "percentile"), s.targets().get(0).recipe().settings());
+        assertEquals(null, s.targets().get(0).profile());
+
+        Map<String, String> bad = errors("{'source': {'uri': 's3://models/minilm/model.onnx', 'format': 'onnx'},"
+                + " 'targets': [{'format': 'onnx-model'},"
+                + " {'format': 'onnx-model', 'method': 'int8-dynamic', 'calibration': 'entropy'},"
+                + " {'format': 'onnx-model', 'method': 'int4', 'perChannel': 'yes', 'blockSize': 32},"
+                + " {'format': 'onnx-model', 'method': 'int8-static', 'calibration': 'kl'}]}");
+        assertEquals(List.of("targets[0].method", "targets[1].calibration", "targets[2].blockSize", "targets[2].method",
+                "targets[2].perChannel", "targets[3].calibration"), bad.keySet().stream().sorted().toList());
+        assertTrue(bad.get("targets[1].calibration").contains("int8-static only"), bad.toString());
+        assertTrue(bad.get("targets[2].perChannel").contains("true or false"), bad.toString());
+        Map<String, String> fromHf = errors("{'source': {'uri': 's3://models/stories260K/', 'format': 'hf'},"
+                + " 'targets': [{'format': 'onnx-model', 'method': 'int8-dynamic'}]}");
+        assertTrue(fromHf.get("targets[0]").contains("quantizes an ONNX model"), fromHf.toString());
     }
 
     @Test

@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
         description = {"Quantize a model the way llama-quantize does, byte for byte.",
                 "FTYPE is a llama.cpp file type (Q4_K_M, Q8_0, …); with --uniform, a ggml type (q4_K, iq4_nl, …).",
                 "An INPUT.onnx is quantized as ONNX Runtime's quantizers do: FTYPE int8-dynamic (quantize_dynamic),",
-                "int8-static (QDQ on MatMul, calibrated over --calibration-data) or int4 (MatMulNBits)."})
+                "int8-static (QDQ with quantize_static's op set, calibrated over --calibration-data) or int4 (MatMulNBits)."})
 public final class QuantizeCommand implements Callable<Integer> {
 
     @Spec
@@ -55,10 +55,10 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--exclude", split = ",", paramLabel = "NODE_OR_OP", description = "ONNX: node names or op types to keep float (repeatable, comma-separated)")
     List<String> exclude = new ArrayList<>();
 
-    @Option(names = "--preset", paramLabel = "NAME", description = "ONNX int8-dynamic: Optimum's AutoQuantizationConfig preset avx2 (uint8 weights), avx512, avx512_vnni or arm64 (int8 weights): per channel, MatMul only; tensorrt and static presets are refused (not built)")
+    @Option(names = "--preset", paramLabel = "NAME", description = "ONNX: Optimum's AutoQuantizationConfig preset avx2 (uint8 weights), avx512, avx512_vnni or arm64 (int8 weights): per channel; int8-dynamic quantizes MatMul, int8-static MatMul and Add with uint8 activations; tensorrt (int8-static only): symmetric int8, QDQ pairs on weights, a pair per consumer")
     String preset;
 
-    @Option(names = "--calibration-data", paramLabel = "FILE", description = "ONNX int8-static: calibration text, one example per line (tokenized with the tokenizer.json next to the model)")
+    @Option(names = "--calibration-data", paramLabel = "FILE", description = "ONNX int8-static: a .npz of input tensors (numpy.savez, one array per model input named after it, examples along the first dimension), or text, one example per line (tokenized with the tokenizer.json next to the model)")
     Path calibrationData;
 
     @Option(names = "--calibration", paramLabel = "METHOD", description = "ONNX int8-static: minmax (default), entropy or percentile, with ONNX Runtime's default settings")
@@ -133,6 +133,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         OnnxQuantizeOptions.Method method = OnnxQuantizeOptions.Method.parse(fileType);
         OnnxQuantizeOptions options = preset != null
                 ? OnnxPreset.parse(preset).options(method, reduceRange, exclude)
+                        .withCalibration(calibrationData, OnnxQuantizeOptions.Calibration.parse(calibration))
                 : new OnnxQuantizeOptions(method, perChannel, reduceRange, exclude, blockSize, calibrationData,
                         OnnxQuantizeOptions.Calibration.parse(calibration));
         if (dryRun) {

@@ -71,16 +71,21 @@ final class OnnxModelFormat implements TargetFormat {
         Path model = model(source);
         OnnxQuantizeOptions options = target.options();
         if (options.method() == OnnxQuantizeOptions.Method.INT8_STATIC) {
-            // the static quantizer's own plan needs its calibration run (done once, by write); its candidates are the
-            // MatMuls the dynamic plan lists, with the same reasons for those that stay float
+            // the static quantizer's own plan needs its calibration run (done once, by write); jobs quantize MatMul
+            // only, and the dynamic plan lists the MatMuls: those with constant B get int8 weights, the others (two
+            // activations, which QDQ quantizes and MatMulInteger does not) activation pairs only
             QuantizationPlan dynamic = OnnxQuantizer.plan(model,
                     OnnxQuantizeOptions.int8Dynamic(options.perChannel(), options.reduceRange()).excluding(options.exclude()));
-            String qdq = "QDQ (int8 activations, " + options.calibration().name().toLowerCase(Locale.ROOT) + "; int8 weights"
-                    + (options.perChannel() ? " per channel" : "") + (options.reduceRange() ? ", 7-bit" : "") + ")";
+            String activations = "QDQ (int8 activations, " + options.calibration().name().toLowerCase(Locale.ROOT);
+            String qdq = activations + "; int8 weights" + (options.perChannel() ? " per channel" : "")
+                    + (options.reduceRange() && options.perChannel() ? ", 7-bit" : "") + ")";
             return rows(target, new QuantizationPlan(options.precision(), dynamic.entries().stream()
                     .filter(e -> e.opType().equals("MatMul"))
                     .map(e -> e.action() == QuantizationPlan.Action.QUANTIZED
-                            ? new QuantizationPlan.Entry(e.node(), e.opType(), e.action(), qdq) : e)
+                            ? new QuantizationPlan.Entry(e.node(), e.opType(), e.action(), qdq)
+                            : e.detail().startsWith("B is not a constant")
+                            ? new QuantizationPlan.Entry(e.node(), e.opType(), QuantizationPlan.Action.QUANTIZED, activations + ")")
+                            : e)
                     .toList()));
         }
         return rows(target, OnnxQuantizer.plan(model, target.options()));

@@ -14,6 +14,8 @@ import dev.quantforge.engine.onnx.OnnxActivations;
 import dev.quantforge.engine.onnx.OnnxExportOptions;
 import dev.quantforge.engine.onnx.OnnxPrecision;
 import dev.quantforge.engine.onnx.quantize.OnnxQuantizeOptions;
+import dev.quantforge.engine.onnx.quantize.QdqSettings;
+import dev.quantforge.engine.onnx.quantize.QuantType;
 import dev.quantforge.engine.plan.LlamaFileType;
 import dev.quantforge.engine.plan.QuantizeOptions;
 import dev.quantforge.engine.plan.TensorTypeOverride;
@@ -204,9 +206,12 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
                     + new TreeSet<>(OnnxModelRecipes.SETTINGS));
         }
         var settings = canonical.settings();
+        // int8-static in jobs quantizes MatMul only (ORT's op_types_to_quantize=["MatMul"]): the npu-qdq-int8 profile
+        // and its gate were measured that way; ORT's whole QDQ op set costs BERT-style models far more agreement
         OnnxQuantizeOptions options = new OnnxQuantizeOptions(OnnxQuantizeOptions.Method.parse(canonical.ftype()),
                 settings.containsKey("perChannel"), settings.containsKey("reduceRange"), List.of(), 32, null,
-                OnnxQuantizeOptions.Calibration.parse(settings.getOrDefault("calibration", OnnxModelRecipes.DEFAULT_CALIBRATION)));
+                OnnxQuantizeOptions.Calibration.parse(settings.getOrDefault("calibration", OnnxModelRecipes.DEFAULT_CALIBRATION)),
+                QuantType.INT8, QdqSettings.MATMUL_ONLY);
         return new OnnxModelTarget(options);
     }
 

@@ -1,10 +1,12 @@
 package dev.quantforge.engine.onnx.quantize;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import dev.quantforge.common.InvalidInputException;
 
 import java.io.IOException;
@@ -39,28 +41,17 @@ final class Calibrator {
     private Calibrator() {
     }
 
-    /** {@code {low, high}} of each tensor over the calibration text. */
-    static Map<String, float[]> ranges(OnnxModelFile model, Set<String> tensors, Path calibrationText,
-                                       OnnxQuantizeOptions.Calibration method) {
-        List<String> inputs = new ArrayList<>();
-        model.graphInputNames().values().stream().filter(n -> !model.initializers().containsKey(n)).forEach(inputs::add);
-        for (String input : inputs) {
-            if (!TEXT_INPUTS.contains(input)) {
-                throw new InvalidInputException(model.path() + ": calibration feeds text models only (input_ids, "
-                        + "attention_mask, token_type_ids); the model also takes " + input);
-            }
-        }
-        if (!inputs.contains("input_ids")) {
-            throw new InvalidInputException(model.path() + ": calibration text needs an input_ids input");
-        }
-        Path tokenizerJson = model.path().toAbsolutePath().resolveSibling("tokenizer.json");
-        if (!Files.isRegularFile(tokenizerJson)) {
-            throw new InvalidInputException(model.path() + ": int8-static tokenizes the calibration text with the "
-                    + "tokenizer.json next to the model, and there is none");
-        }
-        List<String> lines = lines(calibrationText);
-        WordPieceTokenizer tokenizer = new WordPieceTokenizer(tokenizerJson);
+    /**
+     * {@code {low, high}} (and {@code min |x|}, {@code max |x|}) of each of {@code tensors} that ONNX Runtime reports
+     * as float32, over the calibration data; tensors of other types are left out (ORT's calibrator selects float
+     * tensors by their inferred type, as this does by the type ORT infers for the added outputs).
+     */
+    static Measured ranges(OnnxModelFile model, Set<String> tensors, Path calibrationData,
+                           OnnxQuantizeOptions.Calibration method) {
+        CalibrationFeed feed = NpzCalibrationFeed.isNpz(calibrationData)
+                ? NpzCalibrationFeed.read(calibrationData, modelInputs(model)) : textFeed(model, calibrationData);
         Map<String, float[]> ranges = new HashMap<>();
+        Map<String, Integer> ranks = new HashMap<>();
         Path dir = null;
         try {
             dir = Files.createTempDirectory("quantforge-calibration");
@@ -73,20 +64,32 @@ final class Calibrator {
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
                 try (OrtSession session = env.createSession(augmented.toString(), options)) {
-                    for (String line : lines) {
-                        run(env, session, inputs, tokenizer.encode(line, MAX_TOKENS), tensors, minMax(ranges));
+                    Set<String> floats = new LinkedHashSet<>();
+                    session.getOutputInfo().forEach((name, info) -> {
+                        if (tensors.contains(name) && info.getInfo() instanceof TensorInfo t && t.type == OnnxJavaType.FLOAT) {
+                            floats.add(name);
+                        }
+                    });
+                    if (floats.isEmpty()) {
+                        return new Measured(ranges, ranks);
+                    }
+                    Sink minMax = minMax(ranges);
+                    for (int e = 0; e < feed.size(); e++) {
+                        run(session, feed.example(env, e), floats, (name, values, rank) -> {
+                            ranks.put(name, rank);
+                            minMax.accept(name, values, rank);
+                        });
                     }
                     if (method == OnnxQuantizeOptions.Calibration.PERCENTILE) {
                         Map<String, PercentileHistogram> histograms = new HashMap<>();
                         ranges.forEach((name, r) -> histograms.put(name, new PercentileHistogram(r[0], r[1], r[2], r[3])));
-                        for (String line : lines) {
-                            run(env, session, inputs, tokenizer.encode(line, MAX_TOKENS), tensors,
-                                    (name, values) -> {
-                                        PercentileHistogram h = histograms.get(name);
-                                        while (values.hasRemaining()) {
-                                            h.add(values.get());
-                                        }
-                                    });
+                        for (int e = 0; e < feed.size(); e++) {
+                            run(session, feed.example(env, e), floats, (name, values, rank) -> {
+                                PercentileHistogram h = histograms.get(name);
+                                while (values.hasRemaining()) {
+                                    h.add(values.get());
+                                }
+                            });
                         }
                         histograms.forEach((name, h) -> ranges.put(name, h.range()));
                     }
@@ -101,7 +104,76 @@ final class Calibrator {
         } finally {
             deleteTree(dir);
         }
-        return ranges;
+        return new Measured(ranges, ranks);
+    }
+
+    /** Each measured tensor's range ({@code {low, high, …}}) and rank (what an opset upgrade needs to know of Softmax). */
+    record Measured(Map<String, float[]> ranges, Map<String, Integer> ranks) {
+    }
+
+    /** The calibration examples, one feed of input tensors each; the caller closes the tensors. */
+    interface CalibrationFeed {
+        int size();
+
+        Map<String, OnnxTensor> example(OrtEnvironment env, int index) throws OrtException;
+    }
+
+    /** The model's graph inputs that are not initializers: what a calibration example must give. */
+    static List<String> modelInputs(OnnxModelFile model) {
+        List<String> inputs = new ArrayList<>();
+        model.graphInputNames().values().stream().filter(n -> !model.initializers().containsKey(n)).forEach(inputs::add);
+        return inputs;
+    }
+
+    /** Lines of text tokenized with the tokenizer.json beside the model: BERT-style text models only. */
+    private static CalibrationFeed textFeed(OnnxModelFile model, Path calibrationText) {
+        List<String> inputs = modelInputs(model);
+        for (String input : inputs) {
+            if (!TEXT_INPUTS.contains(input)) {
+                throw new InvalidInputException(model.path() + ": calibration text feeds text models only (input_ids, "
+                        + "attention_mask, token_type_ids), and the model also takes " + input
+                        + "; give its input tensors as a .npz (--calibration-data FILE.npz, one array per input)");
+            }
+        }
+        if (!inputs.contains("input_ids")) {
+            throw new InvalidInputException(model.path() + ": calibration text needs an input_ids input");
+        }
+        Path tokenizerJson = model.path().toAbsolutePath().resolveSibling("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new InvalidInputException(model.path() + ": int8-static tokenizes the calibration text with the "
+                    + "tokenizer.json next to the model, and there is none");
+        }
+        List<String> lines = lines(calibrationText);
+        WordPieceTokenizer tokenizer = new WordPieceTokenizer(tokenizerJson);
+        return new CalibrationFeed() {
+            @Override
+            public int size() {
+                return lines.size();
+            }
+
+            @Override
+            public Map<String, OnnxTensor> example(OrtEnvironment env, int index) throws OrtException {
+                long[] ids = tokenizer.encode(lines.get(index), MAX_TOKENS);
+                long[] shape = {1, ids.length};
+                long[] mask = new long[ids.length];
+                Arrays.fill(mask, 1);
+                Map<String, OnnxTensor> feed = new HashMap<>();
+                try {
+                    for (String input : inputs) {
+                        long[] values = switch (input) {
+                            case "input_ids" -> ids;
+                            case "attention_mask" -> mask;
+                            default -> new long[ids.length];
+                        };
+                        feed.put(input, OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape));
+                    }
+                } catch (OrtException | RuntimeException e) {
+                    feed.values().forEach(OnnxTensor::close);
+                    throw e;
+                }
+                return feed;
+            }
+        };
     }
 
     private static List<String> lines(Path text) {
@@ -121,11 +193,11 @@ final class Calibrator {
     /** What a run's tensors are given to: a tensor's name and its values. */
     @FunctionalInterface
     private interface Sink {
-        void accept(String name, FloatBuffer values);
+        void accept(String name, FloatBuffer values, int rank);
     }
 
     private static Sink minMax(Map<String, float[]> ranges) {
-        return (name, b) -> {
+        return (name, b, rank) -> {
             // {min, max, min |x|, max |x|}; the last two are what a Percentile histogram spans
             float[] range = ranges.computeIfAbsent(name, k -> new float[]{Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
                     Float.POSITIVE_INFINITY, 0f});
@@ -139,25 +211,13 @@ final class Calibrator {
         };
     }
 
-    private static void run(OrtEnvironment env, OrtSession session, List<String> inputs, long[] ids, Set<String> tensors,
-                            Sink sink) throws OrtException {
-        long[] shape = {1, ids.length};
-        long[] mask = new long[ids.length];
-        Arrays.fill(mask, 1);
-        Map<String, OnnxTensor> feed = new HashMap<>();
-        try {
-            for (String input : inputs) {
-                long[] values = switch (input) {
-                    case "input_ids" -> ids;
-                    case "attention_mask" -> mask;
-                    default -> new long[ids.length];
-                };
-                feed.put(input, OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape));
-            }
-            try (OrtSession.Result result = session.run(feed, tensors)) {
-                for (Map.Entry<String, OnnxValue> e : result) {
-                    sink.accept(e.getKey(), ((OnnxTensor) e.getValue()).getFloatBuffer());
-                }
+    /** Runs one example (closing its tensors) and gives every float output to {@code sink}. */
+    private static void run(OrtSession session, Map<String, OnnxTensor> feed, Set<String> tensors, Sink sink)
+            throws OrtException {
+        try (OrtSession.Result result = session.run(feed, tensors)) {
+            for (Map.Entry<String, OnnxValue> e : result) {
+                OnnxTensor t = (OnnxTensor) e.getValue();
+                sink.accept(e.getKey(), t.getFloatBuffer(), t.getInfo().getShape().length);
             }
         } finally {
             feed.values().forEach(OnnxTensor::close);

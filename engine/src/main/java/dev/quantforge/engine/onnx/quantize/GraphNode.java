@@ -1,5 +1,6 @@
 package dev.quantforge.engine.onnx.quantize;
 
+import dev.quantforge.engine.onnx.ProtoReader;
 import dev.quantforge.engine.onnx.ProtoWriter;
 
 import java.util.List;
@@ -53,6 +54,113 @@ public record GraphNode(String name, String opType, String domain, List<String> 
             p.string(7, domain);
         }
         return p.raw(otherFields, 0, otherFields.length);
+    }
+
+    /** The INT attribute {@code attribute} (AttributeProto field i), or {@code absent} when the node has none. */
+    long intAttribute(String attribute, long absent) {
+        ProtoReader a = attributeNamed(attribute);
+        while (a != null && a.next()) {
+            if (a.field() == 3) {
+                return a.int64();
+            }
+            a.skip();
+        }
+        return absent;
+    }
+
+    /** The INTS attribute {@code attribute} (AttributeProto field ints, packed or not), or null when absent. */
+    long[] intsAttribute(String attribute) {
+        ProtoReader a = attributeNamed(attribute);
+        if (a == null) {
+            return null;
+        }
+        long[] values = new long[0];
+        while (a.next()) {
+            if (a.field() == 8) {
+                long[] more = a.int64s();
+                long[] all = java.util.Arrays.copyOf(values, values.length + more.length);
+                System.arraycopy(more, 0, all, values.length, more.length);
+                values = all;
+            } else {
+                a.skip();
+            }
+        }
+        return values;
+    }
+
+    /** This node without the attribute {@code attribute}. */
+    GraphNode withoutAttribute(String attribute) {
+        ProtoWriter kept = new ProtoWriter();
+        ProtoReader r = new ProtoReader(otherFields);
+        int start = r.position();
+        while (r.next()) {
+            boolean dropped = r.field() == 5 && attribute.equals(nameOf(r.message()));
+            if (r.field() != 5) {
+                r.skip();
+            }
+            if (!dropped) {
+                kept.raw(otherFields, start, r.position() - start);
+            }
+            start = r.position();
+        }
+        return new GraphNode(name, opType, domain, inputs, outputs, kept.toByteArray(), hasSubgraph);
+    }
+
+    /** The FLOAT attribute {@code attribute} (AttributeProto field f), or {@code absent} when the node has none. */
+    float floatAttribute(String attribute, float absent) {
+        ProtoReader a = attributeNamed(attribute);
+        while (a != null && a.next()) {
+            if (a.field() == 2) {
+                return a.float32();
+            }
+            a.skip();
+        }
+        return absent;
+    }
+
+    /** This node with the FLOAT attribute {@code attribute} set to {@code value}, replacing any it had. */
+    GraphNode withFloatAttribute(String attribute, float value) {
+        ProtoWriter kept = new ProtoWriter();
+        ProtoReader r = new ProtoReader(otherFields);
+        int start = r.position();
+        while (r.next()) {
+            boolean replaced = r.field() == 5 && attribute.equals(nameOf(r.message()));
+            if (r.field() != 5) {
+                r.skip();
+            }
+            if (!replaced) {
+                kept.raw(otherFields, start, r.position() - start);
+            }
+            start = r.position();
+        }
+        kept.message(5, new ProtoWriter().string(1, attribute).float32(2, value).int64(20, 1));
+        return new GraphNode(name, opType, domain, inputs, outputs, kept.toByteArray(), hasSubgraph);
+    }
+
+    private ProtoReader attributeNamed(String attribute) {
+        ProtoReader r = new ProtoReader(otherFields);
+        while (r.next()) {
+            if (r.field() != 5) {
+                r.skip();
+                continue;
+            }
+            int[] payload = r.payload();
+            byte[] bytes = java.util.Arrays.copyOfRange(otherFields, payload[0], payload[0] + payload[1]);
+            if (attribute.equals(nameOf(new ProtoReader(bytes)))) {
+                return new ProtoReader(bytes);
+            }
+        }
+        return null;
+    }
+
+    private static String nameOf(ProtoReader attribute) {
+        while (attribute.next()) {
+            if (attribute.field() == 1) {
+                return attribute.string();
+            }
+            attribute.skip();
+        }
+        return "";
     }
 
     /** An int attribute as an encoded field 5 of a NodeProto (AttributeProto type INT). */

@@ -58,6 +58,40 @@ public final class LinearQuantization {
         return scaleAndZeroPoint(min, max, q[0], q[1], symmetric);
     }
 
+    /**
+     * quantize_weight_per_channel's parameters: one per index of {@code axis} of a tensor of {@code dims}, from the
+     * values of that slice (symmetric or not, reduced range or not, as for a whole tensor).
+     */
+    public static QuantParams[] paramsPerChannel(float[] values, long[] dims, int axis, QuantType type, boolean symmetric,
+                                                 boolean reduceRange) {
+        int channels = Math.toIntExact(dims[axis]);
+        long inner = 1;
+        for (int d = axis + 1; d < dims.length; d++) {
+            inner *= dims[d];
+        }
+        float[] min = new float[channels];
+        float[] max = new float[channels];
+        java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
+        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < values.length; i++) {
+            int c = channelOf(i, inner, channels);
+            min[c] = Math.min(min[c], values[i]);
+            max[c] = Math.max(max[c], values[i]);
+        }
+        int[] q = type.range(reduceRange, symmetric);
+        QuantParams[] params = new QuantParams[channels];
+        for (int c = 0; c < channels; c++) {
+            boolean empty = min[c] > max[c];
+            params[c] = scaleAndZeroPoint(empty ? 0f : min[c], empty ? 0f : max[c], q[0], q[1], symmetric);
+        }
+        return params;
+    }
+
+    /** The channel of flat index {@code i} along an axis with {@code channels} entries and {@code inner} elements after it. */
+    public static int channelOf(int i, long inner, int channels) {
+        return (int) ((i / inner) % channels);
+    }
+
     /** {@code quantize_nparray} of one value: float32 division, half-to-even rounding, clipped to the full type. */
     public static int quantize(float value, QuantParams params, QuantType type) {
         float scaled = value / params.scale();

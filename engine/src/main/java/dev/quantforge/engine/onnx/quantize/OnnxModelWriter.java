@@ -89,6 +89,13 @@ final class OnnxModelWriter {
                         producerWritten = true;
                     }
                 }
+                case OnnxModelFile.MODEL_OPSET_IMPORT -> {
+                    if (graph.defaultOpset() > 0 && defaultDomain(span)) {
+                        model.message(OnnxModelFile.MODEL_OPSET_IMPORT, new ProtoWriter().string(1, "").int64(2, graph.defaultOpset()));
+                    } else {
+                        model.raw(bytes, span.offset(), span.length());
+                    }
+                }
                 case 14 -> {
                     if (!metadataKey(span).startsWith("quantforge.")) {
                         model.raw(bytes, span.offset(), span.length());
@@ -106,6 +113,21 @@ final class OnnxModelWriter {
         }
         model.message(14, new ProtoWriter().string(1, "quantforge.precision").string(2, graph.precision()));
         return model.toByteArray();
+    }
+
+    /** Whether an opset_import field is the default domain's ("" or ai.onnx). */
+    private boolean defaultDomain(OnnxModelFile.Span span) {
+        ProtoReader field = new ProtoReader(java.util.Arrays.copyOfRange(source.bytes(), span.offset(), span.offset() + span.length()));
+        field.next();
+        ProtoReader entry = field.message();
+        while (entry.next()) {
+            if (entry.field() == 1) {
+                String domain = entry.string();
+                return domain.isEmpty() || domain.equals("ai.onnx");
+            }
+            entry.skip();
+        }
+        return true;
     }
 
     private String metadataKey(OnnxModelFile.Span span) {
@@ -135,9 +157,11 @@ final class OnnxModelWriter {
                 g.raw(bytes, span.offset(), span.length());
             }
         }
-        for (String extra : graph.extraFloatOutputs()) {
-            ProtoWriter tensor = new ProtoWriter().int64(1, StoredTensor.FLOAT);
-            g.message(OnnxModelFile.GRAPH_OUTPUT, new ProtoWriter().string(1, extra).message(2, new ProtoWriter().message(1, tensor)));
+        for (String extra : graph.extraOutputs()) {
+            // no type: ONNX Runtime infers it, and calibration keeps the outputs it reports as float32
+            if (!source.graphOutputs().contains(extra)) {
+                g.message(OnnxModelFile.GRAPH_OUTPUT, new ProtoWriter().string(1, extra));
+            }
         }
         for (StoredTensor t : source.initializers().values()) {
             if (!graph.keptInitializers().contains(t.name())) {

@@ -12,7 +12,8 @@ import java.util.Locale;
  * default; uint8 for Optimum's avx2 preset, {@link OnnxPreset}).
  */
 public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude,
-                                  int blockSize, Path calibrationData, Calibration calibration, QuantType weightType) {
+                                  int blockSize, Path calibrationData, Calibration calibration, QuantType weightType,
+                                  QdqSettings qdq) {
 
     /**
      * How int8-static finds activation ranges (ORT's CalibrationMethod with its default settings). ENTROPY with
@@ -58,6 +59,7 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
         exclude = exclude == null ? List.of() : List.copyOf(exclude);
         calibration = calibration == null ? Calibration.MINMAX : calibration;
         weightType = weightType == null ? QuantType.INT8 : weightType;
+        qdq = qdq == null ? QdqSettings.ORT_DEFAULTS : qdq;
         if (weightType != QuantType.INT8 && method != Method.INT8_DYNAMIC) {
             throw new InvalidInputException("uint8 weights are built for int8-dynamic only, not " + method.cliName());
         }
@@ -67,12 +69,17 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
     }
 
     public OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude, int blockSize) {
-        this(method, perChannel, reduceRange, exclude, blockSize, null, Calibration.MINMAX, QuantType.INT8);
+        this(method, perChannel, reduceRange, exclude, blockSize, null, Calibration.MINMAX, QuantType.INT8, null);
     }
 
     public OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude, int blockSize,
                                Path calibrationData, Calibration calibration) {
-        this(method, perChannel, reduceRange, exclude, blockSize, calibrationData, calibration, QuantType.INT8);
+        this(method, perChannel, reduceRange, exclude, blockSize, calibrationData, calibration, QuantType.INT8, null);
+    }
+
+    public OnnxQuantizeOptions(Method method, boolean perChannel, boolean reduceRange, List<String> exclude, int blockSize,
+                               Path calibrationData, Calibration calibration, QuantType weightType) {
+        this(method, perChannel, reduceRange, exclude, blockSize, calibrationData, calibration, weightType, null);
     }
 
     public static OnnxQuantizeOptions int8Dynamic(boolean perChannel, boolean reduceRange) {
@@ -80,12 +87,12 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
     }
 
     public OnnxQuantizeOptions excluding(List<String> names) {
-        return new OnnxQuantizeOptions(method, perChannel, reduceRange, names, blockSize, calibrationData, calibration, weightType);
+        return new OnnxQuantizeOptions(method, perChannel, reduceRange, names, blockSize, calibrationData, calibration, weightType, qdq);
     }
 
     /** Calibration text for int8-static: one example per line, tokenized with the model's tokenizer.json. */
     public OnnxQuantizeOptions withCalibration(Path text, Calibration how) {
-        return new OnnxQuantizeOptions(method, perChannel, reduceRange, exclude, blockSize, text, how, weightType);
+        return new OnnxQuantizeOptions(method, perChannel, reduceRange, exclude, blockSize, text, how, weightType, qdq);
     }
 
     /** A node is excluded by its name or its op type. */
@@ -99,7 +106,11 @@ public record OnnxQuantizeOptions(Method method, boolean perChannel, boolean red
             return "int4-b" + blockSize + "-matmulnbits";
         }
         if (method == Method.INT8_STATIC) {
-            return "int8-static-qdq-" + calibration.name().toLowerCase(Locale.ROOT) + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
+            // the op set is not in the name: jobs' MatMul-only QDQ keeps the name it had
+            return "int8-static-qdq-" + calibration.name().toLowerCase(Locale.ROOT)
+                    + (qdq.activationType() == QuantType.UINT8 ? "-u8" : "") + (qdq.activationSymmetric() ? "-symmetric" : "")
+                    + (qdq.weightQdqPairs() ? "-weight-pairs" : "") + (qdq.dedicatedPairs() ? "-dedicated" : "")
+                    + (perChannel ? "-per-channel" : "") + (reduceRange ? "-reduce-range" : "");
         }
         return method.cliName() + (weightType == QuantType.UINT8 ? "-u8u8" : "") + (perChannel ? "-per-channel" : "")
                 + (reduceRange ? "-reduce-range" : "");

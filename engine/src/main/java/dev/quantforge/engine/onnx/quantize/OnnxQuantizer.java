@@ -68,16 +68,16 @@ public final class OnnxQuantizer {
             case INT4 -> new Int4MatMulQuantizer(model, options).quantize();
             case INT8_STATIC -> {
                 if (options.calibrationData() == null) {
-                    throw new InvalidInputException("int8-static needs calibration data (--calibration-data FILE, one "
-                            + "example per line); without it the activations' ranges are unknown");
+                    throw new InvalidInputException("int8-static needs calibration data (--calibration-data FILE: a .npz of "
+                            + "the model's input tensors, or text, one example per line, for a text model); without it the "
+                            + "activations' ranges are unknown");
                 }
-                if (options.perChannel() && opset < 13) {
-                    throw new InvalidInputException(model.path() + ": per-channel DequantizeLinear needs opset 13, the model has "
-                            + opset + "; convert it first or quantize per tensor");
-                }
-                var ranges = Calibrator.ranges(model, StaticQdqQuantizer.tensorsToCalibrate(model, options),
+                Calibrator.Measured measured = Calibrator.ranges(model, QdqSelection.candidates(model, options),
                         options.calibrationData(), options.calibration());
-                yield new StaticQdqQuantizer(model, options).quantize(ranges);
+                QuantizedGraph graph = new StaticQdqQuantizer(model, options).quantize(measured.ranges());
+                // per-channel QuantizeLinear/DequantizeLinear (an axis) are opset 13 ops: upgrade where mechanical
+                yield options.perChannel() && opset < OpsetUpgrade.TARGET
+                        ? OpsetUpgrade.to13(model, graph, measured.ranks()) : graph;
             }
         };
     }

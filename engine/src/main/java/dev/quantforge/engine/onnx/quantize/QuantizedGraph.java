@@ -7,21 +7,26 @@ import java.util.Set;
 
 /**
  * The rewritten graph: its nodes in order, the source initializers still used (by name, in source order), the new
- * initializers, the precision name written into the model's metadata, and float tensors to expose as extra graph
- * outputs (what calibration reads).
+ * initializers, the precision name written into the model's metadata, and tensors to expose as extra (untyped) graph
+ * outputs (what calibration reads), and the default domain's opset to write (0: the source's).
  */
 public record QuantizedGraph(List<GraphNode> nodes, Set<String> keptInitializers, List<NewTensor> newTensors,
-                             String precision, QuantizationPlan plan, List<String> extraFloatOutputs) {
+                             String precision, QuantizationPlan plan, List<String> extraOutputs, long defaultOpset) {
     public QuantizedGraph {
         nodes = List.copyOf(nodes);
         keptInitializers = Set.copyOf(keptInitializers);
         newTensors = List.copyOf(newTensors);
-        extraFloatOutputs = List.copyOf(extraFloatOutputs);
+        extraOutputs = List.copyOf(extraOutputs);
+    }
+
+    public QuantizedGraph(List<GraphNode> nodes, Set<String> keptInitializers, List<NewTensor> newTensors,
+                          String precision, QuantizationPlan plan, List<String> extraOutputs) {
+        this(nodes, keptInitializers, newTensors, precision, plan, extraOutputs, 0);
     }
 
     public QuantizedGraph(List<GraphNode> nodes, Set<String> keptInitializers, List<NewTensor> newTensors,
                           String precision, QuantizationPlan plan) {
-        this(nodes, keptInitializers, newTensors, precision, plan, List.of());
+        this(nodes, keptInitializers, newTensors, precision, plan, List.of(), 0);
     }
 
     /** Source initializers some new node or graph output still reads; all of them when a subgraph may read any. */

@@ -1,181 +1,283 @@
 package dev.quantforge.engine.onnx.quantize;
 
 import dev.quantforge.engine.onnx.ProtoWriter;
+import dev.quantforge.engine.onnx.quantize.QdqSelection.Kind;
+import dev.quantforge.engine.onnx.quantize.QdqSelection.Role;
 import dev.quantforge.engine.onnx.quantize.QuantizationPlan.Action;
 import dev.quantforge.engine.onnx.quantize.QuantizationPlan.Entry;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Static int8 in QDQ format, as {@code quantize_static(quant_format=QDQ)} with ORT's defaults writes it for MatMul
- * (activations and weights int8; activations asymmetric, weights symmetric), from calibrated ranges (MinMax or
- * Percentile):
+ * Static quantization in QDQ format, as {@code quantize_static(quant_format=QDQ)} writes it from calibrated ranges,
+ * for the ops of {@link QdqOps} chosen by {@link QdqSelection}; names as ORT's:
  * <ul>
- *   <li>each MatMul whose B is a float32 [K, N] initializer: its A and its output get a QuantizeLinear →
- *       DequantizeLinear pair ({@code T_QuantizeLinear} / {@code T_DequantizeLinear}, outputs
- *       {@code T_QuantizeLinear_Output} / {@code T_DequantizeLinear_Output}) with the scale and zero point of the
- *       calibrated range (compute_scale_zp, int8 −128..127), and every consumer of T reads the dequantized tensor;</li>
- *   <li>B is stored int8 ({@code B_quantized}, symmetric, per tensor or per column with {@code --per-channel}:
- *       axis 1, 7-bit with {@code --reduce-range}) behind a {@code DequantizeLinear};</li>
- *   <li>only MatMul is quantized (ORT's QDQ registry has many more ops: Add, Mul, Gather, Softmax, …, which stay
- *       float here and are not listed); tensors that are graph outputs are not given pairs.</li>
+ *   <li>an activation T gets {@code T_scale}, {@code T_zero_point} (compute_scale_zp over its range in the activation
+ *       type) and {@code T_QuantizeLinear} → {@code T_DequantizeLinear} right after its producer; every consumer
+ *       reads {@code T_DequantizeLinear_Output}. A graph output keeps its name on the DequantizeLinear, and its
+ *       producer writes {@code T_QuantizeLinear_Input}. With dedicated pairs, a tensor read by several quantized
+ *       nodes gets a pair per reader ({@code _1}, {@code _2}, …) and other readers read it float;</li>
+ *   <li>a shared tensor (a direct op's output) gets a pair with its input's scale and zero point;</li>
+ *   <li>a weight is stored int8, symmetric ({@code W_quantized}, {@code W_scale}, {@code W_zero_point}, per channel
+ *       with an {@code axis}) behind {@code W_DequantizeLinear}; with weight QDQ pairs the float weight is kept and
+ *       goes through {@code W_QuantizeLinear} first. An initializer read as an activation (Add's constant) is stored
+ *       the same way in the activation type, per tensor, symmetric as weights are;</li>
+ *   <li>a bias is stored int32 ({@link BiasQuantization}: {@code B_quantized}, {@code B_quantized_scale},
+ *       {@code B_quantized_zero_point}) behind {@code B_DequantizeLinear}, whose output keeps the name B; a Gemm's
+ *       beta goes into the scale and the attribute becomes 1.</li>
  * </ul>
+ * A tensor whose range or values have no finite quantized form (NaN, infinity, overflow) stays float.
  */
 final class StaticQdqQuantizer {
+    /** The scale and zero point initializers a tensor's pair uses, and the per-channel axis. */
+    private record Params(String scale, String zeroPoint, Integer axis) {
+    }
+
     private final OnnxModelFile model;
     private final OnnxQuantizeOptions options;
-    private final List<GraphNode> nodes = new ArrayList<>();
+    private final QdqSettings settings;
     private final List<NewTensor> tensors = new ArrayList<>();
-    private final Map<String, String> renamed = new HashMap<>();
-    private final Set<String> weightsDone = new HashSet<>();
-    private final List<Entry> plan = new ArrayList<>();
+    private final List<GraphNode> prologue = new ArrayList<>();
+    private final Map<String, Params> params = new LinkedHashMap<>();
+    private final Map<String, float[]> scaleValues = new HashMap<>();
+    /** Initializers replaced by a DequantizeLinear's output under the same name (biases): not to be written. */
+    private final Set<String> replacedInitializers = new HashSet<>();
+    private final Map<String, String> consumerInputs = new HashMap<>();
+    private final List<Entry> notes = new ArrayList<>();
 
     StaticQdqQuantizer(OnnxModelFile model, OnnxQuantizeOptions options) {
         this.model = model;
         this.options = options;
-    }
-
-    /** The MatMuls that can be quantized, and so the tensors calibration must measure: their A and output. */
-    static Set<String> tensorsToCalibrate(OnnxModelFile model, OnnxQuantizeOptions options) {
-        Set<String> names = new LinkedHashSet<>();
-        for (GraphNode node : model.nodes()) {
-            if (candidate(model, node, options) == null) {
-                names.add(node.input(0));
-                if (!model.graphOutputs().contains(node.output(0))) {
-                    names.add(node.output(0));
-                }
-            }
-        }
-        return names;
-    }
-
-    /** Null when the node is a MatMul to quantize; otherwise why not (or "" when it is no MatMul at all). */
-    private static String candidate(OnnxModelFile model, GraphNode node, OnnxQuantizeOptions options) {
-        if (!node.opType().equals("MatMul") || !(node.domain().isEmpty() || node.domain().equals("ai.onnx"))) {
-            return "";
-        }
-        if (options.excludes(node)) {
-            return "excluded";
-        }
-        StoredTensor b = model.initializers().get(node.input(1));
-        if (b == null) {
-            return "B is not a constant";
-        }
-        if (model.initializers().containsKey(node.input(0))) {
-            return "A is a constant";
-        }
-        if (b.dataType() != StoredTensor.FLOAT) {
-            return "B is not float32";
-        }
-        return b.dims().length == 2 ? null : "B has rank " + b.dims().length + ", not 2";
+        this.settings = options.qdq();
     }
 
     QuantizedGraph quantize(Map<String, float[]> ranges) {
-        for (String input : model.graphInputNames().values()) {
-            pair(input, ranges);
-        }
-        for (GraphNode node : model.nodes()) {
-            String reason = candidate(model, node, options);
-            if (reason == null && !ranges.containsKey(node.input(0))) {
-                reason = "A was not calibrated";
+        QdqSelection selection = QdqSelection.decide(model, options, ranges.keySet());
+        for (Map.Entry<String, Role> e : selection.tensors.entrySet()) {
+            String name = e.getKey();
+            switch (e.getValue().kind()) {
+                case ACTIVATION -> activationParams(name, ranges.get(name));
+                case CONSTANT -> storeInitializer(name, settings.activationType(), null, false);
+                // ORT's QDQ path applies reduce_range to per-channel weights only (quantize_weight_per_channel);
+                // quantize_initializer, its per-tensor path, is called without it
+                case WEIGHT -> storeInitializer(name, QuantType.INT8, e.getValue().axis(),
+                        options.reduceRange() && e.getValue().axis() != null);
+                case SHARED -> { }
             }
-            List<String> inputs = new ArrayList<>();
-            node.inputs().forEach(i -> inputs.add(renamed.getOrDefault(i, i)));
-            if (reason == null) {
-                StoredTensor b = model.initializers().get(node.input(1));
-                String weight = weight(b);
-                if (weight == null) {
-                    reason = "weights hold NaN or infinity, or their range overflows float32";
-                } else {
-                    inputs.set(1, weight);
+        }
+        for (Map.Entry<String, Role> e : selection.tensors.entrySet()) {
+            if (e.getValue().kind() == Kind.SHARED) {
+                Params provider = params.get(root(selection, e.getKey()));
+                if (provider != null) {
+                    params.put(e.getKey(), provider);
                 }
             }
-            nodes.add(node.withInputs(inputs));
-            // a calibrated tensor gets its pair where it is produced, so every later consumer reads it dequantized
-            for (String output : node.outputs()) {
-                pair(output, ranges);
-            }
-            if (reason == null) {
-                plan.add(new Entry(node.name(), "MatMul", Action.QUANTIZED, "QDQ (int8 activations, " + options.calibration().name().toLowerCase(java.util.Locale.ROOT) + "; int8 weights"
-                        + (options.perChannel() ? " per channel" : "") + (options.reduceRange() ? ", 7-bit" : "") + ")"));
-            } else if (!reason.isEmpty()) {
-                plan.add(new Entry(node.name(), "MatMul", Action.FLOAT, reason));
-            }
         }
-        return new QuantizedGraph(nodes, QuantizedGraph.keptInitializers(model, nodes), tensors, options.precision(),
-                new QuantizationPlan(options.precision(), plan));
+        Map<Integer, Float> gemmBetaReset = new HashMap<>();
+        selection.biases.forEach((bias, b) -> {
+            if (bias(bias, b)) {
+                if (b.beta() != 1f) {
+                    gemmBetaReset.put(b.nodeIndex(), 1f);
+                }
+            }
+        });
+        return emit(selection, gemmBetaReset);
     }
 
-    /** A QuantizeLinear → DequantizeLinear pair on a calibrated activation; its consumers read the second. */
-    private void pair(String tensor, Map<String, float[]> ranges) {
-        float[] range = ranges.get(tensor);
-        if (range == null || renamed.containsKey(tensor) || model.graphOutputs().contains(tensor)
-                || !Float.isFinite(range[0]) || !Float.isFinite(range[1])) {
+    private static String root(QdqSelection selection, String tensor) {
+        String t = tensor;
+        for (Role r = selection.tensors.get(t); r != null && r.kind() == Kind.SHARED; r = selection.tensors.get(t)) {
+            t = r.provider();
+        }
+        return t;
+    }
+
+    private void activationParams(String tensor, float[] range) {
+        if (range == null || !Float.isFinite(range[0]) || !Float.isFinite(range[1])) {
+            notes.add(new Entry(tensor, "tensor", Action.FLOAT, "calibrated range is not finite"));
             return;
         }
-        QuantParams p = LinearQuantization.scaleAndZeroPoint(range[0], range[1], QuantType.INT8.min(), QuantType.INT8.max(), false);
+        int[] q = settings.activationType().range(false, settings.activationSymmetric());
+        QuantParams p = LinearQuantization.scaleAndZeroPoint(range[0], range[1], q[0], q[1], settings.activationSymmetric());
         if (!Float.isFinite(p.scale())) {
+            notes.add(new Entry(tensor, "tensor", Action.FLOAT, "calibrated range overflows float32"));
             return;
         }
-        String scale = tensor + "_scale";
-        String zeroPoint = tensor + "_zero_point";
-        tensors.add(NewTensor.floats(scale, new long[0], p.scale()));
-        tensors.add(NewTensor.bytes(zeroPoint, QuantType.INT8.onnxId(), new long[0], new byte[]{(byte) p.zeroPoint()}));
-        String q = tensor + "_QuantizeLinear_Output";
-        String dq = tensor + "_DequantizeLinear_Output";
-        nodes.add(GraphNode.of(tensor + "_QuantizeLinear", "QuantizeLinear", List.of(tensor, scale, zeroPoint), List.of(q), null));
-        nodes.add(GraphNode.of(tensor + "_DequantizeLinear", "DequantizeLinear", List.of(q, scale, zeroPoint), List.of(dq), null));
-        renamed.put(tensor, dq);
+        addParams(tensor, settings.activationType(), new QuantParams[]{p}, null);
     }
 
-    /** B stored int8 behind a DequantizeLinear; null when it cannot be quantized. */
-    private String weight(StoredTensor b) {
-        String dq = b.name() + "_DequantizeLinear_Output";
-        if (weightsDone.contains(b.name())) {
-            return dq;
+    private Params addParams(String tensor, QuantType type, QuantParams[] p, Integer axis) {
+        float[] scales = new float[p.length];
+        byte[] zeroPoints = new byte[p.length];
+        for (int c = 0; c < p.length; c++) {
+            scales[c] = p[c].scale();
+            zeroPoints[c] = (byte) p[c].zeroPoint();
         }
-        float[] w = model.floats(b);
+        long[] dims = axis == null ? new long[0] : new long[]{p.length};
+        Params names = new Params(tensor + "_scale", tensor + "_zero_point", axis);
+        tensors.add(NewTensor.floats(names.scale(), dims, scales));
+        tensors.add(NewTensor.bytes(names.zeroPoint(), type.onnxId(), dims, zeroPoints));
+        params.put(tensor, names);
+        scaleValues.put(tensor, scales);
+        return names;
+    }
+
+    /** A float32 initializer stored in {@code type} (symmetric) behind a DequantizeLinear, or a QDQ pair on it. */
+    private void storeInitializer(String name, QuantType type, Integer axis, boolean reduceRange) {
+        StoredTensor t = model.initializers().get(name);
+        float[] w = model.floats(t);
         if (!LinearQuantization.allFinite(w)) {
-            return null;
+            notes.add(new Entry(name, "initializer", Action.FLOAT, "holds NaN or infinity"));
+            return;
         }
-        int rows = Math.toIntExact(b.dims()[0]);
-        int cols = Math.toIntExact(b.dims()[1]);
-        int channels = options.perChannel() ? cols : 1;
-        QuantParams[] params = new QuantParams[channels];
-        for (int c = 0; c < channels; c++) {
-            params[c] = options.perChannel()
-                    ? LinearQuantization.paramsFor(w, c, w.length, cols, QuantType.INT8, true, options.reduceRange())
-                    : LinearQuantization.paramsFor(w, 0, w.length, 1, QuantType.INT8, true, options.reduceRange());
-            if (!Float.isFinite(params[c].scale())) {
-                return null;
+        QuantParams[] p = axis == null
+                ? new QuantParams[]{LinearQuantization.paramsFor(w, 0, w.length, 1, type, true, reduceRange)}
+                : LinearQuantization.paramsPerChannel(w, t.dims(), axis, type, true, reduceRange);
+        for (QuantParams q : p) {
+            if (!Float.isFinite(q.scale())) {
+                notes.add(new Entry(name, "initializer", Action.FLOAT, "range overflows float32"));
+                return;
             }
         }
-        byte[] q = new byte[w.length];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                q[r * cols + c] = (byte) LinearQuantization.quantize(w[r * cols + c], params[options.perChannel() ? c : 0], QuantType.INT8);
+        Params names = addParams(name, type, p, axis);
+        String dqOutput = name + "_DequantizeLinear_Output";
+        ProtoWriter axisAttribute = axis == null ? null : GraphNode.intAttribute(new ProtoWriter(), "axis", axis);
+        String dqInput;
+        if (settings.weightQdqPairs()) {
+            dqInput = name + "_QuantizeLinear_Output";
+            prologue.add(GraphNode.of(name + "_QuantizeLinear", "QuantizeLinear", List.of(name, names.scale(), names.zeroPoint()),
+                    List.of(dqInput), axis == null ? null : GraphNode.intAttribute(new ProtoWriter(), "axis", axis)));
+        } else {
+            dqInput = name + "_quantized";
+            long inner = 1;
+            for (int d = axis == null ? t.dims().length : axis + 1; d < t.dims().length; d++) {
+                inner *= t.dims()[d];
+            }
+            byte[] q = new byte[w.length];
+            for (int i = 0; i < w.length; i++) {
+                q[i] = (byte) LinearQuantization.quantize(w[i], p[axis == null ? 0 : LinearQuantization.channelOf(i, inner, p.length)], type);
+            }
+            tensors.add(NewTensor.bytes(dqInput, type.onnxId(), t.dims(), q));
+        }
+        prologue.add(GraphNode.of(name + "_DequantizeLinear", "DequantizeLinear",
+                List.of(dqInput, names.scale(), names.zeroPoint()), List.of(dqOutput), axisAttribute));
+        consumerInputs.put(name, dqOutput);
+    }
+
+    /** quantize_bias_static; false (the bias stays float) when its input or weight is not quantized or it has no int32 form. */
+    private boolean bias(String name, QdqSelection.Bias b) {
+        float[] inputScale = scaleValues.get(rootOfParams(b.input()));
+        float[] weightScales = scaleValues.get(b.weight());
+        StoredTensor t = model.initializers().get(name);
+        if (inputScale == null || weightScales == null || inputScale.length != 1 || t.dims().length != 1) {
+            notes.add(new Entry(name, "bias", Action.FLOAT, "input or weight not quantized"));
+            return false;
+        }
+        BiasQuantization.Int32Bias q = BiasQuantization.quantize(model.floats(t), inputScale[0], weightScales, b.beta());
+        if (q == null) {
+            notes.add(new Entry(name, "bias", Action.FLOAT, "no int32 form (NaN, infinity, or a zero or infinite scale)"));
+            return false;
+        }
+        ByteBuffer values = ByteBuffer.allocate(4 * q.values().length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : q.values()) {
+            values.putInt(v);
+        }
+        long[] scaleDims = {q.scales().length};
+        String quantized = name + "_quantized";
+        tensors.add(NewTensor.bytes(quantized, StoredTensor.INT32, t.dims(), values.array()));
+        tensors.add(NewTensor.floats(quantized + "_scale", scaleDims, q.scales()));
+        // as ORT: the scale is always 1-D ([1] per tensor), the zero point a scalar unless there is one per channel
+        long[] zeroPointDims = q.scales().length > 1 ? scaleDims : new long[0];
+        tensors.add(NewTensor.bytes(quantized + "_zero_point", StoredTensor.INT32, zeroPointDims, new byte[4 * q.scales().length]));
+        ProtoWriter axis = q.scales().length > 1 ? GraphNode.intAttribute(new ProtoWriter(), "axis", 0) : null;
+        prologue.add(GraphNode.of(name + "_DequantizeLinear", "DequantizeLinear",
+                List.of(quantized, quantized + "_scale", quantized + "_zero_point"), List.of(name), axis));
+        replacedInitializers.add(name);
+        return true;
+    }
+
+    /** The tensor whose scale a tensor's pair uses (itself, or the input it shares parameters with). */
+    private String rootOfParams(String tensor) {
+        Params p = params.get(tensor);
+        if (p == null) {
+            return tensor;
+        }
+        return p.scale().substring(0, p.scale().length() - "_scale".length());
+    }
+
+    private QuantizedGraph emit(QdqSelection selection, Map<Integer, Float> gemmBetaReset) {
+        List<GraphNode> source = model.nodes();
+        Set<String> graphOutputs = new HashSet<>(model.graphOutputs());
+        Map<Integer, Map<String, String>> dedicatedInputs = new HashMap<>();
+        Map<String, String> renamedOutputs = new HashMap<>();
+        Map<String, List<GraphNode>> pairsAfter = new HashMap<>();
+        Set<String> produced = new HashSet<>(model.graphInputNames().values());
+        source.forEach(n -> produced.addAll(n.outputs()));
+        for (Map.Entry<String, Role> e : selection.tensors.entrySet()) {
+            String t = e.getKey();
+            Kind kind = e.getValue().kind();
+            Params p = params.get(t);
+            if (p == null || kind == Kind.WEIGHT || kind == Kind.CONSTANT || !produced.contains(t)) {
+                continue;
+            }
+            List<GraphNode> pairs = new ArrayList<>();
+            List<Integer> readers = selection.receivers.getOrDefault(t, List.of());
+            if (settings.dedicatedPairs() && readers.size() > 1) {
+                for (int i = 0; i < readers.size(); i++) {
+                    String suffix = "_" + (i + 1);
+                    String dq = t + "_DequantizeLinear_Output" + suffix;
+                    pairs.addAll(pair(t, t, t + "_QuantizeLinear_Output" + suffix, dq, suffix, p));
+                    dedicatedInputs.computeIfAbsent(readers.get(i), k -> new HashMap<>()).put(t, dq);
+                }
+            } else if (graphOutputs.contains(t)) {
+                String q = t + "_QuantizeLinear_Input";
+                renamedOutputs.put(t, q);
+                pairs.addAll(pair(t, q, t + "_QuantizeLinear_Output", t, "", p));
+            } else {
+                String dq = t + "_DequantizeLinear_Output";
+                consumerInputs.put(t, dq);
+                pairs.addAll(pair(t, t, t + "_QuantizeLinear_Output", dq, "", p));
+            }
+            pairsAfter.put(t, pairs);
+        }
+        List<GraphNode> nodes = new ArrayList<>(prologue);
+        for (String input : model.graphInputNames().values()) {
+            nodes.addAll(pairsAfter.getOrDefault(input, List.of()));
+        }
+        for (int i = 0; i < source.size(); i++) {
+            GraphNode node = source.get(i);
+            Map<String, String> dedicated = dedicatedInputs.getOrDefault(i, Map.of());
+            List<String> inputs = node.inputs().stream()
+                    .map(n -> dedicated.getOrDefault(n, consumerInputs.getOrDefault(n, n))).toList();
+            List<String> outputs = node.outputs().stream().map(n -> renamedOutputs.getOrDefault(n, n)).toList();
+            GraphNode rewritten = node.withInputs(inputs).withOutputs(outputs);
+            if (gemmBetaReset.containsKey(i)) {
+                rewritten = rewritten.withFloatAttribute("beta", gemmBetaReset.get(i));
+            }
+            nodes.add(rewritten);
+            for (String output : node.outputs()) {
+                nodes.addAll(pairsAfter.getOrDefault(output, List.of()));
             }
         }
-        float[] scales = new float[channels];
-        byte[] zeroPoints = new byte[channels];
-        for (int c = 0; c < channels; c++) {
-            scales[c] = params[c].scale();
-            zeroPoints[c] = (byte) params[c].zeroPoint();
-        }
-        long[] dims = options.perChannel() ? new long[]{cols} : new long[0];
-        tensors.add(NewTensor.bytes(b.name() + "_quantized", QuantType.INT8.onnxId(), b.dims(), q));
-        tensors.add(NewTensor.floats(b.name() + "_scale", dims, scales));
-        tensors.add(NewTensor.bytes(b.name() + "_zero_point", QuantType.INT8.onnxId(), dims, zeroPoints));
-        ProtoWriter attributes = options.perChannel() ? GraphNode.intAttribute(new ProtoWriter(), "axis", 1) : null;
-        nodes.add(GraphNode.of(b.name() + "_DequantizeLinear", "DequantizeLinear",
-                List.of(b.name() + "_quantized", b.name() + "_scale", b.name() + "_zero_point"), List.of(dq), attributes));
-        weightsDone.add(b.name());
-        return dq;
+        Set<String> kept = new HashSet<>(QuantizedGraph.keptInitializers(model, nodes));
+        kept.removeAll(replacedInitializers);
+        List<Entry> plan = new ArrayList<>(selection.plan);
+        plan.addAll(notes);
+        return new QuantizedGraph(nodes, kept, tensors, options.precision(), new QuantizationPlan(options.precision(), plan));
+    }
+
+    /** QuantizeLinear(input) → DequantizeLinear → {@code dqOutput}, named after tensor {@code t} (+ {@code suffix}). */
+    private static List<GraphNode> pair(String t, String input, String qOutput, String dqOutput, String suffix, Params p) {
+        return List.of(
+                GraphNode.of(t + "_QuantizeLinear" + suffix, "QuantizeLinear", List.of(input, p.scale(), p.zeroPoint()), List.of(qOutput), null),
+                GraphNode.of(t + "_DequantizeLinear" + suffix, "DequantizeLinear", List.of(qOutput, p.scale(), p.zeroPoint()), List.of(dqOutput), null));
     }
 }

@@ -26,6 +26,7 @@ public record StoredTensor(String name, int dataType, long[] dims, int protoOffs
     }
 
     public static final int FLOAT = 1;
+    public static final int INT32 = 6;
     public static final int FLOAT16 = 10;
 
     public StoredTensor {
