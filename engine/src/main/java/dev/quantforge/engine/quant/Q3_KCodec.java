@@ -64,7 +64,7 @@ final class Q3_KCodec implements Quantizer {
         } else {
             LittleEndian.putShort(y, yo + D, Fp16.fromFloat(0.f));
         }
-        finishBlock(x, xo, y, yo, s.levels);
+        finishBlock(x, xo, y, yo, s.levels, s.groupScales);
     }
 
     /** ggml's quantize_row_q3_K_impl for one super-block, with importance weights. */
@@ -79,7 +79,7 @@ final class Q3_KCodec implements Quantizer {
             putScale(y, yo, j, s.scaleLevels[j]);
         }
         LittleEndian.putShort(y, yo + D, Fp16.fromFloat(dBlock));
-        finishBlock(x, xo, y, yo, s.levels);
+        finishBlock(x, xo, y, yo, s.levels, s.groupScales);
     }
 
     private static void clearScales(byte[] y, int yo) {
@@ -110,17 +110,24 @@ final class Q3_KCodec implements Quantizer {
      * Requantizes every group against its scale as it decodes (groups whose scale decodes to zero
      * keep their search levels), then splits each level into a high bit and a 2-bit low part.
      */
-    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels) {
+    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels, float[] groupScales) {
         float dAll = LittleEndian.getHalf(y, yo + D);
         for (int j = 0; j < GROUPS; j++) {
-            float d = dAll * scale(y, yo + SCALES, j);
-            if (d == 0) {
-                continue;
-            }
-            int g = xo + GROUP * j;
-            for (int ii = 0; ii < GROUP; ii++) {
-                int l = nearestInt(x[g + ii] / d);
-                levels[GROUP * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+            groupScales[j] = dAll * scale(y, yo + SCALES, j);
+        }
+        if (KQuantMath.VECTOR_SEARCH) {
+            KQuantVectorMath.q3Requantize(x, xo, groupScales, levels);
+        } else {
+            for (int j = 0; j < GROUPS; j++) {
+                float d = groupScales[j];
+                if (d == 0) {
+                    continue;
+                }
+                int g = xo + GROUP * j;
+                for (int ii = 0; ii < GROUP; ii++) {
+                    int l = nearestInt(x[g + ii] / d);
+                    levels[GROUP * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+                }
             }
         }
         // the high bit of value j goes to byte j % 32, bit j / 32
@@ -174,6 +181,7 @@ final class Q3_KCodec implements Quantizer {
         final byte[] levels = new byte[QK_K];
         final float[] valueWeights = new float[QK_K];
         final float[] scales = new float[GROUPS];
+        final float[] groupScales = new float[GROUPS];
         final float[] weightSums = new float[GROUPS];
         final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
