@@ -278,7 +278,7 @@ final class KQuantVectorMath {
         // a lane whose pass changes nothing would change nothing in later passes either, so running
         // every lane until no lane changes matches ggml stopping each group on its own
         for (int attempt = 0; attempt < 5; attempt++) {
-            VectorMask<Float> anyChange = FLOATS.maskAll(false);
+            boolean anyChange = false; // a boolean, not a mask carried round the loop (which C2 may box)
             for (int i = 0; i < n; i++) {
                 FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
                 FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
@@ -303,10 +303,10 @@ final class KQuantVectorMath {
                     li.blend(newL, accept).intoArray(work, ls + i * LANES);
                     sumlx = sumlx.blend(newSlx, accept);
                     suml2 = suml2.blend(newSl2, accept);
-                    anyChange = anyChange.or(accept);
+                    anyChange = true;
                 }
             }
-            if (!anyChange.anyTrue()) {
+            if (!anyChange) {
                 break;
             }
         }
