@@ -43,7 +43,7 @@ final class TQ1_0Codec implements Quantizer {
     static void quantizeSuperBlock(float[] src, int x, byte[] dst, int out) {
         float amax = 0.0f;
         for (int j = 0; j < SUPER_BLOCK; j++) {
-            float a = Math.abs(src[x + j]);
+            float a = CFloat.abs(src[x + j]); // fabsf: Math.abs keeps a NaN's sign when interpreted
             amax = amax > a ? amax : a;
         }
         float d = amax;
