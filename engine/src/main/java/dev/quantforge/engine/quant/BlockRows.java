@@ -43,6 +43,17 @@ final class BlockRows {
         dst = dstOffset - bytes;
     }
 
+    /**
+     * The blocks in {@code rows} rows, which lie back to back in both arrays: for kernels that walk them
+     * without this class's bookkeeping.
+     */
+    static int count(GgmlType type, int rows, int rowLength) {
+        if (rowLength % type.blockSize() != 0) {
+            throw new IllegalArgumentException(type + " needs rows of a multiple of " + type.blockSize() + " values, got " + rowLength);
+        }
+        return Math.multiplyExact(rows, rowLength / type.blockSize());
+    }
+
     static void quantize(GgmlType type, int srcOffset, int rows, int rowLength, int dstOffset, Block block) {
         for (BlockRows blocks = new BlockRows(type, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
             block.quantize(blocks.src, blocks.column, blocks.dst);

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,6 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class KQuantVectorMath {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.length() * 8));
     static final int LANES = FLOATS.length();
     private static final float ROUNDING_BIAS = 12582912f;
     private static final float GROUP_MAX_EPS = 1e-15f;
@@ -276,7 +278,7 @@ final class KQuantVectorMath {
         // a lane whose pass changes nothing would change nothing in later passes either, so running
         // every lane until no lane changes matches ggml stopping each group on its own
         for (int attempt = 0; attempt < 5; attempt++) {
-            VectorMask<Float> anyChange = FLOATS.maskAll(false);
+            boolean anyChange = false; // a boolean, not a mask carried round the loop (which C2 may box)
             for (int i = 0; i < n; i++) {
                 FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
                 FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
@@ -301,10 +303,10 @@ final class KQuantVectorMath {
                     li.blend(newL, accept).intoArray(work, ls + i * LANES);
                     sumlx = sumlx.blend(newSlx, accept);
                     suml2 = suml2.blend(newSl2, accept);
-                    anyChange = anyChange.or(accept);
+                    anyChange = true;
                 }
             }
-            if (!anyChange.anyTrue()) {
+            if (!anyChange) {
                 break;
             }
         }
@@ -336,6 +338,25 @@ final class KQuantVectorMath {
             int to = levelsOffset + (firstGroup + lane) * n;
             for (int i = 0; i < n; i++) {
                 levels[to + i] = (byte) work[table + i * LANES + lane];
+            }
+        }
+    }
+
+    /**
+     * Q3_K's last pass over a super-block: every group {@code j} of 16 values whose decoded scale
+     * {@code groupScales[j]} is not zero gets the levels {@code max(-4, min(3, nearest_int(x / d))) + 4};
+     * the others keep theirs. Takes and returns no vector, so that it is compiled whole wherever it runs.
+     */
+    static void q3Requantize(float[] x, int xOffset, float[] groupScales, byte[] levels) {
+        for (int j = 0; j < groupScales.length; j++) {
+            float d = groupScales[j];
+            if (d == 0) {
+                continue;
+            }
+            for (int i = 0; i < 16; i += LANES) {
+                FloatVector.fromArray(FLOATS, x, xOffset + 16 * j + i).div(d).add(ROUNDING_BIAS).reinterpretAsInts()
+                        .and(0x007fffff).sub(0x00400000).max(-4).min(3).add(4)
+                        .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(levels, 16 * j + i);
             }
         }
     }

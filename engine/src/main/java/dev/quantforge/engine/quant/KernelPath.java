@@ -9,18 +9,18 @@ import java.lang.System.Logger.Level;
  * kernel runs its scalar code. Both give the same bytes; the scalar code stays as the reference the vector
  * code is tested against.
  *
- * <p>F16 and BF16 take the vector lanes by default ({@link #HALF_VECTOR}). Q4_0, Q4_1, Q5_0 and Q5_1
- * take them only with {@code -Dquantforge.kernels.blocks=vector} ({@link #BLOCK_VECTOR}): alone in a JVM
- * they beat the scalar code by 1.5 to 2.5 times, but once the F16 or BF16 vector code has run in the same
- * JVM, Java 17 compiles their vector operations to boxed objects and they fall below the scalar code
- * (measured; docs/benchmark.md).
+ * <p>F16 and BF16 ({@link #HALF_VECTOR}) and Q4_0, Q4_1, Q5_0, Q5_1, TQ1_0, TQ2_0 and MXFP4
+ * ({@link #BLOCK_VECTOR}) take the vector lanes by default; {@code -Dquantforge.kernels.blocks=scalar} keeps
+ * the block types on their scalar code while F16 and BF16 stay vectorised (to compare the two, or should a
+ * JVM compile the block code badly: docs/benchmark.md tells how Java 17 did until the block kernels were
+ * written for it).
  */
 final class KernelPath {
     private static final System.Logger LOG = System.getLogger(KernelPath.class.getName());
 
     /** F16 and BF16 rows in vector lanes. */
     static final boolean HALF_VECTOR;
-    /** Plain Q4_0, Q4_1, Q5_0, Q5_1 blocks in vector lanes. */
+    /** Plain Q4_0, Q4_1, Q5_0, Q5_1 blocks, TQ1_0, TQ2_0 and MXFP4 in vector lanes. */
     static final boolean BLOCK_VECTOR;
 
     static {
@@ -33,10 +33,11 @@ final class KernelPath {
             scalarBecause = "the CPU has no eight-lane float vectors";
         }
         HALF_VECTOR = scalarBecause == null;
-        BLOCK_VECTOR = HALF_VECTOR && "vector".equals(System.getProperty("quantforge.kernels.blocks"));
+        BLOCK_VECTOR = HALF_VECTOR && !"scalar".equals(System.getProperty("quantforge.kernels.blocks"));
         if (HALF_VECTOR) {
             LOG.log(Level.INFO, "quantization kernels: Vector API, {0} float lanes, for F16 and BF16{1}",
-                    VectorLanes.floats(), BLOCK_VECTOR ? " and Q4_0 to Q5_1" : "; scalar Q4_0 to Q5_1");
+                    VectorLanes.floats(), BLOCK_VECTOR ? ", Q4_0, Q4_1, Q5_0, Q5_1, TQ1_0, TQ2_0 and MXFP4"
+                            : "; scalar Q4_0, Q4_1, Q5_0, Q5_1, TQ1_0, TQ2_0 and MXFP4 (-Dquantforge.kernels.blocks=scalar)");
         } else {
             LOG.log(Level.INFO, "quantization kernels: scalar ({0})", scalarBecause);
         }

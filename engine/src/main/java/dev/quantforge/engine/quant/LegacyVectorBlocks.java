@@ -1,7 +1,7 @@
 package dev.quantforge.engine.quant;
 
+import dev.quantforge.engine.ggml.GgmlType;
 import dev.quantforge.engine.ggml.LittleEndian;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * exact float arithmetic ({@link #truncate}), so the bytes are the scalar path's. A block where this
  * does not hold or that the scalar path sends through ggml's loop in order (zeros at the extremes, a tie
  * between +a and -a, NaN, infinities, a zero or infinite reciprocal scale, for Q4_1/Q5_1 a block of one
- * sign) is reported back with {@code false}, and the caller quantizes it with the scalar code. Load this
+ * sign) is quantized by the codec's scalar block code. Load this
  * class only when {@link KernelPath#BLOCK_VECTOR} is true (or to test it).
  */
 final class LegacyVectorBlocks {
@@ -26,6 +26,10 @@ final class LegacyVectorBlocks {
     private static final int LANES = FLOATS.length();
     private static final int QK = 32;
     private static final int HALF = QK / 2;
+    private static final int Q4_0_BYTES = GgmlType.Q4_0.typeSize();
+    private static final int Q4_1_BYTES = GgmlType.Q4_1.typeSize();
+    private static final int Q5_0_BYTES = GgmlType.Q5_0.typeSize();
+    private static final int Q5_1_BYTES = GgmlType.Q5_1.typeSize();
     private static final int INFINITY_BITS = 0x7F800000;
     private static final float ROUNDING_BIAS = 0x1p23f;
     private static final int ROUNDING_BIAS_BITS = Float.floatToRawIntBits(ROUNDING_BIAS);
@@ -35,96 +39,68 @@ final class LegacyVectorBlocks {
     private LegacyVectorBlocks() {
     }
 
-    /** Q4_0's block at {@code src[x]} into {@code dst[out]}; false where the caller must take the scalar path. */
-    static boolean q4_0(float[] src, int x, byte[] dst, int out) {
-        float max = signedAbsMax(src, x);
-        if (Float.isNaN(max)) {
-            return false;
+    /** Q4_0: {@code count} blocks from {@code src[x]} into {@code dst[out]}. */
+    static void q4_0(float[] src, int x, int count, byte[] dst, int out) {
+        for (int b = 0; b < count; b++, x += QK, out += Q4_0_BYTES) {
+            float d = signedAbsMax(src, x) * -0.125f; // max / -8, exactly
+            float id = 1.0f / d;
+            if (Float.isNaN(d) || id == 0 || Float.isInfinite(id)) {
+                Q4_0Codec.quantizeBlock(src, x, dst, out);
+                continue;
+            }
+            LittleEndian.putHalf(dst, out, d);
+            nibbles(src, x, 0.0f, id, 8.5f, 15, dst, out + 2);
         }
-        float d = max * -0.125f;
-        float id = d != 0 ? 1.0f / d : 0.0f;
-        if (id == 0 || Float.isInfinite(id)) {
-            return false;
-        }
-        LittleEndian.putHalf(dst, out, d);
-        for (int j = 0; j < HALF; j += LANES) {
-            IntVector low = levels(src, x + j, id, 8.5f, 15);
-            IntVector high = levels(src, x + HALF + j, id, 8.5f, 15);
-            storeBytes(low.or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 2 + j);
-        }
-        return true;
     }
 
-    /** Q5_0's block: as Q4_0 with 32 levels, the fifth bits gathered into qh. */
-    static boolean q5_0(float[] src, int x, byte[] dst, int out) {
-        float max = signedAbsMax(src, x);
-        if (Float.isNaN(max)) {
-            return false;
+    /** Q5_0: as Q4_0 with 32 levels, the fifth bits gathered into qh. */
+    static void q5_0(float[] src, int x, int count, byte[] dst, int out) {
+        for (int b = 0; b < count; b++, x += QK, out += Q5_0_BYTES) {
+            float d = signedAbsMax(src, x) * -0.0625f; // max / -16, exactly
+            float id = 1.0f / d;
+            if (Float.isNaN(d) || id == 0 || Float.isInfinite(id)) {
+                Q5_0Codec.quantizeBlock(src, x, dst, out);
+                continue;
+            }
+            LittleEndian.putHalf(dst, out, d);
+            LittleEndian.putInt(dst, out + 2, nibblesAndFifthBits(src, x, 0.0f, id, 16.5f, 31, dst, out + 6));
         }
-        float d = max * -0.0625f;
-        float id = d != 0 ? 1.0f / d : 0.0f;
-        if (id == 0 || Float.isInfinite(id)) {
-            return false;
-        }
-        LittleEndian.putHalf(dst, out, d);
-        int qh = 0;
-        for (int j = 0; j < HALF; j += LANES) {
-            IntVector low = levels(src, x + j, id, 16.5f, 31);
-            IntVector high = levels(src, x + HALF + j, id, 16.5f, 31);
-            storeBytes(low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 6 + j);
-            qh |= fifthBits(low, high, j);
-        }
-        LittleEndian.putInt(dst, out + 2, qh);
-        return true;
     }
 
-    /** Q4_1's block: levels 0..15 over the block's range. */
-    static boolean q4_1(float[] src, int x, byte[] dst, int out) {
-        long extremes = minMax(src, x);
-        if (extremes == 0) {
-            return false;
+    /** Q4_1: levels 0..15 over each block's range. */
+    static void q4_1(float[] src, int x, int count, byte[] dst, int out) {
+        float[] scratch = new float[2];
+        for (int b = 0; b < count; b++, x += QK, out += Q4_1_BYTES) {
+            long extremes = minMax(src, x);
+            float min = Float.intBitsToFloat((int) extremes);
+            float d = (Float.intBitsToFloat((int) (extremes >>> 32)) - min) / 15;
+            float id = 1.0f / d;
+            if (extremes == 0 || id == 0 || Float.isInfinite(id)) {
+                Q4_1Codec.quantizeBlock(src, x, dst, out, scratch);
+                continue;
+            }
+            LittleEndian.putHalf(dst, out, d);
+            LittleEndian.putHalf(dst, out + 2, min);
+            nibbles(src, x, min, id, 0.5f, 15, dst, out + 4);
         }
-        float min = Float.intBitsToFloat((int) extremes);
-        float max = Float.intBitsToFloat((int) (extremes >>> 32));
-        float d = (max - min) / 15;
-        float id = d != 0 ? 1.0f / d : 0.0f;
-        if (id == 0 || Float.isInfinite(id)) {
-            return false;
-        }
-        LittleEndian.putHalf(dst, out, d);
-        LittleEndian.putHalf(dst, out + 2, min);
-        for (int j = 0; j < HALF; j += LANES) {
-            IntVector low = rangeLevels(src, x + j, min, id, 15);
-            IntVector high = rangeLevels(src, x + HALF + j, min, id, 15);
-            storeBytes(low.or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 4 + j);
-        }
-        return true;
     }
 
-    /** Q5_1's block: levels 0..31 over the block's range, the fifth bits gathered into qh. */
-    static boolean q5_1(float[] src, int x, byte[] dst, int out) {
-        long extremes = minMax(src, x);
-        if (extremes == 0) {
-            return false;
+    /** Q5_1: levels 0..31 over each block's range, the fifth bits gathered into qh. */
+    static void q5_1(float[] src, int x, int count, byte[] dst, int out) {
+        float[] scratch = new float[2];
+        for (int b = 0; b < count; b++, x += QK, out += Q5_1_BYTES) {
+            long extremes = minMax(src, x);
+            float min = Float.intBitsToFloat((int) extremes);
+            float d = (Float.intBitsToFloat((int) (extremes >>> 32)) - min) / 31;
+            float id = 1.0f / d;
+            if (extremes == 0 || id == 0 || Float.isInfinite(id)) {
+                Q5_1Codec.quantizeBlock(src, x, dst, out, scratch);
+                continue;
+            }
+            LittleEndian.putHalf(dst, out, d);
+            LittleEndian.putHalf(dst, out + 2, min);
+            LittleEndian.putInt(dst, out + 4, nibblesAndFifthBits(src, x, min, id, 0.5f, 31, dst, out + 8));
         }
-        float min = Float.intBitsToFloat((int) extremes);
-        float max = Float.intBitsToFloat((int) (extremes >>> 32));
-        float d = (max - min) / 31;
-        float id = d != 0 ? 1.0f / d : 0.0f;
-        if (id == 0 || Float.isInfinite(id)) {
-            return false;
-        }
-        LittleEndian.putHalf(dst, out, d);
-        LittleEndian.putHalf(dst, out + 2, min);
-        int qh = 0;
-        for (int j = 0; j < HALF; j += LANES) {
-            IntVector low = rangeLevels(src, x + j, min, id, 31);
-            IntVector high = rangeLevels(src, x + HALF + j, min, id, 31);
-            storeBytes(low.and(0x0F).or(high.lanewise(VectorOperators.LSHL, 4)), dst, out + 8 + j);
-            qh |= fifthBits(low, high, j);
-        }
-        LittleEndian.putInt(dst, out + 4, qh);
-        return true;
     }
 
     /**
@@ -176,47 +152,56 @@ final class LegacyVectorBlocks {
         return (long) p << 32 | Integer.toUnsignedLong(n);
     }
 
-    /** {@code min(top, (int) (x * id + bias))} per lane. */
-    private static IntVector levels(float[] src, int x, float id, float bias, int top) {
-        return truncate(FloatVector.fromArray(FLOATS, src, x).mul(id).add(bias), top);
-    }
-
-    /** {@code min(top, (int) ((x - min) * id + 0.5f))} per lane. */
-    private static IntVector rangeLevels(float[] src, int x, float min, float id, int top) {
-        return truncate(FloatVector.fromArray(FLOATS, src, x).sub(min).mul(id).add(0.5f), top);
-    }
-
     /**
-     * {@code min(top, (int) t)} for lanes {@code 0 <= t} that are not NaN: with a finite non-zero
-     * reciprocal scale a block's levels stay within a rounding error of {@code [0.5, top + 1.5]}. Clamping
-     * first changes nothing (the cast is monotonic); then adding 2^23 rounds to the nearest integer and puts
-     * it in the low mantissa bits, one too many where it rounded up, which the sign of
-     * {@code t - rounded} tells (never -0: x - x is +0). Java 17 compiles neither the Vector API's
-     * float-to-int conversion nor its masked arithmetic to plain instructions, so this uses neither
-     * (and measured, clamping as floats beat clamping the ints afterwards).
+     * Values {@code x + j} (low nibbles) and {@code x + 16 + j} (high nibbles), {@code j < 16}, as levels
+     * {@code min(top, (int) ((v - min) * id + bias))} in bytes at {@code dst[at]}; only the low four bits of
+     * each level are kept. {@code min} is 0 for the symmetric types, where {@code v - 0} is {@code v} exactly
+     * (-0 included). No method here takes or returns a vector: Java 17 compiles a method it has seen called
+     * often on its own, and where that copy is too big to inline back its callers box every vector that
+     * crosses the call (measured: each type that ran after another fell to half its speed).
      */
-    private static IntVector truncate(FloatVector t, int top) {
-        FloatVector clamped = t.min(top);
-        FloatVector shifted = clamped.add(ROUNDING_BIAS);
-        IntVector roundedUp = clamped.sub(shifted.sub(ROUNDING_BIAS)).reinterpretAsInts().lanewise(VectorOperators.LSHR, 31);
-        return shifted.reinterpretAsInts().sub(ROUNDING_BIAS_BITS).sub(roundedUp);
+    private static void nibbles(float[] src, int x, float min, float id, float bias, int top, byte[] dst, int at) {
+        for (int j = 0; j < HALF; j += LANES) {
+            IntVector low = truncate(FloatVector.fromArray(FLOATS, src, x + j).sub(min).mul(id).add(bias).min(top));
+            IntVector high = truncate(FloatVector.fromArray(FLOATS, src, x + HALF + j).sub(min).mul(id).add(bias).min(top));
+            low.and(0x0F).or(high.mul(16))
+                    .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(dst, at + j);
+        }
     }
 
     /**
-     * qh's bits for values {@code first + lane} (bit {@code first + lane}, from {@code low}) and
-     * {@code first + 16 + lane} (from {@code high}): each level's fifth bit (16). A lane holds its two bits
-     * at 0 and 16 and a multiply moves them to their place, so that one OR over the lanes gathers them
+     * {@link #nibbles}, returning qh: bit {@code j} holds value {@code x + j}'s fifth bit (16), bit
+     * {@code j + 16} value {@code x + 16 + j}'s. A lane holds its two bits at 4 and 20 and a multiply by
+     * {@code 1 << lane} moves them to their place (4 too high), so that one OR over the lanes gathers them
      * (Java 17 compiles neither a shift by a vector of counts nor a mask's bits to plain instructions).
      */
-    private static int fifthBits(IntVector low, IntVector high, int first) {
-        return low.and(0x10).lanewise(VectorOperators.LSHR, 4)
-                .or(high.and(0x10).lanewise(VectorOperators.LSHL, 12))
-                .mul(BIT)
-                .reduceLanes(VectorOperators.OR) << first;
+    private static int nibblesAndFifthBits(float[] src, int x, float min, float id, float bias, int top, byte[] dst, int at) {
+        int qh = 0;
+        for (int j = 0; j < HALF; j += LANES) {
+            IntVector low = truncate(FloatVector.fromArray(FLOATS, src, x + j).sub(min).mul(id).add(bias).min(top));
+            IntVector high = truncate(FloatVector.fromArray(FLOATS, src, x + HALF + j).sub(min).mul(id).add(bias).min(top));
+            low.and(0x0F).or(high.mul(16))
+                    .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(dst, at + j);
+            qh |= low.and(0x10).or(high.and(0x10).mul(1 << 16)).mul(BIT).reduceLanes(VectorOperators.OR) >>> 4 << j;
+        }
+        return qh;
     }
 
-    /** The low byte of every lane, stored at {@code dst[at]}. */
-    private static void storeBytes(IntVector packed, byte[] dst, int at) {
-        packed.convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(dst, at);
+    /**
+     * {@code (int) t} for lanes {@code 0 <= t <= top + 1} that are not NaN: with a finite non-zero reciprocal
+     * scale a block's levels stay within a rounding error of {@code [0.5, top + 1.5]}, and the callers clamp
+     * to {@code top} first, which changes nothing (the cast is monotonic). Adding 2^23 rounds to the nearest
+     * integer {@code r} and puts it in the low mantissa bits; where that rounded up, {@code t - r} is
+     * negative (at least 2^-25 from zero), and scaled by 2^126 and clamped to -1 it takes the one back, all
+     * in exact float arithmetic. Java 17 compiles neither the Vector API's float-to-int conversion nor its
+     * masked arithmetic to plain instructions, and its lane-wise shifts not always (measured: after the F16
+     * kernel had run, a shift here came out as a phi C2 could not unbox, and Q4_0 ran at a third of its
+     * speed), so this uses none of them. Called only from methods that take no vectors, with few enough
+     * operations that C2 always inlines it.
+     */
+    private static IntVector truncate(FloatVector clamped) {
+        FloatVector shifted = clamped.add(ROUNDING_BIAS);
+        FloatVector back = clamped.sub(shifted.sub(ROUNDING_BIAS)).min(0.0f).mul(0x1p126f).max(-1.0f);
+        return shifted.add(back).reinterpretAsInts().sub(ROUNDING_BIAS_BITS);
     }
 }

@@ -14,24 +14,39 @@ final class MXFP4Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset, (x, column, out) -> {
-            float amax = 0.0f;
-            for (int j = 0; j < BLOCK; j++) {
-                float a = Math.abs(src[x + j]);
-                if (amax < a) {
-                    amax = a;
-                }
+        int blocks = BlockRows.count(type(), rows, rowLength);
+        if (KernelPath.BLOCK_VECTOR) {
+            Mxfp4VectorBlocks.mxfp4(src, srcOffset, blocks, dst, dstOffset);
+        } else {
+            quantizeScalar(src, srcOffset, blocks, dst, dstOffset);
+        }
+    }
+
+    /** The reference the vector path is tested against. */
+    static void quantizeScalar(float[] src, int srcOffset, int blocks, byte[] dst, int dstOffset) {
+        for (int b = 0; b < blocks; b++) {
+            quantizeBlock(src, srcOffset + b * BLOCK, dst, dstOffset + b * BLOCK_BYTES);
+        }
+    }
+
+    /** quantize_row_mxfp4_ref for one block. */
+    static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
+        float amax = 0.0f;
+        for (int j = 0; j < BLOCK; j++) {
+            float a = Math.abs(src[x + j]);
+            if (amax < a) {
+                amax = a;
             }
-            int e = amax > 0.0f ? exponentByte(amax) : 0;
-            float d = e8m0ToFloatHalf(e);
-            dst[out] = (byte) e;
-            double fastLimit = E2m1.fastLimit(d);
-            for (int j = 0; j < BLOCK / 2; j++) {
-                int x0 = E2m1.bestIndex(src[x + j], d, fastLimit);
-                int x1 = E2m1.bestIndex(src[x + BLOCK / 2 + j], d, fastLimit);
-                dst[out + 1 + j] = (byte) (x0 | x1 << 4);
-            }
-        });
+        }
+        int e = amax > 0.0f ? exponentByte(amax) : 0;
+        float d = e8m0ToFloatHalf(e);
+        dst[out] = (byte) e;
+        double fastLimit = E2m1.fastLimit(d);
+        for (int j = 0; j < BLOCK / 2; j++) {
+            int x0 = E2m1.bestIndex(src[x + j], d, fastLimit);
+            int x1 = E2m1.bestIndex(src[x + BLOCK / 2 + j], d, fastLimit);
+            dst[out + 1 + j] = (byte) (x0 | x1 << 4);
+        }
     }
 
     /**
@@ -39,7 +54,7 @@ final class MXFP4Codec implements Quantizer {
      * just below a power of two already count as that power. The cast keeps the low byte of the integer,
      * as x86-64 does for the out-of-range exponents of subnormal maxima.
      */
-    private static int exponentByte(float amax) {
+    static int exponentByte(float amax) {
         float log2 = (float) (Math.log(amax) / Math.log(2.0));
         float e = (float) Math.floor(log2) - 2 + 127;
         return (int) e & 0xFF;

@@ -64,7 +64,7 @@ final class Q3_KCodec implements Quantizer {
         } else {
             LittleEndian.putShort(y, yo + D, Fp16.fromFloat(0.f));
         }
-        finishBlock(x, xo, y, yo, s.levels);
+        finishBlock(x, xo, y, yo, s.levels, s.groupScales);
     }
 
     /** ggml's quantize_row_q3_K_impl for one super-block, with importance weights. */
@@ -79,7 +79,7 @@ final class Q3_KCodec implements Quantizer {
             putScale(y, yo, j, s.scaleLevels[j]);
         }
         LittleEndian.putShort(y, yo + D, Fp16.fromFloat(dBlock));
-        finishBlock(x, xo, y, yo, s.levels);
+        finishBlock(x, xo, y, yo, s.levels, s.groupScales);
     }
 
     private static void clearScales(byte[] y, int yo) {
@@ -110,34 +110,42 @@ final class Q3_KCodec implements Quantizer {
      * Requantizes every group against its scale as it decodes (groups whose scale decodes to zero
      * keep their search levels), then splits each level into a high bit and a 2-bit low part.
      */
-    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels) {
+    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels, float[] groupScales) {
         float dAll = LittleEndian.getHalf(y, yo + D);
         for (int j = 0; j < GROUPS; j++) {
-            float d = dAll * scale(y, yo + SCALES, j);
-            if (d == 0) {
-                continue;
-            }
-            int g = xo + GROUP * j;
-            for (int ii = 0; ii < GROUP; ii++) {
-                int l = nearestInt(x[g + ii] / d);
-                levels[GROUP * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+            groupScales[j] = dAll * scale(y, yo + SCALES, j);
+        }
+        if (KQuantMath.VECTOR_SEARCH) {
+            KQuantVectorMath.q3Requantize(x, xo, groupScales, levels);
+        } else {
+            for (int j = 0; j < GROUPS; j++) {
+                float d = groupScales[j];
+                if (d == 0) {
+                    continue;
+                }
+                int g = xo + GROUP * j;
+                for (int ii = 0; ii < GROUP; ii++) {
+                    int l = nearestInt(x[g + ii] / d);
+                    levels[GROUP * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+                }
             }
         }
-        // the high bit of value j goes to byte j % 32, bit j / 32
-        for (int m = 0; m < QK_K / 8; m++) {
-            y[yo + HMASK + m] = 0;
-        }
-        for (int j = 0; j < QK_K; j++) {
-            if (levels[j] > 3) {
-                y[yo + HMASK + j % 32] |= (byte) (1 << (j / 32));
-                levels[j] -= 4;
+        // levels are 0..7: the high bit (bit 2) of value j goes to byte j % 32, bit j / 32, each byte built
+        // in a register without a branch (a branch on the bit, taken for about half the values at random,
+        // and a read-modify-write of the byte per value cost a quarter of the kernel's time); the low two
+        // bits go four to a byte, values 32 apart
+        for (int m = 0; m < 32; m++) {
+            int high = 0;
+            for (int k = 0; k < 8; k++) {
+                high |= ((levels[m + 32 * k] >> 2) & 1) << k;
             }
+            y[yo + HMASK + m] = (byte) high;
         }
         int q = yo + QS;
         for (int j = 0; j < QK_K; j += 128) {
             for (int l = 0; l < 32; l++) {
-                y[q + l] = (byte) (levels[j + l] | (levels[j + l + 32] << 2) | (levels[j + l + 64] << 4)
-                        | (levels[j + l + 96] << 6));
+                y[q + l] = (byte) ((levels[j + l] & 3) | (levels[j + l + 32] & 3) << 2 | (levels[j + l + 64] & 3) << 4
+                        | (levels[j + l + 96] & 3) << 6);
             }
             q += 32;
         }
@@ -174,6 +182,7 @@ final class Q3_KCodec implements Quantizer {
         final byte[] levels = new byte[QK_K];
         final float[] valueWeights = new float[QK_K];
         final float[] scales = new float[GROUPS];
+        final float[] groupScales = new float[GROUPS];
         final float[] weightSums = new float[GROUPS];
         final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];

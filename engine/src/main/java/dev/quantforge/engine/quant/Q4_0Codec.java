@@ -45,17 +45,17 @@ final class Q4_0Codec implements Quantizer {
         }
     }
 
-    /** Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. */
+    /**
+     * Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. The
+     * loop over the blocks is the vector class's own: run from here, one block per call, Java 17 would
+     * compile the block code on its own, too big to inline back, and box its vectors at every call.
+     */
     static void quantizeVector(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
-        for (BlockRows blocks = new BlockRows(GgmlType.Q4_0, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
-            if (!LegacyVectorBlocks.q4_0(src, blocks.src(), dst, blocks.dst())) {
-                quantizeBlock(src, blocks.src(), dst, blocks.dst());
-            }
-        }
+        LegacyVectorBlocks.q4_0(src, srcOffset, BlockRows.count(GgmlType.Q4_0, rows, rowLength), dst, dstOffset);
     }
 
     /** quantize_row_q4_0_ref for one block: the scale maps the value of largest magnitude to level -8. */
-    private static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
+    static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
         float max = BlockExtremes.signedAbsMax(src, x, QK);
         float d = max * -0.125f; // max / -8, exactly
         float id = d != 0 ? 1.0f / d : 0.0f;

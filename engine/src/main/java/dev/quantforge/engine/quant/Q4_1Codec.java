@@ -51,18 +51,17 @@ final class Q4_1Codec implements Quantizer {
         }
     }
 
-    /** Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. */
+    /**
+     * Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. The
+     * loop over the blocks is the vector class's own: run from here, one block per call, Java 17 would
+     * compile the block code on its own, too big to inline back, and box its vectors at every call.
+     */
     static void quantizeVector(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
-        float[] minMax = new float[2];
-        for (BlockRows blocks = new BlockRows(GgmlType.Q4_1, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
-            if (!LegacyVectorBlocks.q4_1(src, blocks.src(), dst, blocks.dst())) {
-                quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
-            }
-        }
+        LegacyVectorBlocks.q4_1(src, srcOffset, BlockRows.count(GgmlType.Q4_1, rows, rowLength), dst, dstOffset);
     }
 
     /** quantize_row_q4_1_ref for one block: the block's range split into 15 steps. */
-    private static void quantizeBlock(float[] src, int x, byte[] dst, int out, float[] minMax) {
+    static void quantizeBlock(float[] src, int x, byte[] dst, int out, float[] minMax) {
         BlockExtremes.minMax(src, x, QK, minMax);
         float min = minMax[0];
         float max = minMax[1];

@@ -24,34 +24,46 @@ final class TQ1_0Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int superBlocks = rows * (rowLength / SUPER_BLOCK);
+        int superBlocks = BlockRows.count(type(), rows, rowLength);
+        if (KernelPath.BLOCK_VECTOR) {
+            TernaryVectorBlocks.tq1_0(src, srcOffset, superBlocks, dst, dstOffset);
+        } else {
+            quantizeScalar(src, srcOffset, superBlocks, dst, dstOffset);
+        }
+    }
+
+    /** The reference the vector path is tested against. */
+    static void quantizeScalar(float[] src, int srcOffset, int superBlocks, byte[] dst, int dstOffset) {
         for (int sb = 0; sb < superBlocks; sb++) {
-            int x = srcOffset + sb * SUPER_BLOCK;
-            int out = dstOffset + sb * SUPER_BLOCK_BYTES;
-            float amax = 0.0f;
-            for (int j = 0; j < SUPER_BLOCK; j++) {
-                float a = Math.abs(src[x + j]);
-                amax = amax > a ? amax : a;
-            }
-            float d = amax;
-            float id = d != 0 ? 1.0f / d : 0.0f;
-            LittleEndian.putShort(dst, out + QS_BYTES + QH_BYTES, Fp16.fromFloat(d));
-            for (int m = 0; m < 32; m++) {
-                dst[out + m] = packTrits(src, x + m, 32, 5, id);
-            }
-            x += 5 * 32;
-            for (int m = 0; m < 16; m++) {
-                dst[out + 32 + m] = packTrits(src, x + m, 16, 5, id);
-            }
-            x += 5 * 16;
-            for (int j = 0; j < QH_BYTES; j++) {
-                dst[out + QS_BYTES + j] = packTrits(src, x + j, QH_BYTES, 4, id);
-            }
+            quantizeSuperBlock(src, srcOffset + sb * SUPER_BLOCK, dst, dstOffset + sb * SUPER_BLOCK_BYTES);
+        }
+    }
+
+    /** quantize_row_tq1_0_ref for one super-block. */
+    static void quantizeSuperBlock(float[] src, int x, byte[] dst, int out) {
+        float amax = 0.0f;
+        for (int j = 0; j < SUPER_BLOCK; j++) {
+            float a = CFloat.abs(src[x + j]); // fabsf: Math.abs keeps a NaN's sign when interpreted
+            amax = amax > a ? amax : a;
+        }
+        float d = amax;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        LittleEndian.putShort(dst, out + QS_BYTES + QH_BYTES, Fp16.fromFloat(d));
+        for (int m = 0; m < 32; m++) {
+            dst[out + m] = packTrits(src, x + m, 32, 5, id);
+        }
+        x += 5 * 32;
+        for (int m = 0; m < 16; m++) {
+            dst[out + 32 + m] = packTrits(src, x + m, 16, 5, id);
+        }
+        x += 5 * 16;
+        for (int j = 0; j < QH_BYTES; j++) {
+            dst[out + QS_BYTES + j] = packTrits(src, x + j, QH_BYTES, 4, id);
         }
     }
 
     /** {@code count} trits taken {@code stride} apart, first one most significant, as a byte fraction of 243. */
-    private static byte packTrits(float[] src, int first, int stride, int count, float id) {
+    static byte packTrits(float[] src, int first, int stride, int count, float id) {
         int q = 0;
         for (int n = 0; n < count; n++) {
             int xi = CRounding.lroundf(src[first + n * stride] * id) + 1;

@@ -20,29 +20,41 @@ final class TQ2_0Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int superBlocks = rows * (rowLength / SUPER_BLOCK);
+        int superBlocks = BlockRows.count(type(), rows, rowLength);
+        if (KernelPath.BLOCK_VECTOR) {
+            TernaryVectorBlocks.tq2_0(src, srcOffset, superBlocks, dst, dstOffset);
+        } else {
+            quantizeScalar(src, srcOffset, superBlocks, dst, dstOffset);
+        }
+    }
+
+    /** The reference the vector path is tested against. */
+    static void quantizeScalar(float[] src, int srcOffset, int superBlocks, byte[] dst, int dstOffset) {
         for (int sb = 0; sb < superBlocks; sb++) {
-            int x = srcOffset + sb * SUPER_BLOCK;
-            int out = dstOffset + sb * SUPER_BLOCK_BYTES;
-            float amax = 0.0f;
-            for (int j = 0; j < SUPER_BLOCK; j++) {
-                float a = Math.abs(src[x + j]);
-                amax = amax > a ? amax : a;
-            }
-            float d = amax;
-            float id = d != 0 ? 1.0f / d : 0.0f;
-            LittleEndian.putShort(dst, out + QS_BYTES, Fp16.fromFloat(d));
-            for (int j = 0; j < QS_BYTES; j += 32) {
-                for (int m = 0; m < 32; m++) {
-                    int q = 0;
-                    for (int n = 0; n < 4; n++) {
-                        int xi = CRounding.lroundf(src[x + m + n * 32] * id) + 1;
-                        q += (xi & 3) << 2 * n;
-                    }
-                    dst[out + j + m] = (byte) q;
+            quantizeSuperBlock(src, srcOffset + sb * SUPER_BLOCK, dst, dstOffset + sb * SUPER_BLOCK_BYTES);
+        }
+    }
+
+    /** quantize_row_tq2_0_ref for one super-block. */
+    static void quantizeSuperBlock(float[] src, int x, byte[] dst, int out) {
+        float amax = 0.0f;
+        for (int j = 0; j < SUPER_BLOCK; j++) {
+            float a = CFloat.abs(src[x + j]); // fabsf: Math.abs keeps a NaN's sign when interpreted
+            amax = amax > a ? amax : a;
+        }
+        float d = amax;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        LittleEndian.putShort(dst, out + QS_BYTES, Fp16.fromFloat(d));
+        for (int j = 0; j < QS_BYTES; j += 32) {
+            for (int m = 0; m < 32; m++) {
+                int q = 0;
+                for (int n = 0; n < 4; n++) {
+                    int xi = CRounding.lroundf(src[x + m + n * 32] * id) + 1;
+                    q += (xi & 3) << 2 * n;
                 }
-                x += 4 * 32;
+                dst[out + j + m] = (byte) q;
             }
+            x += 4 * 32;
         }
     }
 

@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The vector paths of the plain kernels (F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1) against their scalar code,
+ * The vector paths of the plain kernels (F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, TQ1_0, TQ2_0, MXFP4) against their
+ * scalar code,
  * byte for byte: every 61st float32 bit pattern for the half conversions, and for the block types Gaussian
  * rows, the adversarial blocks of {@link LegacyReferenceTest} (zeros of both signs, ±a ties, NaN,
  * infinities, subnormals, 1e-45 to 1e38 scales) and whole hostile rows (all equal, huge ranges, random
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class PlainKernelVectorTest {
     private static final int QK = 32;
+    private static final int SUPER_BLOCK = 256;
 
     /** Every 61st float32 bit pattern: all exponents, and in aggregate every residue of the low mantissa bits. */
     @Test
@@ -59,6 +61,117 @@ class PlainKernelVectorTest {
         assertSame(type, LegacyReferenceTest.adversarialBlocks(random), QK);
         assertSame(type, gaussianRows(random), 4096);
         assertSame(type, hostileRows(random), 256);
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"TQ1_0", "TQ2_0"})
+    void ternaryVectorsAgreeWithScalarCode(GgmlType type) {
+        Random random = new Random(47 + type.ordinal());
+        float[] adversarial = LegacyReferenceTest.adversarialBlocks(random);
+        assertSameTernary(type, Arrays.copyOf(adversarial, adversarial.length / SUPER_BLOCK * SUPER_BLOCK));
+        assertSameTernary(type, gaussianRows(random));
+        assertSameTernary(type, hostileRows(random));
+        assertSameTernary(type, halfwayRows(random));
+    }
+
+    @Test
+    void mxfp4VectorAgreesWithScalarCode() {
+        Random random = new Random(53);
+        assertSameMxfp4(LegacyReferenceTest.adversarialBlocks(random));
+        assertSameMxfp4(gaussianRows(random));
+        assertSameMxfp4(hostileRows(random));
+        assertSameMxfp4(midpointBlocks(random));
+    }
+
+    private static void assertSameMxfp4(float[] values) {
+        int blocks = values.length / QK;
+        byte[] scalar = new byte[blocks * GgmlType.MXFP4.typeSize()];
+        byte[] vector = new byte[scalar.length];
+        MXFP4Codec.quantizeScalar(values, 0, blocks, scalar, 0);
+        Mxfp4VectorBlocks.mxfp4(values, 0, blocks, vector, 0);
+        int at = Arrays.mismatch(scalar, vector);
+        if (at >= 0) {
+            int block = at / GgmlType.MXFP4.typeSize();
+            fail("MXFP4 block " + block + " (byte " + at % GgmlType.MXFP4.typeSize() + ") "
+                    + Arrays.toString(Arrays.copyOfRange(values, block * QK, block * QK + QK)));
+        }
+    }
+
+    /**
+     * Blocks whose maximum is a power of two, or just below one (where log2f's rounding picks the exponent),
+     * and whose values sit on and next to the midpoints between E2M1 levels (0.5, 1.5, ... 10 scales).
+     */
+    private static float[] midpointBlocks(Random random) {
+        float[] midpoints = {0.5f, 1.5f, 2.5f, 3.5f, 5, 7, 10};
+        float[] values = new float[20000 * QK];
+        for (int b = 0; b < 20000; b++) {
+            int k = random.nextInt(260) - 140;
+            float power = (float) Math.scalb(1.0, k);
+            float amax = switch (b % 3) {
+                case 0 -> power;
+                case 1 -> Math.nextDown(power);
+                default -> Float.intBitsToFloat(Float.floatToRawIntBits(power) - 1 - random.nextInt(1 << 13));
+            };
+            float d = (float) Math.scalb(1.0, Math.getExponent(amax) - 3); // the block's scale when log2 rounds down
+            for (int j = 0; j < QK; j++) {
+                float m = midpoints[random.nextInt(midpoints.length)] * d * (random.nextBoolean() ? 1 : -1);
+                values[b * QK + j] = switch (random.nextInt(4)) {
+                    case 0 -> m;
+                    case 1 -> Math.nextUp(m);
+                    case 2 -> Math.nextDown(m);
+                    default -> random.nextBoolean() ? 0.0f : -0.0f;
+                };
+            }
+            values[b * QK + random.nextInt(QK)] = random.nextBoolean() ? amax : -amax;
+        }
+        return values;
+    }
+
+    private static void assertSameTernary(GgmlType type, float[] values) {
+        int superBlocks = values.length / SUPER_BLOCK;
+        byte[] scalar = new byte[superBlocks * type.typeSize()];
+        byte[] vector = new byte[scalar.length];
+        if (type == GgmlType.TQ1_0) {
+            TQ1_0Codec.quantizeScalar(values, 0, superBlocks, scalar, 0);
+            TernaryVectorBlocks.tq1_0(values, 0, superBlocks, vector, 0);
+        } else {
+            TQ2_0Codec.quantizeScalar(values, 0, superBlocks, scalar, 0);
+            TernaryVectorBlocks.tq2_0(values, 0, superBlocks, vector, 0);
+        }
+        int at = Arrays.mismatch(scalar, vector);
+        if (at >= 0) {
+            int block = at / type.typeSize();
+            fail(type + " super-block " + block + " (byte " + at % type.typeSize() + ") "
+                    + Arrays.toString(Arrays.copyOfRange(values, block * SUPER_BLOCK, block * SUPER_BLOCK + SUPER_BLOCK)));
+        }
+    }
+
+    /**
+     * Super-blocks whose values sit on and next to the halfway points ±amax/2 where lroundf turns, with
+     * power-of-two maxima (the ties are exact) and arbitrary ones, and some with subnormal maxima, whose
+     * reciprocal overflows.
+     */
+    private static float[] halfwayRows(Random random) {
+        float[] values = new float[2000 * SUPER_BLOCK];
+        for (int sb = 0; sb < 2000; sb++) {
+            float amax = switch (sb % 3) {
+                case 0 -> (float) Math.scalb(1.0, random.nextInt(200) - 100);
+                case 1 -> (float) (random.nextDouble() * Math.pow(10, random.nextInt(60) - 30));
+                default -> Float.MIN_VALUE * (1 + random.nextInt(1 << 20));
+            };
+            for (int j = 0; j < SUPER_BLOCK; j++) {
+                float half = (random.nextBoolean() ? 0.5f : -0.5f) * amax;
+                values[sb * SUPER_BLOCK + j] = switch (random.nextInt(5)) {
+                    case 0 -> half;
+                    case 1 -> Math.nextUp(half);
+                    case 2 -> Math.nextDown(half);
+                    case 3 -> random.nextBoolean() ? 0.0f : -0.0f;
+                    default -> (float) (random.nextDouble() * 2 - 1) * amax;
+                };
+            }
+            values[sb * SUPER_BLOCK + random.nextInt(SUPER_BLOCK)] = random.nextBoolean() ? amax : -amax;
+        }
+        return values;
     }
 
     private static void assertSame(GgmlType type, float[] values, int rowLength) {
