@@ -23,12 +23,14 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
     private static final UUID OPERATOR = new UUID(0, 0);
 
     private final ApiKeys keys;
+    private final ApiKeyCache cache;
     private final RateLimiter limiter;
     private final Optional<String> operatorKeyHash;
     private final String defaultTenant;
 
-    public ApiKeyIdentityProvider(ApiKeys keys, RateLimiter limiter, AuthConfig config) {
+    public ApiKeyIdentityProvider(ApiKeys keys, ApiKeyCache cache, RateLimiter limiter, AuthConfig config) {
         this.keys = keys;
+        this.cache = cache;
         this.limiter = limiter;
         this.operatorKeyHash = config.adminKey().filter(k -> !k.isBlank()).map(KeySecrets::hash);
         this.defaultTenant = config.defaultTenant();
@@ -53,7 +55,7 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
                     .addRole(Scope.ADMIN_NAME).addAttribute(Callers.TENANT, defaultTenant)
                     .addAttribute(Callers.KEY_ID, OPERATOR).build();
         }
-        ApiKeys.Holder holder = keys.verify(key)
+        ApiKeys.Holder holder = cache.holder(hash, () -> keys.verify(key))
                 .orElseThrow(() -> new AuthenticationFailedException("the API key is unknown or revoked"));
         limiter.acquire(holder.keyId());
         return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(holder.name()))
