@@ -44,16 +44,25 @@ public class ApiKeyCache {
         this.nanoTime = nanoTime;
     }
 
+    /** The holder of the key with this hash if it is remembered and fresh; never asks the database. */
+    public Optional<ApiKeys.Holder> remembered(String keyHash) {
+        Entry cached = byHash.get(keyHash);
+        if (cached == null || nanoTime.getAsLong() - cached.expiresAt() >= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(cached.holder());
+    }
+
     /** The holder of the key with this hash: remembered, or asked of {@code lookup} (and then remembered). */
     public Optional<ApiKeys.Holder> holder(String keyHash, Supplier<Optional<ApiKeys.Holder>> lookup) {
         if (ttlNanos == 0) {
             return lookup.get();
         }
-        long now = nanoTime.getAsLong();
-        Entry cached = byHash.get(keyHash);
-        if (cached != null && now - cached.expiresAt() < 0) {
-            return Optional.of(cached.holder());
+        Optional<ApiKeys.Holder> cached = remembered(keyHash);
+        if (cached.isPresent()) {
+            return cached;
         }
+        long now = nanoTime.getAsLong();
         long generation = invalidations.get();
         Optional<ApiKeys.Holder> found = lookup.get();
         if (found.isEmpty()) {

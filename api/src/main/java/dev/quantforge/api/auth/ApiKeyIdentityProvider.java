@@ -43,20 +43,28 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
 
     @Override
     public Uni<SecurityIdentity> authenticate(ApiKeyAuthenticationRequest request, AuthenticationRequestContext context) {
+        String hash = KeySecrets.hash(request.key());
+        // the operator key and a remembered key need no database: answered on the event loop, without a thread hop
+        if (operatorKeyHash.isPresent() && KeySecrets.sameHash(operatorKeyHash.get(), hash)) {
+            return Uni.createFrom().item(this::operator);
+        }
+        Optional<ApiKeys.Holder> remembered = cache.remembered(hash);
+        if (remembered.isPresent()) {
+            return Uni.createFrom().item(() -> identity(remembered.get()));
+        }
         // the key lookup is a database query: off the event loop
-        return context.runBlocking(() -> identity(request.key()));
+        return context.runBlocking(() -> identity(cache.holder(hash, () -> keys.verify(request.key()))
+                .orElseThrow(() -> new AuthenticationFailedException("the API key is unknown or revoked"))));
     }
 
-    private SecurityIdentity identity(String key) {
-        String hash = KeySecrets.hash(key);
-        if (operatorKeyHash.isPresent() && KeySecrets.sameHash(operatorKeyHash.get(), hash)) {
-            limiter.acquire(OPERATOR);
-            return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal("operator"))
-                    .addRole(Scope.ADMIN_NAME).addAttribute(Callers.TENANT, defaultTenant)
-                    .addAttribute(Callers.KEY_ID, OPERATOR).build();
-        }
-        ApiKeys.Holder holder = cache.holder(hash, () -> keys.verify(key))
-                .orElseThrow(() -> new AuthenticationFailedException("the API key is unknown or revoked"));
+    private SecurityIdentity operator() {
+        limiter.acquire(OPERATOR);
+        return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal("operator"))
+                .addRole(Scope.ADMIN_NAME).addAttribute(Callers.TENANT, defaultTenant)
+                .addAttribute(Callers.KEY_ID, OPERATOR).build();
+    }
+
+    private SecurityIdentity identity(ApiKeys.Holder holder) {
         limiter.acquire(holder.keyId());
         return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(holder.name()))
                 .addRoles(Set.copyOf(holder.scopes())).addAttribute(Callers.TENANT, holder.tenant())
