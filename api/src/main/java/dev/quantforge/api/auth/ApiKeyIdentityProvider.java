@@ -23,12 +23,14 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
     private static final UUID OPERATOR = new UUID(0, 0);
 
     private final ApiKeys keys;
+    private final ApiKeyCache cache;
     private final RateLimiter limiter;
     private final Optional<String> operatorKeyHash;
     private final String defaultTenant;
 
-    public ApiKeyIdentityProvider(ApiKeys keys, RateLimiter limiter, AuthConfig config) {
+    public ApiKeyIdentityProvider(ApiKeys keys, ApiKeyCache cache, RateLimiter limiter, AuthConfig config) {
         this.keys = keys;
+        this.cache = cache;
         this.limiter = limiter;
         this.operatorKeyHash = config.adminKey().filter(k -> !k.isBlank()).map(KeySecrets::hash);
         this.defaultTenant = config.defaultTenant();
@@ -41,20 +43,28 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
 
     @Override
     public Uni<SecurityIdentity> authenticate(ApiKeyAuthenticationRequest request, AuthenticationRequestContext context) {
+        String hash = KeySecrets.hash(request.key());
+        // the operator key and a remembered key need no database: answered on the event loop, without a thread hop
+        if (operatorKeyHash.isPresent() && KeySecrets.sameHash(operatorKeyHash.get(), hash)) {
+            return Uni.createFrom().item(this::operator);
+        }
+        Optional<ApiKeys.Holder> remembered = cache.remembered(hash);
+        if (remembered.isPresent()) {
+            return Uni.createFrom().item(() -> identity(remembered.get()));
+        }
         // the key lookup is a database query: off the event loop
-        return context.runBlocking(() -> identity(request.key()));
+        return context.runBlocking(() -> identity(cache.holder(hash, () -> keys.verify(request.key()))
+                .orElseThrow(() -> new AuthenticationFailedException("the API key is unknown or revoked"))));
     }
 
-    private SecurityIdentity identity(String key) {
-        String hash = KeySecrets.hash(key);
-        if (operatorKeyHash.isPresent() && KeySecrets.sameHash(operatorKeyHash.get(), hash)) {
-            limiter.acquire(OPERATOR);
-            return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal("operator"))
-                    .addRole(Scope.ADMIN_NAME).addAttribute(Callers.TENANT, defaultTenant)
-                    .addAttribute(Callers.KEY_ID, OPERATOR).addAttribute(Callers.OPERATOR, Boolean.TRUE).build();
-        }
-        ApiKeys.Holder holder = keys.verify(key)
-                .orElseThrow(() -> new AuthenticationFailedException("the API key is unknown or revoked"));
+    private SecurityIdentity operator() {
+        limiter.acquire(OPERATOR);
+        return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal("operator"))
+                .addRole(Scope.ADMIN_NAME).addAttribute(Callers.TENANT, defaultTenant)
+                .addAttribute(Callers.KEY_ID, OPERATOR).addAttribute(Callers.OPERATOR, Boolean.TRUE).build();
+    }
+
+    private SecurityIdentity identity(ApiKeys.Holder holder) {
         limiter.acquire(holder.keyId());
         return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(holder.name()))
                 .addRoles(Set.copyOf(holder.scopes())).addAttribute(Callers.TENANT, holder.tenant())

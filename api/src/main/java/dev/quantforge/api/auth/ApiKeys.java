@@ -4,7 +4,9 @@ import dev.quantforge.api.problems.FieldError;
 import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
 import dev.quantforge.api.tenants.Tenants;
+import dev.quantforge.api.transactions.AfterCommit;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -30,10 +32,16 @@ public class ApiKeys {
     private static final Logger LOG = Logger.getLogger(ApiKeys.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._ -]{0,99}");
 
-    private final Tenants tenants;
+    private static final String CACHE_INVALIDATED = ApiKeys.class.getName() + ".cacheInvalidated.";
 
-    public ApiKeys(Tenants tenants) {
+    private final Tenants tenants;
+    private final ApiKeyCache cache;
+    private final TransactionSynchronizationRegistry transactions;
+
+    public ApiKeys(Tenants tenants, ApiKeyCache cache, TransactionSynchronizationRegistry transactions) {
         this.tenants = tenants;
+        this.cache = cache;
+        this.transactions = transactions;
     }
 
     @Transactional
@@ -92,6 +100,9 @@ public class ApiKeys {
         if (key.revokedAt == null) {
             key.revokedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
             LOG.infof("revoked API key %s (%s) of tenant %s", key.keyPrefix, key.name, key.tenant);
+            // after the commit: a lookup in between would read the key unrevoked and remember it again
+            String hash = key.keyHash;
+            AfterCommit.once(transactions, CACHE_INVALIDATED + hash, () -> cache.invalidate(hash));
         }
         return ApiKeyView.of(key);
     }

@@ -34,6 +34,13 @@ public interface AuthConfig {
     @WithDefault("100")
     int rateBurst();
 
+    /**
+     * How long a valid key's holder is remembered ({@link ApiKeyCache}) instead of looked up per request; 0 looks up
+     * every time. A key revoked at another API instance keeps working here for at most this long.
+     */
+    @WithDefault("5s")
+    Duration keyCacheTtl();
+
     /** How long a stream token (for EventSource, which cannot send headers) is valid. */
     @WithDefault("60s")
     Duration streamTokenExpiry();

@@ -100,11 +100,16 @@ public class OutboxRelay {
                 acks.add(producer().send(record));
             }
             producer().flush();
-            Instant sent = Instant.now();
+            List<Long> ids = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 awaitAck(acks.get(i), batch.get(i));
-                batch.get(i).sentAt = sent;
+                ids.add(batch.get(i).id);
             }
+            // one statement for the batch, not one update per row: under load the relay marks thousands a second
+            em.createNativeQuery("update outbox set sent_at = :sent where id in (:ids)")
+                    .setParameter("sent", Instant.now())
+                    .setParameter("ids", ids)
+                    .executeUpdate();
             return batch.size();
         });
     }

@@ -9,12 +9,13 @@ import io.minio.MinioClient;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
  * Checks that what a job reads is in object storage before the job is accepted: its source model
- * and its own evaluation text, if it names one.
+ * and its own evaluation text, if it names one. What was found is remembered for {@code qf.source-check.cache-ttl}.
  */
 @ApplicationScoped
 public class SourceModels {
@@ -26,10 +27,12 @@ public class SourceModels {
 
     private final MinioClient s3;
     private final long maxEvalTextBytes;
+    private final FoundObjects found;
 
-    public SourceModels(MinioClient s3, EvalTextConfig limit) {
+    public SourceModels(MinioClient s3, EvalTextConfig limit, SourceCheckConfig check) {
         this.s3 = s3;
         this.maxEvalTextBytes = limit.maxEvalTextBytes();
+        this.found = new FoundObjects(check.cacheTtl().toNanos(), System::nanoTime);
     }
 
     /** A 422 problem when the model is not there, 503 when storage cannot be asked. */
@@ -53,8 +56,15 @@ public class SourceModels {
 
     /** The object's size. */
     private long requireObject(S3Uri object, ProblemType notFound, String missing) {
+        OptionalLong remembered = found.bytes(object);
+        if (remembered.isPresent()) {
+            return remembered.getAsLong();
+        }
         try {
-            return s3.statObject(StatObjectArgs.builder().bucket(object.bucket()).object(object.key()).build()).size();
+            long bytes = s3.statObject(StatObjectArgs.builder().bucket(object.bucket()).object(object.key()).build())
+                    .size();
+            found.found(object, bytes);
+            return bytes;
         } catch (ErrorResponseException e) {
             String code = e.errorResponse().code();
             if (!MISSING.contains(code)) {
