@@ -36,9 +36,10 @@ class StorageOutageTest {
         try (TestBed bed = new TestBed()) {
             String source = bed.uploadDir(WorkerTasksTest.STORIES, bed.run + "/models/stories260K");
             int port = freePort();
-            // 0.1 + 0.2 + 0.4 + 0.8 + 1.6 + 2 s of backoff: longer than the outage
+            // the default number of attempts (10) with the test bed's shorter backoff, 0.1 s doubling up to 1 s: 6.5 s in
+            // all, longer than the outage (the former default of 4 attempts gave up after 0.7 s and failed the task)
             bed.startWorker("outage", Map.of("qf.s3.endpoint", "http://" + StackSettings.HOST + ":" + port,
-                    "qf.retry.attempts", "7", "qf.retry.initial-backoff", "PT0.1S", "qf.retry.max-backoff", "PT2S"));
+                    "qf.retry.max-backoff", "PT1S"));
             TaskMessage task = bed.task(UUID.randomUUID(), "stories260K", source, SourceFormat.HF, Recipe.gguf("Q8_0"));
             bed.publish(task);
             awaitStarted(bed, task.taskId());
