@@ -115,9 +115,13 @@ public interface WorkerConfig {
         String host();
     }
 
-    /** Transient S3 and Kafka faults: how often to try and how long to wait in between (doubling). */
+    /**
+     * Transient S3 and Kafka faults: how often to try and how long to wait in between (doubling). The defaults wait
+     * 55 s in all (0.5, 1, 2, 4, 8, then 10 s four times), so that a restart of the object store (deploy/chaos stops
+     * S3 for 20 s, and it takes seconds more to answer again) delays a task rather than failing it.
+     */
     interface Retry {
-        @WithDefault("4")
+        @WithDefault("10")
         int attempts();
 
         @WithDefault("PT0.5S")
