@@ -66,6 +66,17 @@ final class KQuantMath {
             && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && KQuantVectorMath.isAccelerated();
 
+    /*
+     * Values each search runs scalar first (see VectorSearchGate). Measured at 1 thread on 4096-value rows,
+     * F32 MB/s scalar / vector: qkx2 (Q2_K, Q4_K, Q5_K) 45-54 / 160-207, qx (Q6_K) 109 / 410, q3 (Q3_K)
+     * 255 / 289. The vector warm-up (about 1 s of CPU) pays back after roughly 20 M values for qkx2 and 45 M
+     * for qx; the thresholds are below that, so a big user loses little. q3's vector form gains so little
+     * that only a model far larger than the heap-sized runs this tool makes would pay the warm-up back.
+     */
+    private static final VectorSearchGate QKX2_GATE = VectorSearchGate.withDefault(8L << 20);
+    private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(16L << 20);
+    private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(1L << 30);
+
     /** Floats of working space the group searches need for groups of {@code n} values. */
     static int qkx2WorkSize(int n) {
         return VECTOR_SEARCH ? KQuantVectorMath.workSize(n) : 0;
@@ -80,7 +91,7 @@ final class KQuantMath {
     static void makeQkx2QuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, float[] weights,
                                      byte[] levels, float[] scales, float[] mins, byte[] levelsAux, float[] work,
                                      float rmin, float rdelta, int nstep, boolean useMad) {
-        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0) {
+        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0 && QKX2_GATE.vector((long) groups * n)) {
             KQuantVectorMath.makeQkx2Quants(groups, n, nmax, x, xOffset, weights, levels, scales, mins, work, rmin,
                     rdelta, nstep, useMad);
             return;
@@ -99,7 +110,7 @@ final class KQuantMath {
      */
     static void makeQxQuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, float[] weights,
                                    int weightsOffset, byte[] levels, int levelsOffset, float[] scales, float[] work) {
-        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0) {
+        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0 && QX_GATE.vector((long) groups * n)) {
             KQuantVectorMath.makeQxQuants(groups, n, nmax, x, xOffset, weights, weightsOffset, levels, levelsOffset,
                     scales, work);
             return;
@@ -117,7 +128,7 @@ final class KQuantMath {
      */
     static void makeQ3QuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels, float[] scales,
                                    float[] work) {
-        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0) {
+        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0 && Q3_GATE.vector((long) groups * n)) {
             KQuantVectorMath.makeQ3Quants(groups, n, nmax, x, xOffset, levels, scales, work);
             return;
         }
