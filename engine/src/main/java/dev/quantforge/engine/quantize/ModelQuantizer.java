@@ -8,6 +8,7 @@ import dev.quantforge.engine.quant.Quantizer;
 import dev.quantforge.engine.quant.Quantizers;
 import dev.quantforge.engine.tensor.TensorSource;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +36,7 @@ public final class ModelQuantizer {
     private static final int FLOATS_PER_TASK = 1 << 18;
     /** Tasks in flight (submitted, not yet written) per thread: enough that no thread waits for the writer. */
     private static final int TASKS_PER_THREAD = 4;
+    private static final int COPY_PIECE = 1 << 20;
 
     private final int threads;
     private final QuantizeProgress progress;
@@ -165,6 +167,7 @@ public final class ModelQuantizer {
         private final ArrayDeque<Step> pending = new ArrayDeque<>();
         private final ArrayDeque<byte[]> freeBuffers = new ArrayDeque<>();
         private long doneBefore;
+        private ByteBuffer copyBuffer;
 
         InOrderWriter(GgufWriter writer, List<TensorJob> jobs, long totalSourceBytes, int window) {
             this.writer = writer;
@@ -224,7 +227,7 @@ public final class ModelQuantizer {
                 writer.beginTensor(job.name());
             }
             if (step.chunk() == null) {
-                copy(job.source(), writer, doneBefore, totalSourceBytes);
+                copy(job.source());
                 finishTensor(job);
                 return;
             }
@@ -236,6 +239,22 @@ public final class ModelQuantizer {
                 finishTensor(job);
             } else {
                 progress.bytesProcessed(done, totalSourceBytes);
+            }
+        }
+
+        /** Copies a tensor's bytes as they are, through one reused buffer (read, not mapped: see TensorSource). */
+        private void copy(TensorSource source) {
+            long size = source.byteSize();
+            if (copyBuffer == null) {
+                copyBuffer = ByteBuffer.allocateDirect(COPY_PIECE);
+            }
+            for (long done = 0; done < size; ) {
+                copyBuffer.clear().limit((int) Math.min(COPY_PIECE, size - done));
+                source.read(done, copyBuffer);
+                copyBuffer.flip();
+                done += copyBuffer.remaining();
+                writer.write(copyBuffer);
+                progress.bytesProcessed(doneBefore + done, totalSourceBytes);
             }
         }
 
@@ -251,16 +270,6 @@ public final class ModelQuantizer {
                 }
             });
             pending.clear();
-        }
-    }
-
-    private void copy(TensorSource source, GgufWriter writer, long doneBefore, long total) {
-        long size = source.byteSize();
-        int piece = 1 << 22;
-        for (long done = 0; done < size; done += piece) {
-            int n = (int) Math.min(piece, size - done);
-            writer.write(source.bytes(done, n));
-            progress.bytesProcessed(doneBefore + done + n, total);
         }
     }
 
