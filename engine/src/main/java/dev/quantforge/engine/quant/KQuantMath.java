@@ -68,14 +68,34 @@ final class KQuantMath {
 
     /*
      * Values each search runs scalar first (see VectorSearchGate). Measured at 1 thread on 4096-value rows,
-     * F32 MB/s scalar / vector: qkx2 (Q2_K, Q4_K, Q5_K) 45-54 / 160-207, qx (Q6_K) 109 / 410, q3 (Q3_K)
-     * 255 / 289. The vector warm-up (about 1 s of CPU) pays back after roughly 20 M values for qkx2 and 45 M
-     * for qx; the thresholds are below that, so a big user loses little. q3's vector form gains so little
-     * that only a model far larger than the heap-sized runs this tool makes would pay the warm-up back.
+     * F32 MB/s scalar / vector: qkx2 (Q2_K, Q4_K, Q5_K) 45-54 / 160-207, qx (Q6_K) 109 / 410, q3 (Q3_K, with
+     * the requantization of roundedLevels vector) 275 / 325. The vector warm-up (about 1 s of CPU) pays back
+     * after roughly 20 M values for qkx2 and 45 M for qx; the thresholds are far below that, so a big user
+     * loses little (about 0.1 s of CPU), while a tensor of a million values (output.weight of a small
+     * vocabulary) never starts the warm-up. q3's vector form gains less and pays back after about 150 M
+     * values, so it starts later.
      */
-    private static final VectorSearchGate QKX2_GATE = VectorSearchGate.withDefault(8L << 20);
-    private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(16L << 20);
-    private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(1L << 30);
+    private static final VectorSearchGate QKX2_GATE = VectorSearchGate.withDefault(2L << 20);
+    private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(4L << 20);
+    private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(32L << 20);
+    private static final VectorSearchGate ROUNDED_LEVELS_GATE = VectorSearchGate.withDefault(2L << 20);
+
+    /**
+     * {@code levels[lo + i] = clamp(nearest_int(x[xo + i] / d), min, max) - min} for {@code n} values: the
+     * requantization against a decoded scale that ends Q3_K's blocks. Eight divisions per instruction in
+     * the vector form (a lane-wise divide rounds exactly as the scalar one); {@code ints} holds eight ints.
+     */
+    static void roundedLevels(float[] x, int xo, int n, float d, int min, int max, byte[] levels, int lo,
+                              int[] ints) {
+        if (VECTOR_SEARCH && n % KQuantVectorMath.LANES == 0 && ROUNDED_LEVELS_GATE.vector(n)) {
+            KQuantVectorMath.roundedLevels(x, xo, n, d, min, max, levels, lo, ints);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            int l = nearestInt(x[xo + i] / d);
+            levels[lo + i] = (byte) (Math.max(min, Math.min(max, l)) - min);
+        }
+    }
 
     /** Floats of working space the group searches need for groups of {@code n} values. */
     static int qkx2WorkSize(int n) {

@@ -336,6 +336,18 @@ final class KQuantVectorMath {
         storeLevels(firstGroup, n, nmax, allZero, work, ls, levels, 0);
     }
 
+    /** {@link KQuantMath#roundedLevels}, eight values at a time ({@code n} a multiple of eight). */
+    static void roundedLevels(float[] x, int xo, int n, float d, int min, int max, byte[] levels, int lo,
+                              int[] ints) {
+        for (int i = 0; i < n; i += LANES) {
+            IntVector bits = FloatVector.fromArray(FLOATS, x, xo + i).div(d).add(ROUNDING_BIAS).reinterpretAsInts();
+            bits.and(0x007fffff).sub(0x00400000).min(max).max(min).sub(min).intoArray(ints, 0);
+            for (int k = 0; k < LANES; k++) {
+                levels[lo + i + k] = (byte) ints[k];
+            }
+        }
+    }
+
     /** max(-nmax, min(nmax - 1, nearest_int(iscale * x))) per lane, as an exact float. */
     private static FloatVector symmetricLevel(FloatVector iscale, FloatVector x, int nmax) {
         IntVector bits = iscale.mul(x).add(ROUNDING_BIAS).reinterpretAsInts();

@@ -64,7 +64,7 @@ final class Q3_KCodec implements Quantizer {
         } else {
             LittleEndian.putShort(y, yo + D, Fp16.fromFloat(0.f));
         }
-        finishBlock(x, xo, y, yo, s.levels);
+        finishBlock(x, xo, y, yo, s.levels, s.ints);
     }
 
     /** ggml's quantize_row_q3_K_impl for one super-block, with importance weights. */
@@ -79,7 +79,7 @@ final class Q3_KCodec implements Quantizer {
             putScale(y, yo, j, s.scaleLevels[j]);
         }
         LittleEndian.putShort(y, yo + D, Fp16.fromFloat(dBlock));
-        finishBlock(x, xo, y, yo, s.levels);
+        finishBlock(x, xo, y, yo, s.levels, s.ints);
     }
 
     private static void clearScales(byte[] y, int yo) {
@@ -110,18 +110,14 @@ final class Q3_KCodec implements Quantizer {
      * Requantizes every group against its scale as it decodes (groups whose scale decodes to zero
      * keep their search levels), then splits each level into a high bit and a 2-bit low part.
      */
-    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels) {
+    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels, int[] ints) {
         float dAll = LittleEndian.getHalf(y, yo + D);
         for (int j = 0; j < GROUPS; j++) {
             float d = dAll * scale(y, yo + SCALES, j);
             if (d == 0) {
                 continue;
             }
-            int g = xo + GROUP * j;
-            for (int ii = 0; ii < GROUP; ii++) {
-                int l = nearestInt(x[g + ii] / d);
-                levels[GROUP * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
-            }
+            KQuantMath.roundedLevels(x, xo + GROUP * j, GROUP, d, -4, 3, levels, GROUP * j, ints);
         }
         // the high bit of value j goes to byte j % 32, bit j / 32
         for (int m = 0; m < QK_K / 8; m++) {
@@ -177,5 +173,6 @@ final class Q3_KCodec implements Quantizer {
         final float[] weightSums = new float[GROUPS];
         final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
+        final int[] ints = new int[KQuantMath.VECTOR_SEARCH ? KQuantVectorMath.LANES : 0];
     }
 }

@@ -14,6 +14,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class KQuantVectorMathTest {
     private static final int GROUPS = 64;
 
+    /** Q3_K's requantization against decoded scales, on every kind of group and scale, tiny and huge. */
+    @Test
+    void roundedLevelsMatchScalar() {
+        Random random = new Random(3);
+        float[] scales = {1e-30f, -1e-30f, 1e-3f, -0.02f, 0.5f, 7f, -1e20f, Float.MIN_VALUE, Float.MAX_VALUE};
+        int n = 16;
+        for (int round = 0; round < 12; round++) {
+            float[] x = new float[GROUPS * n];
+            for (int g = 0; g < GROUPS; g++) {
+                fillGroup(x, g * n, n, (g + round) % 12, random);
+            }
+            for (float d : scales) {
+                byte[] want = new byte[x.length];
+                byte[] got = new byte[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    int l = QuantMath.nearestInt(x[i] / d);
+                    want[i] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+                }
+                KQuantVectorMath.roundedLevels(x, 0, x.length, d, -4, 3, got, 0, new int[KQuantVectorMath.LANES]);
+                assertArrayEquals(want, got, "round " + round + ", d " + d);
+            }
+        }
+    }
+
     @Test
     void q2kSearchMatchesScalar() {
         compare(16, 3, -0.5f, 0.1f, 15, true, false);
