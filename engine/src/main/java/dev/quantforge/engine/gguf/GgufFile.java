@@ -239,6 +239,30 @@ public final class GgufFile implements ModelSource {
         }
     }
 
+    /**
+     * Reads {@code dst.remaining()} bytes of a tensor's data, starting {@code offset} bytes into the tensor,
+     * into {@code dst} (a positional read: safe from several threads at once).
+     */
+    public void read(GgufTensorInfo tensor, long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        if (offset < 0 || offset + length > tensor.byteSize()) {
+            throw new IndexOutOfBoundsException("bytes " + offset + "+" + length + " of tensor " + tensor.name()
+                    + " (" + tensor.byteSize() + " bytes)");
+        }
+        long position = dataOffset + tensor.offset() + offset;
+        try {
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, position);
+                if (n < 0) {
+                    throw new UncheckedIOException(new java.io.EOFException(path + " ends inside tensor " + tensor.name()));
+                }
+                position += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A view of one tensor as a {@link TensorSource}. */
     public TensorSource source(GgufTensorInfo info) {
         return new TensorSource() {
@@ -260,6 +284,11 @@ public final class GgufFile implements ModelSource {
             @Override
             public ByteBuffer bytes(long offset, int length) {
                 return map(info, offset, length);
+            }
+
+            @Override
+            public void read(long offset, ByteBuffer dst) {
+                GgufFile.this.read(info, offset, dst);
             }
         };
     }

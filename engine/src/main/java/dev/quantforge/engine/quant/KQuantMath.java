@@ -66,6 +66,25 @@ final class KQuantMath {
             && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && KQuantVectorMath.isAccelerated();
 
+    /*
+     * Values each search runs scalar first (see VectorSearchGate). Measured at 1 thread on 4096-value rows,
+     * F32 MB/s scalar / vector: qkx2 (Q2_K, Q4_K, Q5_K) 45-54 / 160-207, qx (Q6_K) 109 / 410, q3 (Q3_K, with
+     * its closing requantization vector) 275 / 325. The vector warm-up (about 1 s of CPU) pays back
+     * after roughly 20 M values for qkx2 and 45 M for qx; the thresholds are far below that, so a big user
+     * loses little (about 0.1 s of CPU), while a tensor of a million values (output.weight of a small
+     * vocabulary) never starts the warm-up. q3's vector form gains less and pays back after about 150 M
+     * values, so it starts later.
+     */
+    private static final VectorSearchGate QKX2_GATE = VectorSearchGate.withDefault(2L << 20);
+    private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(4L << 20);
+    private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(32L << 20);
+    private static final VectorSearchGate Q3_REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
+
+    /** Whether Q3_K's closing requantization of {@code values} more values takes the vector form. */
+    static boolean q3RequantizeVector(int values) {
+        return VECTOR_SEARCH && Q3_REQUANTIZE_GATE.vector(values);
+    }
+
     /** Floats of working space the group searches need for groups of {@code n} values. */
     static int qkx2WorkSize(int n) {
         return VECTOR_SEARCH ? KQuantVectorMath.workSize(n) : 0;
@@ -80,7 +99,7 @@ final class KQuantMath {
     static void makeQkx2QuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, float[] weights,
                                      byte[] levels, float[] scales, float[] mins, byte[] levelsAux, float[] work,
                                      float rmin, float rdelta, int nstep, boolean useMad) {
-        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0) {
+        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0 && QKX2_GATE.vector((long) groups * n)) {
             KQuantVectorMath.makeQkx2Quants(groups, n, nmax, x, xOffset, weights, levels, scales, mins, work, rmin,
                     rdelta, nstep, useMad);
             return;
@@ -99,7 +118,7 @@ final class KQuantMath {
      */
     static void makeQxQuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, float[] weights,
                                    int weightsOffset, byte[] levels, int levelsOffset, float[] scales, float[] work) {
-        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0) {
+        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0 && QX_GATE.vector((long) groups * n)) {
             KQuantVectorMath.makeQxQuants(groups, n, nmax, x, xOffset, weights, weightsOffset, levels, levelsOffset,
                     scales, work);
             return;
@@ -117,7 +136,7 @@ final class KQuantMath {
      */
     static void makeQ3QuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels, float[] scales,
                                    float[] work) {
-        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0) {
+        if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0 && Q3_GATE.vector((long) groups * n)) {
             KQuantVectorMath.makeQ3Quants(groups, n, nmax, x, xOffset, levels, scales, work);
             return;
         }

@@ -115,7 +115,7 @@ final class Q3_KCodec implements Quantizer {
         for (int j = 0; j < GROUPS; j++) {
             groupScales[j] = dAll * scale(y, yo + SCALES, j);
         }
-        if (KQuantMath.VECTOR_SEARCH) {
+        if (KQuantMath.q3RequantizeVector(QK_K)) {
             KQuantVectorMath.q3Requantize(x, xo, groupScales, levels);
         } else {
             for (int j = 0; j < GROUPS; j++) {

@@ -5,11 +5,15 @@ import dev.quantforge.engine.ggml.Fp16;
 import dev.quantforge.engine.ggml.GgmlType;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /** Reads rows of an F32, F16 or BF16 tensor as float32 (F16 and BF16 widen exactly). */
 public final class FloatRows {
-    /** The raw halves of the rows being widened: one bulk copy out of the (mapped) buffer beats a getShort each. */
+    /** The raw halves of the rows being widened: one bulk copy out of the read buffer beats a getShort each. */
     private static final ThreadLocal<short[]> HALVES = ThreadLocal.withInitial(() -> new short[0]);
+    /** The rows' bytes as read from the file: direct, so the positional read needs no copy of its own. */
+    private static final ThreadLocal<ByteBuffer> RAW = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(0).order(ByteOrder.LITTLE_ENDIAN));
 
     private FloatRows() {
     }
@@ -19,7 +23,9 @@ public final class FloatRows {
         long rowLength = tensor.rowLength();
         int count = Math.toIntExact(rows * rowLength);
         long offset = firstRow * rowLength * type.typeSize();
-        ByteBuffer bytes = tensor.bytes(offset, Math.multiplyExact(count, type.typeSize()));
+        ByteBuffer bytes = raw(Math.multiplyExact(count, type.typeSize()));
+        tensor.read(offset, bytes);
+        bytes.flip();
         switch (type) {
             case F32 -> bytes.asFloatBuffer().get(dst, 0, count);
             case F16 -> {
@@ -37,6 +43,16 @@ public final class FloatRows {
             default -> throw new IllegalArgumentException(
                     "tensor " + tensor.name() + " is " + type + "; only F32, F16 and BF16 can be read as floats");
         }
+    }
+
+    private static ByteBuffer raw(int length) {
+        ByteBuffer raw = RAW.get();
+        if (raw.capacity() < length) {
+            raw = ByteBuffer.allocateDirect(length).order(ByteOrder.LITTLE_ENDIAN);
+            RAW.set(raw);
+        }
+        raw.clear().limit(length);
+        return raw;
     }
 
     private static short[] halves(ByteBuffer bytes, int count) {

@@ -17,6 +17,15 @@ public interface TensorSource {
     /** A little-endian view of {@code length} bytes of the tensor's data starting at {@code offset}. */
     ByteBuffer bytes(long offset, int length);
 
+    /**
+     * Copies {@code dst.remaining()} bytes of the tensor's data from {@code offset} into {@code dst}. Sources
+     * in files read them without mapping: a mapped piece stays resident until the collector frees its buffer,
+     * which for a whole model streamed in pieces added up to the size of the file in resident memory.
+     */
+    default void read(long offset, ByteBuffer dst) {
+        dst.put(bytes(offset, dst.remaining()));
+    }
+
     default long elementCount() {
         return Shapes.elementCount(shape());
     }

@@ -6,12 +6,15 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class GgufRoundTripTest {
 
@@ -37,6 +40,27 @@ class GgufRoundTripTest {
                 }
             }
             assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), file.getFileName() + " changed");
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> readingATensorGivesTheBytesMappingDoes() throws IOException {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(Golden.ggml("MANIFEST.json").getParent())) {
+            files = list.filter(p -> p.toString().endsWith(".gguf")).sorted().limit(3).toList();
+        }
+        return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+            try (GgufFile in = GgufFile.open(file)) {
+                for (GgufTensorInfo t : in.tensorInfos()) {
+                    int size = Math.toIntExact(t.byteSize());
+                    int from = size / 3;
+                    ByteBuffer read = ByteBuffer.allocate(size - from);
+                    in.source(t).read(from, read);
+                    assertEquals(in.map(t, from, size - from), read.flip(), t.name());
+                    assertThrows(IndexOutOfBoundsException.class, () -> in.read(t, from, ByteBuffer.allocate(size)),
+                            "a read past the tensor's end");
+                }
+            }
         }));
     }
 }
