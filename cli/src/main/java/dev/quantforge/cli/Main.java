@@ -46,7 +46,12 @@ public final class Main {
     }
 
     public static int run(String... args) {
-        return commandLine(args).execute(args);
+        CommandLine commandLine = commandLine(args);
+        int exit = commandLine.execute(args);
+        // a command that ends with print rather than println would lose its last output to System.exit
+        commandLine.getOut().flush();
+        commandLine.getErr().flush();
+        return exit;
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.quantforge.cli;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -32,5 +34,21 @@ class VersionCliTest {
         CliRun typo = CliRun.of("quantiz");
         assertEquals(2, typo.exitCode());
         assertTrue(typo.err().contains("Did you mean: quantforge quantize"), typo.err());
+    }
+
+    /** What a command prints last reaches the terminal, also when it ends with print rather than println. */
+    @Test
+    void aRunFlushesItsOutputBeforeItExits() {
+        PrintStream terminal = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        int exit;
+        try {
+            System.setOut(new PrintStream(printed, false, StandardCharsets.UTF_8));
+            exit = Main.run("quantize", TinyModels.bundledStories().toString(), "unused.gguf", "Q4_K_M", "--dry-run");
+        } finally {
+            System.setOut(terminal);
+        }
+        assertEquals(0, exit);
+        assertTrue(printed.toString(StandardCharsets.UTF_8).contains("bits per weight, file type Q4_K_M"), printed::toString);
     }
 }
