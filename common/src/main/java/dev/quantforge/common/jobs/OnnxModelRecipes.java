@@ -73,8 +73,7 @@ public final class OnnxModelRecipes {
      * calibration ({@code onnx-int8-static-minmax}); null when the recipe is not a valid ONNX model recipe.
      */
     static String variantName(Recipe recipe) {
-        if (recipe.pure() || recipe.outputTensorType() != null || recipe.tokenEmbeddingType() != null
-                || recipe.leaveOutputTensor() || !recipe.tensorTypes().isEmpty()) {
+        if (recipe.hasGgufTensorOptions()) {
             return null;
         }
         Recipe c;

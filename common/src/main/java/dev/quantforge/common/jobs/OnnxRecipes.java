@@ -138,8 +138,7 @@ public final class OnnxRecipes {
      * float lm_head; null when the recipe is not a valid ONNX recipe (its name is then the generic one).
      */
     static String variantName(Recipe recipe) {
-        if (recipe.pure() || recipe.outputTensorType() != null || recipe.tokenEmbeddingType() != null
-                || recipe.leaveOutputTensor() || !recipe.tensorTypes().isEmpty()) {
+        if (recipe.hasGgufTensorOptions()) {
             return null;
         }
         Recipe c;

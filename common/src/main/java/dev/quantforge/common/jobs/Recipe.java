@@ -33,6 +33,12 @@ public record Recipe(String format, String ftype, boolean pure, String outputTen
         return new Recipe(GGUF, ftype, false, null, null, false, List.of());
     }
 
+    /** Whether any of llama-quantize's tensor-type options is set: pure, output/token-embedding type, tensor types. */
+    public boolean hasGgufTensorOptions() {
+        return pure || outputTensorType != null || tokenEmbeddingType != null || leaveOutputTensor
+                || !tensorTypes.isEmpty();
+    }
+
     /**
      * A short name for paths and tables: the file type, with a mark when options change it; an ONNX recipe is named
      * by its precision and settings ({@code onnx-int4-b32}, {@link OnnxRecipes}).
@@ -50,8 +56,7 @@ public record Recipe(String format, String ftype, boolean pure, String outputTen
                 return onnx;
             }
         }
-        boolean plain = !pure && outputTensorType == null && tokenEmbeddingType == null && !leaveOutputTensor
-                && tensorTypes.isEmpty() && settings.isEmpty();
+        boolean plain = !hasGgufTensorOptions() && settings.isEmpty();
         String options = String.join("|", format, ftype, String.valueOf(pure), String.valueOf(outputTensorType),
                 String.valueOf(tokenEmbeddingType), String.valueOf(leaveOutputTensor), String.join(",", tensorTypes));
         // settings join the hash only when there are some, so that earlier names stay as they were

@@ -31,4 +31,17 @@ final class CFloat {
     static float abs(float f) {
         return Float.intBitsToFloat(Float.floatToRawIntBits(f) & 0x7FFFFFFF);
     }
+
+    /**
+     * ggml's {@code amax = MAX(amax, fabsf(x))} over {@code n} values from {@code from}: a NaN is kept only until a
+     * later value replaces it, as C's comparison does.
+     */
+    static float maxAbs(float[] x, int from, int n) {
+        float amax = 0.0f;
+        for (int j = from; j < from + n; j++) {
+            float a = abs(x[j]);
+            amax = amax > a ? amax : a;
+        }
+        return amax;
+    }
 }

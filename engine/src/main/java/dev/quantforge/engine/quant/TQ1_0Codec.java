@@ -41,12 +41,7 @@ final class TQ1_0Codec implements Quantizer {
 
     /** quantize_row_tq1_0_ref for one super-block. */
     static void quantizeSuperBlock(float[] src, int x, byte[] dst, int out) {
-        float amax = 0.0f;
-        for (int j = 0; j < SUPER_BLOCK; j++) {
-            float a = CFloat.abs(src[x + j]); // fabsf: Math.abs keeps a NaN's sign when interpreted
-            amax = amax > a ? amax : a;
-        }
-        float d = amax;
+        float d = CFloat.maxAbs(src, x, SUPER_BLOCK);
         float id = d != 0 ? 1.0f / d : 0.0f;
         LittleEndian.putShort(dst, out + QS_BYTES + QH_BYTES, Fp16.fromFloat(d));
         for (int m = 0; m < 32; m++) {

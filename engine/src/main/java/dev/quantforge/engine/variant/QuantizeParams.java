@@ -162,8 +162,7 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
      */
     private static OnnxTarget onnxTarget(Recipe recipe) {
         OnnxPrecision precision = OnnxPrecision.parse(recipe.ftype());
-        if (recipe.pure() || recipe.outputTensorType() != null || recipe.tokenEmbeddingType() != null
-                || recipe.leaveOutputTensor() || !recipe.tensorTypes().isEmpty()) {
+        if (recipe.hasGgufTensorOptions()) {
             throw new InvalidInputException("an ONNX target takes no GGUF tensor-type options (pure, output/token-embedding "
                     + "type, leave-output-tensor, tensor types); use its settings " + new java.util.TreeSet<>(ONNX_SETTINGS));
         }
@@ -200,8 +199,7 @@ public record QuantizeParams(Target target, ImportanceMatrix imatrix, boolean al
      */
     private static OnnxModelTarget onnxModelTarget(Recipe recipe) {
         Recipe canonical = OnnxModelRecipes.canonical(recipe.ftype(), recipe.settings());
-        if (recipe.pure() || recipe.outputTensorType() != null || recipe.tokenEmbeddingType() != null
-                || recipe.leaveOutputTensor() || !recipe.tensorTypes().isEmpty()) {
+        if (recipe.hasGgufTensorOptions()) {
             throw new InvalidInputException("an ONNX model target takes no GGUF tensor-type options; use its settings "
                     + new TreeSet<>(OnnxModelRecipes.SETTINGS));
         }
