@@ -1,10 +1,9 @@
 package dev.quantforge.api.auth;
 
+import dev.quantforge.api.caching.ExpiringMap;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -22,12 +21,7 @@ public class ApiKeyCache {
     /** Beyond this many keys the cache starts afresh: keys are few, and this bounds a flood of valid ones. */
     static final int MAX_ENTRIES = 10_000;
 
-    private record Entry(ApiKeys.Holder holder, long expiresAt) {
-    }
-
-    private final long ttlNanos;
-    private final LongSupplier nanoTime;
-    private final Map<String, Entry> byHash = new ConcurrentHashMap<>();
+    private final ExpiringMap<String, ApiKeys.Holder> byHash;
     /** Bumped by every invalidation: a lookup that raced with one does not store what it read before it. */
     private final AtomicLong invalidations = new AtomicLong();
 
@@ -37,45 +31,33 @@ public class ApiKeyCache {
     }
 
     ApiKeyCache(long ttlNanos, LongSupplier nanoTime) {
-        if (ttlNanos < 0) {
-            throw new IllegalArgumentException("qf.auth.key-cache-ttl must not be negative");
-        }
-        this.ttlNanos = ttlNanos;
-        this.nanoTime = nanoTime;
+        this.byHash = new ExpiringMap<>(ttlNanos, MAX_ENTRIES, nanoTime, "qf.auth.key-cache-ttl");
     }
 
     /** The holder of the key with this hash if it is remembered and fresh; never asks the database. */
     public Optional<ApiKeys.Holder> remembered(String keyHash) {
-        Entry cached = byHash.get(keyHash);
-        if (cached == null || nanoTime.getAsLong() - cached.expiresAt() >= 0) {
-            return Optional.empty();
-        }
-        return Optional.of(cached.holder());
+        return byHash.get(keyHash);
     }
 
     /** The holder of the key with this hash: remembered, or asked of {@code lookup} (and then remembered). */
     public Optional<ApiKeys.Holder> holder(String keyHash, Supplier<Optional<ApiKeys.Holder>> lookup) {
-        if (ttlNanos == 0) {
+        if (!byHash.remembers()) {
             return lookup.get();
         }
         Optional<ApiKeys.Holder> cached = remembered(keyHash);
         if (cached.isPresent()) {
             return cached;
         }
-        long now = nanoTime.getAsLong();
+        long now = byHash.now();
         long generation = invalidations.get();
         Optional<ApiKeys.Holder> found = lookup.get();
         if (found.isEmpty()) {
             byHash.remove(keyHash);
         } else if (invalidations.get() == generation) {
-            if (byHash.size() >= MAX_ENTRIES) {
-                byHash.clear();
-            }
-            Entry entry = new Entry(found.get(), now + ttlNanos);
-            byHash.put(keyHash, entry);
+            byHash.put(keyHash, found.get(), now);
             if (invalidations.get() != generation) {
                 // an invalidation came between the check and the put
-                byHash.remove(keyHash, entry);
+                byHash.remove(keyHash, found.get());
             }
         }
         return found;

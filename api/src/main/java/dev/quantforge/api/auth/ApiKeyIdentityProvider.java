@@ -53,7 +53,7 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
             return Uni.createFrom().item(() -> identity(remembered.get()));
         }
         // the key lookup is a database query: off the event loop
-        return context.runBlocking(() -> identity(cache.holder(hash, () -> keys.verify(request.key()))
+        return context.runBlocking(() -> identity(cache.holder(hash, () -> keys.verify(hash))
                 .orElseThrow(() -> new AuthenticationFailedException("the API key is unknown or revoked"))));
     }
 

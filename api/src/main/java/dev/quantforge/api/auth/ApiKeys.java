@@ -107,10 +107,10 @@ public class ApiKeys {
         return ApiKeyView.of(key);
     }
 
-    /** The holder of a key that exists and is not revoked. */
+    /** The holder of the key with this hash ({@link KeySecrets#hash}), if it exists and is not revoked. */
     @Transactional
-    public Optional<Holder> verify(String secret) {
-        Optional<ApiKey> key = ApiKey.<ApiKey>find("keyHash", KeySecrets.hash(secret)).firstResultOptional();
+    public Optional<Holder> verify(String keyHash) {
+        Optional<ApiKey> key = ApiKey.<ApiKey>find("keyHash", keyHash).firstResultOptional();
         return key.filter(k -> k.revokedAt == null).map(k -> new Holder(k.id, k.name, k.tenant, k.scopes));
     }
 }

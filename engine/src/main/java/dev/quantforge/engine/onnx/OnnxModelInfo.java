@@ -117,19 +117,8 @@ public record OnnxModelInfo(Path directory, long modelBytes, long dataBytes, lon
                     }
                 }
                 case 8 -> {
-                    ProtoReader opset = model.message();
-                    String domain = "";
-                    long version = 0;
-                    while (opset.next()) {
-                        if (opset.field() == 1) {
-                            domain = opset.string();
-                        } else if (opset.field() == 2) {
-                            version = opset.int64();
-                        } else {
-                            opset.skip();
-                        }
-                    }
-                    opsets.put(domain.isEmpty() ? "ai.onnx" : domain, version);
+                    ProtoReader.OpsetImport opset = model.opsetImport();
+                    opsets.put(opset.domain().isEmpty() ? "ai.onnx" : opset.domain(), opset.version());
                 }
                 case 14 -> {
                     String[] entry = model.stringEntry();

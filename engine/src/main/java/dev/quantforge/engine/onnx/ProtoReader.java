@@ -72,6 +72,27 @@ public final class ProtoReader {
         return new String[]{key, value};
     }
 
+    /** An ONNX OperatorSetIdProto: its domain ("" when absent) and version. */
+    public record OpsetImport(String domain, long version) {
+    }
+
+    /** The current field as an ONNX OperatorSetIdProto. */
+    public OpsetImport opsetImport() {
+        ProtoReader opset = message();
+        String domain = "";
+        long version = 0;
+        while (opset.next()) {
+            if (opset.field() == 1) {
+                domain = opset.string();
+            } else if (opset.field() == 2) {
+                version = opset.int64();
+            } else {
+                opset.skip();
+            }
+        }
+        return new OpsetImport(domain, version);
+    }
+
     /** For a repeated int64 field: its values whether packed or not (the current field's). */
     public long[] int64s() {
         if (wireType == 2) {

@@ -85,19 +85,9 @@ public final class OnnxModelFile {
                     parseGraph(model.message());
                 }
                 case MODEL_OPSET_IMPORT -> {
-                    ProtoReader opset = model.message();
-                    String domain = "";
-                    long version = 0;
-                    while (opset.next()) {
-                        if (opset.field() == 1) {
-                            domain = opset.string();
-                        } else if (opset.field() == 2) {
-                            version = opset.int64();
-                        } else {
-                            opset.skip();
-                        }
-                    }
-                    opsets.put(domain.isEmpty() || domain.equals("ai.onnx") ? "" : domain, version);
+                    ProtoReader.OpsetImport opset = model.opsetImport();
+                    String domain = opset.domain();
+                    opsets.put(domain.isEmpty() || domain.equals("ai.onnx") ? "" : domain, opset.version());
                 }
                 default -> model.skip();
             }
