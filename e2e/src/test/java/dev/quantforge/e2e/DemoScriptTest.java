@@ -1,13 +1,13 @@
 package dev.quantforge.e2e;
 
 import dev.quantforge.e2e.support.Product;
+import dev.quantforge.e2e.support.ServiceProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,16 +37,16 @@ class DemoScriptTest {
     private static final Pattern DEMO_KEY = Pattern.compile("^API key for this demo .*: (qf_\\S+)$", Pattern.MULTILINE);
 
     private final Path stackDir = createStackDir();
-    private final int apiPort = freePort();
+    private final int apiPort = ServiceProcess.freePort();
     private final Map<String, String> environment = Map.of(
             "QF_STACK_DIR", stackDir.toString(),
-            "QF_PG_PORT", Integer.toString(freePort()),
-            "QF_KAFKA_PORT", Integer.toString(freePort()),
-            "QF_KAFKA_CONTROLLER_PORT", Integer.toString(freePort()),
-            "QF_S3_PORT", Integer.toString(freePort()),
-            "QF_REGISTRY_PORT", Integer.toString(freePort()),
+            "QF_PG_PORT", Integer.toString(ServiceProcess.freePort()),
+            "QF_KAFKA_PORT", Integer.toString(ServiceProcess.freePort()),
+            "QF_KAFKA_CONTROLLER_PORT", Integer.toString(ServiceProcess.freePort()),
+            "QF_S3_PORT", Integer.toString(ServiceProcess.freePort()),
+            "QF_REGISTRY_PORT", Integer.toString(ServiceProcess.freePort()),
             "QF_HTTP_PORT", Integer.toString(apiPort),
-            "QF_DEMO_WORKER_PORT", Integer.toString(freePort()));
+            "QF_DEMO_WORKER_PORT", Integer.toString(ServiceProcess.freePort()));
 
     @AfterEach
     void stackDown() throws Exception {
@@ -114,14 +114,6 @@ class DemoScriptTest {
             return Files.createTempDirectory("quantforge-demo-stack");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
         }
     }
 }
