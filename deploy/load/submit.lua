@@ -2,6 +2,9 @@
 --   QF_API_KEY       the key to send (Authorization: Bearer); empty when the API runs with qf.auth.enabled=false
 --   QF_LOAD_SOURCE   the source directory (default s3://quantforge-models/stories260K)
 --   QF_LOAD_TARGETS  comma-separated profiles (default cpu-x86-avx2)
+--   QF_LOAD_RATE     submits per second in all (default 0: as fast as the connections go); paced per wrk thread,
+--                    with QF_LOAD_THREADS (wrk's -t) to share it out. A paced run measures latency at that rate;
+--                    an unpaced one measures the most the server does, its latency the queueing at saturation.
 -- Each request is a new job (no Idempotency-Key). done() prints the status codes seen, as one line that
 -- deploy/load/run reads: "statuses 202=N 429=M ...".
 local key = os.getenv("QF_API_KEY") or ""
@@ -21,6 +24,36 @@ if key ~= "" then
 end
 wrk.body = '{"source":{"uri":"' .. source .. '","format":"hf"},"targets":[' .. table.concat(quoted, ",")
   .. '],"labels":{"run":"load"}}'
+
+local rate = tonumber(os.getenv("QF_LOAD_RATE") or "0") or 0
+local wrk_threads = tonumber(os.getenv("QF_LOAD_THREADS") or "1") or 1
+
+-- Pacing: every request of this thread takes the next slot of a fixed schedule (one slot per interval_ms) and
+-- waits for it; a connection whose slot has passed sends at once. wrk measures latency from the send.
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_usec; } qf_timeval;
+  int gettimeofday(qf_timeval *tv, void *tz);
+]]
+local clock = ffi.new("qf_timeval")
+local function now_ms()
+  ffi.C.gettimeofday(clock, nil)
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_usec) / 1000
+end
+local interval_ms = rate > 0 and 1000 * wrk_threads / rate or 0
+local next_slot = nil
+
+if rate > 0 then
+  function delay()
+    local now = now_ms()
+    if next_slot == nil or next_slot < now - 1000 then
+      next_slot = now  -- the first request, or a second behind: start the schedule again rather than burst
+    end
+    local wait = next_slot - now
+    next_slot = next_slot + interval_ms
+    return wait > 0 and wait or 0
+  end
+end
 
 -- per thread; collected in done() through each thread's own globals
 local threads = {}

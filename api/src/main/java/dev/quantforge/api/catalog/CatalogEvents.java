@@ -1,6 +1,5 @@
 package dev.quantforge.api.catalog;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.api.jobs.Job;
 import dev.quantforge.api.jobs.Task;
@@ -9,19 +8,10 @@ import dev.quantforge.api.registries.RegistryAdapter;
 import dev.quantforge.common.jobs.TaskState;
 import dev.quantforge.common.messages.TaskEvent.StoredFile;
 import dev.quantforge.common.quality.BenchmarkSummary;
-import io.cloudevents.CloudEvent;
-import io.cloudevents.core.builder.CloudEventBuilder;
-import io.cloudevents.core.format.EventFormat;
-import io.cloudevents.core.provider.EventFormatProvider;
-import io.cloudevents.jackson.JsonFormat;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +20,7 @@ import java.util.UUID;
 
 /**
  * Announces jobs and variants as CloudEvents 1.0 on the catalog topic, keyed by model name, in structured-mode JSON
- * (the SDK's {@link JsonFormat}; Kafka header content-type application/cloudevents+json). Each event goes to every
+ * ({@link StructuredCloudEvent}; Kafka header content-type application/cloudevents+json). Each event goes to every
  * {@link RegistryAdapter} in the transaction that made the change, so it goes out if and only if the change
  * committed: the catalog topic through the outbox ({@link CatalogTopic}), the webhooks subscribed to its type through
  * delivery rows. The data of each type is described by {@code docs/events/<type>.schema.json}.
@@ -44,8 +34,6 @@ public class CatalogEvents {
     public static final String VARIANT_PUBLISHED = PREFIX + "variant.published";
     public static final String VARIANT_REJECTED = PREFIX + "variant.rejected";
 
-    private static final EventFormat FORMAT = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
-
     private final ObjectMapper json;
     private final Instance<RegistryAdapter> adapters;
 
@@ -54,7 +42,11 @@ public class CatalogEvents {
         this.adapters = adapters;
     }
 
-    public void jobSubmitted(Job job, List<Task> tasks) {
+    /**
+     * A job.submitted event, built but not yet announced: the submit path builds it on the request's thread and
+     * {@link #announceAll announces} it with its batch-mates in the batch's transaction.
+     */
+    public CatalogAnnouncement jobSubmittedAnnouncement(Job job, List<Task> tasks) {
         Map<String, Object> data = jobData(job);
         data.put("targets", tasks.stream().map(t -> {
             Map<String, Object> target = new LinkedHashMap<>();
@@ -65,7 +57,14 @@ public class CatalogEvents {
             target.put("ftype", t.recipe.ftype());
             return target;
         }).toList());
-        send(JOB_SUBMITTED, job, job.createdAt, data);
+        return announcement(JOB_SUBMITTED, job, job.createdAt, data);
+    }
+
+    /** Announces events built beforehand to every adapter, in the caller's transaction. */
+    public void announceAll(List<CatalogAnnouncement> announcements) {
+        for (RegistryAdapter adapter : adapters) {
+            adapter.announceAll(announcements);
+        }
     }
 
     public void jobCompleted(Job job, List<Task> tasks) {
@@ -125,27 +124,17 @@ public class CatalogEvents {
     }
 
     private void send(String type, Job job, Instant at, Map<String, Object> data) {
-        byte[] payload;
-        try {
-            payload = json.writeValueAsBytes(data);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-        CloudEvent event = CloudEventBuilder.v1()
-                .withId(UUID.randomUUID().toString())
-                .withSource(URI.create("/api/v1/jobs/" + job.id))
-                .withType(type)
-                .withSubject(job.modelName)
-                // an extension attribute: consumers of the shared topic route or filter by tenant
-                .withExtension("tenant", job.tenant)
-                .withTime((at == null ? Instant.now() : at).atOffset(ZoneOffset.UTC))
-                .withData("application/json", payload)
-                .build();
-        String serialized = new String(FORMAT.serialize(event), StandardCharsets.UTF_8);
+        CatalogAnnouncement announcement = announcement(type, job, at, data);
         // the same event, in the same transaction, for the catalog topic, the webhooks and any other adapter
-        CatalogAnnouncement announcement = new CatalogAnnouncement(event.getId(), type, job.tenant, job.modelName, serialized);
         for (RegistryAdapter adapter : adapters) {
             adapter.announce(announcement);
         }
+    }
+
+    private CatalogAnnouncement announcement(String type, Job job, Instant at, Map<String, Object> data) {
+        String id = UUID.randomUUID().toString();
+        String serialized = new StructuredCloudEvent(id, "/api/v1/jobs/" + job.id, type, job.modelName, job.tenant,
+                at == null ? Instant.now() : at, data).toJson(json);
+        return new CatalogAnnouncement(id, type, job.tenant, job.modelName, serialized);
     }
 }

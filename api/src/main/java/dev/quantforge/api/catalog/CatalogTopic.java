@@ -2,10 +2,12 @@ package dev.quantforge.api.catalog;
 
 import dev.quantforge.api.kafka.KafkaConfig;
 import dev.quantforge.api.outbox.Outbox;
+import dev.quantforge.api.outbox.OutboxRecord;
 import dev.quantforge.api.registries.CatalogAnnouncement;
 import dev.quantforge.api.registries.RegistryAdapter;
 import io.cloudevents.jackson.JsonFormat;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 
 /**
  * The built-in adapter for Kafka: every announcement goes through the outbox to the catalog topic, keyed by model
@@ -26,5 +28,12 @@ public class CatalogTopic implements RegistryAdapter {
     public void announce(CatalogAnnouncement announcement) {
         outbox.add(kafka.topics().catalog().name(), announcement.model(), announcement.cloudEvent(),
                 JsonFormat.CONTENT_TYPE);
+    }
+
+    @Override
+    public void announceAll(List<CatalogAnnouncement> announcements) {
+        String topic = kafka.topics().catalog().name();
+        outbox.addAll(announcements.stream()
+                .map(a -> new OutboxRecord(topic, a.model(), a.cloudEvent(), JsonFormat.CONTENT_TYPE)).toList());
     }
 }

@@ -9,7 +9,7 @@ import java.util.UUID;
 
 /**
  * Idempotency-Key header values and the job each created. A key is claimed in the transaction that
- * creates the job, so of two concurrent requests with one key exactly one creates a job.
+ * creates the job ({@link JobRows#claim}), so of two concurrent requests with one key exactly one creates a job.
  */
 @ApplicationScoped
 public class IdempotencyKeys {
@@ -33,22 +33,5 @@ public class IdempotencyKeys {
                 .setParameter("key", key)
                 .getResultList();
         return rows.stream().findFirst().map(r -> new Claim((UUID) r[0], (String) r[1]));
-    }
-
-    /**
-     * Claims {@code key} for a job about to be created in the current transaction. Empty if the
-     * claim succeeded; else the earlier claim. PostgreSQL makes a concurrent insert of the same key
-     * wait until the first transaction ends, so the earlier claim is always committed and visible.
-     */
-    @Transactional(Transactional.TxType.MANDATORY)
-    public Optional<Claim> claim(String tenant, String key, String fingerprint, UUID jobId) {
-        int inserted = em.createNativeQuery("insert into idempotency_keys (tenant, key, request_fingerprint, job_id)"
-                        + " values (:tenant, :key, :fingerprint, :jobId) on conflict (tenant, key) do nothing")
-                .setParameter("tenant", tenant)
-                .setParameter("key", key)
-                .setParameter("fingerprint", fingerprint)
-                .setParameter("jobId", jobId)
-                .executeUpdate();
-        return inserted == 1 ? Optional.empty() : find(tenant, key);
     }
 }

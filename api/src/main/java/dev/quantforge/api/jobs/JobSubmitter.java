@@ -1,10 +1,10 @@
 package dev.quantforge.api.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.api.catalog.CatalogEvents;
-import dev.quantforge.api.events.JobChange;
-import dev.quantforge.api.events.JobChanges;
 import dev.quantforge.api.kafka.KafkaConfig;
-import dev.quantforge.api.outbox.Outbox;
+import dev.quantforge.api.outbox.OutboxRecord;
 import dev.quantforge.api.storage.StorageConfig;
 import dev.quantforge.api.tenants.Tenants;
 import dev.quantforge.common.jobs.JobState;
@@ -15,7 +15,7 @@ import dev.quantforge.common.messages.PublishReference;
 import dev.quantforge.common.messages.PublishTarget;
 import dev.quantforge.common.messages.TaskMessage;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -23,7 +23,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Stores a new job with its tasks and queues one TaskMessage per task, all in one transaction. */
+/**
+ * Stores a new job with its tasks and queues one TaskMessage per task, all in one transaction (shared with the
+ * submits that arrive meanwhile).
+ */
 @ApplicationScoped
 public class JobSubmitter {
 
@@ -42,36 +45,29 @@ public class JobSubmitter {
     public record IdempotentRequest(String key, String fingerprint) {
     }
 
-    private final Outbox outbox;
-    private final IdempotencyKeys idempotencyKeys;
+    private final SubmitGroupCommit groupCommit;
+    private final ObjectMapper json;
     private final StorageConfig storage;
     private final KafkaConfig kafka;
-
     private final CatalogEvents catalogEvents;
-    private final JobChanges changes;
     private final Tenants tenants;
 
-    public JobSubmitter(Outbox outbox, IdempotencyKeys idempotencyKeys, StorageConfig storage, KafkaConfig kafka,
-            CatalogEvents catalogEvents, JobChanges changes, Tenants tenants) {
-        this.catalogEvents = catalogEvents;
-        this.changes = changes;
-        this.tenants = tenants;
-        this.outbox = outbox;
-        this.idempotencyKeys = idempotencyKeys;
+    public JobSubmitter(SubmitGroupCommit groupCommit, ObjectMapper json, StorageConfig storage, KafkaConfig kafka,
+            CatalogEvents catalogEvents, Tenants tenants) {
+        this.groupCommit = groupCommit;
+        this.json = json;
         this.storage = storage;
         this.kafka = kafka;
+        this.catalogEvents = catalogEvents;
+        this.tenants = tenants;
     }
 
-    @Transactional
+    /**
+     * Builds the job's rows, messages and event here, on the request's thread, then has them written with the
+     * submits arriving meanwhile ({@link SubmitGroupCommit}); returns once they are committed.
+     */
     public Outcome submit(JobSubmission submission, String tenant, Optional<IdempotentRequest> idempotent) {
         UUID jobId = UUID.randomUUID();
-        if (idempotent.isPresent()) {
-            Optional<IdempotencyKeys.Claim> earlier = idempotencyKeys.claim(tenant, idempotent.get().key(),
-                    idempotent.get().fingerprint(), jobId);
-            if (earlier.isPresent()) {
-                return new AlreadyClaimed(earlier.get());
-            }
-        }
         // PostgreSQL keeps microseconds: truncate so that list cursors match stored times exactly.
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         Job job = new Job();
@@ -87,9 +83,10 @@ public class JobSubmitter {
         job.publish = submission.publish();
         job.createdAt = now;
         job.updatedAt = now;
-        job.persist();
         List<Task> tasks = new ArrayList<>();
+        List<OutboxRecord> messages = new ArrayList<>();
         ResultLayout layout = new ResultLayout(storage.resultsBucket());
+        String topic = kafka.topics().tasks().name();
         for (int position = 0; position < submission.targets().size(); position++) {
             TargetPlan target = submission.targets().get(position);
             Task task = new Task();
@@ -108,17 +105,22 @@ public class JobSubmitter {
                     target.variant()).toString();
             task.state = TaskState.QUEUED;
             task.createdAt = now;
-            task.persist();
             tasks.add(task);
             // Keyed by task id, not job id: a partition is read by one worker at a time, so a job's
             // tasks spread over partitions are built in parallel.
-            outbox.add(kafka.topics().tasks().name(), task.id, new TaskMessage(task.id, jobId, job.modelName, job.sourceUri,
-                    job.sourceFormat, task.variant, task.recipe, task.profile, task.resultsPrefix, job.evalText,
-                    task.gates(), task.publish));
+            messages.add(new OutboxRecord(topic, task.id.toString(), toJson(new TaskMessage(task.id, jobId,
+                    job.modelName, job.sourceUri, job.sourceFormat, task.variant, task.recipe, task.profile,
+                    task.resultsPrefix, job.evalText, task.gates(), task.publish)), null));
         }
-        catalogEvents.jobSubmitted(job, tasks);
-        // for the stream of every job's changes (the dashboard's job list)
-        changes.announce(new JobChange(jobId, null, JobChange.SUBMITTED));
-        return new Created(JobView.of(job, tasks, now));
+        return groupCommit.write(new PreparedJob(job, tasks, messages,
+                catalogEvents.jobSubmittedAnnouncement(job, tasks), idempotent));
+    }
+
+    private String toJson(Object message) {
+        try {
+            return json.writeValueAsString(message);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException("cannot serialize " + message.getClass().getSimpleName(), e);
+        }
     }
 }

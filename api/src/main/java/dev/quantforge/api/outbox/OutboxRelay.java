@@ -1,13 +1,21 @@
 package dev.quantforge.api.outbox;
 
 import dev.quantforge.api.kafka.KafkaClients;
+import dev.quantforge.api.transactions.DatabaseWriteException;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -35,15 +43,17 @@ public class OutboxRelay {
     private final OutboxConfig config;
     private final KafkaClients kafka;
     private final EntityManager em;
+    private final AgroalDataSource database;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "outbox-relay"));
     private final AtomicBoolean pending = new AtomicBoolean();
     /** Used on the relay thread only. */
     private KafkaProducer<String, String> producer;
 
-    public OutboxRelay(OutboxConfig config, KafkaClients kafka, EntityManager em) {
+    public OutboxRelay(OutboxConfig config, KafkaClients kafka, EntityManager em, AgroalDataSource database) {
         this.config = config;
         this.kafka = kafka;
         this.em = em;
+        this.database = database;
     }
 
     @Scheduled(every = "${qf.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -81,48 +91,73 @@ public class OutboxRelay {
         }
     }
 
+    /** A row to publish: what the relay reads of it. */
+    private record Unsent(long id, String topic, String key, String payload, String contentType) {
+    }
+
+    /**
+     * One transaction per batch: one select, the records sent together, one update. Plain JDBC on the transaction's
+     * connection: the rows are read once and marked once, nothing for Hibernate to track or flush.
+     */
     private int publishBatch() {
         return QuarkusTransaction.requiringNew().call(() -> {
-            @SuppressWarnings("unchecked")
-            List<OutboxEntry> batch = em.createNativeQuery("select * from outbox where sent_at is null"
-                            + " order by id limit :limit for update skip locked", OutboxEntry.class)
-                    .setParameter("limit", config.batchSize())
-                    .getResultList();
-            if (batch.isEmpty()) {
-                return 0;
-            }
-            List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
-            for (OutboxEntry entry : batch) {
-                ProducerRecord<String, String> record = new ProducerRecord<>(entry.topic, entry.messageKey, entry.payload);
-                if (entry.contentType != null) {
-                    record.headers().add("content-type", entry.contentType.getBytes(StandardCharsets.UTF_8));
+            try (Connection connection = database.getConnection()) {
+                List<Unsent> batch = lockBatch(connection);
+                if (batch.isEmpty()) {
+                    return 0;
                 }
-                acks.add(producer().send(record));
+                List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
+                for (Unsent row : batch) {
+                    ProducerRecord<String, String> record = new ProducerRecord<>(row.topic(), row.key(), row.payload());
+                    if (row.contentType() != null) {
+                        record.headers().add("content-type", row.contentType().getBytes(StandardCharsets.UTF_8));
+                    }
+                    acks.add(producer().send(record));
+                }
+                producer().flush();
+                Long[] ids = new Long[batch.size()];
+                for (int i = 0; i < batch.size(); i++) {
+                    awaitAck(acks.get(i), batch.get(i));
+                    ids[i] = batch.get(i).id();
+                }
+                // one statement for the batch, not one update per row: under load the relay marks thousands a second
+                try (PreparedStatement mark = connection.prepareStatement(
+                        "update outbox set sent_at = ? where id = any(?)")) {
+                    mark.setObject(1, OffsetDateTime.now(ZoneOffset.UTC));
+                    mark.setArray(2, connection.createArrayOf("bigint", ids));
+                    mark.executeUpdate();
+                }
+                return batch.size();
+            } catch (SQLException e) {
+                throw new DatabaseWriteException("publish outbox rows", e);
             }
-            producer().flush();
-            List<Long> ids = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                awaitAck(acks.get(i), batch.get(i));
-                ids.add(batch.get(i).id);
-            }
-            // one statement for the batch, not one update per row: under load the relay marks thousands a second
-            em.createNativeQuery("update outbox set sent_at = :sent where id in (:ids)")
-                    .setParameter("sent", Instant.now())
-                    .setParameter("ids", ids)
-                    .executeUpdate();
-            return batch.size();
         });
     }
 
-    private static void awaitAck(Future<RecordMetadata> ack, OutboxEntry entry) {
+    private List<Unsent> lockBatch(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("select id, topic, message_key, payload,"
+                + " content_type from outbox where sent_at is null order by id limit ? for update skip locked")) {
+            select.setInt(1, config.batchSize());
+            List<Unsent> batch = new ArrayList<>();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    batch.add(new Unsent(rows.getLong(1), rows.getString(2), rows.getString(3), rows.getString(4),
+                            rows.getString(5)));
+                }
+            }
+            return batch;
+        }
+    }
+
+    private static void awaitAck(Future<RecordMetadata> ack, Unsent row) {
         try {
             ack.get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Kafka refused outbox row " + entry.id + " for " + entry.topic + ": "
+            throw new IllegalStateException("Kafka refused outbox row " + row.id() + " for " + row.topic() + ": "
                     + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing outbox row " + entry.id, e);
+            throw new IllegalStateException("interrupted while publishing outbox row " + row.id(), e);
         }
     }
 

@@ -9,14 +9,14 @@ import java.sql.SQLTransientConnectionException;
  * the first is a 503 the client retries, the second a 500. Looks through the whole cause chain, since the JDBC
  * error arrives wrapped by Hibernate, the pool or the transaction manager.
  */
-final class DatabaseOutage {
+public final class DatabaseOutage {
 
     static final int RETRY_AFTER_SECONDS = 5;
 
     private DatabaseOutage() {
     }
 
-    static boolean isCause(Throwable e) {
+    public static boolean isCause(Throwable e) {
         return find(e) != null;
     }
 

@@ -1,5 +1,7 @@
 package dev.quantforge.api.registries;
 
+import java.util.List;
+
 /**
  * Tells a system outside quantforge about the catalog's changes: a job submitted or completed, a variant published
  * or rejected. Every CDI bean implementing it hears every {@link CatalogAnnouncement}; the built-in ones are the
@@ -16,4 +18,12 @@ public interface RegistryAdapter {
 
     /** Records, in the caller's transaction, what this adapter will send about {@code announcement}. */
     void announce(CatalogAnnouncement announcement);
+
+    /**
+     * Records several announcements of one transaction (a batch of submits committed together). One by one unless
+     * the adapter can record them at once, as the built-in ones do with one statement.
+     */
+    default void announceAll(List<CatalogAnnouncement> announcements) {
+        announcements.forEach(this::announce);
+    }
 }

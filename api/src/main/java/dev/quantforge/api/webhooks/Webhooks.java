@@ -7,12 +7,19 @@ import dev.quantforge.api.problems.ProblemException;
 import dev.quantforge.api.problems.ProblemType;
 import dev.quantforge.api.registries.CatalogAnnouncement;
 import dev.quantforge.api.registries.RegistryAdapter;
+import dev.quantforge.api.transactions.DatabaseWriteException;
+import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -36,10 +43,12 @@ public class Webhooks implements RegistryAdapter {
 
     private final EntityManager em;
     private final WebhookDispatcher dispatcher;
+    private final AgroalDataSource database;
 
-    public Webhooks(EntityManager em, WebhookDispatcher dispatcher) {
+    public Webhooks(EntityManager em, WebhookDispatcher dispatcher, AgroalDataSource database) {
         this.em = em;
         this.dispatcher = dispatcher;
+        this.database = database;
     }
 
     /** Validates a request body; every invalid field is named in one 400. */
@@ -239,6 +248,50 @@ public class Webhooks implements RegistryAdapter {
     @Override
     public void announce(CatalogAnnouncement announcement) {
         enqueue(announcement.tenant(), announcement.eventId(), announcement.type(), announcement.cloudEvent());
+    }
+
+    /** The same as {@link #enqueue} for each, with one statement: the events travel as arrays. */
+    @Override
+    public void announceAll(List<CatalogAnnouncement> announcements) {
+        if (announcements.isEmpty()) {
+            return;
+        }
+        int count = announcements.size();
+        String[] tenants = new String[count];
+        String[] eventIds = new String[count];
+        String[] eventTypes = new String[count];
+        String[] payloads = new String[count];
+        for (int i = 0; i < count; i++) {
+            CatalogAnnouncement a = announcements.get(i);
+            tenants[i] = a.tenant();
+            eventIds[i] = a.eventId();
+            eventTypes[i] = a.type();
+            payloads[i] = a.cloudEvent();
+        }
+        int rows;
+        try (Connection connection = database.getConnection();
+             PreparedStatement insert = connection.prepareStatement("insert into webhook_deliveries"
+                     + " (webhook_id, event_id, event_type, payload, state, attempts, next_attempt_at, created_at)"
+                     + " select w.id, e.event_id, e.event_type, e.payload, 'PENDING', 0, ?, ?"
+                     + " from unnest(?::text[], ?::text[], ?::text[], ?::text[])"
+                     + " as e(tenant, event_id, event_type, payload)"
+                     + " join webhooks w on w.enabled and w.tenant = e.tenant"
+                     + " and w.event_types @> jsonb_build_array(e.event_type)"
+                     + " on conflict (webhook_id, event_id) do nothing")) {
+            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+            insert.setObject(1, now);
+            insert.setObject(2, now);
+            insert.setArray(3, connection.createArrayOf("text", tenants));
+            insert.setArray(4, connection.createArrayOf("text", eventIds));
+            insert.setArray(5, connection.createArrayOf("text", eventTypes));
+            insert.setArray(6, connection.createArrayOf("text", payloads));
+            rows = insert.executeUpdate();
+        } catch (SQLException e) {
+            throw new DatabaseWriteException("queue webhook deliveries", e);
+        }
+        if (rows > 0) {
+            dispatcher.wakeAfterCommit();
+        }
     }
 
     /**

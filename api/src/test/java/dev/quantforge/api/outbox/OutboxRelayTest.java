@@ -8,6 +8,7 @@ import dev.quantforge.api.support.Eventually;
 import dev.quantforge.api.support.LocalStackResource;
 import dev.quantforge.api.support.TopicReader;
 import dev.quantforge.common.messages.CancelMessage;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -44,11 +45,14 @@ class OutboxRelayTest {
     @Inject
     EntityManager em;
 
+    @Inject
+    AgroalDataSource database;
+
     @Test
     void relaysOfSeveralInstancesShareTheRowsWithoutPublishingAnyTwice() throws Exception {
         UUID key = UUID.randomUUID();
-        List<OutboxRelay> others = List.of(new OutboxRelay(config, kafka, em), new OutboxRelay(config, kafka, em),
-                new OutboxRelay(config, kafka, em));
+        List<OutboxRelay> others = List.of(new OutboxRelay(config, kafka, em, database),
+                new OutboxRelay(config, kafka, em, database), new OutboxRelay(config, kafka, em, database));
         try (TopicReader control = TopicReader.control()) {
             List<UUID> written = new ArrayList<>();
             QuarkusTransaction.requiringNew().run(() -> {
