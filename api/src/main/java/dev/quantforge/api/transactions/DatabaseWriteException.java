@@ -10,8 +10,4 @@ public class DatabaseWriteException extends RuntimeException {
     public DatabaseWriteException(String what, SQLException cause) {
         super("cannot " + what + ": " + cause.getMessage(), cause);
     }
-
-    public SQLException sqlCause() {
-        return (SQLException) getCause();
-    }
 }
