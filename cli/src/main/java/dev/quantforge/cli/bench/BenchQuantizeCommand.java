@@ -117,7 +117,7 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
         List<String> command = javaCommand();
         command.addAll(List.of("dev.quantforge.cli.Main", "quantize", model.toString(), output.toString(), type.name(),
                 "--threads", Integer.toString(threads)));
-        Timed timed = timed(command, dir, "quantforge " + type);
+        Timed timed = timed(command, dir, "quantforge " + type, false);
         return new Usage(timed.seconds, timed.cpuSeconds, timed.peakKb / 1024.0);
     }
 
@@ -125,7 +125,7 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
         List<String> command = javaCommand();
         command.addAll(List.of(LlamaQuantizeChild.class.getName(), libllama.toString(),
                 model.toString(), output.toString(), type.name(), Integer.toString(threads)));
-        Timed timed = timed(command, dir, "llama.cpp " + type);
+        Timed timed = timed(command, dir, "llama.cpp " + type, true);
         String[] line = timed.lastLine.split(" ");
         if (line.length < 4 || !line[0].equals("llama")) {
             throw new IllegalStateException("llama.cpp " + type + " printed no figures: " + timed.lastLine);
@@ -151,12 +151,23 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
     private record Timed(double seconds, double cpuSeconds, double peakKb, String lastLine) {
     }
 
-    private static Timed timed(List<String> command, Path dir, String what) throws IOException, InterruptedException {
+    /**
+     * Runs {@code command} under GNU time. {@code asUserRunsIt}: without the environment variables the
+     * {@code quantforge} launcher set for its own JVM (named in {@code QUANTFORGE_LAUNCHER_ENV}, e.g. glibc's malloc
+     * settings), which a native llama-quantize would not have either.
+     */
+    private static Timed timed(List<String> command, Path dir, String what, boolean asUserRunsIt)
+            throws IOException, InterruptedException {
         Path usage = dir.resolve("usage.txt");
         Path log = dir.resolve("child.log");
         List<String> wrapped = new ArrayList<>(List.of(GNU_TIME.toString(), "-f", "%e %U %S %M", "-o", usage.toString()));
         wrapped.addAll(command);
-        Process process = new ProcessBuilder(wrapped).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(wrapped).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (asUserRunsIt) {
+            String launcherSet = builder.environment().getOrDefault("QUANTFORGE_LAUNCHER_ENV", "");
+            Arrays.stream(launcherSet.split(" ")).filter(name -> !name.isEmpty()).forEach(builder.environment()::remove);
+        }
+        Process process = builder.start();
         int exit = process.waitFor();
         List<String> lines = Files.readAllLines(log);
         if (exit != 0) {
