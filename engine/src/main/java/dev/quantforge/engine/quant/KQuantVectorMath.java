@@ -43,7 +43,7 @@ final class KQuantVectorMath {
      * qkx2 search slower (C2 then boxed inside its inner loops) and the q3 search no faster, so they are as
      * they were.
      */
-    private static final int STATE_SLOTS = 4;
+    private static final int STATE_SLOTS = 8;
 
     /**
      * ggml's make_qkx2_quants on {@code groups} (a multiple of eight) consecutive groups of {@code n}
@@ -58,29 +58,58 @@ final class KQuantVectorMath {
         }
     }
 
+    /*
+     * The qkx2 search is split in stages that take and return no vector, each keeping what the next needs in the
+     * state slots of work[]. As one method it grew past C2's node-count cutoff: C2 then stopped inlining the Vector
+     * API's own methods (AbstractMask.andNot, the level store) and boxed vectors on every step of the search, about
+     * 38 bytes allocated per quantized value in Q2_K. Each stage is small enough to be compiled whole.
+     */
+    private static final int MIN_AT = 0;
+    private static final int MAX_AT = 1;
+    private static final int SUM_W_AT = 2;
+    private static final int SUM_X_AT = 3;
+    private static final int SCALE_AT = 4;
+    private static final int BEST_ERROR_AT = 5;
+    private static final int FLAT_MIN_AT = 6;
+    private static final int FLAT_AT = 7;
+
     private static void qkx2Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] weights,
                                     byte[] levels, float[] scales, float[] mins, float[] work, float rmin,
                                     float rdelta, int nstep, boolean useMad) {
-        // work holds four n x LANES tables, value i of every group side by side: x, weights, best and candidate levels
-        int xs = 0;
+        // work holds four n x LANES tables, value i of every group side by side: x, weights, best and candidate
+        // levels; then the state slots, LANES floats each
         int ws = n * LANES;
-        int best = 2 * n * LANES;
-        int candidate = 3 * n * LANES;
+        int state = 4 * n * LANES;
         for (int lane = 0; lane < LANES; lane++) {
             int group = firstGroup + lane;
             for (int i = 0; i < n; i++) {
-                work[xs + i * LANES + lane] = x[xOffset + group * n + i];
+                work[i * LANES + lane] = x[xOffset + group * n + i];
                 work[ws + i * LANES + lane] = weights[group * n + i];
             }
         }
+        qkx2Extremes(n, nmax, work, state, useMad);
+        for (int is = 0; is <= nstep; is++) {
+            qkx2Step(n, nmax, rmin + rdelta * is + nmax, work, state, useMad);
+        }
+        qkx2Store(firstGroup, n, work, state, levels, scales, mins);
+    }
+
+    private static int slot(int state, int which) {
+        return state + which * LANES;
+    }
+
+    /** The groups' extremes and sums, and the first fit: levels from max - min, its scale and error. */
+    private static void qkx2Extremes(int n, int nmax, float[] work, int state, boolean useMad) {
+        int ws = n * LANES;
+        int best = 2 * n * LANES;
         FloatVector zero = FloatVector.zero(FLOATS);
-        FloatVector x0 = FloatVector.fromArray(FLOATS, work, xs);
+        FloatVector x0 = FloatVector.fromArray(FLOATS, work, 0);
         FloatVector min = x0;
         FloatVector max = x0;
         FloatVector sumW = FloatVector.fromArray(FLOATS, work, ws);
         FloatVector sumX = sumW.mul(x0);
         for (int i = 1; i < n; i++) {
-            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, i * LANES);
             min = min.blend(xi, xi.compare(VectorOperators.LT, min));
             max = max.blend(xi, xi.compare(VectorOperators.GT, max));
             FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
@@ -89,68 +118,97 @@ final class KQuantVectorMath {
         }
         min = min.blend(zero, min.compare(VectorOperators.GT, zero));
         // flat groups end here in ggml: all levels 0, scale 0, the_min = -min
-        VectorMask<Float> flat = max.compare(VectorOperators.EQ, min);
-        FloatVector flatMin = min;
-        FloatVector range = max.sub(min);
-        FloatVector iscale = FloatVector.broadcast(FLOATS, (float) nmax).div(range);
+        zero.blend(1f, max.compare(VectorOperators.EQ, min)).intoArray(work, slot(state, FLAT_AT));
+        min.intoArray(work, slot(state, FLAT_MIN_AT));
+        FloatVector iscale = FloatVector.broadcast(FLOATS, (float) nmax).div(max.sub(min));
         FloatVector scale = FloatVector.broadcast(FLOATS, 1f).div(iscale);
         FloatVector bestError = zero;
         for (int i = 0; i < n; i++) {
-            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, i * LANES);
             FloatVector l = level(iscale, xi, min, nmax);
             l.intoArray(work, best + i * LANES);
             FloatVector diff = scale.mul(l).add(min).sub(xi);
             diff = useMad ? diff.abs() : diff.mul(diff);
             bestError = bestError.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(diff));
         }
-        for (int is = 0; is <= nstep; is++) {
-            // range is not max - min any more once a lane has taken a new min, so recompute it
-            iscale = FloatVector.broadcast(FLOATS, rmin + rdelta * is + nmax).div(max.sub(min));
-            FloatVector sumL = zero;
-            FloatVector sumL2 = zero;
-            FloatVector sumXL = zero;
-            for (int i = 0; i < n; i++) {
-                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
-                FloatVector l = level(iscale, xi, min, nmax);
-                l.intoArray(work, candidate + i * LANES);
-                FloatVector wl = FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l);
-                sumL = sumL.add(wl);
-                sumL2 = sumL2.add(wl.mul(l));
-                sumXL = sumXL.add(wl.mul(xi));
-            }
-            FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
-            VectorMask<Float> solvable = d.compare(VectorOperators.GT, zero).andNot(flat);
-            if (!solvable.anyTrue()) {
-                continue;
-            }
-            FloatVector thisScale = sumW.mul(sumXL).sub(sumX.mul(sumL)).div(d);
-            FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXL)).div(d);
-            VectorMask<Float> positiveMin = thisMin.compare(VectorOperators.GT, zero);
-            thisMin = thisMin.blend(zero, positiveMin);
-            thisScale = thisScale.blend(sumXL.div(sumL2), positiveMin);
-            FloatVector error = zero;
-            for (int i = 0; i < n; i++) {
-                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
-                FloatVector l = FloatVector.fromArray(FLOATS, work, candidate + i * LANES);
-                FloatVector diff = thisScale.mul(l).add(thisMin).sub(xi);
-                diff = useMad ? diff.abs() : diff.mul(diff);
-                error = error.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(diff));
-            }
-            VectorMask<Float> better = error.compare(VectorOperators.LT, bestError).and(solvable);
-            if (better.anyTrue()) {
-                for (int i = 0; i < n; i++) {
-                    FloatVector kept = FloatVector.fromArray(FLOATS, work, best + i * LANES);
-                    kept.blend(FloatVector.fromArray(FLOATS, work, candidate + i * LANES), better)
-                            .intoArray(work, best + i * LANES);
-                }
-                bestError = bestError.blend(error, better);
-                scale = scale.blend(thisScale, better);
-                min = min.blend(thisMin, better);
-            }
+        min.intoArray(work, slot(state, MIN_AT));
+        max.intoArray(work, slot(state, MAX_AT));
+        sumW.intoArray(work, slot(state, SUM_W_AT));
+        sumX.intoArray(work, slot(state, SUM_X_AT));
+        scale.intoArray(work, slot(state, SCALE_AT));
+        bestError.intoArray(work, slot(state, BEST_ERROR_AT));
+    }
+
+    /** One step of the search: the levels for {@code numerator / (max - min)}, kept by the lanes they fit better. */
+    private static void qkx2Step(int n, int nmax, float numerator, float[] work, int state, boolean useMad) {
+        int ws = n * LANES;
+        int best = 2 * n * LANES;
+        int candidate = 3 * n * LANES;
+        FloatVector zero = FloatVector.zero(FLOATS);
+        FloatVector min = FloatVector.fromArray(FLOATS, work, slot(state, MIN_AT));
+        // range is not max - min any more once a lane has taken a new min, so recompute it
+        FloatVector iscale = FloatVector.broadcast(FLOATS, numerator)
+                .div(FloatVector.fromArray(FLOATS, work, slot(state, MAX_AT)).sub(min));
+        FloatVector sumL = zero;
+        FloatVector sumL2 = zero;
+        FloatVector sumXL = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, i * LANES);
+            FloatVector l = level(iscale, xi, min, nmax);
+            l.intoArray(work, candidate + i * LANES);
+            FloatVector wl = FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l);
+            sumL = sumL.add(wl);
+            sumL2 = sumL2.add(wl.mul(l));
+            sumXL = sumXL.add(wl.mul(xi));
         }
-        scale.blend(zero, flat).intoArray(scales, firstGroup);
-        min.blend(flatMin, flat).neg().intoArray(mins, firstGroup);
-        storeLevels(firstGroup, n, 0, flat, work, best, levels, 0);
+        FloatVector sumW = FloatVector.fromArray(FLOATS, work, slot(state, SUM_W_AT));
+        FloatVector sumX = FloatVector.fromArray(FLOATS, work, slot(state, SUM_X_AT));
+        FloatVector d = sumW.mul(sumL2).sub(sumL.mul(sumL));
+        VectorMask<Float> solvable = d.compare(VectorOperators.GT, zero)
+                .and(FloatVector.fromArray(FLOATS, work, slot(state, FLAT_AT)).compare(VectorOperators.EQ, zero));
+        if (!solvable.anyTrue()) {
+            return;
+        }
+        FloatVector thisScale = sumW.mul(sumXL).sub(sumX.mul(sumL)).div(d);
+        FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXL)).div(d);
+        VectorMask<Float> positiveMin = thisMin.compare(VectorOperators.GT, zero);
+        thisMin = thisMin.blend(zero, positiveMin);
+        thisScale = thisScale.blend(sumXL.div(sumL2), positiveMin);
+        FloatVector error = zero;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, i * LANES);
+            FloatVector l = FloatVector.fromArray(FLOATS, work, candidate + i * LANES);
+            FloatVector diff = thisScale.mul(l).add(thisMin).sub(xi);
+            diff = useMad ? diff.abs() : diff.mul(diff);
+            error = error.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(diff));
+        }
+        FloatVector bestError = FloatVector.fromArray(FLOATS, work, slot(state, BEST_ERROR_AT));
+        VectorMask<Float> better = error.compare(VectorOperators.LT, bestError).and(solvable);
+        if (!better.anyTrue()) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            FloatVector kept = FloatVector.fromArray(FLOATS, work, best + i * LANES);
+            kept.blend(FloatVector.fromArray(FLOATS, work, candidate + i * LANES), better)
+                    .intoArray(work, best + i * LANES);
+        }
+        bestError.blend(error, better).intoArray(work, slot(state, BEST_ERROR_AT));
+        FloatVector.fromArray(FLOATS, work, slot(state, SCALE_AT)).blend(thisScale, better)
+                .intoArray(work, slot(state, SCALE_AT));
+        min.blend(thisMin, better).intoArray(work, slot(state, MIN_AT));
+    }
+
+    /** The groups' scales, mins and levels, flat groups as ggml leaves them. */
+    private static void qkx2Store(int firstGroup, int n, float[] work, int state, byte[] levels, float[] scales,
+                                  float[] mins) {
+        FloatVector zero = FloatVector.zero(FLOATS);
+        VectorMask<Float> flat = FloatVector.fromArray(FLOATS, work, slot(state, FLAT_AT))
+                .compare(VectorOperators.NE, zero);
+        FloatVector.fromArray(FLOATS, work, slot(state, SCALE_AT)).blend(zero, flat).intoArray(scales, firstGroup);
+        FloatVector.fromArray(FLOATS, work, slot(state, MIN_AT))
+                .blend(FloatVector.fromArray(FLOATS, work, slot(state, FLAT_MIN_AT)), flat).neg()
+                .intoArray(mins, firstGroup);
+        storeLevels(firstGroup, n, 0, flat, work, 2 * n * LANES, levels, 0);
     }
 
     /**
