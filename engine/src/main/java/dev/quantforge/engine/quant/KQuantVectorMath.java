@@ -39,9 +39,8 @@ final class KQuantVectorMath {
      * vectors: a vector changed under a condition inside a loop meets its old value in a phi, and Java 17's
      * C2 then boxes it, allocating an object and an array per vector per pass. Stored and reloaded, each
      * vector lives within one straight stretch of code and stays in a register: Q6_K at 1 thread went from
-     * about 40 young collections per 32 MB of input to none, and 20-25 % faster. The same change made the
-     * qkx2 search slower (C2 then boxed inside its inner loops) and the q3 search no faster, so they are as
-     * they were.
+     * about 40 young collections per 32 MB of input to none, and 20-25 % faster. The qkx2 search keeps its
+     * state there too, between stages of its own (below); in one method the same change boxed its inner loops.
      */
     private static final int STATE_SLOTS = 8;
 
