@@ -74,7 +74,15 @@ final class LegacyVectorBlocks {
                 nibbles(src, x + k * QK, id, 8.5f, dst, at + 2);
             }
         }
-        for (; b < count; b++, x += QK, out += Q4_0_BYTES) {
+        q4_0Tail(src, x, count - b, dst, out);
+    }
+
+    /**
+     * Q4_0 one block a step, for the blocks after the last full group: a method of its own, so that the
+     * group loop's compilation stays below C2's node-count cutoff.
+     */
+    private static void q4_0Tail(float[] src, int x, int count, byte[] dst, int out) {
+        for (int b = 0; b < count; b++, x += QK, out += Q4_0_BYTES) {
             float d = signedAbsMax(src, x) * -0.125f; // max / -8, exactly
             float id = 1.0f / d;
             if (Float.isNaN(d) || !usable(id)) {
@@ -104,8 +112,7 @@ final class LegacyVectorBlocks {
     static void q4_1(float[] src, int x, int count, byte[] dst, int out) {
         int[] positive = new int[GROUP];
         int[] negative = new int[GROUP];
-        float[] scales = new float[GROUP];
-        float[] minima = new float[GROUP];
+        float[] scalesAndMinima = new float[2 * GROUP]; // the scales, then the minima
         float[] reciprocals = new float[GROUP];
         byte[] halves = new byte[4 * GROUP];
         float[] scratch = new float[2];
@@ -114,9 +121,8 @@ final class LegacyVectorBlocks {
             for (int k = 0; k < GROUP; k++) {
                 maxima(src, x + k * QK, positive, negative, k);
             }
-            rangeScales(positive, negative, 15, scales, minima, reciprocals);
-            HalfVectorRows.toHalf(scales, 0, GROUP, halves, 0);
-            HalfVectorRows.toHalf(minima, 0, GROUP, halves, 2 * GROUP);
+            rangeScales(positive, negative, 15, scalesAndMinima, reciprocals);
+            HalfVectorRows.toHalf(scalesAndMinima, 0, 2 * GROUP, halves, 0);
             for (int k = 0; k < GROUP; k++) {
                 int at = out + k * Q4_1_BYTES;
                 float id = reciprocals[k];
@@ -128,10 +134,15 @@ final class LegacyVectorBlocks {
                 dst[at + 1] = halves[2 * k + 1];
                 dst[at + 2] = halves[2 * GROUP + 2 * k];
                 dst[at + 3] = halves[2 * GROUP + 2 * k + 1];
-                nibbles(src, x + k * QK, minima[k], id, 0.5f, dst, at + 4);
+                nibbles(src, x + k * QK, scalesAndMinima[GROUP + k], id, 0.5f, dst, at + 4);
             }
         }
-        for (; b < count; b++, x += QK, out += Q4_1_BYTES) {
+        q4_1Tail(src, x, count - b, dst, out, scratch);
+    }
+
+    /** Q4_1 one block a step, for the blocks after the last full group (as {@link #q4_0Tail}). */
+    private static void q4_1Tail(float[] src, int x, int count, byte[] dst, int out, float[] scratch) {
+        for (int b = 0; b < count; b++, x += QK, out += Q4_1_BYTES) {
             long extremes = minMax(src, x);
             float min = Float.intBitsToFloat((int) extremes);
             float d = (Float.intBitsToFloat((int) (extremes >>> 32)) - min) / 15;
@@ -191,17 +202,17 @@ final class LegacyVectorBlocks {
     /**
      * For Q4_1 and Q5_1, {@link #GROUP} blocks in lanes from their {@link #maxima}: the minimum, the scale
      * {@code (max - min) / steps} and its reciprocal, as the scalar code computes them; NaN for a block that
-     * {@link #minMax} declines.
+     * {@link #minMax} declines. The scales go to {@code scalesAndMinima[0..GROUP)}, the minima after them.
      */
-    private static void rangeScales(int[] positive, int[] negative, int steps, float[] scales, float[] minima, float[] reciprocals) {
+    private static void rangeScales(int[] positive, int[] negative, int steps, float[] scalesAndMinima, float[] reciprocals) {
         IntVector p = IntVector.fromArray(INTS, positive, 0);
         IntVector n = IntVector.fromArray(INTS, negative, 0);
         VectorMask<Integer> declined = p.compare(VectorOperators.LE, 0).or(n.compare(VectorOperators.LE, 0))
                 .or(p.compare(VectorOperators.GE, INFINITY_BITS)).or(n.compare(VectorOperators.GE, INFINITY_BITS));
         FloatVector min = n.or(Integer.MIN_VALUE).blend(NAN_BITS, declined).reinterpretAsFloats();
         FloatVector d = p.reinterpretAsFloats().sub(min).div(steps);
-        min.intoArray(minima, 0);
-        d.intoArray(scales, 0);
+        d.intoArray(scalesAndMinima, 0);
+        min.intoArray(scalesAndMinima, GROUP);
         FloatVector.broadcast(FLOATS, 1.0f).div(d).intoArray(reciprocals, 0);
     }
 
@@ -269,17 +280,26 @@ final class LegacyVectorBlocks {
 
     /**
      * Q4_0's levels {@code min(15, (int) (v * id + bias))}, value {@code x + j} in the low nibble and
-     * {@code x + 16 + j} in the high one of byte {@code dst[at + j]}: the two floors are put together as
-     * {@code high * 16 + low} in floats (exact below 256) and turned into ints once. No method here takes or
-     * returns a vector but the few always inlined: Java 17 compiles a method it has seen called often on its
-     * own, and where that copy is too big to inline back its callers box every vector that crosses the call
-     * (measured: each type that ran after another fell to half its speed).
+     * {@code x + 16 + j} in the high one of byte {@code dst[at + j]}. Each floor is {@link #truncate}'s exact
+     * float arithmetic, written out here rather than called: in the eight-block loop, once F16 had run, C2
+     * reached its node-count cutoff ({@code NodeCountInliningCutoff} under {@code -XX:+PrintInlining}) before
+     * the second call, and a vector returned from a call that is not inlined is boxed (Q4_0 at 1.0x ggml
+     * instead of 1.6x). The two floors are put together as {@code high * 16 + low} in floats (exact below
+     * 256) and turned into ints once. No method here takes or returns a vector but {@link #truncate}: Java
+     * 17 compiles a method it has seen called often on its own, and where that copy is too big to inline
+     * back its callers box every vector that crosses the call (measured: each type that ran after another
+     * fell to half its speed); a method that takes only arrays and numbers costs a call where it is not
+     * inlined, nothing more.
      */
     private static void nibbles(float[] src, int x, float id, float bias, byte[] dst, int at) {
         for (int j = 0; j < HALF; j += LANES) {
-            FloatVector low = floor(FloatVector.fromArray(FLOATS, src, x + j).mul(id).add(bias).min(15.0f));
-            FloatVector high = floor(FloatVector.fromArray(FLOATS, src, x + HALF + j).mul(id).add(bias).min(15.0f));
-            high.mul(16.0f).add(low).add(ROUNDING_BIAS).reinterpretAsInts().sub(ROUNDING_BIAS_BITS)
+            FloatVector low = FloatVector.fromArray(FLOATS, src, x + j).mul(id).add(bias).min(15.0f);
+            FloatVector high = FloatVector.fromArray(FLOATS, src, x + HALF + j).mul(id).add(bias).min(15.0f);
+            FloatVector lowRounded = low.add(ROUNDING_BIAS).sub(ROUNDING_BIAS);
+            FloatVector highRounded = high.add(ROUNDING_BIAS).sub(ROUNDING_BIAS);
+            FloatVector lowFloor = lowRounded.add(low.sub(lowRounded).min(0.0f).mul(0x1p126f).max(-1.0f));
+            FloatVector highFloor = highRounded.add(high.sub(highRounded).min(0.0f).mul(0x1p126f).max(-1.0f));
+            highFloor.mul(16.0f).add(lowFloor).add(ROUNDING_BIAS).reinterpretAsInts().sub(ROUNDING_BIAS_BITS)
                     .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(dst, at + j);
         }
     }
@@ -287,9 +307,13 @@ final class LegacyVectorBlocks {
     /** Q4_1's levels: {@link #nibbles(float[], int, float, float, byte[], int)} of {@code v - min}. */
     private static void nibbles(float[] src, int x, float min, float id, float bias, byte[] dst, int at) {
         for (int j = 0; j < HALF; j += LANES) {
-            FloatVector low = floor(FloatVector.fromArray(FLOATS, src, x + j).sub(min).mul(id).add(bias).min(15.0f));
-            FloatVector high = floor(FloatVector.fromArray(FLOATS, src, x + HALF + j).sub(min).mul(id).add(bias).min(15.0f));
-            high.mul(16.0f).add(low).add(ROUNDING_BIAS).reinterpretAsInts().sub(ROUNDING_BIAS_BITS)
+            FloatVector low = FloatVector.fromArray(FLOATS, src, x + j).sub(min).mul(id).add(bias).min(15.0f);
+            FloatVector high = FloatVector.fromArray(FLOATS, src, x + HALF + j).sub(min).mul(id).add(bias).min(15.0f);
+            FloatVector lowRounded = low.add(ROUNDING_BIAS).sub(ROUNDING_BIAS);
+            FloatVector highRounded = high.add(ROUNDING_BIAS).sub(ROUNDING_BIAS);
+            FloatVector lowFloor = lowRounded.add(low.sub(lowRounded).min(0.0f).mul(0x1p126f).max(-1.0f));
+            FloatVector highFloor = highRounded.add(high.sub(highRounded).min(0.0f).mul(0x1p126f).max(-1.0f));
+            highFloor.mul(16.0f).add(lowFloor).add(ROUNDING_BIAS).reinterpretAsInts().sub(ROUNDING_BIAS_BITS)
                     .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(dst, at + j);
         }
     }
@@ -312,16 +336,6 @@ final class LegacyVectorBlocks {
             qh |= low.and(0x10).or(high.and(0x10).mul(1 << 16)).mul(BIT).reduceLanes(VectorOperators.OR) >>> 4 << j;
         }
         return qh;
-    }
-
-    /**
-     * {@code (float) (int) t} for lanes {@code 0 <= t <= 2^22} that are not NaN, in exact float arithmetic as
-     * {@link #truncate}: adding 2^23 rounds to the nearest integer, and where that rounded up one is taken
-     * back. Few enough operations that C2 always inlines it.
-     */
-    private static FloatVector floor(FloatVector clamped) {
-        FloatVector rounded = clamped.add(ROUNDING_BIAS).sub(ROUNDING_BIAS);
-        return rounded.add(clamped.sub(rounded).min(0.0f).mul(0x1p126f).max(-1.0f));
     }
 
     /**
