@@ -268,15 +268,18 @@ final class KQuantVectorMath {
         int ws = n * LANES;
         int wxs = 2 * n * LANES;
         int ls = 3 * n * LANES;
+        // only x goes through the scalar transposition; w and w·x are the same products, taken in lanes
         for (int lane = 0; lane < LANES; lane++) {
-            int group = firstGroup + lane;
+            int from = xOffset + (firstGroup + lane) * n;
             for (int i = 0; i < n; i++) {
-                float xi = x[xOffset + group * n + i];
-                float w = xi * xi;
-                work[xs + i * LANES + lane] = xi;
-                work[ws + i * LANES + lane] = w;
-                work[wxs + i * LANES + lane] = w * xi;
+                work[xs + i * LANES + lane] = x[from + i];
             }
+        }
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector w = xi.mul(xi);
+            w.intoArray(work, ws + i * LANES);
+            w.mul(xi).intoArray(work, wxs + i * LANES);
         }
         FloatVector zero = FloatVector.zero(FLOATS);
         FloatVector max = zero;
