@@ -256,27 +256,29 @@ final class KQuantVectorMath {
      */
     static void makeQ3Quants(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels, float[] scales,
                              float[] work) {
+        int[] groupStarts = new int[LANES]; // lane k reads group k's value i at xOffset + (g + k) * n + i
+        for (int k = 0; k < LANES; k++) {
+            groupStarts[k] = k * n;
+        }
         for (int g = 0; g < groups; g += LANES) {
-            q3Lanes(g, n, nmax, x, xOffset, levels, scales, work);
+            q3Lanes(g, n, nmax, x, xOffset, levels, scales, work, groupStarts);
         }
     }
 
     private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, byte[] levels,
-                                float[] scales, float[] work) {
+                                float[] scales, float[] work, int[] groupStarts) {
         // four n x LANES tables: x, w = x², w·x (ggml's w*x[i], the first factor of every w*x[i]*l) and levels
         int xs = 0;
         int ws = n * LANES;
         int wxs = 2 * n * LANES;
         int ls = 3 * n * LANES;
-        // only x goes through the scalar transposition; w and w·x are the same products, taken in lanes
-        for (int lane = 0; lane < LANES; lane++) {
-            int from = xOffset + (firstGroup + lane) * n;
-            for (int i = 0; i < n; i++) {
-                work[xs + i * LANES + lane] = x[from + i];
-            }
-        }
+        // the groups go into lanes by gathering value i of each (a scalar transposition, 128 stores of 4 bytes
+        // read back as 32-byte vectors, stalled every load on store forwarding); w and w·x are the same
+        // products as the scalar code's, taken in lanes
+        int first = xOffset + firstGroup * n;
         for (int i = 0; i < n; i++) {
-            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector xi = FloatVector.fromArray(FLOATS, x, first + i, groupStarts, 0);
+            xi.intoArray(work, xs + i * LANES);
             FloatVector w = xi.mul(xi);
             w.intoArray(work, ws + i * LANES);
             w.mul(xi).intoArray(work, wxs + i * LANES);
