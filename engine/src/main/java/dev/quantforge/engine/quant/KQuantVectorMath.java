@@ -1,5 +1,6 @@
 package dev.quantforge.engine.quant;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -17,6 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class KQuantVectorMath {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.length() * 8));
+    /** 32 bytes: 256 bits, the shape every vector kernel shares. */
+    private static final VectorSpecies<Byte> BYTES32 = ByteVector.SPECIES_256;
     static final int LANES = FLOATS.length();
     private static final float ROUNDING_BIAS = 12582912f;
     private static final float GROUP_MAX_EPS = 1e-15f;
@@ -387,6 +390,24 @@ final class KQuantVectorMath {
                         .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(levels, 16 * j + i);
             }
         }
+    }
+
+    /**
+     * Q3_K's high bits: byte {@code m} of {@code y[at..at+32)} gets bit {@code k} from bit 2 of level
+     * {@code m + 32 k} (levels 0..7), one 32-byte lane set per k, without a loop (a vector carried round one is a
+     * phi C2 may box) and without shifts (see docs/benchmark.md): a compare and a blend per bit.
+     */
+    static void q3HighBits(byte[] levels, byte[] y, int at) {
+        ByteVector zero = ByteVector.zero(BYTES32);
+        ByteVector high = zero.blend((byte) 1, ByteVector.fromArray(BYTES32, levels, 0).and((byte) 4).compare(VectorOperators.NE, 0))
+                .or(zero.blend((byte) 2, ByteVector.fromArray(BYTES32, levels, 32).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 4, ByteVector.fromArray(BYTES32, levels, 64).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 8, ByteVector.fromArray(BYTES32, levels, 96).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 16, ByteVector.fromArray(BYTES32, levels, 128).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 32, ByteVector.fromArray(BYTES32, levels, 160).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 64, ByteVector.fromArray(BYTES32, levels, 192).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) -128, ByteVector.fromArray(BYTES32, levels, 224).and((byte) 4).compare(VectorOperators.NE, 0)));
+        high.intoArray(y, at);
     }
 
     /** max(0, min(nmax, nearest_int(iscale * (x - min)))) per lane, as an exact float. */
