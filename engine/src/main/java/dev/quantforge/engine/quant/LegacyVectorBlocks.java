@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The plain legacy block quantizers (quantize_row_q4_0_ref … q5_1_ref) with a block's values spread over
  * vector lanes. Each lane does the scalar code's float32 operations in the same order (the Vector API
  * rounds every multiply and add on its own and never fuses them), and the cast to a level is done with
- * exact float arithmetic ({@link #truncate}), so the bytes are the scalar path's. A block where this
+ * exact float arithmetic ({@link #truncate}; for Q4_0 and Q4_1 a rounding, a compare and a blend), so the bytes
+ * are the scalar path's. Q4_0 and Q4_1 take eight blocks a step, their scales found in lanes. A block where this
  * does not hold or that the scalar path sends through ggml's loop in order (zeros at the extremes, a tie
  * between +a and -a, NaN, infinities, a zero or infinite reciprocal scale, for Q4_1/Q5_1 a block of one
  * sign) is quantized by the codec's scalar block code. Load this
