@@ -15,7 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code ggml_compute_fp32_to_fp16} (the FPU rounds to nearest even, into the subnormals too, by scaling
  * with 2^112 and 2^-110; NaN becomes 0x7E00 with its sign, infinities stay infinite), which is what
  * ggml's {@code ggml_fp32_to_fp16_row} runs for {@code ggml_quantize_chunk}; for bfloat16, round to nearest
- * even on the bits and NaN made quiet. Load this class only when {@link KernelPath#HALF_VECTOR} is true.
+ * even on the bits and NaN made quiet; each lane's low 16 bits are stored little-endian. No method here takes a
+ * vector: the block kernels inline {@link #toHalf} into loops that reach C2's node-count cutoff, and a vector
+ * passed to a call left out there is boxed. Load this class only when {@link KernelPath#HALF_VECTOR} is true.
  */
 final class HalfVectorRows {
     /** 256 bits, the one shape every vector kernel shares (see {@link VectorLanes}). */
@@ -45,7 +47,7 @@ final class HalfVectorRows {
             VectorMask<Integer> nan = doubled.lanewise(VectorOperators.XOR, SIGN)
                     .compare(VectorOperators.GT, 0xFF000000 ^ SIGN);
             IntVector half = w.lanewise(VectorOperators.LSHR, 16).and(0x8000).or(nonSign.blend(0x7E00, nan));
-            storeShorts(half, dst, out + 2 * i);
+            half.convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsBytes().intoArray(dst, out + 2 * i);
         }
         for (; i < n; i++) {
             short h = Fp16.fromFloat(src[from + i]);
@@ -62,17 +64,13 @@ final class HalfVectorRows {
             IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
             VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
             IntVector rounded = bits.add(high.and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16);
-            storeShorts(rounded.blend(high.or(64), nan), dst, out + 2 * i);
+            rounded.blend(high.or(64), nan)
+                    .convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsBytes().intoArray(dst, out + 2 * i);
         }
         for (; i < n; i++) {
             short h = Bf16.fromFloat(src[from + i]);
             dst[out + 2 * i] = (byte) h;
             dst[out + 2 * i + 1] = (byte) (h >> 8);
         }
-    }
-
-    /** The low 16 bits of every lane, little-endian at {@code dst[at]}. */
-    private static void storeShorts(IntVector lanes, byte[] dst, int at) {
-        lanes.convertShape(VectorOperators.I2S, SHORTS, 0).reinterpretAsBytes().intoArray(dst, at);
     }
 }

@@ -1,5 +1,6 @@
 package dev.quantforge.engine.quant;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -17,6 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class KQuantVectorMath {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.length() * 8));
+    /** 32 bytes: 256 bits, the shape every vector kernel shares. */
+    private static final VectorSpecies<Byte> BYTES32 = ByteVector.SPECIES_256;
     static final int LANES = FLOATS.length();
     private static final float ROUNDING_BIAS = 12582912f;
     private static final float GROUP_MAX_EPS = 1e-15f;
@@ -313,27 +316,32 @@ final class KQuantVectorMath {
      */
     static void makeQ3Quants(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels, float[] scales,
                              float[] work) {
+        int[] groupStarts = new int[LANES]; // lane k reads group k's value i at xOffset + (g + k) * n + i
+        for (int k = 0; k < LANES; k++) {
+            groupStarts[k] = k * n;
+        }
         for (int g = 0; g < groups; g += LANES) {
-            q3Lanes(g, n, nmax, x, xOffset, levels, scales, work);
+            q3Lanes(g, n, nmax, x, xOffset, levels, scales, work, groupStarts);
         }
     }
 
     private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, byte[] levels,
-                                float[] scales, float[] work) {
+                                float[] scales, float[] work, int[] groupStarts) {
         // four n x LANES tables: x, w = x², w·x (ggml's w*x[i], the first factor of every w*x[i]*l) and levels
         int xs = 0;
         int ws = n * LANES;
         int wxs = 2 * n * LANES;
         int ls = 3 * n * LANES;
-        for (int lane = 0; lane < LANES; lane++) {
-            int group = firstGroup + lane;
-            for (int i = 0; i < n; i++) {
-                float xi = x[xOffset + group * n + i];
-                float w = xi * xi;
-                work[xs + i * LANES + lane] = xi;
-                work[ws + i * LANES + lane] = w;
-                work[wxs + i * LANES + lane] = w * xi;
-            }
+        // the groups go into lanes by gathering value i of each (a scalar transposition, 128 stores of 4 bytes
+        // read back as 32-byte vectors, stalled every load on store forwarding); w and w·x are the same
+        // products as the scalar code's, taken in lanes
+        int first = xOffset + firstGroup * n;
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, x, first + i, groupStarts, 0);
+            xi.intoArray(work, xs + i * LANES);
+            FloatVector w = xi.mul(xi);
+            w.intoArray(work, ws + i * LANES);
+            w.mul(xi).intoArray(work, wxs + i * LANES);
         }
         FloatVector zero = FloatVector.zero(FLOATS);
         FloatVector max = zero;
@@ -439,6 +447,24 @@ final class KQuantVectorMath {
                         .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(levels, 16 * j + i);
             }
         }
+    }
+
+    /**
+     * Q3_K's high bits: byte {@code m} of {@code y[at..at+32)} gets bit {@code k} from bit 2 of level
+     * {@code m + 32 k} (levels 0..7), one 32-byte lane set per k, without a loop (a vector carried round one is a
+     * phi C2 may box) and without shifts (see docs/benchmark.md): a compare and a blend per bit.
+     */
+    static void q3HighBits(byte[] levels, byte[] y, int at) {
+        ByteVector zero = ByteVector.zero(BYTES32);
+        ByteVector high = zero.blend((byte) 1, ByteVector.fromArray(BYTES32, levels, 0).and((byte) 4).compare(VectorOperators.NE, 0))
+                .or(zero.blend((byte) 2, ByteVector.fromArray(BYTES32, levels, 32).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 4, ByteVector.fromArray(BYTES32, levels, 64).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 8, ByteVector.fromArray(BYTES32, levels, 96).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 16, ByteVector.fromArray(BYTES32, levels, 128).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 32, ByteVector.fromArray(BYTES32, levels, 160).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) 64, ByteVector.fromArray(BYTES32, levels, 192).and((byte) 4).compare(VectorOperators.NE, 0)))
+                .or(zero.blend((byte) -128, ByteVector.fromArray(BYTES32, levels, 224).and((byte) 4).compare(VectorOperators.NE, 0)));
+        high.intoArray(y, at);
     }
 
     /** max(0, min(nmax, nearest_int(iscale * (x - min)))) per lane, as an exact float. */

@@ -115,7 +115,8 @@ final class Q3_KCodec implements Quantizer {
         for (int j = 0; j < GROUPS; j++) {
             groupScales[j] = dAll * scale(y, yo + SCALES, j);
         }
-        if (KQuantMath.q3RequantizeVector(QK_K)) {
+        boolean vector = KQuantMath.q3RequantizeVector(QK_K);
+        if (vector) {
             KQuantVectorMath.q3Requantize(x, xo, groupScales, levels);
         } else {
             for (int j = 0; j < GROUPS; j++) {
@@ -134,12 +135,16 @@ final class Q3_KCodec implements Quantizer {
         // in a register without a branch (a branch on the bit, taken for about half the values at random,
         // and a read-modify-write of the byte per value cost a quarter of the kernel's time); the low two
         // bits go four to a byte, values 32 apart
-        for (int m = 0; m < 32; m++) {
-            int high = 0;
-            for (int k = 0; k < 8; k++) {
-                high |= ((levels[m + 32 * k] >> 2) & 1) << k;
+        if (vector) {
+            KQuantVectorMath.q3HighBits(levels, y, yo + HMASK);
+        } else {
+            for (int m = 0; m < 32; m++) {
+                int high = 0;
+                for (int k = 0; k < 8; k++) {
+                    high |= ((levels[m + 32 * k] >> 2) & 1) << k;
+                }
+                y[yo + HMASK + m] = (byte) high;
             }
-            y[yo + HMASK + m] = (byte) high;
         }
         int q = yo + QS;
         for (int j = 0; j < QK_K; j += 128) {

@@ -63,6 +63,21 @@ class PlainKernelVectorTest {
         assertSame(type, hostileRows(random), 256);
     }
 
+    /**
+     * The kernels take eight blocks a step and the rest one at a time: counts that leave every remainder, with
+     * hostile blocks on both sides of the step's edge.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    void blockCountsThatAreNotMultiplesOfTheStep(GgmlType type) {
+        Random random = new Random(59 + type.ordinal());
+        float[] adversarial = LegacyReferenceTest.adversarialBlocks(random);
+        for (int blocks = 1; blocks <= 17; blocks++) {
+            int from = random.nextInt(adversarial.length / QK - blocks) * QK;
+            assertSame(type, Arrays.copyOfRange(adversarial, from, from + blocks * QK), QK * blocks);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(names = {"TQ1_0", "TQ2_0"})
     void ternaryVectorsAgreeWithScalarCode(GgmlType type) {
