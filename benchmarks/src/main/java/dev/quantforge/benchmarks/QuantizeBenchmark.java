@@ -47,6 +47,8 @@ public class QuantizeBenchmark {
 
     @Setup
     public void setUp() {
+        // the kernels' steady speed: the block types' vector code from the first pass, not after a billion values
+        System.getProperties().putIfAbsent("quantforge.kernels.blockScalarValues", "0");
         GgmlType t = GgmlType.byName(type).orElseThrow();
         quantizer = Quantizers.require(t);
         Random random = new Random(42);

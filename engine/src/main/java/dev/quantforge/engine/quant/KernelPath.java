@@ -43,6 +43,19 @@ final class KernelPath {
         }
     }
 
+    /**
+     * Values a block type quantizes in its scalar code, per JVM, before it moves to its vector code for good
+     * ({@code -Dquantforge.kernels.blockScalarValues=N}; 0: vector from the start, as the engine tests and the
+     * kernel benchmarks run). The vector code is two to four times faster once C2 has compiled it, but until
+     * then the JVM interprets each Vector API call: a run pays 1.3 to 1.6 s of CPU warming it up (a 398 M
+     * parameter Q4_0 file took 2.6 s of CPU with the vector code from the start, 1.9 s with the scalar code
+     * throughout). That pays back after about a billion values, so a smaller model stays scalar end to end and
+     * a bigger one, or a worker's JVM after its first jobs, runs the vector code.
+     */
+    static VectorSearchGate blockGate() {
+        return new VectorSearchGate(Long.getLong("quantforge.kernels.blockScalarValues", 1L << 30));
+    }
+
     private KernelPath() {
     }
 }

@@ -9,6 +9,7 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * value {@code j + 16} in its high nibble.
  */
 final class Q4_1Codec implements Quantizer {
+    private static final VectorSearchGate VECTOR_GATE = KernelPath.blockGate();
     private static final int QK = GgmlType.Q4_1.blockSize();
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = GgmlType.Q4_1.typeSize();
@@ -22,7 +23,7 @@ final class Q4_1Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         if (importance == null) {
-            if (KernelPath.BLOCK_VECTOR) {
+            if (KernelPath.BLOCK_VECTOR && VECTOR_GATE.vector((long) rows * rowLength)) {
                 quantizeVector(src, srcOffset, rows, rowLength, dst, dstOffset);
             } else {
                 quantizeScalar(src, srcOffset, rows, rowLength, dst, dstOffset);

@@ -9,6 +9,7 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code (level - 16) * d}.
  */
 final class Q5_0Codec implements Quantizer {
+    private static final VectorSearchGate VECTOR_GATE = KernelPath.blockGate();
     private static final int QK = GgmlType.Q5_0.blockSize();
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = GgmlType.Q5_0.typeSize();
@@ -23,7 +24,7 @@ final class Q5_0Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         if (importance == null) {
-            if (KernelPath.BLOCK_VECTOR) {
+            if (KernelPath.BLOCK_VECTOR && VECTOR_GATE.vector((long) rows * rowLength)) {
                 quantizeVector(src, srcOffset, rows, rowLength, dst, dstOffset);
             } else {
                 quantizeScalar(src, srcOffset, rows, rowLength, dst, dstOffset);
