@@ -2,14 +2,19 @@ package dev.quantforge.common.messages;
 
 import dev.quantforge.common.quality.BenchmarkSummary;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
 /**
- * What a worker reports about a task. Each event has its own id, so the API applies it once even
- * when Kafka delivers it twice.
+ * What a worker reports about a task. The API applies an event once per id, even when Kafka delivers it twice.
+ * STARTED and PROGRESS events have ids of their own; a terminal event's id is named by what it reports (task,
+ * outcome, reason, result), so a task delivered again after it ended (its partition moved to another worker
+ * before the offset was committed) and reported from its published manifest repeats the same event, which the
+ * API then ignores, while an outcome that differs (a push that failed the first time and succeeded now) is
+ * applied.
  *
  * @param progress percent done, 0 to 100 (PROGRESS and STARTED)
  * @param reason   why a task failed, was rejected or cancelled; null otherwise
@@ -58,10 +63,13 @@ public record TaskEvent(UUID eventId, UUID taskId, UUID jobId, Type type, Instan
         return of(task, Type.CANCELLED, worker, at, 0, Objects.requireNonNull(reason, "reason"), null);
     }
 
-    /** A new event about {@code task}, with an id of its own. */
+    /** A new event about {@code task}. */
     private static TaskEvent of(TaskMessage task, Type type, String worker, Instant at, int progress, String reason,
                                 VariantResult result) {
-        return new TaskEvent(UUID.randomUUID(), task.taskId(), task.jobId(), type, at, worker, progress, reason, result);
+        UUID id = type == Type.STARTED || type == Type.PROGRESS ? UUID.randomUUID()
+                : UUID.nameUUIDFromBytes((task.taskId() + " " + type + " " + reason + " " + result)
+                        .getBytes(StandardCharsets.UTF_8));
+        return new TaskEvent(id, task.taskId(), task.jobId(), type, at, worker, progress, reason, result);
     }
 
     /** One file of a variant in object storage. */

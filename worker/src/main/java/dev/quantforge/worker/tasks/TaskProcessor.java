@@ -87,17 +87,17 @@ public final class TaskProcessor {
         if (cancelled.isCancelled(task.jobId())) {
             return cancelled(task, "job " + task.jobId() + " was cancelled before this task started");
         }
-        sendStarted(task);
         BooleanSupplier stop = () -> stopping.getAsBoolean() || cancelled.isCancelled(task.jobId());
         Path dir = null;
         try {
             dir = scratchRoot.resolve(task.taskId() + "-" + UUID.randomUUID().toString().substring(0, 8));
             Optional<Publisher.Published> done = publisher.existing(task);
             if (done.isPresent()) {
-                // published by an earlier run; a push that failed then is done now
+                // published by an earlier run, which reported it started; a push that failed then is done now
                 List<String> pushed = pusher.push(task, done.get(), null, dir.resolve("push"));
                 return end(task, done.get(), pushed);
             }
+            sendStarted(task);
             Files.createDirectories(dir);
             return new Run(task, dir, stop).execute(began);
         } catch (CancellationException e) {
