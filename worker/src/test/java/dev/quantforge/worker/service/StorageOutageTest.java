@@ -19,14 +19,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Object storage that goes away while a task runs and comes back within the retry budget (what deploy/chaos does
- * to S3): the task waits and succeeds rather than failing. The worker talks to S3 through a port where nothing
- * listens until the outage ends; then a forwarder to the stack's real S3 opens there.
+ * to S3): the task waits and succeeds rather than failing. The worker talks to S3 through a port that drops every
+ * connection until the outage ends, then forwards to the stack's real S3; the outage is timed from the task's
+ * first call to S3.
  */
 class StorageOutageTest {
     private static final Duration OUTAGE = Duration.ofSeconds(2);
@@ -41,27 +44,18 @@ class StorageOutageTest {
             bed.startWorker("outage", Map.of("qf.s3.endpoint", "http://" + StackSettings.HOST + ":" + port,
                     "qf.retry.max-backoff", "PT1S"));
             TaskMessage task = bed.task(UUID.randomUUID(), "stories260K", source, SourceFormat.HF, Recipe.gguf("Q8_0"));
-            bed.publish(task);
-            awaitStarted(bed, task.taskId());
-            // STARTED goes out before the first S3 call: from here the task's download meets a closed port
-            Thread.sleep(OUTAGE.toMillis());
             URI s3 = URI.create(bed.stack.s3Endpoint());
-            try (Forwarder ignored = new Forwarder(port, s3.getHost(), s3.getPort())) {
+            try (Forwarder storage = new Forwarder(port, s3.getHost(), s3.getPort())) {
+                bed.publish(task);
+                assertTrue(storage.firstConnection.await(WorkerTasksTest.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS),
+                        "the worker did not call S3 within " + WorkerTasksTest.TIMEOUT);
+                Thread.sleep(OUTAGE.toMillis());
+                storage.forwarding = true;
                 List<TaskEvent> events = bed.awaitEnd(task.taskId(), WorkerTasksTest.TIMEOUT);
                 TaskEvent end = WorkerTasksTest.last(events);
                 assertEquals(TaskEvent.Type.SUCCEEDED, end.type(), end.reason());
                 assertTrue(bed.exists(end.result().manifestUri()), "the manifest is in S3");
             }
-        }
-    }
-
-    private static void awaitStarted(TestBed bed, UUID taskId) throws InterruptedException {
-        long deadline = System.nanoTime() + WorkerTasksTest.TIMEOUT.toNanos();
-        while (bed.firstOf(taskId, TaskEvent.Type.STARTED).isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("task " + taskId + " did not start within " + WorkerTasksTest.TIMEOUT);
-            }
-            Thread.sleep(20);
         }
     }
 
@@ -72,10 +66,15 @@ class StorageOutageTest {
         }
     }
 
-    /** Forwards every connection on a local port to another address, byte for byte, until closed. */
+    /**
+     * Drops every connection on a local port (the outage) until {@link #forwarding} is set, then forwards each to
+     * another address, byte for byte, until closed.
+     */
     private static final class Forwarder implements AutoCloseable {
         private final ServerSocket server;
         private final Thread acceptor;
+        final CountDownLatch firstConnection = new CountDownLatch(1);
+        volatile boolean forwarding;
 
         Forwarder(int port, String host, int targetPort) throws IOException {
             server = new ServerSocket();
@@ -85,6 +84,11 @@ class StorageOutageTest {
                 while (!server.isClosed()) {
                     try {
                         Socket client = server.accept();
+                        firstConnection.countDown();
+                        if (!forwarding) {
+                            closeQuietly(client);
+                            continue;
+                        }
                         Socket upstream = new Socket(host, targetPort);
                         pump(client, upstream);
                         pump(upstream, client);
