@@ -26,8 +26,7 @@ public class CatalogTopic implements RegistryAdapter {
 
     @Override
     public void announce(CatalogAnnouncement announcement) {
-        outbox.add(kafka.topics().catalog().name(), announcement.model(), announcement.cloudEvent(),
-                JsonFormat.CONTENT_TYPE);
+        announceAll(List.of(announcement));
     }
 
     @Override

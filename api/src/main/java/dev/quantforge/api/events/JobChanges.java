@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quantforge.api.transactions.DatabaseWriteException;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
@@ -24,12 +23,10 @@ public class JobChanges {
 
     static final String CHANNEL = "quantforge_job_changes";
 
-    private final EntityManager em;
     private final ObjectMapper json;
     private final AgroalDataSource database;
 
-    public JobChanges(EntityManager em, ObjectMapper json, AgroalDataSource database) {
-        this.em = em;
+    public JobChanges(ObjectMapper json, AgroalDataSource database) {
         this.json = json;
         this.database = database;
     }
@@ -65,13 +62,6 @@ public class JobChanges {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void announce(JobChange change) {
-        try {
-            em.createNativeQuery("select pg_notify(:channel, :payload)")
-                    .setParameter("channel", CHANNEL)
-                    .setParameter("payload", json.writeValueAsString(change))
-                    .getSingleResult();
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        announceAll(List.of(change));
     }
 }

@@ -78,14 +78,6 @@ public class Outbox {
         addAll(List.of(new OutboxRecord(topic, key.toString(), payload, null)));
     }
 
-    /**
-     * Queues a record of already serialized {@code payload} with a content-type header (a structured-mode CloudEvent);
-     * must run inside a transaction.
-     */
-    public void add(String topic, String key, String payload, String contentType) {
-        addAll(List.of(new OutboxRecord(topic, key, payload, contentType)));
-    }
-
     /** The relay would find the rows on its next poll anyway; waking it early saves that wait. */
     private void wakeRelayAfterCommit() {
         AfterCommit.once(transactions, RELAY_WOKEN, relay::wake);

@@ -247,10 +247,14 @@ public class Webhooks implements RegistryAdapter {
 
     @Override
     public void announce(CatalogAnnouncement announcement) {
-        enqueue(announcement.tenant(), announcement.eventId(), announcement.type(), announcement.cloudEvent());
+        announceAll(List.of(announcement));
     }
 
-    /** The same as {@link #enqueue} for each, with one statement: the events travel as arrays. */
+    /**
+     * In the caller's transaction (the one that writes the events to the outbox): one PENDING delivery, due now, for
+     * every enabled webhook of each event's tenant subscribed to the event's type; one statement for all, the events
+     * travelling as arrays.
+     */
     @Override
     public void announceAll(List<CatalogAnnouncement> announcements) {
         if (announcements.isEmpty()) {
@@ -289,27 +293,6 @@ public class Webhooks implements RegistryAdapter {
         } catch (SQLException e) {
             throw new DatabaseWriteException("queue webhook deliveries", e);
         }
-        if (rows > 0) {
-            dispatcher.wakeAfterCommit();
-        }
-    }
-
-    /**
-     * In the caller's transaction (the one that writes the event to the outbox): one PENDING delivery, due now, for
-     * every enabled webhook of the event's tenant subscribed to the event's type.
-     */
-    public void enqueue(String tenant, String eventId, String eventType, String payload) {
-        int rows = em.createNativeQuery("insert into webhook_deliveries"
-                        + " (webhook_id, event_id, event_type, payload, state, attempts, next_attempt_at, created_at)"
-                        + " select id, :eventId, :eventType, :payload, 'PENDING', 0, :now, :now from webhooks"
-                        + " where enabled and tenant = :tenant and event_types @> jsonb_build_array(cast(:eventType as text))"
-                        + " on conflict (webhook_id, event_id) do nothing")
-                .setParameter("tenant", tenant)
-                .setParameter("eventId", eventId)
-                .setParameter("eventType", eventType)
-                .setParameter("payload", payload)
-                .setParameter("now", Instant.now())
-                .executeUpdate();
         if (rows > 0) {
             dispatcher.wakeAfterCommit();
         }
