@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 public final class LittleEndian {
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
     private LittleEndian() {
@@ -31,6 +32,14 @@ public final class LittleEndian {
 
     public static void putInt(byte[] b, int offset, int value) {
         INT.set(b, offset, value);
+    }
+
+    public static long getLong(byte[] b, int offset) {
+        return (long) LONG.get(b, offset);
+    }
+
+    public static void putLong(byte[] b, int offset, long value) {
+        LONG.set(b, offset, value);
     }
 
     public static float getFloat(byte[] b, int offset) {

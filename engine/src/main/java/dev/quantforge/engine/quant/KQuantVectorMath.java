@@ -1,6 +1,5 @@
 package dev.quantforge.engine.quant;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -18,8 +17,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class KQuantVectorMath {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.length() * 8));
-    /** 32 bytes: 256 bits, the shape every vector kernel shares. */
-    private static final VectorSpecies<Byte> BYTES32 = ByteVector.SPECIES_256;
     static final int LANES = FLOATS.length();
     private static final float ROUNDING_BIAS = 12582912f;
     private static final float GROUP_MAX_EPS = 1e-15f;
@@ -210,7 +207,7 @@ final class KQuantVectorMath {
         FloatVector.fromArray(FLOATS, work, slot(state, MIN_AT))
                 .blend(FloatVector.fromArray(FLOATS, work, slot(state, FLAT_MIN_AT)), flat).neg()
                 .intoArray(mins, firstGroup);
-        storeLevels(firstGroup, n, 0, flat, work, 2 * n * LANES, levels, 0);
+        storeLevels(firstGroup, n, 0, work, slot(state, FLAT_AT), 2 * n * LANES, levels, 0);
     }
 
     /**
@@ -236,6 +233,7 @@ final class KQuantVectorMath {
         int bestFitAt = scaleAt + LANES;
         int maxAt = bestFitAt + LANES;
         int amaxAt = maxAt + LANES;
+        int allZeroAt = amaxAt + LANES;
         for (int lane = 0; lane < LANES; lane++) {
             int group = firstGroup + lane;
             for (int i = 0; i < n; i++) {
@@ -306,7 +304,8 @@ final class KQuantVectorMath {
                 .compare(VectorOperators.LT, GROUP_MAX_EPS);
         FloatVector.fromArray(FLOATS, work, scaleAt).blend(FloatVector.zero(FLOATS), allZero)
                 .intoArray(scales, firstGroup);
-        storeLevels(firstGroup, n, nmax, allZero, work, best, levels, levelsOffset);
+        FloatVector.zero(FLOATS).blend(1f, allZero).intoArray(work, allZeroAt);
+        storeLevels(firstGroup, n, nmax, work, allZeroAt, best, levels, levelsOffset);
     }
 
     /**
@@ -332,6 +331,9 @@ final class KQuantVectorMath {
         int ws = n * LANES;
         int wxs = 2 * n * LANES;
         int ls = 3 * n * LANES;
+        int sumlxAt = 4 * n * LANES;
+        int suml2At = sumlxAt + LANES;
+        int allZeroAt = suml2At + LANES;
         // the groups go into lanes by gathering value i of each (a scalar transposition, 128 stores of 4 bytes
         // read back as 32-byte vectors, stalled every load on store forwarding); w and w·x are the same
         // products as the scalar code's, taken in lanes
@@ -353,7 +355,7 @@ final class KQuantVectorMath {
             max = max.blend(xi, larger);
         }
         // all-zero groups end here in ggml: all levels 0 (without the nmax offset), scale 0
-        VectorMask<Float> allZero = amax.compare(VectorOperators.LT, GROUP_MAX_EPS);
+        zero.blend(1f, amax.compare(VectorOperators.LT, GROUP_MAX_EPS)).intoArray(work, allZeroAt);
         FloatVector iscale = FloatVector.broadcast(FLOATS, (float) -nmax).div(max);
         FloatVector sumlx = zero;
         FloatVector suml2 = zero;
@@ -363,6 +365,10 @@ final class KQuantVectorMath {
             sumlx = sumlx.add(FloatVector.fromArray(FLOATS, work, wxs + i * LANES).mul(l));
             suml2 = suml2.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l).mul(l));
         }
+        // the sums live in work[] from here on: changed under a condition in the loop, as local vectors they would
+        // meet their old values in a phi, which C2 boxes (4.5 GB allocated in one Q3_K_M run, about 2 GB/s)
+        sumlx.intoArray(work, sumlxAt);
+        suml2.intoArray(work, suml2At);
         // a lane whose pass changes nothing would change nothing in later passes either, so running
         // every lane until no lane changes matches ggml stopping each group on its own
         for (int attempt = 0; attempt < 5; attempt++) {
@@ -372,12 +378,14 @@ final class KQuantVectorMath {
                 FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
                 FloatVector wx = FloatVector.fromArray(FLOATS, work, wxs + i * LANES);
                 FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
-                FloatVector slx = sumlx.sub(wx.mul(li));
+                FloatVector keptSumlx = FloatVector.fromArray(FLOATS, work, sumlxAt);
+                FloatVector slx = keptSumlx.sub(wx.mul(li));
                 VectorMask<Float> positive = slx.compare(VectorOperators.GT, zero);
                 if (!positive.anyTrue()) {
                     continue;
                 }
-                FloatVector sl2 = suml2.sub(w.mul(li).mul(li));
+                FloatVector keptSuml2 = FloatVector.fromArray(FLOATS, work, suml2At);
+                FloatVector sl2 = keptSuml2.sub(w.mul(li).mul(li));
                 IntVector bits = xi.mul(sl2).div(slx).add(ROUNDING_BIAS).reinterpretAsInts();
                 FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
                         .convert(VectorOperators.I2F, 0);
@@ -386,11 +394,11 @@ final class KQuantVectorMath {
                 VectorMask<Float> accept = positive
                         .and(newL.compare(VectorOperators.NE, li))
                         .and(newSl2.compare(VectorOperators.GT, zero))
-                        .and(newSlx.mul(newSlx).mul(suml2).compare(VectorOperators.GT, sumlx.mul(sumlx).mul(newSl2)));
+                        .and(newSlx.mul(newSlx).mul(keptSuml2).compare(VectorOperators.GT, keptSumlx.mul(keptSumlx).mul(newSl2)));
                 if (accept.anyTrue()) {
                     li.blend(newL, accept).intoArray(work, ls + i * LANES);
-                    sumlx = sumlx.blend(newSlx, accept);
-                    suml2 = suml2.blend(newSl2, accept);
+                    keptSumlx.blend(newSlx, accept).intoArray(work, sumlxAt);
+                    keptSuml2.blend(newSl2, accept).intoArray(work, suml2At);
                     anyChange = true;
                 }
             }
@@ -398,9 +406,12 @@ final class KQuantVectorMath {
                 break;
             }
         }
-        zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.GT, zero)).blend(zero, allZero)
+        FloatVector finalSumlx = FloatVector.fromArray(FLOATS, work, sumlxAt);
+        FloatVector finalSuml2 = FloatVector.fromArray(FLOATS, work, suml2At);
+        VectorMask<Float> allZero = FloatVector.fromArray(FLOATS, work, allZeroAt).compare(VectorOperators.NE, zero);
+        zero.blend(finalSumlx.div(finalSuml2), finalSuml2.compare(VectorOperators.GT, zero)).blend(zero, allZero)
                 .intoArray(scales, firstGroup);
-        storeLevels(firstGroup, n, nmax, allZero, work, ls, levels, 0);
+        storeLevels(firstGroup, n, nmax, work, allZeroAt, ls, levels, 0);
     }
 
     /** max(-nmax, min(nmax - 1, nearest_int(iscale * x))) per lane, as an exact float. */
@@ -412,12 +423,14 @@ final class KQuantVectorMath {
 
     /**
      * Writes the level table at {@code work[table]} back in group order, each level plus {@code offset};
-     * lanes in {@code zeroed} (groups ggml left early) get level 0 throughout.
+     * lanes whose flag at {@code work[zeroedAt]} is not 0 (groups ggml left early) get level 0 throughout. The
+     * flags come as floats, not as a mask: a mask passed to a method C2 does not inline is boxed at each call.
      */
-    private static void storeLevels(int firstGroup, int n, int offset, VectorMask<Float> zeroed, float[] work,
-                                    int table, byte[] levels, int levelsOffset) {
+    private static void storeLevels(int firstGroup, int n, int offset, float[] work, int zeroedAt, int table,
+                                    byte[] levels, int levelsOffset) {
         FloatVector shift = FloatVector.broadcast(FLOATS, (float) offset);
         FloatVector zero = FloatVector.zero(FLOATS);
+        VectorMask<Float> zeroed = FloatVector.fromArray(FLOATS, work, zeroedAt).compare(VectorOperators.NE, zero);
         for (int i = 0; i < n; i++) {
             FloatVector.fromArray(FLOATS, work, table + i * LANES).add(shift).blend(zero, zeroed)
                     .intoArray(work, table + i * LANES);
@@ -447,24 +460,6 @@ final class KQuantVectorMath {
                         .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(levels, 16 * j + i);
             }
         }
-    }
-
-    /**
-     * Q3_K's high bits: byte {@code m} of {@code y[at..at+32)} gets bit {@code k} from bit 2 of level
-     * {@code m + 32 k} (levels 0..7), one 32-byte lane set per k, without a loop (a vector carried round one is a
-     * phi C2 may box) and without shifts (see docs/benchmark.md): a compare and a blend per bit.
-     */
-    static void q3HighBits(byte[] levels, byte[] y, int at) {
-        ByteVector zero = ByteVector.zero(BYTES32);
-        ByteVector high = zero.blend((byte) 1, ByteVector.fromArray(BYTES32, levels, 0).and((byte) 4).compare(VectorOperators.NE, 0))
-                .or(zero.blend((byte) 2, ByteVector.fromArray(BYTES32, levels, 32).and((byte) 4).compare(VectorOperators.NE, 0)))
-                .or(zero.blend((byte) 4, ByteVector.fromArray(BYTES32, levels, 64).and((byte) 4).compare(VectorOperators.NE, 0)))
-                .or(zero.blend((byte) 8, ByteVector.fromArray(BYTES32, levels, 96).and((byte) 4).compare(VectorOperators.NE, 0)))
-                .or(zero.blend((byte) 16, ByteVector.fromArray(BYTES32, levels, 128).and((byte) 4).compare(VectorOperators.NE, 0)))
-                .or(zero.blend((byte) 32, ByteVector.fromArray(BYTES32, levels, 160).and((byte) 4).compare(VectorOperators.NE, 0)))
-                .or(zero.blend((byte) 64, ByteVector.fromArray(BYTES32, levels, 192).and((byte) 4).compare(VectorOperators.NE, 0)))
-                .or(zero.blend((byte) -128, ByteVector.fromArray(BYTES32, levels, 224).and((byte) 4).compare(VectorOperators.NE, 0)));
-        high.intoArray(y, at);
     }
 
     /** max(0, min(nmax, nearest_int(iscale * (x - min)))) per lane, as an exact float. */

@@ -95,29 +95,6 @@ class KQuantVectorMathTest {
         }
     }
 
-    /** Q3_K's high-bit bytes from levels 0..7, against the bit-by-bit scalar packing, at an offset. */
-    @Test
-    void q3HighBitsMatchScalar() {
-        Random random = new Random(11);
-        for (int round = 0; round < 200; round++) {
-            byte[] levels = new byte[256];
-            for (int i = 0; i < levels.length; i++) {
-                levels[i] = (byte) (round == 0 ? 7 : round == 1 ? 0 : random.nextInt(8));
-            }
-            byte[] want = new byte[40];
-            for (int m = 0; m < 32; m++) {
-                int high = 0;
-                for (int k = 0; k < 8; k++) {
-                    high |= ((levels[m + 32 * k] >> 2) & 1) << k;
-                }
-                want[5 + m] = (byte) high;
-            }
-            byte[] got = new byte[40];
-            KQuantVectorMath.q3HighBits(levels, got, 5);
-            assertArrayEquals(want, got, "round " + round);
-        }
-    }
-
     @Test
     void q3SearchMatchesScalar() {
         int n = 16;
