@@ -68,16 +68,16 @@ final class KQuantMath {
 
     /*
      * Values each search runs scalar first (see VectorSearchGate). Measured at 1 thread on 4096-value rows,
-     * F32 MB/s scalar / vector: qkx2 (Q2_K, Q4_K, Q5_K) 45-54 / 160-207, qx (Q6_K) 109 / 410, q3 (Q3_K, with
-     * its closing requantization vector) 275 / 325. The vector warm-up (about 1 s of CPU) pays back
+     * F32 MB/s scalar / vector: qkx2 (Q2_K, Q4_K, Q5_K) 45-54 / 160-207, qx (Q6_K) 109 / 410; q3 (the whole
+     * Q3_K kernel, 4096 x 4096 N(0, 0.02)) 389 / 769. The vector warm-up (about 1 s of CPU) pays back
      * after roughly 20 M values for qkx2 and 45 M for qx; the thresholds are far below that, so a big user
      * loses little (about 0.1 s of CPU), while a tensor of a million values (output.weight of a small
-     * vocabulary) never starts the warm-up. q3's vector form gains less and pays back after about 150 M
-     * values, so it starts later.
+     * vocabulary) never starts the warm-up. q3 started at 32 M values while its vector form boxed its sums
+     * and gained little; at 4 M a 398 M parameter Q3_K_S file takes 0.3 s less (1 and 2 threads).
      */
     private static final VectorSearchGate QKX2_GATE = VectorSearchGate.withDefault(2L << 20);
     private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(4L << 20);
-    private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(32L << 20);
+    private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(4L << 20);
     private static final VectorSearchGate Q3_REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
 
     /** Whether Q3_K's closing requantization of {@code values} more values takes the vector form. */
