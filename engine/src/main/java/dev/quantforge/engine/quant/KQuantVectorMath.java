@@ -431,14 +431,16 @@ final class KQuantVectorMath {
         FloatVector shift = FloatVector.broadcast(FLOATS, (float) offset);
         FloatVector zero = FloatVector.zero(FLOATS);
         VectorMask<Float> zeroed = FloatVector.fromArray(FLOATS, work, zeroedAt).compare(VectorOperators.NE, zero);
+        // plus 1.5 * 2^23 each level (a small integer) lands in the low bits of the float's bits, so the scalar
+        // write-back takes the low byte of the bits instead of converting each float to an int
         for (int i = 0; i < n; i++) {
-            FloatVector.fromArray(FLOATS, work, table + i * LANES).add(shift).blend(zero, zeroed)
+            FloatVector.fromArray(FLOATS, work, table + i * LANES).add(shift).blend(zero, zeroed).add(ROUNDING_BIAS)
                     .intoArray(work, table + i * LANES);
         }
         for (int lane = 0; lane < LANES; lane++) {
             int to = levelsOffset + (firstGroup + lane) * n;
             for (int i = 0; i < n; i++) {
-                levels[to + i] = (byte) work[table + i * LANES + lane];
+                levels[to + i] = (byte) Float.floatToRawIntBits(work[table + i * LANES + lane]);
             }
         }
     }
