@@ -79,10 +79,39 @@ final class KQuantMath {
     private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(4L << 20);
     private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(4L << 20);
     private static final VectorSearchGate Q3_REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
+    private static final VectorSearchGate OFFSET_REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
 
     /** Whether Q3_K's closing requantization of {@code values} more values takes the vector form. */
     static boolean q3RequantizeVector(int values) {
         return VECTOR_SEARCH && Q3_REQUANTIZE_GATE.vector(values);
+    }
+
+    /**
+     * Q2_K's, Q4_K's and Q5_K's closing requantization against the scales and minima as they decode: every group
+     * {@code j} of {@code group} values from {@code x[xOffset]} whose scale {@code scales[j]} is not zero gets the
+     * levels {@code max(0, min(maxLevel, nearest_int((x + mins[j]) / scales[j])))} at {@code levels[group * j..]};
+     * the others keep their search levels. Eight values a step once it has seen a couple of million (the scalar
+     * code divides one value at a time).
+     */
+    static void offsetRequantize(float[] x, int xOffset, int group, float[] scales, float[] mins, int maxLevel,
+                                 byte[] levels) {
+        if (VECTOR_SEARCH && group % KQuantVectorMath.LANES == 0
+                && OFFSET_REQUANTIZE_GATE.vector((long) group * scales.length)) {
+            KQuantVectorMath.offsetRequantize(x, xOffset, group, scales, mins, maxLevel, levels);
+            return;
+        }
+        for (int j = 0; j < scales.length; j++) {
+            float d = scales[j];
+            if (d == 0) {
+                continue;
+            }
+            float m = mins[j];
+            int g = xOffset + group * j;
+            for (int i = 0; i < group; i++) {
+                int l = QuantMath.nearestInt((x[g + i] + m) / d);
+                levels[group * j + i] = (byte) Math.max(0, Math.min(maxLevel, l));
+            }
+        }
     }
 
     /** Floats of working space the group searches need for groups of {@code n} values. */

@@ -464,6 +464,28 @@ final class KQuantVectorMath {
         }
     }
 
+    /**
+     * The closing requantization of Q2_K, Q4_K and Q5_K ({@link KQuantMath#offsetRequantize}): every group
+     * {@code j} of {@code group} values (a multiple of eight) whose decoded scale {@code scales[j]} is not zero gets
+     * the levels {@code max(0, min(maxLevel, nearest_int((x + mins[j]) / scales[j])))}, each lane doing the scalar
+     * code's float operations; the others keep theirs.
+     */
+    static void offsetRequantize(float[] x, int xOffset, int group, float[] scales, float[] mins, int maxLevel,
+                                 byte[] levels) {
+        for (int j = 0; j < scales.length; j++) {
+            float d = scales[j];
+            if (d == 0) {
+                continue;
+            }
+            float m = mins[j];
+            for (int i = 0; i < group; i += LANES) {
+                FloatVector.fromArray(FLOATS, x, xOffset + group * j + i).add(m).div(d).add(ROUNDING_BIAS)
+                        .reinterpretAsInts().and(0x007fffff).sub(0x00400000).max(0).min(maxLevel)
+                        .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(levels, group * j + i);
+            }
+        }
+    }
+
     /** max(0, min(nmax, nearest_int(iscale * (x - min)))) per lane, as an exact float. */
     private static FloatVector level(FloatVector iscale, FloatVector x, FloatVector min, int nmax) {
         IntVector bits = iscale.mul(x.sub(min)).add(ROUNDING_BIAS).reinterpretAsInts();

@@ -78,7 +78,7 @@ final class Q2_KCodec implements Quantizer {
         } else {
             LittleEndian.putShort(y, yo + DMIN, Fp16.fromFloat(0.f));
         }
-        finishBlock(x, xo, y, yo, s.levels);
+        finishBlock(x, xo, y, yo, s.levels, s.groupScales, s.groupMins);
     }
 
     /** ggml's quantize_row_q2_K_impl for one super-block, with importance weights. */
@@ -96,29 +96,23 @@ final class Q2_KCodec implements Quantizer {
         for (int j = 0; j < GROUPS; j++) {
             y[yo + SCALES + j] = (byte) ((s.scaleLevels[j] & 0xFF) | ((s.minLevels[j] & 0xFF) << 4));
         }
-        finishBlock(x, xo, y, yo, s.levels);
+        finishBlock(x, xo, y, yo, s.levels, s.groupScales, s.groupMins);
     }
 
     /**
      * Requantizes every group against its scale and min as they decode (groups whose scale decodes
      * to zero keep their search levels) and packs four levels per byte.
      */
-    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels) {
+    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels, float[] groupScales,
+                                    float[] groupMins) {
         float dAll = LittleEndian.getHalf(y, yo + D);
         float minAll = LittleEndian.getHalf(y, yo + DMIN);
         for (int j = 0; j < GROUPS; j++) {
             int sc = y[yo + SCALES + j] & 0xFF;
-            float d = dAll * (sc & 0xF);
-            if (d == 0) {
-                continue;
-            }
-            float m = minAll * (sc >> 4);
-            int g = xo + GROUP * j;
-            for (int ii = 0; ii < GROUP; ii++) {
-                int l = nearestInt((x[g + ii] + m) / d);
-                levels[GROUP * j + ii] = (byte) Math.max(0, Math.min(3, l));
-            }
+            groupScales[j] = dAll * (sc & 0xF);
+            groupMins[j] = minAll * (sc >> 4);
         }
+        KQuantMath.offsetRequantize(x, xo, GROUP, groupScales, groupMins, 3, levels);
         int q = yo + QS;
         for (int j = 0; j < QK_K; j += 128) {
             for (int l = 0; l < 32; l++) {
@@ -164,5 +158,7 @@ final class Q2_KCodec implements Quantizer {
         final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
         final byte[] minLevels = new byte[GROUPS];
+        final float[] groupScales = new float[GROUPS];
+        final float[] groupMins = new float[GROUPS];
     }
 }

@@ -86,7 +86,7 @@ abstract class ScaleMinKCodec implements Quantizer {
             int lm = Math.min(63, nearestInt(invMin * s.mins[j]) & 0xFF);
             KQuantMath.putScaleMinK4(y, yo + SCALES, j, ls, lm);
         }
-        finishBlock(x, xo, y, yo, maxScale / 63.f, maxMin / 63.f, s.levels);
+        finishBlock(x, xo, y, yo, maxScale / 63.f, maxMin / 63.f, s.levels, s.groupScales, s.groupMins);
     }
 
     /** ggml's quantize_row_q{4,5}_K_impl for one super-block, with importance weights. */
@@ -103,14 +103,15 @@ abstract class ScaleMinKCodec implements Quantizer {
             KQuantMath.putScaleMinK4(y, yo + SCALES, j, Math.min(cap, s.scaleLevels[j] & 0xFF),
                     Math.min(cap, s.minLevels[j] & 0xFF));
         }
-        finishBlock(x, xo, y, yo, dBlock, mBlock, s.levels);
+        finishBlock(x, xo, y, yo, dBlock, mBlock, s.levels, s.groupScales, s.groupMins);
     }
 
     /**
      * Stores the super-block scales, then requantizes every group against the scales as they decode
      * (groups whose scale decodes to zero keep their search levels) and packs the levels.
      */
-    private void finishBlock(float[] x, int xo, byte[] y, int yo, float d, float dmin, byte[] levels) {
+    private void finishBlock(float[] x, int xo, byte[] y, int yo, float d, float dmin, byte[] levels,
+                             float[] groupScales, float[] groupMins) {
         short dHalf = Fp16.fromFloat(d);
         short dminHalf = Fp16.fromFloat(dmin);
         LittleEndian.putShort(y, yo + D, dHalf);
@@ -118,17 +119,10 @@ abstract class ScaleMinKCodec implements Quantizer {
         float dAll = Fp16.toFloat(dHalf);
         float minAll = Fp16.toFloat(dminHalf);
         for (int j = 0; j < GROUPS; j++) {
-            float dj = dAll * KQuantMath.scaleK4(y, yo + SCALES, j);
-            if (dj == 0) {
-                continue;
-            }
-            float mj = minAll * KQuantMath.minK4(y, yo + SCALES, j);
-            int g = xo + GROUP * j;
-            for (int ii = 0; ii < GROUP; ii++) {
-                int l = nearestInt((x[g + ii] + mj) / dj);
-                levels[GROUP * j + ii] = (byte) Math.max(0, Math.min(maxLevel, l));
-            }
+            groupScales[j] = dAll * KQuantMath.scaleK4(y, yo + SCALES, j);
+            groupMins[j] = minAll * KQuantMath.minK4(y, yo + SCALES, j);
         }
+        KQuantMath.offsetRequantize(x, xo, GROUP, groupScales, groupMins, maxLevel, levels);
         packLevels(levels, y, yo);
     }
 
@@ -161,5 +155,7 @@ abstract class ScaleMinKCodec implements Quantizer {
         final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
         final byte[] minLevels = new byte[GROUPS];
+        final float[] groupScales = new float[GROUPS];
+        final float[] groupMins = new float[GROUPS];
     }
 }

@@ -48,6 +48,44 @@ class KQuantVectorMathTest {
         }
     }
 
+    /**
+     * Q2_K's, Q4_K's and Q5_K's closing requantization, (x + min) / scale, on every kind of group, scale and minimum,
+     * tiny and huge; a group whose scale is zero keeps its levels.
+     */
+    @Test
+    void offsetRequantizeMatchesScalar() {
+        Random random = new Random(5);
+        float[] scales = {0f, 1e-30f, -1e-30f, 1e-3f, -0.02f, 0.5f, 7f, -1e20f, Float.MIN_VALUE, Float.MAX_VALUE};
+        float[] mins = {0f, -0f, 1e-3f, -0.02f, 0.3f, 1e30f, -1e30f, Float.MIN_VALUE};
+        for (int maxLevel : new int[] {3, 15, 31}) {
+            int group = maxLevel == 3 ? 16 : 32;
+            int groups = 256 / group;
+            for (int round = 0; round < 24; round++) {
+                float[] x = new float[groups * group];
+                float[] groupScales = new float[groups];
+                float[] groupMins = new float[groups];
+                for (int g = 0; g < groups; g++) {
+                    fillGroup(x, g * group, group, (g + round) % 12, random);
+                    groupScales[g] = scales[(g + round) % scales.length];
+                    groupMins[g] = mins[(g + 3 * round) % mins.length];
+                }
+                byte[] want = new byte[x.length];
+                byte[] got = new byte[x.length];
+                Arrays.fill(want, (byte) 99);
+                Arrays.fill(got, (byte) 99);
+                for (int i = 0; i < x.length; i++) {
+                    float d = groupScales[i / group];
+                    if (d != 0) {
+                        int l = QuantMath.nearestInt((x[i] + groupMins[i / group]) / d);
+                        want[i] = (byte) Math.max(0, Math.min(maxLevel, l));
+                    }
+                }
+                KQuantVectorMath.offsetRequantize(x, 0, group, groupScales, groupMins, maxLevel, got);
+                assertArrayEquals(want, got, "maxLevel " + maxLevel + ", round " + round);
+            }
+        }
+    }
+
     @Test
     void q2kSearchMatchesScalar() {
         compare(16, 3, -0.5f, 0.1f, 15, true, false);
