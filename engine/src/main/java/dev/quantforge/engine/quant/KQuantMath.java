@@ -78,12 +78,32 @@ final class KQuantMath {
     private static final VectorSearchGate QKX2_GATE = VectorSearchGate.withDefault(2L << 20);
     private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(4L << 20);
     private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(4L << 20);
-    private static final VectorSearchGate Q3_REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
+    private static final VectorSearchGate SYMMETRIC_REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
     private static final VectorSearchGate OFFSET_REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
 
-    /** Whether Q3_K's closing requantization of {@code values} more values takes the vector form. */
-    static boolean q3RequantizeVector(int values) {
-        return VECTOR_SEARCH && Q3_REQUANTIZE_GATE.vector(values);
+    /**
+     * Q3_K's and Q6_K's closing requantization against the scales as they decode: every group {@code j} of
+     * {@code group} values from {@code x[xOffset]} whose scale {@code scales[j]} is not zero gets the levels
+     * {@code max(-nmax, min(nmax - 1, nearest_int(x / scales[j]))) + nmax} at {@code levels[group * j..]}; the
+     * others keep their search levels. Eight values a step once it has seen a couple of million.
+     */
+    static void symmetricRequantize(float[] x, int xOffset, int group, float[] scales, int nmax, byte[] levels) {
+        if (VECTOR_SEARCH && group % KQuantVectorMath.LANES == 0
+                && SYMMETRIC_REQUANTIZE_GATE.vector((long) group * scales.length)) {
+            KQuantVectorMath.symmetricRequantize(x, xOffset, group, scales, nmax, levels);
+            return;
+        }
+        for (int j = 0; j < scales.length; j++) {
+            float d = scales[j];
+            if (d == 0) {
+                continue;
+            }
+            int g = xOffset + group * j;
+            for (int i = 0; i < group; i++) {
+                int l = QuantMath.nearestInt(x[g + i] / d);
+                levels[group * j + i] = (byte) (Math.max(-nmax, Math.min(nmax - 1, l)) + nmax);
+            }
+        }
     }
 
     /**

@@ -446,20 +446,21 @@ final class KQuantVectorMath {
     }
 
     /**
-     * Q3_K's last pass over a super-block: every group {@code j} of 16 values whose decoded scale
-     * {@code groupScales[j]} is not zero gets the levels {@code max(-4, min(3, nearest_int(x / d))) + 4};
-     * the others keep theirs. Takes and returns no vector, so that it is compiled whole wherever it runs.
+     * The closing requantization of Q3_K and Q6_K ({@link KQuantMath#symmetricRequantize}): every group {@code j} of
+     * {@code group} values (a multiple of eight) whose decoded scale {@code scales[j]} is not zero gets the levels
+     * {@code max(-nmax, min(nmax - 1, nearest_int(x / scales[j]))) + nmax}, each lane doing the scalar code's float
+     * operations; the others keep theirs. Takes and returns no vector, so that it is compiled whole wherever it runs.
      */
-    static void q3Requantize(float[] x, int xOffset, float[] groupScales, byte[] levels) {
-        for (int j = 0; j < groupScales.length; j++) {
-            float d = groupScales[j];
+    static void symmetricRequantize(float[] x, int xOffset, int group, float[] scales, int nmax, byte[] levels) {
+        for (int j = 0; j < scales.length; j++) {
+            float d = scales[j];
             if (d == 0) {
                 continue;
             }
-            for (int i = 0; i < 16; i += LANES) {
-                FloatVector.fromArray(FLOATS, x, xOffset + 16 * j + i).div(d).add(ROUNDING_BIAS).reinterpretAsInts()
-                        .and(0x007fffff).sub(0x00400000).max(-4).min(3).add(4)
-                        .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(levels, 16 * j + i);
+            for (int i = 0; i < group; i += LANES) {
+                FloatVector.fromArray(FLOATS, x, xOffset + group * j + i).div(d).add(ROUNDING_BIAS).reinterpretAsInts()
+                        .and(0x007fffff).sub(0x00400000).max(-nmax).min(nmax - 1).add(nmax)
+                        .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(levels, group * j + i);
             }
         }
     }

@@ -117,22 +117,7 @@ final class Q3_KCodec implements Quantizer {
         for (int j = 0; j < GROUPS; j++) {
             groupScales[j] = dAll * scale(y, yo + SCALES, j);
         }
-        boolean vector = KQuantMath.q3RequantizeVector(QK_K);
-        if (vector) {
-            KQuantVectorMath.q3Requantize(x, xo, groupScales, levels);
-        } else {
-            for (int j = 0; j < GROUPS; j++) {
-                float d = groupScales[j];
-                if (d == 0) {
-                    continue;
-                }
-                int g = xo + GROUP * j;
-                for (int ii = 0; ii < GROUP; ii++) {
-                    int l = nearestInt(x[g + ii] / d);
-                    levels[GROUP * j + ii] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
-                }
-            }
-        }
+        KQuantMath.symmetricRequantize(x, xo, GROUP, groupScales, 4, levels);
         // levels are 0..7: the high bit (bit 2) of value j goes to byte j % 32, bit j / 32; the low two bits go
         // four to a byte, values 32 apart. Both are built eight bytes at a time in a long, each byte lane of it
         // gathering from the levels' bytes in the same lane (a loop per bit cost a quarter of the kernel's time,

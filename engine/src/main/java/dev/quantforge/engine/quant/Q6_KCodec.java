@@ -38,13 +38,14 @@ final class Q6_KCodec implements Quantizer {
                          int dstOffset) {
         byte[] levels = new byte[QK_K];
         float[] scales = new float[GROUPS];
+        float[] groupScales = new float[GROUPS];
         float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
         BlockRows.quantize(type(), srcOffset, rows, rowLength, dstOffset,
-                (x, column, y) -> quantizeBlock(src, x, importance, column, dst, y, levels, scales, work));
+                (x, column, y) -> quantizeBlock(src, x, importance, column, dst, y, levels, scales, groupScales, work));
     }
 
     private static void quantizeBlock(float[] x, int xo, float[] importance, int qo, byte[] y, int yo,
-                                      byte[] levels, float[] scales, float[] work) {
+                                      byte[] levels, float[] scales, float[] groupScales, float[] work) {
         KQuantMath.makeQxQuantsGroups(GROUPS, GROUP, 32, x, xo, importance, qo, levels, 0, scales, work);
         float maxScale = 0;
         float maxAbsScale = 0;
@@ -68,16 +69,9 @@ final class Q6_KCodec implements Quantizer {
         }
         float dAll = Fp16.toFloat(dHalf);
         for (int j = 0; j < GROUPS; j++) {
-            float d = dAll * y[yo + SCALES + j];
-            if (d == 0) {
-                continue;
-            }
-            int g = xo + GROUP * j;
-            for (int ii = 0; ii < GROUP; ii++) {
-                int l = nearestInt(x[g + ii] / d);
-                levels[GROUP * j + ii] = (byte) (Math.max(-32, Math.min(31, l)) + 32);
-            }
+            groupScales[j] = dAll * y[yo + SCALES + j];
         }
+        KQuantMath.symmetricRequantize(x, xo, GROUP, groupScales, 32, levels);
         int ql = yo + QL;
         int qh = yo + QH;
         for (int j = 0; j < QK_K; j += 128) {

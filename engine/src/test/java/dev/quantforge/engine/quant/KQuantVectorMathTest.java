@@ -16,35 +16,37 @@ class KQuantVectorMathTest {
     private static final int GROUPS = 64;
 
     /**
-     * Q3_K's closing requantization against decoded scales, on every kind of group and scale, tiny and huge; a
-     * group whose scale is zero keeps its levels.
+     * Q3_K's and Q6_K's closing requantization against decoded scales, on every kind of group and scale, tiny and
+     * huge; a group whose scale is zero keeps its levels.
      */
     @Test
-    void q3RequantizeMatchesScalar() {
+    void symmetricRequantizeMatchesScalar() {
         Random random = new Random(3);
         float[] scales = {0f, 1e-30f, -1e-30f, 1e-3f, -0.02f, 0.5f, 7f, -1e20f, Float.MIN_VALUE, Float.MAX_VALUE};
         int group = 16;
         int groups = 16;
-        for (int round = 0; round < 24; round++) {
-            float[] x = new float[groups * group];
-            float[] groupScales = new float[groups];
-            for (int g = 0; g < groups; g++) {
-                fillGroup(x, g * group, group, (g + round) % 12, random);
-                groupScales[g] = scales[(g + round) % scales.length];
-            }
-            byte[] want = new byte[x.length];
-            byte[] got = new byte[x.length];
-            Arrays.fill(want, (byte) 99);
-            Arrays.fill(got, (byte) 99);
-            for (int i = 0; i < x.length; i++) {
-                float d = groupScales[i / group];
-                if (d != 0) {
-                    int l = QuantMath.nearestInt(x[i] / d);
-                    want[i] = (byte) (Math.max(-4, Math.min(3, l)) + 4);
+        for (int nmax : new int[] {4, 32}) {
+            for (int round = 0; round < 24; round++) {
+                float[] x = new float[groups * group];
+                float[] groupScales = new float[groups];
+                for (int g = 0; g < groups; g++) {
+                    fillGroup(x, g * group, group, (g + round) % 12, random);
+                    groupScales[g] = scales[(g + round) % scales.length];
                 }
+                byte[] want = new byte[x.length];
+                byte[] got = new byte[x.length];
+                Arrays.fill(want, (byte) 99);
+                Arrays.fill(got, (byte) 99);
+                for (int i = 0; i < x.length; i++) {
+                    float d = groupScales[i / group];
+                    if (d != 0) {
+                        int l = QuantMath.nearestInt(x[i] / d);
+                        want[i] = (byte) (Math.max(-nmax, Math.min(nmax - 1, l)) + nmax);
+                    }
+                }
+                KQuantVectorMath.symmetricRequantize(x, 0, group, groupScales, nmax, got);
+                assertArrayEquals(want, got, "nmax " + nmax + ", round " + round);
             }
-            KQuantVectorMath.q3Requantize(x, 0, groupScales, got);
-            assertArrayEquals(want, got, "round " + round);
         }
     }
 
