@@ -113,14 +113,7 @@ final class Q2_KCodec implements Quantizer {
             groupMins[j] = minAll * (sc >> 4);
         }
         KQuantMath.offsetRequantize(x, xo, GROUP, groupScales, groupMins, 3, levels);
-        int q = yo + QS;
-        for (int j = 0; j < QK_K; j += 128) {
-            for (int l = 0; l < 32; l++) {
-                y[q + l] = (byte) (levels[j + l] | (levels[j + l + 32] << 2) | (levels[j + l + 64] << 4)
-                        | (levels[j + l + 96] << 6));
-            }
-            q += 32;
-        }
+        LevelPacking.lowPairs(levels, y, yo + QS);
     }
 
     @Override

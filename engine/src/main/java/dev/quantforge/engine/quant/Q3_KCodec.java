@@ -17,8 +17,6 @@ final class Q3_KCodec implements Quantizer {
     private static final int GROUPS = QK_K / GROUP;
     private static final int BLOCK_BYTES = GgmlType.Q3_K.typeSize();
     private static final int HMASK = 0;
-    private static final long EVERY_BYTE_BIT_0 = 0x0101010101010101L;
-    private static final long EVERY_BYTE_BITS_0_1 = 0x0303030303030303L;
     private static final int QS = 32;
     private static final int SCALES = 96;
     private static final int SCALE_BYTES = 12;
@@ -119,27 +117,9 @@ final class Q3_KCodec implements Quantizer {
         }
         KQuantMath.symmetricRequantize(x, xo, GROUP, groupScales, 4, levels);
         // levels are 0..7: the high bit (bit 2) of value j goes to byte j % 32, bit j / 32; the low two bits go
-        // four to a byte, values 32 apart. Both are built eight bytes at a time in a long, each byte lane of it
-        // gathering from the levels' bytes in the same lane (a loop per bit cost a quarter of the kernel's time,
-        // and a vector form boxed its byte vectors in Java 17)
-        for (int m = 0; m < 32; m += 8) {
-            long high = 0;
-            for (int k = 0; k < 8; k++) {
-                high |= ((LittleEndian.getLong(levels, m + 32 * k) >>> 2) & EVERY_BYTE_BIT_0) << k;
-            }
-            LittleEndian.putLong(y, yo + HMASK + m, high);
-        }
-        int q = yo + QS;
-        for (int j = 0; j < QK_K; j += 128) {
-            for (int l = 0; l < 32; l += 8) {
-                long low = 0;
-                for (int k = 0; k < 4; k++) {
-                    low |= (LittleEndian.getLong(levels, j + l + 32 * k) & EVERY_BYTE_BITS_0_1) << (2 * k);
-                }
-                LittleEndian.putLong(y, q + l, low);
-            }
-            q += 32;
-        }
+        // four to a byte, values 32 apart
+        LevelPacking.thirdBits(levels, y, yo + HMASK);
+        LevelPacking.lowPairs(levels, y, yo + QS);
     }
 
     @Override

@@ -16,13 +16,7 @@ final class Q4_KCodec extends ScaleMinKCodec {
 
     @Override
     void packLevels(byte[] levels, byte[] y, int yo) {
-        int q = yo + QS;
-        for (int j = 0; j < QK_K; j += 64) {
-            for (int l = 0; l < 32; l++) {
-                y[q + l] = (byte) (levels[j + l] | (levels[j + l + 32] << 4));
-            }
-            q += 32;
-        }
+        LevelPacking.nibbles(levels, y, yo + QS);
     }
 
     @Override

@@ -16,33 +16,9 @@ final class Q5_KCodec extends ScaleMinKCodec {
         super(GgmlType.Q5_K, 31, -0.5f, 15, true);
     }
 
-    /** Value {@code 64c + 32h + l} keeps its fifth bit in bit {@code 2c + h} of {@code qh[l]}. */
     @Override
     void packLevels(byte[] levels, byte[] y, int yo) {
-        for (int j = 0; j < 32; j++) {
-            y[yo + QH + j] = 0;
-        }
-        int ql = yo + QS;
-        int m1 = 1;
-        int m2 = 2;
-        for (int n = 0; n < QK_K; n += 64) {
-            for (int j = 0; j < 32; j++) {
-                int l1 = levels[n + j];
-                if (l1 > 15) {
-                    l1 -= 16;
-                    y[yo + QH + j] |= (byte) m1;
-                }
-                int l2 = levels[n + j + 32];
-                if (l2 > 15) {
-                    l2 -= 16;
-                    y[yo + QH + j] |= (byte) m2;
-                }
-                y[ql + j] = (byte) (l1 | (l2 << 4));
-            }
-            m1 <<= 2;
-            m2 <<= 2;
-            ql += 32;
-        }
+        LevelPacking.nibblesAndFifthBits(levels, y, yo + QS, yo + QH);
     }
 
     @Override

@@ -72,21 +72,7 @@ final class Q6_KCodec implements Quantizer {
             groupScales[j] = dAll * y[yo + SCALES + j];
         }
         KQuantMath.symmetricRequantize(x, xo, GROUP, groupScales, 32, levels);
-        int ql = yo + QL;
-        int qh = yo + QH;
-        for (int j = 0; j < QK_K; j += 128) {
-            for (int l = 0; l < 32; l++) {
-                int l1 = levels[j + l];
-                int l2 = levels[j + l + 32];
-                int l3 = levels[j + l + 64];
-                int l4 = levels[j + l + 96];
-                y[ql + l] = (byte) ((l1 & 0xF) | ((l3 & 0xF) << 4));
-                y[ql + l + 32] = (byte) ((l2 & 0xF) | ((l4 & 0xF) << 4));
-                y[qh + l] = (byte) ((l1 >> 4) | ((l2 >> 4) << 2) | ((l3 >> 4) << 4) | ((l4 >> 4) << 6));
-            }
-            ql += 64;
-            qh += 32;
-        }
+        LevelPacking.q6(levels, y, yo + QL, yo + QH);
     }
 
     @Override
