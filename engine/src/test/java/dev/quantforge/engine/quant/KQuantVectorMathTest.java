@@ -27,16 +27,10 @@ class KQuantVectorMathTest {
         int groups = 16;
         for (int nmax : new int[] {4, 32}) {
             for (int round = 0; round < 24; round++) {
-                float[] x = new float[groups * group];
-                float[] groupScales = new float[groups];
-                for (int g = 0; g < groups; g++) {
-                    fillGroup(x, g * group, group, (g + round) % 12, random);
-                    groupScales[g] = scales[(g + round) % scales.length];
-                }
-                byte[] want = new byte[x.length];
-                byte[] got = new byte[x.length];
-                Arrays.fill(want, (byte) 99);
-                Arrays.fill(got, (byte) 99);
+                float[] x = hostileGroups(groups, group, round, random);
+                float[] groupScales = cycled(scales, groups, round);
+                byte[] want = untouched(x.length);
+                byte[] got = untouched(x.length);
                 for (int i = 0; i < x.length; i++) {
                     float d = groupScales[i / group];
                     if (d != 0) {
@@ -63,18 +57,11 @@ class KQuantVectorMathTest {
             int group = maxLevel == 3 ? 16 : 32;
             int groups = 256 / group;
             for (int round = 0; round < 24; round++) {
-                float[] x = new float[groups * group];
-                float[] groupScales = new float[groups];
-                float[] groupMins = new float[groups];
-                for (int g = 0; g < groups; g++) {
-                    fillGroup(x, g * group, group, (g + round) % 12, random);
-                    groupScales[g] = scales[(g + round) % scales.length];
-                    groupMins[g] = mins[(g + 3 * round) % mins.length];
-                }
-                byte[] want = new byte[x.length];
-                byte[] got = new byte[x.length];
-                Arrays.fill(want, (byte) 99);
-                Arrays.fill(got, (byte) 99);
+                float[] x = hostileGroups(groups, group, round, random);
+                float[] groupScales = cycled(scales, groups, round);
+                float[] groupMins = cycled(mins, groups, 3 * round);
+                byte[] want = untouched(x.length);
+                byte[] got = untouched(x.length);
                 for (int i = 0; i < x.length; i++) {
                     float d = groupScales[i / group];
                     if (d != 0) {
@@ -86,6 +73,31 @@ class KQuantVectorMathTest {
                 assertArrayEquals(want, got, "maxLevel " + maxLevel + ", round " + round);
             }
         }
+    }
+
+    /** {@code groups} groups of {@code group} values, each of a kind {@link #fillGroup} makes, the kinds cycling. */
+    private static float[] hostileGroups(int groups, int group, int round, Random random) {
+        float[] x = new float[groups * group];
+        for (int g = 0; g < groups; g++) {
+            fillGroup(x, g * group, group, (g + round) % 12, random);
+        }
+        return x;
+    }
+
+    /** {@code n} values taken in turn from {@code values}, starting at {@code start}. */
+    private static float[] cycled(float[] values, int n, int start) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = values[(i + start) % values.length];
+        }
+        return out;
+    }
+
+    /** Levels a requantization must leave alone where a group's scale is zero. */
+    private static byte[] untouched(int n) {
+        byte[] levels = new byte[n];
+        Arrays.fill(levels, (byte) 99);
+        return levels;
     }
 
     @Test
