@@ -78,46 +78,38 @@ final class KQuantMath {
     private static final VectorSearchGate QKX2_GATE = VectorSearchGate.withDefault(2L << 20);
     private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(4L << 20);
     private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(4L << 20);
-    private static final VectorSearchGate SYMMETRIC_REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
-    private static final VectorSearchGate OFFSET_REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
+    private static final VectorSearchGate REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
 
     /**
      * Q3_K's and Q6_K's closing requantization against the scales as they decode: every group {@code j} of
      * {@code group} values from {@code x[xOffset]} whose scale {@code scales[j]} is not zero gets the levels
      * {@code max(-nmax, min(nmax - 1, nearest_int(x / scales[j]))) + nmax} at {@code levels[group * j..]}; the
-     * others keep their search levels. Eight values a step once it has seen a couple of million.
+     * others keep their search levels.
      */
     static void symmetricRequantize(float[] x, int xOffset, int group, float[] scales, int nmax, byte[] levels) {
-        if (VECTOR_SEARCH && group % KQuantVectorMath.LANES == 0
-                && SYMMETRIC_REQUANTIZE_GATE.vector((long) group * scales.length)) {
-            KQuantVectorMath.symmetricRequantize(x, xOffset, group, scales, nmax, levels);
-            return;
-        }
-        for (int j = 0; j < scales.length; j++) {
-            float d = scales[j];
-            if (d == 0) {
-                continue;
-            }
-            int g = xOffset + group * j;
-            for (int i = 0; i < group; i++) {
-                int l = QuantMath.nearestInt(x[g + i] / d);
-                levels[group * j + i] = (byte) (Math.max(-nmax, Math.min(nmax - 1, l)) + nmax);
-            }
-        }
+        requantize(x, xOffset, group, scales, null, -nmax, nmax - 1, nmax, levels);
     }
 
     /**
      * Q2_K's, Q4_K's and Q5_K's closing requantization against the scales and minima as they decode: every group
      * {@code j} of {@code group} values from {@code x[xOffset]} whose scale {@code scales[j]} is not zero gets the
      * levels {@code max(0, min(maxLevel, nearest_int((x + mins[j]) / scales[j])))} at {@code levels[group * j..]};
-     * the others keep their search levels. Eight values a step once it has seen a couple of million (the scalar
-     * code divides one value at a time).
+     * the others keep their search levels.
      */
     static void offsetRequantize(float[] x, int xOffset, int group, float[] scales, float[] mins, int maxLevel,
                                  byte[] levels) {
-        if (VECTOR_SEARCH && group % KQuantVectorMath.LANES == 0
-                && OFFSET_REQUANTIZE_GATE.vector((long) group * scales.length)) {
-            KQuantVectorMath.offsetRequantize(x, xOffset, group, scales, mins, maxLevel, levels);
+        requantize(x, xOffset, group, scales, mins, 0, maxLevel, 0, levels);
+    }
+
+    /**
+     * {@code max(low, min(high, nearest_int((x + mins[j]) / scales[j]))) + shift} for every group whose scale is not
+     * zero; without minima, {@code x / scales[j]} (adding 0 would change no level: only -0 becomes +0, and both round
+     * to 0). Eight values a step once it has seen a couple of million (the scalar code divides one at a time).
+     */
+    private static void requantize(float[] x, int xOffset, int group, float[] scales, float[] mins, int low,
+                                   int high, int shift, byte[] levels) {
+        if (VECTOR_SEARCH && group % KQuantVectorMath.LANES == 0 && REQUANTIZE_GATE.vector((long) group * scales.length)) {
+            KQuantVectorMath.requantize(x, xOffset, group, scales, mins, low, high, shift, levels);
             return;
         }
         for (int j = 0; j < scales.length; j++) {
@@ -125,11 +117,10 @@ final class KQuantMath {
             if (d == 0) {
                 continue;
             }
-            float m = mins[j];
             int g = xOffset + group * j;
             for (int i = 0; i < group; i++) {
-                int l = QuantMath.nearestInt((x[g + i] + m) / d);
-                levels[group * j + i] = (byte) Math.max(0, Math.min(maxLevel, l));
+                float v = mins == null ? x[g + i] : x[g + i] + mins[j];
+                levels[group * j + i] = (byte) (Math.max(low, Math.min(high, QuantMath.nearestInt(v / d))) + shift);
             }
         }
     }

@@ -446,42 +446,23 @@ final class KQuantVectorMath {
     }
 
     /**
-     * The closing requantization of Q3_K and Q6_K ({@link KQuantMath#symmetricRequantize}): every group {@code j} of
-     * {@code group} values (a multiple of eight) whose decoded scale {@code scales[j]} is not zero gets the levels
-     * {@code max(-nmax, min(nmax - 1, nearest_int(x / scales[j]))) + nmax}, each lane doing the scalar code's float
-     * operations; the others keep theirs. Takes and returns no vector, so that it is compiled whole wherever it runs.
+     * The K types' closing requantization ({@link KQuantMath#offsetRequantize}, {@link KQuantMath#symmetricRequantize}):
+     * every group {@code j} of {@code group} values (a multiple of eight) whose decoded scale {@code scales[j]} is not
+     * zero gets the levels {@code max(low, min(high, nearest_int((x + mins[j]) / scales[j]))) + shift}, each lane doing
+     * the scalar code's float operations (no minima: 0, which changes no level); the others keep theirs. Takes and
+     * returns no vector, so that it is compiled whole wherever it runs.
      */
-    static void symmetricRequantize(float[] x, int xOffset, int group, float[] scales, int nmax, byte[] levels) {
+    static void requantize(float[] x, int xOffset, int group, float[] scales, float[] mins, int low, int high,
+                           int shift, byte[] levels) {
         for (int j = 0; j < scales.length; j++) {
             float d = scales[j];
             if (d == 0) {
                 continue;
             }
-            for (int i = 0; i < group; i += LANES) {
-                FloatVector.fromArray(FLOATS, x, xOffset + group * j + i).div(d).add(ROUNDING_BIAS).reinterpretAsInts()
-                        .and(0x007fffff).sub(0x00400000).max(-nmax).min(nmax - 1).add(nmax)
-                        .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(levels, group * j + i);
-            }
-        }
-    }
-
-    /**
-     * The closing requantization of Q2_K, Q4_K and Q5_K ({@link KQuantMath#offsetRequantize}): every group
-     * {@code j} of {@code group} values (a multiple of eight) whose decoded scale {@code scales[j]} is not zero gets
-     * the levels {@code max(0, min(maxLevel, nearest_int((x + mins[j]) / scales[j])))}, each lane doing the scalar
-     * code's float operations; the others keep theirs.
-     */
-    static void offsetRequantize(float[] x, int xOffset, int group, float[] scales, float[] mins, int maxLevel,
-                                 byte[] levels) {
-        for (int j = 0; j < scales.length; j++) {
-            float d = scales[j];
-            if (d == 0) {
-                continue;
-            }
-            float m = mins[j];
+            float m = mins == null ? 0f : mins[j];
             for (int i = 0; i < group; i += LANES) {
                 FloatVector.fromArray(FLOATS, x, xOffset + group * j + i).add(m).div(d).add(ROUNDING_BIAS)
-                        .reinterpretAsInts().and(0x007fffff).sub(0x00400000).max(0).min(maxLevel)
+                        .reinterpretAsInts().and(0x007fffff).sub(0x00400000).max(low).min(high).add(shift)
                         .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(levels, group * j + i);
             }
         }

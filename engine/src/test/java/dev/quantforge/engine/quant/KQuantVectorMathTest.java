@@ -38,7 +38,7 @@ class KQuantVectorMathTest {
                         want[i] = (byte) (Math.max(-nmax, Math.min(nmax - 1, l)) + nmax);
                     }
                 }
-                KQuantVectorMath.symmetricRequantize(x, 0, group, groupScales, nmax, got);
+                KQuantVectorMath.requantize(x, 0, group, groupScales, null, -nmax, nmax - 1, nmax, got);
                 assertArrayEquals(want, got, "nmax " + nmax + ", round " + round);
             }
         }
@@ -69,7 +69,7 @@ class KQuantVectorMathTest {
                         want[i] = (byte) Math.max(0, Math.min(maxLevel, l));
                     }
                 }
-                KQuantVectorMath.offsetRequantize(x, 0, group, groupScales, groupMins, maxLevel, got);
+                KQuantVectorMath.requantize(x, 0, group, groupScales, groupMins, 0, maxLevel, 0, got);
                 assertArrayEquals(want, got, "maxLevel " + maxLevel + ", round " + round);
             }
         }
