@@ -16,12 +16,11 @@ public final class DecodedRows {
         return type.isFloat() || Quantizers.forType(type).isPresent();
     }
 
-    /** Decodes {@code rows} rows from {@code firstRow} into {@code dst[0 ..)}. */
-    public static void read(TensorSource tensor, long firstRow, int rows, float[] dst) {
+    /** Decodes {@code rows} rows from {@code firstRow} into {@code dst[0 ..)}; true when every value is finite. */
+    public static boolean read(TensorSource tensor, long firstRow, int rows, float[] dst) {
         GgmlType type = tensor.type();
         if (type.isFloat()) {
-            FloatRows.read(tensor, firstRow, rows, dst);
-            return;
+            return FloatRows.read(tensor, firstRow, rows, dst);
         }
         Quantizer decoder = Quantizers.forType(type).orElseThrow(() -> new InvalidInputException(
                 "tensor " + tensor.name() + " is " + type + ", which quantforge cannot decode"));
@@ -29,6 +28,8 @@ public final class DecodedRows {
         ByteBuffer bytes = tensor.bytes(firstRow * rowBytes, Math.toIntExact(rows * rowBytes));
         byte[] raw = new byte[bytes.remaining()];
         bytes.get(raw);
-        decoder.dequantize(raw, 0, dst, 0, Math.toIntExact(rows * tensor.rowLength()));
+        int count = Math.toIntExact(rows * tensor.rowLength());
+        decoder.dequantize(raw, 0, dst, 0, count);
+        return FloatRows.allFinite(dst, count);
     }
 }

@@ -289,11 +289,12 @@ public final class ModelQuantizer {
             values = new float[count];
             VALUES.set(values);
         }
-        DecodedRows.read(source, firstRow, rows, values);
-        for (int i = 0; i < count; i++) {
-            if (!Float.isFinite(values[i])) {
-                throw new InvalidInputException("tensor " + source.name() + " holds " + values[i] + " at row "
-                        + (firstRow + i / rowLength) + ", column " + (i % rowLength) + "; refusing to quantize it");
+        if (!DecodedRows.read(source, firstRow, rows, values)) {
+            for (int i = 0; i < count; i++) {
+                if (!Float.isFinite(values[i])) {
+                    throw new InvalidInputException("tensor " + source.name() + " holds " + values[i] + " at row "
+                            + (firstRow + i / rowLength) + ", column " + (i % rowLength) + "; refusing to quantize it");
+                }
             }
         }
         quantizer.quantize(values, 0, rows, rowLength, job.importance(), out, outOffset);

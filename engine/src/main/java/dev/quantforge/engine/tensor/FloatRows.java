@@ -9,8 +9,14 @@ import java.nio.ByteOrder;
 
 /** Reads rows of an F32, F16 or BF16 tensor as float32 (F16 and BF16 widen exactly). */
 public final class FloatRows {
-    /** The raw halves of the rows being widened: one bulk copy out of the read buffer beats a getShort each. */
-    private static final ThreadLocal<short[]> HALVES = ThreadLocal.withInitial(() -> new short[0]);
+    /** Four halves in each of the 16-bit lanes of a long, little-endian as in the file. */
+    private static final long F16_EXPONENTS = 0x7C007C007C007C00L;
+    private static final long F16_EXPONENT_LOW_BITS = 0x0400040004000400L;
+    private static final long BF16_EXPONENTS = 0x7F807F807F807F80L;
+    private static final long BF16_EXPONENT_LOW_BITS = 0x0080008000800080L;
+    private static final long HALF_TOP_BITS = 0x8000800080008000L;
+    /** The raw halves of the rows being widened, four a long: one bulk copy out of the read buffer beats a getShort each. */
+    private static final ThreadLocal<long[]> WORDS = ThreadLocal.withInitial(() -> new long[0]);
     /** The rows' bytes as read from the file: direct, so the positional read needs no copy of its own. */
     private static final ThreadLocal<ByteBuffer> RAW = ThreadLocal.withInitial(
             () -> ByteBuffer.allocateDirect(0).order(ByteOrder.LITTLE_ENDIAN));
@@ -18,7 +24,12 @@ public final class FloatRows {
     private FloatRows() {
     }
 
-    public static void read(TensorSource tensor, long firstRow, int rows, float[] dst) {
+    /**
+     * Reads {@code rows} rows from {@code firstRow} into {@code dst[0 ..)}; true when every value read is finite.
+     * F16 and BF16 halves are checked as they widen, four at a time, so that a caller need not scan the floats
+     * again (that scan took a twentieth of a Q4_1 quantize).
+     */
+    public static boolean read(TensorSource tensor, long firstRow, int rows, float[] dst) {
         GgmlType type = tensor.type();
         long rowLength = tensor.rowLength();
         int count = Math.toIntExact(rows * rowLength);
@@ -26,23 +37,74 @@ public final class FloatRows {
         ByteBuffer bytes = raw(Math.multiplyExact(count, type.typeSize()));
         tensor.read(offset, bytes);
         bytes.flip();
-        switch (type) {
-            case F32 -> bytes.asFloatBuffer().get(dst, 0, count);
-            case F16 -> {
-                short[] halves = halves(bytes, count);
-                for (int i = 0; i < count; i++) {
-                    dst[i] = Fp16.toFloat(halves[i]);
-                }
+        return switch (type) {
+            case F32 -> {
+                bytes.asFloatBuffer().get(dst, 0, count);
+                yield allFinite(dst, count);
             }
-            case BF16 -> {
-                short[] halves = halves(bytes, count);
-                for (int i = 0; i < count; i++) {
-                    dst[i] = Bf16.toFloat(halves[i]);
-                }
-            }
+            case F16 -> fromF16(bytes, dst, count);
+            case BF16 -> fromBf16(bytes, dst, count);
             default -> throw new IllegalArgumentException(
                     "tensor " + tensor.name() + " is " + type + "; only F32, F16 and BF16 can be read as floats");
+        };
+    }
+
+    /**
+     * Widens F16 halves four at a time from the {@code long}s that hold them; true when none is Inf or NaN.
+     * In each half, {@code (h & exponent) + the exponent's lowest bit} reaches the half's top bit only for an
+     * exponent of all ones, and carries no further: the check costs three operations per four values.
+     */
+    private static boolean fromF16(ByteBuffer bytes, float[] dst, int count) {
+        int quads = count / 4;
+        long[] words = words(bytes, quads);
+        long overflow = 0;
+        for (int i = 0; i < quads; i++) {
+            long four = words[i];
+            int at = 4 * i;
+            dst[at] = Fp16.toFloat((short) four);
+            dst[at + 1] = Fp16.toFloat((short) (four >>> 16));
+            dst[at + 2] = Fp16.toFloat((short) (four >>> 32));
+            dst[at + 3] = Fp16.toFloat((short) (four >>> 48));
+            overflow |= (four & F16_EXPONENTS) + F16_EXPONENT_LOW_BITS;
         }
+        for (int i = 4 * quads; i < count; i++) {
+            short half = bytes.getShort(2 * i);
+            dst[i] = Fp16.toFloat(half);
+            overflow |= ((half & 0xFFFF) & F16_EXPONENTS) + (F16_EXPONENT_LOW_BITS & 0xFFFF);
+        }
+        return (overflow & HALF_TOP_BITS) == 0;
+    }
+
+    /** Widens BF16 halves as {@link #fromF16} does F16 ones. */
+    private static boolean fromBf16(ByteBuffer bytes, float[] dst, int count) {
+        int quads = count / 4;
+        long[] words = words(bytes, quads);
+        long overflow = 0;
+        for (int i = 0; i < quads; i++) {
+            long four = words[i];
+            int at = 4 * i;
+            dst[at] = Float.intBitsToFloat((int) four << 16);
+            dst[at + 1] = Float.intBitsToFloat((int) four & 0xFFFF0000);
+            dst[at + 2] = Float.intBitsToFloat((int) (four >>> 32) << 16);
+            dst[at + 3] = Float.intBitsToFloat((int) (four >>> 32) & 0xFFFF0000);
+            overflow |= (four & BF16_EXPONENTS) + BF16_EXPONENT_LOW_BITS;
+        }
+        for (int i = 4 * quads; i < count; i++) {
+            short half = bytes.getShort(2 * i);
+            dst[i] = Bf16.toFloat(half);
+            overflow |= ((half & 0xFFFF) & BF16_EXPONENTS) + (BF16_EXPONENT_LOW_BITS & 0xFFFF);
+        }
+        return (overflow & HALF_TOP_BITS) == 0;
+    }
+
+    /** Whether {@code values[0 .. count)} holds no infinity and no NaN. */
+    public static boolean allFinite(float[] values, int count) {
+        for (int i = 0; i < count; i++) {
+            if (!Float.isFinite(values[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static ByteBuffer raw(int length) {
@@ -55,13 +117,13 @@ public final class FloatRows {
         return raw;
     }
 
-    private static short[] halves(ByteBuffer bytes, int count) {
-        short[] halves = HALVES.get();
-        if (halves.length < count) {
-            halves = new short[count];
-            HALVES.set(halves);
+    private static long[] words(ByteBuffer bytes, int count) {
+        long[] words = WORDS.get();
+        if (words.length < count) {
+            words = new long[count];
+            WORDS.set(words);
         }
-        bytes.asShortBuffer().get(halves, 0, count);
-        return halves;
+        bytes.asLongBuffer().get(words, 0, count);
+        return words;
     }
 }
