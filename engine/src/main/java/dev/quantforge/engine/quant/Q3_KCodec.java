@@ -116,8 +116,6 @@ final class Q3_KCodec implements Quantizer {
             groupScales[j] = dAll * scale(y, yo + SCALES, j);
         }
         KQuantMath.symmetricRequantize(x, xo, GROUP, groupScales, 4, levels);
-        // levels are 0..7: the high bit (bit 2) of value j goes to byte j % 32, bit j / 32; the low two bits go
-        // four to a byte, values 32 apart
         LevelPacking.thirdBits(levels, y, yo + HMASK);
         LevelPacking.lowPairs(levels, y, yo + QS);
     }
