@@ -48,8 +48,8 @@ public final class GgmlKernelComparison {
             System.err.println("usage: GgmlKernelComparison LIBGGML_BASE [TYPE,TYPE,..] [SECONDS]");
             System.exit(1);
         }
-        // the kernels' steady speed: the block types' vector code from the first pass, not after a billion values
-        System.getProperties().putIfAbsent("quantforge.kernels.blockScalarValues", "0");
+        // the kernels' steady speed: the block types' vector code from the first pass, not after it wins a race
+        System.getProperties().putIfAbsent("quantforge.kernels.blocks", "vector");
         GgmlBase ggml = Native.load(args[0], GgmlBase.class);
         List<GgmlType> types = new ArrayList<>();
         String names = args.length > 1 ? args[1]

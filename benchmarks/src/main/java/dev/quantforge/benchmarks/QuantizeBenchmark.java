@@ -47,8 +47,8 @@ public class QuantizeBenchmark {
 
     @Setup
     public void setUp() {
-        // the kernels' steady speed: the block types' vector code from the first pass, not after a billion values
-        System.getProperties().putIfAbsent("quantforge.kernels.blockScalarValues", "0");
+        // the kernels' steady speed: the block types' vector code from the first pass, not after it wins a race
+        System.getProperties().putIfAbsent("quantforge.kernels.blocks", "vector");
         GgmlType t = GgmlType.byName(type).orElseThrow();
         quantizer = Quantizers.require(t);
         Random random = new Random(42);

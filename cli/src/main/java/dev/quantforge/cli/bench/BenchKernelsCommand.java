@@ -44,8 +44,8 @@ public final class BenchKernelsCommand implements Callable<Integer> {
         if (threads < 1) {
             throw new InvalidInputException("--threads must be at least 1");
         }
-        // the kernels' steady speed: the block types' vector code from the first pass, not after a billion values
-        System.getProperties().putIfAbsent("quantforge.kernels.blockScalarValues", "0");
+        // the kernels' steady speed: the block types' vector code from the first pass, not after it wins a race
+        System.getProperties().putIfAbsent("quantforge.kernels.blocks", "vector");
         // every name is checked before the first measurement, so that a typo does not wait for the others
         List<Quantizer> selected = types == null
                 ? Arrays.stream(GgmlType.values()).filter(t -> t != GgmlType.F32)

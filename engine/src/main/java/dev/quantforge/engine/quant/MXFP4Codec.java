@@ -4,7 +4,7 @@ import dev.quantforge.engine.ggml.GgmlType;
 
 /** MXFP4: blocks of 32 FP4 (E2M1) values sharing a power-of-two (E8M0) scale byte. */
 final class MXFP4Codec implements Quantizer {
-    private static final VectorSearchGate VECTOR_GATE = KernelPath.blockGate();
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.MXFP4, MXFP4Codec::quantizeScalar, Mxfp4VectorBlocks::mxfp4);
     private static final int BLOCK = GgmlType.MXFP4.blockSize();
     private static final int BLOCK_BYTES = GgmlType.MXFP4.typeSize();
 
@@ -15,12 +15,7 @@ final class MXFP4Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int blocks = BlockRows.count(type(), rows, rowLength);
-        if (KernelPath.BLOCK_VECTOR && VECTOR_GATE.vector((long) rows * rowLength)) {
-            Mxfp4VectorBlocks.mxfp4(src, srcOffset, blocks, dst, dstOffset);
-        } else {
-            quantizeScalar(src, srcOffset, blocks, dst, dstOffset);
-        }
+        KERNELS.quantize(src, srcOffset, BlockRows.count(type(), rows, rowLength), dst, dstOffset);
     }
 
     /** The reference the vector path is tested against. */

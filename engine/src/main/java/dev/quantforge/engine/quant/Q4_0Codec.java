@@ -9,7 +9,7 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * in its high nibble.
  */
 final class Q4_0Codec implements Quantizer {
-    private static final VectorSearchGate VECTOR_GATE = KernelPath.blockGate();
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q4_0, Q4_0Codec::quantizeScalar, LegacyVectorBlocks::q4_0);
     private static final int QK = GgmlType.Q4_0.blockSize();
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = GgmlType.Q4_0.typeSize();
@@ -22,11 +22,7 @@ final class Q4_0Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         if (importance == null) {
-            if (KernelPath.BLOCK_VECTOR && VECTOR_GATE.vector((long) rows * rowLength)) {
-                quantizeVector(src, srcOffset, rows, rowLength, dst, dstOffset);
-            } else {
-                quantizeScalar(src, srcOffset, rows, rowLength, dst, dstOffset);
-            }
+            KERNELS.quantize(src, srcOffset, BlockRows.count(type(), rows, rowLength), dst, dstOffset);
             return;
         }
         byte[] levels = new byte[QK];
@@ -39,20 +35,11 @@ final class Q4_0Codec implements Quantizer {
         });
     }
 
-    /** Plain rows (no importance weights), block by block in scalar code: the reference for the vector path. */
-    static void quantizeScalar(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
-        for (BlockRows blocks = new BlockRows(GgmlType.Q4_0, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
-            quantizeBlock(src, blocks.src(), dst, blocks.dst());
+    /** Plain blocks (no importance weights) in scalar code: the reference for the vector kernel. */
+    static void quantizeScalar(float[] src, int x, int blocks, byte[] dst, int out) {
+        for (int b = 0; b < blocks; b++, x += QK, out += BLOCK_BYTES) {
+            quantizeBlock(src, x, dst, out);
         }
-    }
-
-    /**
-     * Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. The
-     * loop over the blocks is the vector class's own: run from here, one block per call, Java 17 would
-     * compile the block code on its own, too big to inline back, and box its vectors at every call.
-     */
-    static void quantizeVector(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
-        LegacyVectorBlocks.q4_0(src, srcOffset, BlockRows.count(GgmlType.Q4_0, rows, rowLength), dst, dstOffset);
     }
 
     /** quantize_row_q4_0_ref for one block: the scale maps the value of largest magnitude to level -8. */

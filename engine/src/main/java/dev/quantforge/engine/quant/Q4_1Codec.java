@@ -9,7 +9,7 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * value {@code j + 16} in its high nibble.
  */
 final class Q4_1Codec implements Quantizer {
-    private static final VectorSearchGate VECTOR_GATE = KernelPath.blockGate();
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q4_1, Q4_1Codec::quantizeScalar, LegacyVectorBlocks::q4_1);
     private static final int QK = GgmlType.Q4_1.blockSize();
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = GgmlType.Q4_1.typeSize();
@@ -23,11 +23,7 @@ final class Q4_1Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         if (importance == null) {
-            if (KernelPath.BLOCK_VECTOR && VECTOR_GATE.vector((long) rows * rowLength)) {
-                quantizeVector(src, srcOffset, rows, rowLength, dst, dstOffset);
-            } else {
-                quantizeScalar(src, srcOffset, rows, rowLength, dst, dstOffset);
-            }
+            KERNELS.quantize(src, srcOffset, BlockRows.count(type(), rows, rowLength), dst, dstOffset);
             return;
         }
         byte[] levels = new byte[QK];
@@ -44,21 +40,12 @@ final class Q4_1Codec implements Quantizer {
         });
     }
 
-    /** Plain rows (no importance weights), block by block in scalar code: the reference for the vector path. */
-    static void quantizeScalar(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
+    /** Plain blocks (no importance weights) in scalar code: the reference for the vector kernel. */
+    static void quantizeScalar(float[] src, int x, int blocks, byte[] dst, int out) {
         float[] minMax = new float[2];
-        for (BlockRows blocks = new BlockRows(GgmlType.Q4_1, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
-            quantizeBlock(src, blocks.src(), dst, blocks.dst(), minMax);
+        for (int b = 0; b < blocks; b++, x += QK, out += BLOCK_BYTES) {
+            quantizeBlock(src, x, dst, out, minMax);
         }
-    }
-
-    /**
-     * Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. The
-     * loop over the blocks is the vector class's own: run from here, one block per call, Java 17 would
-     * compile the block code on its own, too big to inline back, and box its vectors at every call.
-     */
-    static void quantizeVector(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
-        LegacyVectorBlocks.q4_1(src, srcOffset, BlockRows.count(GgmlType.Q4_1, rows, rowLength), dst, dstOffset);
     }
 
     /** quantize_row_q4_1_ref for one block: the block's range split into 15 steps. */

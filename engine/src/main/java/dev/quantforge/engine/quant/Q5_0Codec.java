@@ -9,7 +9,7 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code (level - 16) * d}.
  */
 final class Q5_0Codec implements Quantizer {
-    private static final VectorSearchGate VECTOR_GATE = KernelPath.blockGate();
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q5_0, Q5_0Codec::quantizeScalar, LegacyVectorBlocks::q5_0);
     private static final int QK = GgmlType.Q5_0.blockSize();
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = GgmlType.Q5_0.typeSize();
@@ -24,11 +24,7 @@ final class Q5_0Codec implements Quantizer {
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
         if (importance == null) {
-            if (KernelPath.BLOCK_VECTOR && VECTOR_GATE.vector((long) rows * rowLength)) {
-                quantizeVector(src, srcOffset, rows, rowLength, dst, dstOffset);
-            } else {
-                quantizeScalar(src, srcOffset, rows, rowLength, dst, dstOffset);
-            }
+            KERNELS.quantize(src, srcOffset, BlockRows.count(type(), rows, rowLength), dst, dstOffset);
             return;
         }
         byte[] levels = new byte[QK];
@@ -53,20 +49,11 @@ final class Q5_0Codec implements Quantizer {
         LittleEndian.putInt(dst, out + QH, (fifthBits0 >>> 4) | (fifthBits1 << 12));
     }
 
-    /** Plain rows (no importance weights), block by block in scalar code: the reference for the vector path. */
-    static void quantizeScalar(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
-        for (BlockRows blocks = new BlockRows(GgmlType.Q5_0, srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
-            quantizeBlock(src, blocks.src(), dst, blocks.dst());
+    /** Plain blocks (no importance weights) in scalar code: the reference for the vector kernel. */
+    static void quantizeScalar(float[] src, int x, int blocks, byte[] dst, int out) {
+        for (int b = 0; b < blocks; b++, x += QK, out += BLOCK_BYTES) {
+            quantizeBlock(src, x, dst, out);
         }
-    }
-
-    /**
-     * Plain rows with each block's values in vector lanes; blocks the lanes decline take the scalar code. The
-     * loop over the blocks is the vector class's own: run from here, one block per call, Java 17 would
-     * compile the block code on its own, too big to inline back, and box its vectors at every call.
-     */
-    static void quantizeVector(float[] src, int srcOffset, int rows, int rowLength, byte[] dst, int dstOffset) {
-        LegacyVectorBlocks.q5_0(src, srcOffset, BlockRows.count(GgmlType.Q5_0, rows, rowLength), dst, dstOffset);
     }
 
     /** quantize_row_q5_0_ref for one block: the scale maps the value of largest magnitude to level -16. */

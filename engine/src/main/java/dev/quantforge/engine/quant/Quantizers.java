@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The quantizer of every type the engine can produce. */
 public final class Quantizers {
@@ -45,6 +46,27 @@ public final class Quantizers {
     }
 
     private Quantizers() {
+    }
+
+    /**
+     * Counts {@code threads} threads as quantizing in this JVM until the returned handle is closed: the block
+     * types' kernels race their vector code only while a core is left for the JIT to compile it on, or after a
+     * billion values ({@code KernelRace}).
+     */
+    public static Occupancy occupy(int threads) {
+        KernelRace.occupy(threads);
+        AtomicBoolean open = new AtomicBoolean(true);
+        return () -> {
+            if (open.getAndSet(false)) {
+                KernelRace.occupy(-threads);
+            }
+        };
+    }
+
+    /** What {@link #occupy} returns: closing it (once or more) ends the count. */
+    public interface Occupancy extends AutoCloseable {
+        @Override
+        void close();
     }
 
     private static void register(Quantizer q) {

@@ -11,7 +11,7 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * multiplying by 3 shifts the next trit into the top bits.
  */
 final class TQ1_0Codec implements Quantizer {
-    private static final VectorSearchGate VECTOR_GATE = KernelPath.blockGate();
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.TQ1_0, TQ1_0Codec::quantizeScalar, TernaryVectorBlocks::tq1_0);
     private static final int SUPER_BLOCK = GgmlType.TQ1_0.blockSize();
     private static final int QS_BYTES = 48;
     private static final int QH_BYTES = 4;
@@ -25,12 +25,7 @@ final class TQ1_0Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int superBlocks = BlockRows.count(type(), rows, rowLength);
-        if (KernelPath.BLOCK_VECTOR && VECTOR_GATE.vector((long) rows * rowLength)) {
-            TernaryVectorBlocks.tq1_0(src, srcOffset, superBlocks, dst, dstOffset);
-        } else {
-            quantizeScalar(src, srcOffset, superBlocks, dst, dstOffset);
-        }
+        KERNELS.quantize(src, srcOffset, BlockRows.count(type(), rows, rowLength), dst, dstOffset);
     }
 
     /** The reference the vector path is tested against. */

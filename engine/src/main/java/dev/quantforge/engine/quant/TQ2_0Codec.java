@@ -9,7 +9,7 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * taken 32 apart), then an fp16 scale equal to the block's absolute maximum.
  */
 final class TQ2_0Codec implements Quantizer {
-    private static final VectorSearchGate VECTOR_GATE = KernelPath.blockGate();
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.TQ2_0, TQ2_0Codec::quantizeScalar, TernaryVectorBlocks::tq2_0);
     private static final int SUPER_BLOCK = GgmlType.TQ2_0.blockSize();
     private static final int QS_BYTES = 64;
     private static final int SUPER_BLOCK_BYTES = GgmlType.TQ2_0.typeSize();
@@ -21,12 +21,7 @@ final class TQ2_0Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        int superBlocks = BlockRows.count(type(), rows, rowLength);
-        if (KernelPath.BLOCK_VECTOR && VECTOR_GATE.vector((long) rows * rowLength)) {
-            TernaryVectorBlocks.tq2_0(src, srcOffset, superBlocks, dst, dstOffset);
-        } else {
-            quantizeScalar(src, srcOffset, superBlocks, dst, dstOffset);
-        }
+        KERNELS.quantize(src, srcOffset, BlockRows.count(type(), rows, rowLength), dst, dstOffset);
     }
 
     /** The reference the vector path is tested against. */

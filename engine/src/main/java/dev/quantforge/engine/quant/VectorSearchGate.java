@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * it has seen {@code scalarValues} values in this JVM, then vector for good: a search that ends up big pays
  * at most the scalar time of that many values extra, one that stays small never pays the warm-up.
  * {@code -Dquantforge.kquant.scalarValues=N} sets N for every search (0: vector from the start). The block
- * types' vector kernels pass through a gate of their own too ({@link KernelPath#blockGate}).
+ * types' vector kernels race their scalar kernels instead ({@link KernelRace}).
  */
 final class VectorSearchGate {
     private final long scalarValues;

@@ -190,25 +190,25 @@ class PlainKernelVectorTest {
     }
 
     private static void assertSame(GgmlType type, float[] values, int rowLength) {
-        int rows = values.length / rowLength;
+        int blocks = BlockRows.count(type, values.length / rowLength, rowLength);
         byte[] scalar = new byte[Math.toIntExact(type.byteSize(values.length, rowLength))];
         byte[] vector = new byte[scalar.length];
         switch (type) {
             case Q4_0:
-                Q4_0Codec.quantizeScalar(values, 0, rows, rowLength, scalar, 0);
-                Q4_0Codec.quantizeVector(values, 0, rows, rowLength, vector, 0);
+                Q4_0Codec.quantizeScalar(values, 0, blocks, scalar, 0);
+                LegacyVectorBlocks.q4_0(values, 0, blocks, vector, 0);
                 break;
             case Q4_1:
-                Q4_1Codec.quantizeScalar(values, 0, rows, rowLength, scalar, 0);
-                Q4_1Codec.quantizeVector(values, 0, rows, rowLength, vector, 0);
+                Q4_1Codec.quantizeScalar(values, 0, blocks, scalar, 0);
+                LegacyVectorBlocks.q4_1(values, 0, blocks, vector, 0);
                 break;
             case Q5_0:
-                Q5_0Codec.quantizeScalar(values, 0, rows, rowLength, scalar, 0);
-                Q5_0Codec.quantizeVector(values, 0, rows, rowLength, vector, 0);
+                Q5_0Codec.quantizeScalar(values, 0, blocks, scalar, 0);
+                LegacyVectorBlocks.q5_0(values, 0, blocks, vector, 0);
                 break;
             case Q5_1:
-                Q5_1Codec.quantizeScalar(values, 0, rows, rowLength, scalar, 0);
-                Q5_1Codec.quantizeVector(values, 0, rows, rowLength, vector, 0);
+                Q5_1Codec.quantizeScalar(values, 0, blocks, scalar, 0);
+                LegacyVectorBlocks.q5_1(values, 0, blocks, vector, 0);
                 break;
             default:
                 throw new IllegalArgumentException(type.toString());

@@ -1,0 +1,119 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.engine.ggml.GgmlType;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs a block type's plain blocks on its scalar or its vector kernel (both give the same bytes), choosing by
+ * timing the two on the same calls. The vector kernel is two to four times faster once C2 has compiled it, but
+ * until then the JVM runs each Vector API call in the interpreter or in C1 code, some fifty times slower than
+ * the scalar kernel, and how long that lasts depends on the machine, on the JIT's flags and on what else C2 has
+ * queued. So while the race runs, each call quantizes its first {@link #SAMPLE_BLOCKS} blocks on the vector
+ * kernel and the rest on the scalar one, timing both; once the vector kernel has been the faster per block by
+ * a fifth in {@link #WINS_TO_SWITCH} calls in a row, every call takes it for good. A vector kernel that has
+ * not won after {@link #RACING_CALLS} calls (a JIT that compiled it badly) is left for good too, and a call of
+ * fewer than twice the sample's blocks runs scalar without racing.
+ *
+ * <p>The race pays for itself only while a core is left for the JIT: compiling the vector kernel and the
+ * Vector API methods it inlines takes C1 and C2 about half a second of CPU, which on a core of its own costs
+ * no wall time, but taken from the quantizing threads costs more than the vector kernel then saves in a model
+ * of a few hundred million values. So while the quantizing threads ({@link #occupy}) fill every core, a type
+ * races only after {@link #BUSY_SCALAR_VALUES} values in this JVM (a worker's JVM after its first jobs).
+ * {@code -Dquantforge.kernels.blocks=vector} skips the race (the engine tests and the kernel benchmarks),
+ * {@code =scalar} never runs the vector kernels.
+ */
+final class KernelRace {
+    /** Quantizes {@code blocks} consecutive blocks of plain values from {@code src[x]} into {@code dst[out]}. */
+    @FunctionalInterface
+    interface Blocks {
+        void quantize(float[] src, int x, int blocks, byte[] dst, int out);
+    }
+
+    static final int SAMPLE_BLOCKS = 64;
+    static final int WINS_TO_SWITCH = 3;
+    static final int RACING_CALLS = 512;
+    static final long BUSY_SCALAR_VALUES = 1L << 30;
+
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+    private static final AtomicInteger QUANTIZING_THREADS = new AtomicInteger();
+
+    private enum Leader { RACING, VECTOR, SCALAR }
+
+    private final int blockValues;
+    private final int blockBytes;
+    private final Blocks scalar;
+    private final Blocks vector;
+    private final AtomicInteger calls = new AtomicInteger();
+    private final AtomicInteger wins = new AtomicInteger();
+    private final AtomicLong valuesWhileBusy = new AtomicLong();
+    private volatile Leader leader;
+
+    /** A race with the JVM's kernel choice ({@link KernelPath}). */
+    static KernelRace of(GgmlType type, Blocks scalar, Blocks vector) {
+        return new KernelRace(type, scalar, vector, KernelPath.BLOCK_VECTOR, KernelPath.BLOCK_RACE);
+    }
+
+    KernelRace(GgmlType type, Blocks scalar, Blocks vector, boolean vectorUsable, boolean race) {
+        this.blockValues = type.blockSize();
+        this.blockBytes = type.typeSize();
+        this.scalar = scalar;
+        this.vector = vector;
+        this.leader = !vectorUsable ? Leader.SCALAR : race ? Leader.RACING : Leader.VECTOR;
+    }
+
+    void quantize(float[] src, int x, int blocks, byte[] dst, int out) {
+        Leader now = leader;
+        int rest = blocks - SAMPLE_BLOCKS;
+        if (now == Leader.VECTOR) {
+            vector.quantize(src, x, blocks, dst, out);
+        } else if (now == Leader.SCALAR || rest < SAMPLE_BLOCKS || !coreForTheJit(blocks)) {
+            scalar.quantize(src, x, blocks, dst, out);
+        } else {
+            race(src, x, rest, dst, out);
+        }
+    }
+
+    /**
+     * Counts {@code threads} more (or, negative, fewer) threads quantizing in this JVM; see the class comment.
+     */
+    static void occupy(int threads) {
+        QUANTIZING_THREADS.addAndGet(threads);
+    }
+
+    private boolean coreForTheJit(int blocks) {
+        return QUANTIZING_THREADS.get() < CORES
+                || valuesWhileBusy.addAndGet((long) blocks * blockValues) > BUSY_SCALAR_VALUES;
+    }
+
+    /** Whether every call now takes the vector kernel. */
+    boolean vectorWon() {
+        return leader == Leader.VECTOR;
+    }
+
+    /** Whether every call now takes the scalar kernel. */
+    boolean scalarWon() {
+        return leader == Leader.SCALAR;
+    }
+
+    private void race(float[] src, int x, int rest, byte[] dst, int out) {
+        long start = System.nanoTime();
+        vector.quantize(src, x, SAMPLE_BLOCKS, dst, out);
+        long sampled = System.nanoTime();
+        scalar.quantize(src, x + SAMPLE_BLOCKS * blockValues, rest, dst, out + SAMPLE_BLOCKS * blockBytes);
+        long end = System.nanoTime();
+        // per block, vector < 0.8 scalar: (sampled - start) / SAMPLE_BLOCKS < 0.8 (end - sampled) / rest
+        if ((sampled - start) * rest * 5 < (end - sampled) * SAMPLE_BLOCKS * 4) { // per block, vector < 0.8 scalar
+            if (wins.incrementAndGet() >= WINS_TO_SWITCH) {
+                leader = Leader.VECTOR;
+                return;
+            }
+        } else {
+            wins.set(0);
+        }
+        if (calls.incrementAndGet() >= RACING_CALLS) {
+            leader = Leader.SCALAR;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.quantforge.engine.quant;
+
+import dev.quantforge.engine.ggml.GgmlType;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KernelRaceTest {
+    private static final GgmlType TYPE = GgmlType.Q4_1;
+    private static final int QK = TYPE.blockSize();
+    private static final int BLOCK_BYTES = TYPE.typeSize();
+
+    @Test
+    void racingCallsGiveTheScalarKernelsBytes() {
+        KernelRace race = new KernelRace(TYPE, Q4_1Codec::quantizeScalar, LegacyVectorBlocks::q4_1, true, true);
+        Random random = new Random(7);
+        // every size around the sample's: all scalar, the smallest raced call, sample plus one odd block, and big
+        for (int blocks : new int[]{1, 2 * KernelRace.SAMPLE_BLOCKS - 1, 2 * KernelRace.SAMPLE_BLOCKS,
+                2 * KernelRace.SAMPLE_BLOCKS + 1, 1000}) {
+            for (int call = 0; call < 20; call++) {
+                int offset = random.nextInt(3) * QK;
+                float[] values = new float[offset + blocks * QK];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) random.nextGaussian() * 0.02f;
+                }
+                byte[] expected = new byte[5 + blocks * BLOCK_BYTES];
+                byte[] actual = expected.clone();
+                Arrays.fill(actual, (byte) 0x5A);
+                Arrays.fill(expected, (byte) 0x5A);
+                Q4_1Codec.quantizeScalar(values, offset, blocks, expected, 5);
+                race.quantize(values, offset, blocks, actual, 5);
+                assertArrayEquals(expected, actual, blocks + " blocks, call " + call);
+            }
+        }
+    }
+
+    @Test
+    void movesToTheVectorKernelOnceItWinsThreeCallsInARow() {
+        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(2_000_000),
+                (src, x, blocks, dst, out) -> { }, true, true);
+        for (int call = 0; call < KernelRace.WINS_TO_SWITCH; call++) {
+            assertFalse(race.vectorWon(), "after " + call + " calls");
+            race.quantize(new float[0], 0, 1000, new byte[0], 0);
+        }
+        assertTrue(race.vectorWon());
+    }
+
+    @Test
+    void leavesAVectorKernelThatNeverWinsAndRunsScalarThen() {
+        int[] vectorCalls = new int[1];
+        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> { },
+                (src, x, blocks, dst, out) -> { vectorCalls[0]++; spin(50_000); }, true, true);
+        for (int call = 0; call < KernelRace.RACING_CALLS; call++) {
+            race.quantize(new float[0], 0, 1000, new byte[0], 0);
+        }
+        assertTrue(race.scalarWon());
+        assertFalse(race.vectorWon());
+        race.quantize(new float[0], 0, 1000, new byte[0], 0);
+        assertEquals(KernelRace.RACING_CALLS, vectorCalls[0], "the vector kernel ran in the racing calls only");
+    }
+
+    @Test
+    void racesOnlyWhileACoreIsLeftForTheJit() {
+        int[] vectorCalls = new int[1];
+        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> { },
+                (src, x, blocks, dst, out) -> vectorCalls[0]++, true, true);
+        try (Quantizers.Occupancy cores = Quantizers.occupy(Runtime.getRuntime().availableProcessors())) {
+            race.quantize(new float[0], 0, 1000, new byte[0], 0);
+            assertEquals(0, vectorCalls[0], "every core quantizes: no race");
+        }
+        race.quantize(new float[0], 0, 1000, new byte[0], 0);
+        assertEquals(1, vectorCalls[0], "a core left: the vector kernel takes its sample");
+    }
+
+    @Test
+    void withoutARaceTheVectorKernelRunsFromTheStartOrNever() {
+        KernelRace.Blocks none = (src, x, blocks, dst, out) -> { };
+        assertTrue(new KernelRace(TYPE, none, none, true, false).vectorWon());
+        assertTrue(new KernelRace(TYPE, none, none, false, true).scalarWon());
+        assertTrue(new KernelRace(TYPE, none, none, false, false).scalarWon());
+    }
+
+    private static void spin(long nanos) {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < nanos) {
+            Thread.onSpinWait();
+        }
+    }
+}
