@@ -9,7 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * in its high nibble.
  */
 final class Q4_0Codec implements Quantizer {
-    private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q4_0, Q4_0Codec::quantizeScalar, LegacyVectorBlocks::q4_0);
+    // a lambda, not a method reference: without jdk.incubator.vector in the JVM, LegacyVectorBlocks must never be loaded
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q4_0, Q4_0Codec::quantizeScalar,
+            (src, x, blocks, dst, out) -> LegacyVectorBlocks.q4_0(src, x, blocks, dst, out));
     private static final int QK = GgmlType.Q4_0.blockSize();
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = GgmlType.Q4_0.typeSize();

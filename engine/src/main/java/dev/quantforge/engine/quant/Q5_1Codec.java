@@ -9,7 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code level * d + m}.
  */
 final class Q5_1Codec implements Quantizer {
-    private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q5_1, Q5_1Codec::quantizeScalar, LegacyVectorBlocks::q5_1);
+    // a lambda, not a method reference: without jdk.incubator.vector in the JVM, LegacyVectorBlocks must never be loaded
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q5_1, Q5_1Codec::quantizeScalar,
+            (src, x, blocks, dst, out) -> LegacyVectorBlocks.q5_1(src, x, blocks, dst, out));
     private static final int QK = GgmlType.Q5_1.blockSize();
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = GgmlType.Q5_1.typeSize();

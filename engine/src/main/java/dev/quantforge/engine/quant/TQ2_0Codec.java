@@ -9,7 +9,9 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * taken 32 apart), then an fp16 scale equal to the block's absolute maximum.
  */
 final class TQ2_0Codec implements Quantizer {
-    private static final KernelRace KERNELS = KernelRace.of(GgmlType.TQ2_0, TQ2_0Codec::quantizeScalar, TernaryVectorBlocks::tq2_0);
+    // a lambda, not a method reference: without jdk.incubator.vector in the JVM, TernaryVectorBlocks must never be loaded
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.TQ2_0, TQ2_0Codec::quantizeScalar,
+            (src, x, blocks, dst, out) -> TernaryVectorBlocks.tq2_0(src, x, blocks, dst, out));
     private static final int SUPER_BLOCK = GgmlType.TQ2_0.blockSize();
     private static final int QS_BYTES = 64;
     private static final int SUPER_BLOCK_BYTES = GgmlType.TQ2_0.typeSize();
