@@ -104,7 +104,7 @@ final class KernelRace {
         scalar.quantize(src, x + SAMPLE_BLOCKS * blockValues, rest, dst, out + SAMPLE_BLOCKS * blockBytes);
         long end = System.nanoTime();
         // per block, vector < 0.8 scalar: (sampled - start) / SAMPLE_BLOCKS < 0.8 (end - sampled) / rest
-        if ((sampled - start) * rest * 5 < (end - sampled) * SAMPLE_BLOCKS * 4) { // per block, vector < 0.8 scalar
+        if ((sampled - start) * rest * 5 < (end - sampled) * SAMPLE_BLOCKS * 4) {
             if (wins.incrementAndGet() >= WINS_TO_SWITCH) {
                 leader = Leader.VECTOR;
                 return;
