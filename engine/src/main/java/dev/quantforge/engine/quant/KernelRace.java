@@ -50,7 +50,11 @@ final class KernelRace {
     private final AtomicLong valuesWhileBusy = new AtomicLong();
     private volatile Leader leader;
 
-    /** A race with the JVM's kernel choice ({@link KernelPath}). */
+    /**
+     * A race with the JVM's kernel choice ({@link KernelPath}). Pass the vector kernel as a lambda, not a method
+     * reference: linking a method reference loads its class, and without jdk.incubator.vector in the JVM a vector
+     * class must never be loaded.
+     */
     static KernelRace of(GgmlType type, Blocks scalar, Blocks vector) {
         return new KernelRace(type, scalar, vector, KernelPath.BLOCK_VECTOR, KernelPath.BLOCK_RACE);
     }

@@ -4,7 +4,6 @@ import dev.quantforge.engine.ggml.GgmlType;
 
 /** MXFP4: blocks of 32 FP4 (E2M1) values sharing a power-of-two (E8M0) scale byte. */
 final class MXFP4Codec implements Quantizer {
-    // a lambda, not a method reference: without jdk.incubator.vector in the JVM, Mxfp4VectorBlocks must never be loaded
     private static final KernelRace KERNELS = KernelRace.of(GgmlType.MXFP4, MXFP4Codec::quantizeScalar,
             (src, x, blocks, dst, out) -> Mxfp4VectorBlocks.mxfp4(src, x, blocks, dst, out));
     private static final int BLOCK = GgmlType.MXFP4.blockSize();

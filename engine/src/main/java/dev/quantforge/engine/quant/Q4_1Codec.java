@@ -9,7 +9,6 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * value {@code j + 16} in its high nibble.
  */
 final class Q4_1Codec implements Quantizer {
-    // a lambda, not a method reference: without jdk.incubator.vector in the JVM, LegacyVectorBlocks must never be loaded
     private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q4_1, Q4_1Codec::quantizeScalar,
             (src, x, blocks, dst, out) -> LegacyVectorBlocks.q4_1(src, x, blocks, dst, out));
     private static final int QK = GgmlType.Q4_1.blockSize();

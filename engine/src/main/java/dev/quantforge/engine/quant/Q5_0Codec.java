@@ -9,7 +9,6 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code (level - 16) * d}.
  */
 final class Q5_0Codec implements Quantizer {
-    // a lambda, not a method reference: without jdk.incubator.vector in the JVM, LegacyVectorBlocks must never be loaded
     private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q5_0, Q5_0Codec::quantizeScalar,
             (src, x, blocks, dst, out) -> LegacyVectorBlocks.q5_0(src, x, blocks, dst, out));
     private static final int QK = GgmlType.Q5_0.blockSize();

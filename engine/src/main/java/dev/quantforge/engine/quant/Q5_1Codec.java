@@ -9,7 +9,6 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * {@code level * d + m}.
  */
 final class Q5_1Codec implements Quantizer {
-    // a lambda, not a method reference: without jdk.incubator.vector in the JVM, LegacyVectorBlocks must never be loaded
     private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q5_1, Q5_1Codec::quantizeScalar,
             (src, x, blocks, dst, out) -> LegacyVectorBlocks.q5_1(src, x, blocks, dst, out));
     private static final int QK = GgmlType.Q5_1.blockSize();

@@ -8,7 +8,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The quantizer of every type the engine can produce. */
 public final class Quantizers {
@@ -55,15 +54,10 @@ public final class Quantizers {
      */
     public static Occupancy occupy(int threads) {
         KernelRace.occupy(threads);
-        AtomicBoolean open = new AtomicBoolean(true);
-        return () -> {
-            if (open.getAndSet(false)) {
-                KernelRace.occupy(-threads);
-            }
-        };
+        return () -> KernelRace.occupy(-threads);
     }
 
-    /** What {@link #occupy} returns: closing it (once or more) ends the count. */
+    /** What {@link #occupy} returns: closing it ends the count. */
     public interface Occupancy extends AutoCloseable {
         @Override
         void close();

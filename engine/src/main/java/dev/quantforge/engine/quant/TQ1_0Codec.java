@@ -11,7 +11,6 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * multiplying by 3 shifts the next trit into the top bits.
  */
 final class TQ1_0Codec implements Quantizer {
-    // a lambda, not a method reference: without jdk.incubator.vector in the JVM, TernaryVectorBlocks must never be loaded
     private static final KernelRace KERNELS = KernelRace.of(GgmlType.TQ1_0, TQ1_0Codec::quantizeScalar,
             (src, x, blocks, dst, out) -> TernaryVectorBlocks.tq1_0(src, x, blocks, dst, out));
     private static final int SUPER_BLOCK = GgmlType.TQ1_0.blockSize();

@@ -9,7 +9,6 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * taken 32 apart), then an fp16 scale equal to the block's absolute maximum.
  */
 final class TQ2_0Codec implements Quantizer {
-    // a lambda, not a method reference: without jdk.incubator.vector in the JVM, TernaryVectorBlocks must never be loaded
     private static final KernelRace KERNELS = KernelRace.of(GgmlType.TQ2_0, TQ2_0Codec::quantizeScalar,
             (src, x, blocks, dst, out) -> TernaryVectorBlocks.tq2_0(src, x, blocks, dst, out));
     private static final int SUPER_BLOCK = GgmlType.TQ2_0.blockSize();
