@@ -9,7 +9,7 @@ import java.lang.System.Logger.Level;
  * kernel runs its scalar code. Both give the same bytes; the scalar code stays as the reference the vector
  * code is tested against.
  *
- * <p>F16 and BF16 ({@link #HALF_VECTOR}) take the vector lanes by default. Q4_0, Q4_1, Q5_0, Q5_1, TQ1_0,
+ * <p>F16 and BF16 ({@link #HALF_VECTOR}) take the vector lanes by default. Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, TQ1_0,
  * TQ2_0 and MXFP4 ({@link #BLOCK_VECTOR}) race their vector kernel against their scalar one until the vector
  * kernel, compiled, is the faster ({@link KernelRace}); {@code -Dquantforge.kernels.blocks=vector} takes the
  * vector kernels from the start, {@code =scalar} keeps the block types on their scalar code while F16 and BF16
@@ -21,7 +21,7 @@ final class KernelPath {
 
     /** F16 and BF16 rows in vector lanes. */
     static final boolean HALF_VECTOR;
-    /** Plain Q4_0, Q4_1, Q5_0, Q5_1 blocks, TQ1_0, TQ2_0 and MXFP4 in vector lanes. */
+    /** Plain Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 blocks, TQ1_0, TQ2_0 and MXFP4 in vector lanes. */
     static final boolean BLOCK_VECTOR;
     /** The block types start on their scalar code and move to the vector code once it is the faster. */
     static final boolean BLOCK_RACE;
@@ -40,7 +40,7 @@ final class KernelPath {
         BLOCK_VECTOR = HALF_VECTOR && !"scalar".equals(blocks);
         BLOCK_RACE = BLOCK_VECTOR && !"vector".equals(blocks);
         if (HALF_VECTOR) {
-            String blockTypes = "Q4_0, Q4_1, Q5_0, Q5_1, TQ1_0, TQ2_0 and MXFP4";
+            String blockTypes = "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, TQ1_0, TQ2_0 and MXFP4";
             String blockNote = !BLOCK_VECTOR ? "; scalar " + blockTypes + " (-Dquantforge.kernels.blocks=scalar)"
                     : BLOCK_RACE ? "; " + blockTypes + " once faster than their scalar code" : ", " + blockTypes;
             LOG.log(Level.INFO, "quantization kernels: Vector API, {0} float lanes, for F16 and BF16{1}",

@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * queued. So while the race runs, each call quantizes its first {@link #SAMPLE_BLOCKS} blocks on the vector
  * kernel and the rest on the scalar one, timing both; once the vector kernel has been the faster per block by
  * a fifth in {@link #WINS_TO_SWITCH} calls in a row, every call takes it for good. A vector kernel that has
- * not won after {@link #RACING_CALLS} calls (a JIT that compiled it badly) is left for good too, and a call of
- * fewer than twice the sample's blocks runs scalar without racing.
+ * not won after {@link #RACING_CALLS} calls (C2 has not compiled it yet, or compiled it badly) is left for
+ * {@link #RETRY_VALUES} values, then raced again; a call of fewer than twice the sample's blocks runs scalar
+ * without racing.
  *
  * <p>The race pays for itself only while a core is left for the JIT: compiling the vector kernel and the
  * Vector API methods it inlines takes C1 and C2 about half a second of CPU, which on a core of its own costs
@@ -35,6 +36,7 @@ final class KernelRace {
     static final int WINS_TO_SWITCH = 3;
     static final int RACING_CALLS = 512;
     static final long BUSY_SCALAR_VALUES = 1L << 30;
+    static final long RETRY_VALUES = 1L << 30;
 
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     private static final AtomicInteger QUANTIZING_THREADS = new AtomicInteger();
@@ -47,7 +49,9 @@ final class KernelRace {
     private final Blocks vector;
     private final AtomicInteger calls = new AtomicInteger();
     private final AtomicInteger wins = new AtomicInteger();
-    private final AtomicLong valuesWhileBusy = new AtomicLong();
+    private final AtomicLong scalarValues = new AtomicLong();
+    /** How many values run scalar before the next race, after one lost. */
+    private volatile long raceAfter;
     private volatile Leader leader;
 
     /**
@@ -72,7 +76,7 @@ final class KernelRace {
         int rest = blocks - SAMPLE_BLOCKS;
         if (now == Leader.VECTOR) {
             vector.quantize(src, x, blocks, dst, out);
-        } else if (now == Leader.SCALAR || rest < SAMPLE_BLOCKS || !coreForTheJit(blocks)) {
+        } else if (now == Leader.SCALAR || rest < SAMPLE_BLOCKS || !timeToRace(blocks)) {
             scalar.quantize(src, x, blocks, dst, out);
         } else {
             race(src, x, rest, dst, out);
@@ -86,9 +90,9 @@ final class KernelRace {
         QUANTIZING_THREADS.addAndGet(threads);
     }
 
-    private boolean coreForTheJit(int blocks) {
-        return QUANTIZING_THREADS.get() < CORES
-                || valuesWhileBusy.addAndGet((long) blocks * blockValues) > BUSY_SCALAR_VALUES;
+    private boolean timeToRace(int blocks) {
+        long after = raceAfter + (QUANTIZING_THREADS.get() < CORES ? 0 : BUSY_SCALAR_VALUES);
+        return scalarValues.get() >= after || scalarValues.addAndGet((long) blocks * blockValues) > after;
     }
 
     /** Whether every call now takes the vector kernel. */
@@ -96,7 +100,7 @@ final class KernelRace {
         return leader == Leader.VECTOR;
     }
 
-    /** Whether every call now takes the scalar kernel. */
+    /** Whether every call takes the scalar kernel, there being no vector kernel to race. */
     boolean scalarWon() {
         return leader == Leader.SCALAR;
     }
@@ -117,7 +121,8 @@ final class KernelRace {
             wins.set(0);
         }
         if (calls.incrementAndGet() >= RACING_CALLS) {
-            leader = Leader.SCALAR;
+            calls.set(0);
+            raceAfter = scalarValues.get() + RETRY_VALUES;
         }
     }
 }

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The plain legacy block quantizers (quantize_row_q4_0_ref … q5_1_ref) with a block's values spread over
+ * The plain legacy block quantizers (quantize_row_q4_0_ref … q5_1_ref, q8_0_ref) with a block's values spread over
  * vector lanes. Each lane does the scalar code's float32 operations in the same order (the Vector API
  * rounds every multiply and add on its own and never fuses them), and the cast to a level is done with
  * exact float arithmetic ({@link #truncate}; for Q4_0 and Q4_1 a rounding, a compare and a blend), so the bytes
@@ -32,10 +32,14 @@ final class LegacyVectorBlocks {
     private static final int Q4_1_BYTES = GgmlType.Q4_1.typeSize();
     private static final int Q5_0_BYTES = GgmlType.Q5_0.typeSize();
     private static final int Q5_1_BYTES = GgmlType.Q5_1.typeSize();
+    private static final int Q8_0_BYTES = GgmlType.Q8_0.typeSize();
     private static final int INFINITY_BITS = 0x7F800000;
     private static final float ROUNDING_BIAS = 0x1p23f;
     private static final int ROUNDING_BIAS_BITS = Float.floatToRawIntBits(ROUNDING_BIAS);
     private static final int NAN_BITS = 0x7FC00000;
+    /** 1.5 * 2^23: an integer n with |n| < 2^22 added to it lands on {@code SIGNED_BIAS_BITS + n}. */
+    private static final float SIGNED_BIAS = 0x1.8p23f;
+    private static final int SIGNED_BIAS_BITS = Float.floatToRawIntBits(SIGNED_BIAS);
     /** Blocks a step for the kernels that find scales in lanes: one block a lane. */
     private static final int GROUP = LANES;
     /** Lane i holds {@code 1 << i}. */
@@ -182,6 +186,48 @@ final class LegacyVectorBlocks {
             LittleEndian.putHalf(dst, out, d);
             LittleEndian.putHalf(dst, out + 2, min);
             LittleEndian.putInt(dst, out + 4, nibblesAndFifthBits(src, x, min, id, 0.5f, 31, dst, out + 8));
+        }
+    }
+
+    /**
+     * Q8_0: the largest magnitude maps to 127, each level is {@code roundf(v * id)}: in lanes {@code |v * id|}
+     * rounded to the nearest integer by {@link #ROUNDING_BIAS} (to even on a tie), one up where that was a tie
+     * ({@code |v * id| - n} is exactly a half), the sign put back. A block with NaN or infinities, or whose
+     * reciprocal scale is infinite, goes to the scalar block code, which follows ggml there.
+     */
+    static void q8_0(float[] src, int x, int count, byte[] dst, int out) {
+        for (int b = 0; b < count; b++, x += QK, out += Q8_0_BYTES) {
+            int amaxBits = absMaxBits(src, x);
+            float d = Float.intBitsToFloat(amaxBits) / 127;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            if (amaxBits >= INFINITY_BITS || Float.isInfinite(id)) {
+                Q8_0Codec.quantizeBlock(src, x, dst, out);
+                continue;
+            }
+            LittleEndian.putHalf(dst, out, d);
+            roundedBytes(src, x, id, dst, out + 2);
+        }
+    }
+
+    /** The bits of the block's largest magnitude, compared as ints; at least {@link #INFINITY_BITS} with Inf or NaN. */
+    private static int absMaxBits(float[] src, int x) {
+        IntVector a = FloatVector.fromArray(FLOATS, src, x).reinterpretAsInts().and(Integer.MAX_VALUE)
+                .max(FloatVector.fromArray(FLOATS, src, x + LANES).reinterpretAsInts().and(Integer.MAX_VALUE));
+        IntVector b = FloatVector.fromArray(FLOATS, src, x + 2 * LANES).reinterpretAsInts().and(Integer.MAX_VALUE)
+                .max(FloatVector.fromArray(FLOATS, src, x + 3 * LANES).reinterpretAsInts().and(Integer.MAX_VALUE));
+        return a.max(b).reduceLanes(VectorOperators.MAX);
+    }
+
+    /** {@code roundf(src[x + j] * id)} for the block's 32 values, as bytes at {@code dst[at]}. */
+    private static void roundedBytes(float[] src, int x, float id, byte[] dst, int at) {
+        for (int j = 0; j < QK; j += LANES) {
+            FloatVector scaled = FloatVector.fromArray(FLOATS, src, x + j).mul(id);
+            FloatVector magnitude = scaled.abs();
+            FloatVector nearest = magnitude.add(ROUNDING_BIAS).sub(ROUNDING_BIAS);
+            FloatVector rounded = nearest.blend(nearest.add(1.0f), magnitude.sub(nearest).compare(VectorOperators.EQ, 0.5f));
+            rounded.reinterpretAsInts().or(scaled.reinterpretAsInts().and(Integer.MIN_VALUE)).reinterpretAsFloats()
+                    .add(SIGNED_BIAS).reinterpretAsInts().sub(SIGNED_BIAS_BITS)
+                    .convertShape(VectorOperators.I2B, BYTES, 0).reinterpretAsBytes().intoArray(dst, at + j);
         }
     }
 

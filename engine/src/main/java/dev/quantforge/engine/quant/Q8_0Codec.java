@@ -8,6 +8,8 @@ import dev.quantforge.engine.ggml.LittleEndian;
  * Importance weights do not apply: ggml ignores them for this type.
  */
 final class Q8_0Codec implements Quantizer {
+    private static final KernelRace KERNELS = KernelRace.of(GgmlType.Q8_0, Q8_0Codec::quantizeScalar,
+            (src, x, blocks, dst, out) -> LegacyVectorBlocks.q8_0(src, x, blocks, dst, out));
     private static final int QK = GgmlType.Q8_0.blockSize();
     private static final int BLOCK_BYTES = GgmlType.Q8_0.typeSize();
     private static final int QS = 2;
@@ -19,13 +21,18 @@ final class Q8_0Codec implements Quantizer {
 
     @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset) {
-        for (BlockRows blocks = new BlockRows(type(), srcOffset, rows, rowLength, dstOffset); blocks.next(); ) {
-            quantizeBlock(src, blocks.src(), dst, blocks.dst());
+        KERNELS.quantize(src, srcOffset, BlockRows.count(type(), rows, rowLength), dst, dstOffset);
+    }
+
+    /** {@code blocks} consecutive blocks from {@code src[x]} into {@code dst[out]}, one block a step. */
+    static void quantizeScalar(float[] src, int x, int blocks, byte[] dst, int out) {
+        for (int b = 0; b < blocks; b++, x += QK, out += BLOCK_BYTES) {
+            quantizeBlock(src, x, dst, out);
         }
     }
 
     /** quantize_row_q8_0_ref for one block: the largest magnitude maps to 127. */
-    private static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
+    static void quantizeBlock(float[] src, int x, byte[] dst, int out) {
         float amax = BlockExtremes.absMax(src, x, QK);
         if (Float.isNaN(amax)) {
             quantizeBlockInOrder(src, x, dst, out);

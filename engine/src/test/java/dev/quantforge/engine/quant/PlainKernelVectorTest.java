@@ -10,10 +10,11 @@ import java.util.HexFormat;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The vector paths of the plain kernels (F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, TQ1_0, TQ2_0, MXFP4) against their
+ * The vector paths of the plain kernels (F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, TQ1_0, TQ2_0, MXFP4) against their
  * scalar code,
  * byte for byte: every 61st float32 bit pattern for the half conversions, and for the block types Gaussian
  * rows, the adversarial blocks of {@link LegacyReferenceTest} (zeros of both signs, ±a ties, NaN,
@@ -55,12 +56,42 @@ class PlainKernelVectorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0"})
     void blockVectorsAgreeWithScalarCode(GgmlType type) {
         Random random = new Random(31 + type.ordinal());
         assertSame(type, LegacyReferenceTest.adversarialBlocks(random), QK);
         assertSame(type, gaussianRows(random), 4096);
         assertSame(type, hostileRows(random), 256);
+    }
+
+    /**
+     * Q8_0 blocks whose largest magnitude is 127 (scale 1, reciprocal 1), so each value is its own level before
+     * rounding: ties of both signs, the floats either side of them, and 0.49999997, which {@code v + 0.5} in
+     * float would round up.
+     */
+    @Test
+    void q8_0RoundsHalfwayAwayFromZeroAsRoundf() {
+        Random random = new Random(83);
+        float[] values = new float[64 * QK];
+        for (int b = 0; b < 64; b++) {
+            for (int j = 0; j < QK; j++) {
+                float tie = random.nextInt(254) - 126.5f;
+                values[b * QK + j] = switch (random.nextInt(4)) {
+                    case 0 -> tie;
+                    case 1 -> Math.nextUp(tie);
+                    case 2 -> Math.nextDown(tie);
+                    default -> random.nextBoolean() ? 0.49999997f : -0.49999997f;
+                };
+            }
+            values[b * QK + random.nextInt(QK)] = random.nextBoolean() ? 127 : -127;
+        }
+        assertSame(GgmlType.Q8_0, values, QK);
+        byte[] levels = new byte[Math.toIntExact(GgmlType.Q8_0.byteSize(values.length, QK))];
+        LegacyVectorBlocks.q8_0(values, 0, 64, levels, 0);
+        for (int i = 0; i < values.length; i++) {
+            assertEquals((byte) Math.round(Math.abs(values[i])) * (values[i] < 0 ? -1 : 1),
+                    levels[i / QK * GgmlType.Q8_0.typeSize() + 2 + i % QK], "level of " + values[i]);
+        }
     }
 
     /**
@@ -209,6 +240,10 @@ class PlainKernelVectorTest {
             case Q5_1:
                 Q5_1Codec.quantizeScalar(values, 0, blocks, scalar, 0);
                 LegacyVectorBlocks.q5_1(values, 0, blocks, vector, 0);
+                break;
+            case Q8_0:
+                Q8_0Codec.quantizeScalar(values, 0, blocks, scalar, 0);
+                LegacyVectorBlocks.q8_0(values, 0, blocks, vector, 0);
                 break;
             default:
                 throw new IllegalArgumentException(type.toString());
