@@ -209,7 +209,10 @@ final class LegacyVectorBlocks {
         }
     }
 
-    /** The bits of the block's largest magnitude, compared as ints; at least {@link #INFINITY_BITS} with Inf or NaN. */
+    /**
+     * The bits of the block's largest magnitude, compared as ints; at least {@link #INFINITY_BITS} with Inf or NaN.
+     * The larger of {@link #maxima} is the same number, but its second reduction made Q8_0's kernel 15 % slower.
+     */
     private static int absMaxBits(float[] src, int x) {
         IntVector a = FloatVector.fromArray(FLOATS, src, x).reinterpretAsInts().and(Integer.MAX_VALUE)
                 .max(FloatVector.fromArray(FLOATS, src, x + LANES).reinterpretAsInts().and(Integer.MAX_VALUE));

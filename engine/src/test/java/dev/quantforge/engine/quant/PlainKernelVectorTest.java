@@ -224,30 +224,16 @@ class PlainKernelVectorTest {
         int blocks = BlockRows.count(type, values.length / rowLength, rowLength);
         byte[] scalar = new byte[Math.toIntExact(type.byteSize(values.length, rowLength))];
         byte[] vector = new byte[scalar.length];
-        switch (type) {
-            case Q4_0:
-                Q4_0Codec.quantizeScalar(values, 0, blocks, scalar, 0);
-                LegacyVectorBlocks.q4_0(values, 0, blocks, vector, 0);
-                break;
-            case Q4_1:
-                Q4_1Codec.quantizeScalar(values, 0, blocks, scalar, 0);
-                LegacyVectorBlocks.q4_1(values, 0, blocks, vector, 0);
-                break;
-            case Q5_0:
-                Q5_0Codec.quantizeScalar(values, 0, blocks, scalar, 0);
-                LegacyVectorBlocks.q5_0(values, 0, blocks, vector, 0);
-                break;
-            case Q5_1:
-                Q5_1Codec.quantizeScalar(values, 0, blocks, scalar, 0);
-                LegacyVectorBlocks.q5_1(values, 0, blocks, vector, 0);
-                break;
-            case Q8_0:
-                Q8_0Codec.quantizeScalar(values, 0, blocks, scalar, 0);
-                LegacyVectorBlocks.q8_0(values, 0, blocks, vector, 0);
-                break;
-            default:
-                throw new IllegalArgumentException(type.toString());
-        }
+        KernelRace.Blocks[] kernels = switch (type) {
+            case Q4_0 -> new KernelRace.Blocks[] {Q4_0Codec::quantizeScalar, LegacyVectorBlocks::q4_0};
+            case Q4_1 -> new KernelRace.Blocks[] {Q4_1Codec::quantizeScalar, LegacyVectorBlocks::q4_1};
+            case Q5_0 -> new KernelRace.Blocks[] {Q5_0Codec::quantizeScalar, LegacyVectorBlocks::q5_0};
+            case Q5_1 -> new KernelRace.Blocks[] {Q5_1Codec::quantizeScalar, LegacyVectorBlocks::q5_1};
+            case Q8_0 -> new KernelRace.Blocks[] {Q8_0Codec::quantizeScalar, LegacyVectorBlocks::q8_0};
+            default -> throw new IllegalArgumentException(type.toString());
+        };
+        kernels[0].quantize(values, 0, blocks, scalar, 0);
+        kernels[1].quantize(values, 0, blocks, vector, 0);
         int at = Arrays.mismatch(scalar, vector);
         if (at >= 0) {
             int block = at / type.typeSize();
