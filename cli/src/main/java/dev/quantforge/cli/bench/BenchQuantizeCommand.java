@@ -140,8 +140,7 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(option -> !option.startsWith("-javaagent") && !option.startsWith("-agentlib")
-                        && !option.startsWith("-XX:ArchiveClassesAtExit"))
+                .filter(option -> !option.startsWith("-javaagent") && !option.startsWith("-agentlib"))
                 .forEach(command::add);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
