@@ -17,11 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #RETRY_VALUES} values, then raced again; a call of fewer than twice the sample's blocks runs scalar
  * without racing.
  *
- * <p>The race pays for itself only while a core is left for the JIT: compiling the vector kernel and the
- * Vector API methods it inlines takes C1 and C2 about half a second of CPU, which on a core of its own costs
- * no wall time, but taken from the quantizing threads costs more than the vector kernel then saves in a model
- * of a few hundred million values. So while the quantizing threads ({@link #occupy}) fill every core, a type
- * races only after {@link #BUSY_SCALAR_VALUES} values in this JVM (a worker's JVM after its first jobs).
+ * <p>The race runs at any thread count. It once waited for a billion values while the quantizing threads filled
+ * every core, when compiling the vector kernels took C1 and C2 about half a second of CPU; with the launcher's
+ * compile commands they compile sooner and cheaper, and racing at 2 threads on 2 cores made Q4_1, Q5_0, Q5_1 and
+ * Q8_0 files 4-11 % faster (docs/benchmark.md).
  * {@code -Dquantforge.kernels.blocks=vector} skips the race (the engine tests and the kernel benchmarks),
  * {@code =scalar} never runs the vector kernels.
  */
@@ -35,11 +34,7 @@ final class KernelRace {
     static final int SAMPLE_BLOCKS = 64;
     static final int WINS_TO_SWITCH = 3;
     static final int RACING_CALLS = 512;
-    static final long BUSY_SCALAR_VALUES = 1L << 30;
     static final long RETRY_VALUES = 1L << 30;
-
-    private static final int CORES = Runtime.getRuntime().availableProcessors();
-    private static final AtomicInteger QUANTIZING_THREADS = new AtomicInteger();
 
     private enum Leader { RACING, VECTOR, SCALAR }
 
@@ -83,15 +78,8 @@ final class KernelRace {
         }
     }
 
-    /**
-     * Counts {@code threads} more (or, negative, fewer) threads quantizing in this JVM; see the class comment.
-     */
-    static void occupy(int threads) {
-        QUANTIZING_THREADS.addAndGet(threads);
-    }
-
     private boolean timeToRace(int blocks) {
-        long after = raceAfter + (QUANTIZING_THREADS.get() < CORES ? 0 : BUSY_SCALAR_VALUES);
+        long after = raceAfter;
         return scalarValues.get() >= after || scalarValues.addAndGet((long) blocks * blockValues) > after;
     }
 

@@ -47,22 +47,6 @@ public final class Quantizers {
     private Quantizers() {
     }
 
-    /**
-     * Counts {@code threads} threads as quantizing in this JVM until the returned handle is closed: the block
-     * types' kernels race their vector code only while a core is left for the JIT to compile it on, or after a
-     * billion values ({@code KernelRace}).
-     */
-    public static Occupancy occupy(int threads) {
-        KernelRace.occupy(threads);
-        return () -> KernelRace.occupy(-threads);
-    }
-
-    /** What {@link #occupy} returns: closing it ends the count. */
-    public interface Occupancy extends AutoCloseable {
-        @Override
-        void close();
-    }
-
     private static void register(Quantizer q) {
         BY_TYPE.put(q.type(), q);
     }

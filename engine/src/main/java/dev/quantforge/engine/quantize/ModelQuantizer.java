@@ -87,8 +87,7 @@ public final class ModelQuantizer {
                 .map(j -> new GgufWriter.TensorSpec(j.name(), j.source().shape(), j.target())).toList();
         long totalSourceBytes = jobs.stream().mapToLong(j -> j.source().byteSize()).sum();
         ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, daemonThreads()) : null;
-        try (Quantizers.Occupancy cores = Quantizers.occupy(threads);
-             GgufWriter writer = GgufWriter.create(output, metadata, specs)) {
+        try (GgufWriter writer = GgufWriter.create(output, metadata, specs)) {
             InOrderWriter inOrder = new InOrderWriter(writer, jobs, totalSourceBytes,
                     pool == null ? 1 : threads * TASKS_PER_THREAD);
             try {

@@ -72,19 +72,6 @@ class KernelRaceTest {
     }
 
     @Test
-    void racesOnlyWhileACoreIsLeftForTheJit() {
-        int[] vectorCalls = new int[1];
-        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> { },
-                (src, x, blocks, dst, out) -> vectorCalls[0]++, true, true);
-        try (Quantizers.Occupancy cores = Quantizers.occupy(Runtime.getRuntime().availableProcessors())) {
-            race.quantize(new float[0], 0, 1000, new byte[0], 0);
-            assertEquals(0, vectorCalls[0], "every core quantizes: no race");
-        }
-        race.quantize(new float[0], 0, 1000, new byte[0], 0);
-        assertEquals(1, vectorCalls[0], "a core left: the vector kernel takes its sample");
-    }
-
-    @Test
     void withoutARaceTheVectorKernelRunsFromTheStartOrNever() {
         KernelRace.Blocks none = (src, x, blocks, dst, out) -> { };
         assertTrue(new KernelRace(TYPE, none, none, true, false).vectorWon());
