@@ -324,9 +324,27 @@ final class KQuantVectorMath {
         }
     }
 
+    /*
+     * q3Lanes works in three methods that pass no vector between them (their state is in work[]): in one method C2 ran
+     * out of its inlining budget for some compilations of it, and the Vector API calls it left out of line ran their
+     * Java fallback, allocating. Four n x LANES tables: x, w = x², w·x (ggml's w*x[i], the first factor of every
+     * w*x[i]*l) and levels, then the sums of l·w·x and of l²·w and the all-zero flags, a row each.
+     */
     private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, byte[] levels,
                                 float[] scales, float[] work, int[] groupStarts) {
-        // four n x LANES tables: x, w = x², w·x (ggml's w*x[i], the first factor of every w*x[i]*l) and levels
+        q3Start(firstGroup, n, nmax, x, xOffset, work, groupStarts);
+        // a lane whose pass changes nothing would change nothing in later passes either, so running
+        // every lane until no lane changes matches ggml stopping each group on its own
+        for (int attempt = 0; attempt < 5; attempt++) {
+            if (!q3Pass(n, nmax, work)) {
+                break;
+            }
+        }
+        q3Finish(firstGroup, n, nmax, work, levels, scales);
+    }
+
+    private static void q3Start(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] work,
+                                int[] groupStarts) {
         int xs = 0;
         int ws = n * LANES;
         int wxs = 2 * n * LANES;
@@ -369,43 +387,56 @@ final class KQuantVectorMath {
         // meet their old values in a phi, which C2 boxes (4.5 GB allocated in one Q3_K_M run, about 2 GB/s)
         sumlx.intoArray(work, sumlxAt);
         suml2.intoArray(work, suml2At);
-        // a lane whose pass changes nothing would change nothing in later passes either, so running
-        // every lane until no lane changes matches ggml stopping each group on its own
-        for (int attempt = 0; attempt < 5; attempt++) {
-            boolean anyChange = false; // a boolean, not a mask carried round the loop (which C2 may box)
-            for (int i = 0; i < n; i++) {
-                FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
-                FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
-                FloatVector wx = FloatVector.fromArray(FLOATS, work, wxs + i * LANES);
-                FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
-                FloatVector keptSumlx = FloatVector.fromArray(FLOATS, work, sumlxAt);
-                FloatVector slx = keptSumlx.sub(wx.mul(li));
-                VectorMask<Float> positive = slx.compare(VectorOperators.GT, zero);
-                if (!positive.anyTrue()) {
-                    continue;
-                }
-                FloatVector keptSuml2 = FloatVector.fromArray(FLOATS, work, suml2At);
-                FloatVector sl2 = keptSuml2.sub(w.mul(li).mul(li));
-                IntVector bits = xi.mul(sl2).div(slx).add(ROUNDING_BIAS).reinterpretAsInts();
-                FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector newSlx = slx.add(wx.mul(newL));
-                FloatVector newSl2 = sl2.add(w.mul(newL).mul(newL));
-                VectorMask<Float> accept = positive
-                        .and(newL.compare(VectorOperators.NE, li))
-                        .and(newSl2.compare(VectorOperators.GT, zero))
-                        .and(newSlx.mul(newSlx).mul(keptSuml2).compare(VectorOperators.GT, keptSumlx.mul(keptSumlx).mul(newSl2)));
-                if (accept.anyTrue()) {
-                    li.blend(newL, accept).intoArray(work, ls + i * LANES);
-                    keptSumlx.blend(newSlx, accept).intoArray(work, sumlxAt);
-                    keptSuml2.blend(newSl2, accept).intoArray(work, suml2At);
-                    anyChange = true;
-                }
+    }
+
+    /** One of ggml's passes over every lane's group; true if any lane took a new level. */
+    private static boolean q3Pass(int n, int nmax, float[] work) {
+        int xs = 0;
+        int ws = n * LANES;
+        int wxs = 2 * n * LANES;
+        int ls = 3 * n * LANES;
+        int sumlxAt = 4 * n * LANES;
+        int suml2At = sumlxAt + LANES;
+        FloatVector zero = FloatVector.zero(FLOATS);
+        boolean anyChange = false; // a boolean, not a mask carried round the loop (which C2 may box)
+        for (int i = 0; i < n; i++) {
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
+            FloatVector wx = FloatVector.fromArray(FLOATS, work, wxs + i * LANES);
+            FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
+            FloatVector keptSumlx = FloatVector.fromArray(FLOATS, work, sumlxAt);
+            FloatVector slx = keptSumlx.sub(wx.mul(li));
+            VectorMask<Float> positive = slx.compare(VectorOperators.GT, zero);
+            if (!positive.anyTrue()) {
+                continue;
             }
-            if (!anyChange) {
-                break;
+            FloatVector keptSuml2 = FloatVector.fromArray(FLOATS, work, suml2At);
+            FloatVector sl2 = keptSuml2.sub(w.mul(li).mul(li));
+            IntVector bits = xi.mul(sl2).div(slx).add(ROUNDING_BIAS).reinterpretAsInts();
+            FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector newSlx = slx.add(wx.mul(newL));
+            FloatVector newSl2 = sl2.add(w.mul(newL).mul(newL));
+            VectorMask<Float> accept = positive
+                    .and(newL.compare(VectorOperators.NE, li))
+                    .and(newSl2.compare(VectorOperators.GT, zero))
+                    .and(newSlx.mul(newSlx).mul(keptSuml2).compare(VectorOperators.GT, keptSumlx.mul(keptSumlx).mul(newSl2)));
+            if (accept.anyTrue()) {
+                li.blend(newL, accept).intoArray(work, ls + i * LANES);
+                keptSumlx.blend(newSlx, accept).intoArray(work, sumlxAt);
+                keptSuml2.blend(newSl2, accept).intoArray(work, suml2At);
+                anyChange = true;
             }
         }
+        return anyChange;
+    }
+
+    private static void q3Finish(int firstGroup, int n, int nmax, float[] work, byte[] levels, float[] scales) {
+        int ls = 3 * n * LANES;
+        int sumlxAt = 4 * n * LANES;
+        int suml2At = sumlxAt + LANES;
+        int allZeroAt = suml2At + LANES;
+        FloatVector zero = FloatVector.zero(FLOATS);
         FloatVector finalSumlx = FloatVector.fromArray(FLOATS, work, sumlxAt);
         FloatVector finalSuml2 = FloatVector.fromArray(FLOATS, work, suml2At);
         VectorMask<Float> allZero = FloatVector.fromArray(FLOATS, work, allZeroAt).compare(VectorOperators.NE, zero);
