@@ -327,9 +327,26 @@ final class KQuantVectorMath {
     /*
      * q3Lanes works in three methods that pass no vector between them (their state is in work[]): in one method C2 ran
      * out of its inlining budget for some compilations of it, and the Vector API calls it left out of line ran their
-     * Java fallback, allocating. Four n x LANES tables: x, w = x², w·x (ggml's w*x[i], the first factor of every
-     * w*x[i]*l) and levels, then the sums of l·w·x and of l²·w and the all-zero flags, a row each.
+     * Java fallback, allocating. The state: four n x LANES tables (q3Table), x, w = x², w·x (ggml's w*x[i], the first
+     * factor of every w*x[i]*l) and levels, then a row of LANES each (q3Row) for the sums of l·w·x and of l²·w and
+     * for the all-zero flags.
      */
+    private static final int Q3_X = 0;
+    private static final int Q3_W = 1;
+    private static final int Q3_WX = 2;
+    private static final int Q3_LEVELS = 3;
+    private static final int Q3_SUMLX = 0;
+    private static final int Q3_SUML2 = 1;
+    private static final int Q3_ALL_ZERO = 2;
+
+    private static int q3Table(int n, int table) {
+        return table * n * LANES;
+    }
+
+    private static int q3Row(int n, int row) {
+        return (4 * n + row) * LANES;
+    }
+
     private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, byte[] levels,
                                 float[] scales, float[] work, int[] groupStarts) {
         q3Start(firstGroup, n, nmax, x, xOffset, work, groupStarts);
@@ -345,13 +362,10 @@ final class KQuantVectorMath {
 
     private static void q3Start(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] work,
                                 int[] groupStarts) {
-        int xs = 0;
-        int ws = n * LANES;
-        int wxs = 2 * n * LANES;
-        int ls = 3 * n * LANES;
-        int sumlxAt = 4 * n * LANES;
-        int suml2At = sumlxAt + LANES;
-        int allZeroAt = suml2At + LANES;
+        int xs = q3Table(n, Q3_X);
+        int ws = q3Table(n, Q3_W);
+        int wxs = q3Table(n, Q3_WX);
+        int ls = q3Table(n, Q3_LEVELS);
         // the groups go into lanes by gathering value i of each (a scalar transposition, 128 stores of 4 bytes
         // read back as 32-byte vectors, stalled every load on store forwarding); w and w·x are the same
         // products as the scalar code's, taken in lanes
@@ -373,7 +387,7 @@ final class KQuantVectorMath {
             max = max.blend(xi, larger);
         }
         // all-zero groups end here in ggml: all levels 0 (without the nmax offset), scale 0
-        zero.blend(1f, amax.compare(VectorOperators.LT, GROUP_MAX_EPS)).intoArray(work, allZeroAt);
+        zero.blend(1f, amax.compare(VectorOperators.LT, GROUP_MAX_EPS)).intoArray(work, q3Row(n, Q3_ALL_ZERO));
         FloatVector iscale = FloatVector.broadcast(FLOATS, (float) -nmax).div(max);
         FloatVector sumlx = zero;
         FloatVector suml2 = zero;
@@ -385,18 +399,18 @@ final class KQuantVectorMath {
         }
         // the sums live in work[] from here on: changed under a condition in the loop, as local vectors they would
         // meet their old values in a phi, which C2 boxes (4.5 GB allocated in one Q3_K_M run, about 2 GB/s)
-        sumlx.intoArray(work, sumlxAt);
-        suml2.intoArray(work, suml2At);
+        sumlx.intoArray(work, q3Row(n, Q3_SUMLX));
+        suml2.intoArray(work, q3Row(n, Q3_SUML2));
     }
 
     /** One of ggml's passes over every lane's group; true if any lane took a new level. */
     private static boolean q3Pass(int n, int nmax, float[] work) {
-        int xs = 0;
-        int ws = n * LANES;
-        int wxs = 2 * n * LANES;
-        int ls = 3 * n * LANES;
-        int sumlxAt = 4 * n * LANES;
-        int suml2At = sumlxAt + LANES;
+        int xs = q3Table(n, Q3_X);
+        int ws = q3Table(n, Q3_W);
+        int wxs = q3Table(n, Q3_WX);
+        int ls = q3Table(n, Q3_LEVELS);
+        int sumlxAt = q3Row(n, Q3_SUMLX);
+        int suml2At = q3Row(n, Q3_SUML2);
         FloatVector zero = FloatVector.zero(FLOATS);
         boolean anyChange = false; // a boolean, not a mask carried round the loop (which C2 may box)
         for (int i = 0; i < n; i++) {
@@ -432,17 +446,14 @@ final class KQuantVectorMath {
     }
 
     private static void q3Finish(int firstGroup, int n, int nmax, float[] work, byte[] levels, float[] scales) {
-        int ls = 3 * n * LANES;
-        int sumlxAt = 4 * n * LANES;
-        int suml2At = sumlxAt + LANES;
-        int allZeroAt = suml2At + LANES;
+        int allZeroAt = q3Row(n, Q3_ALL_ZERO);
         FloatVector zero = FloatVector.zero(FLOATS);
-        FloatVector finalSumlx = FloatVector.fromArray(FLOATS, work, sumlxAt);
-        FloatVector finalSuml2 = FloatVector.fromArray(FLOATS, work, suml2At);
+        FloatVector sumlx = FloatVector.fromArray(FLOATS, work, q3Row(n, Q3_SUMLX));
+        FloatVector suml2 = FloatVector.fromArray(FLOATS, work, q3Row(n, Q3_SUML2));
         VectorMask<Float> allZero = FloatVector.fromArray(FLOATS, work, allZeroAt).compare(VectorOperators.NE, zero);
-        zero.blend(finalSumlx.div(finalSuml2), finalSuml2.compare(VectorOperators.GT, zero)).blend(zero, allZero)
+        zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.GT, zero)).blend(zero, allZero)
                 .intoArray(scales, firstGroup);
-        storeLevels(firstGroup, n, nmax, work, allZeroAt, ls, levels, 0);
+        storeLevels(firstGroup, n, nmax, work, allZeroAt, q3Table(n, Q3_LEVELS), levels, 0);
     }
 
     /** max(-nmax, min(nmax - 1, nearest_int(iscale * x))) per lane, as an exact float. */

@@ -17,10 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #RETRY_VALUES} values, then raced again; a call of fewer than twice the sample's blocks runs scalar
  * without racing.
  *
- * <p>The race runs at any thread count. It once waited for a billion values while the quantizing threads filled
- * every core, when compiling the vector kernels took C1 and C2 about half a second of CPU; with the launcher's
- * compile commands they compile sooner and cheaper, and racing at 2 threads on 2 cores made Q4_1, Q5_0, Q5_1 and
- * Q8_0 files 4-11 % faster (docs/benchmark.md).
+ * <p>The race runs at any thread count, also when the quantizing threads fill every core and the JIT compiles on
+ * their time: with the launcher's compile commands the vector kernels compile soon and cheaply enough that racing
+ * at 2 threads on 2 cores made Q4_1, Q5_0, Q5_1 and Q8_0 files 4-11 % faster (docs/benchmark.md).
  * {@code -Dquantforge.kernels.blocks=vector} skips the race (the engine tests and the kernel benchmarks),
  * {@code =scalar} never runs the vector kernels.
  */
