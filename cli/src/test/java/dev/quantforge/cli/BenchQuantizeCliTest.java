@@ -3,6 +3,7 @@ package dev.quantforge.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,9 +52,19 @@ class BenchQuantizeCliTest {
     private static Path libllama() throws Exception {
         Path bins = PACKAGE.resolve("node_modules/@node-llama-cpp/linux-x64/bins/linux-x64");
         if (!Files.isDirectory(bins)) {
+            // npm gets a stdin and an output of its own: with the test JVM's inherited, node set surefire's command
+            // pipe non-blocking and the fork died ("std/in stream corrupted")
+            Path log = Files.createTempFile("npm-ci", ".log");
             Process npm = new ProcessBuilder("npm", "ci", "--prefix", PACKAGE.toString(), "--ignore-scripts", "--no-audit",
-                    "--no-fund").inheritIO().start();
-            assertTrue(npm.waitFor(600, TimeUnit.SECONDS) && npm.exitValue() == 0, "npm ci in " + PACKAGE);
+                    "--no-fund").redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean ended = npm.waitFor(600, TimeUnit.SECONDS);
+            if (!ended) {
+                npm.destroyForcibly();
+            }
+            String output = Files.readString(log);
+            Files.delete(log);
+            assertTrue(ended && npm.exitValue() == 0, "npm ci in " + PACKAGE + ":\n" + output);
         }
         try (var files = Files.list(bins)) {
             return files.filter(f -> f.getFileName().toString().matches("libllama\\.(v[0-9.]+\\.)?so"))
