@@ -171,18 +171,32 @@ final class KQuantMath {
 
     /**
      * ggml's make_q3_quants with {@code do_rmse} on {@code groups} consecutive groups of {@code n} values
-     * from {@code x[xOffset]}: group g's levels go to {@code levels[g*n..]} and its scale to
-     * {@code scales[g]}. {@code work} holds {@link #qkx2WorkSize} floats.
+     * from {@code x[xOffset]}: group g's scale goes to {@code scales[g]}, its levels (plus nmax) to
+     * {@code levels[g*n..]} or, when this returns true, into {@code laneLevels} ({@link #q3LaneLevelsSize}
+     * floats), from which {@link #q3GroupLevels} takes a group's on demand: Q3_K requantizes every group whose
+     * quantized scale is not zero, so it needs the search's levels of the few others only. {@code work} holds
+     * {@link #qkx2WorkSize} floats.
      */
-    static void makeQ3QuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels, float[] scales,
-                                   float[] work) {
+    static boolean makeQ3QuantsGroups(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels,
+                                      float[] laneLevels, float[] scales, float[] work) {
         if (VECTOR_SEARCH && groups % KQuantVectorMath.LANES == 0 && Q3_GATE.vector((long) groups * n)) {
-            KQuantVectorMath.makeQ3Quants(groups, n, nmax, x, xOffset, levels, scales, work);
-            return;
+            KQuantVectorMath.makeQ3Quants(groups, n, nmax, x, xOffset, laneLevels, scales, work);
+            return true;
         }
         for (int g = 0; g < groups; g++) {
             scales[g] = makeQ3Quants(n, nmax, x, xOffset + g * n, levels, g * n);
         }
+        return false;
+    }
+
+    /** Floats of {@code laneLevels} for {@link #makeQ3QuantsGroups} on {@code groups} groups of {@code n}. */
+    static int q3LaneLevelsSize(int groups, int n) {
+        return groups * (n + 1);
+    }
+
+    /** Group g's levels from a {@link #makeQ3QuantsGroups} that returned true, into {@code levels[g*n..]}. */
+    static void q3GroupLevels(float[] laneLevels, int g, int n, int nmax, byte[] levels) {
+        KQuantVectorMath.q3GroupLevels(laneLevels, g, n, nmax, levels);
     }
 
     /**

@@ -31,7 +31,7 @@ final class KQuantVectorMath {
 
     /** Floats of working space either search needs for groups of {@code n} values. */
     static int workSize(int n) {
-        return 4 * n * LANES + STATE_SLOTS * LANES;
+        return 6 * n * LANES + STATE_SLOTS * LANES;
     }
 
     /*
@@ -310,17 +310,30 @@ final class KQuantVectorMath {
 
     /**
      * ggml's make_q3_quants with {@code do_rmse} on {@code groups} (a multiple of eight) consecutive
-     * groups of {@code n} values from {@code x[xOffset]}; group g's levels go to {@code levels[g*n..]}
-     * and its scale to {@code scales[g]}.
+     * groups of {@code n} values from {@code x[xOffset]}; group g's scale goes to {@code scales[g]}, its levels
+     * into {@code laneLevels} as the lanes hold them (taken out by {@link #q3GroupLevels}).
      */
-    static void makeQ3Quants(int groups, int n, int nmax, float[] x, int xOffset, byte[] levels, float[] scales,
+    static void makeQ3Quants(int groups, int n, int nmax, float[] x, int xOffset, float[] laneLevels, float[] scales,
                              float[] work) {
         int[] groupStarts = new int[LANES]; // lane k reads group k's value i at xOffset + (g + k) * n + i
         for (int k = 0; k < LANES; k++) {
             groupStarts[k] = k * n;
         }
         for (int g = 0; g < groups; g += LANES) {
-            q3Lanes(g, n, nmax, x, xOffset, levels, scales, work, groupStarts);
+            q3Lanes(g, n, nmax, x, xOffset, laneLevels, scales, work, groupStarts);
+        }
+    }
+
+    /**
+     * Group g's levels plus nmax from {@code laneLevels} into {@code levels[g*n..]}: per set of eight groups, n rows
+     * of a level per lane, then a row of all-zero flags (ggml leaves those groups with level 0 throughout).
+     */
+    static void q3GroupLevels(float[] laneLevels, int g, int n, int nmax, byte[] levels) {
+        int set = g / LANES * (n + 1) * LANES;
+        int lane = g % LANES;
+        boolean zeroed = laneLevels[set + n * LANES + lane] != 0;
+        for (int i = 0; i < n; i++) {
+            levels[g * n + i] = zeroed ? 0 : (byte) ((int) laneLevels[set + i * LANES + lane] + nmax);
         }
     }
 
@@ -335,6 +348,8 @@ final class KQuantVectorMath {
     private static final int Q3_W = 1;
     private static final int Q3_WX = 2;
     private static final int Q3_LEVELS = 3;
+    private static final int Q3_WXL = 4;
+    private static final int Q3_WLL = 5;
     private static final int Q3_SUMLX = 0;
     private static final int Q3_SUML2 = 1;
     private static final int Q3_ALL_ZERO = 2;
@@ -344,20 +359,18 @@ final class KQuantVectorMath {
     }
 
     private static int q3Row(int n, int row) {
-        return (4 * n + row) * LANES;
+        return (6 * n + row) * LANES;
     }
 
-    private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, byte[] levels,
+    private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] laneLevels,
                                 float[] scales, float[] work, int[] groupStarts) {
         q3Start(firstGroup, n, nmax, x, xOffset, work, groupStarts);
         // a lane whose pass changes nothing would change nothing in later passes either, so running
         // every lane until no lane changes matches ggml stopping each group on its own
-        for (int attempt = 0; attempt < 5; attempt++) {
-            if (!q3Pass(n, nmax, work)) {
-                break;
-            }
+        for (int attempt = 0, lastChange = n - 1; attempt < 5 && lastChange >= 0; attempt++) {
+            lastChange = q3Pass(n, nmax, work, lastChange);
         }
-        q3Finish(firstGroup, n, nmax, work, levels, scales);
+        q3Finish(firstGroup, n, work, laneLevels, scales);
     }
 
     private static void q3Start(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] work,
@@ -389,13 +402,19 @@ final class KQuantVectorMath {
         // all-zero groups end here in ggml: all levels 0 (without the nmax offset), scale 0
         zero.blend(1f, amax.compare(VectorOperators.LT, GROUP_MAX_EPS)).intoArray(work, q3Row(n, Q3_ALL_ZERO));
         FloatVector iscale = FloatVector.broadcast(FLOATS, (float) -nmax).div(max);
+        int wxls = q3Table(n, Q3_WXL);
+        int wlls = q3Table(n, Q3_WLL);
         FloatVector sumlx = zero;
         FloatVector suml2 = zero;
         for (int i = 0; i < n; i++) {
             FloatVector l = symmetricLevel(iscale, FloatVector.fromArray(FLOATS, work, xs + i * LANES), nmax);
             l.intoArray(work, ls + i * LANES);
-            sumlx = sumlx.add(FloatVector.fromArray(FLOATS, work, wxs + i * LANES).mul(l));
-            suml2 = suml2.add(FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l).mul(l));
+            FloatVector wxl = FloatVector.fromArray(FLOATS, work, wxs + i * LANES).mul(l);
+            wxl.intoArray(work, wxls + i * LANES);
+            sumlx = sumlx.add(wxl);
+            FloatVector wll = FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l).mul(l);
+            wll.intoArray(work, wlls + i * LANES);
+            suml2 = suml2.add(wll);
         }
         // the sums live in work[] from here on: changed under a condition in the loop, as local vectors they would
         // meet their old values in a phi, which C2 boxes (4.5 GB allocated in one Q3_K_M run, about 2 GB/s)
@@ -403,57 +422,76 @@ final class KQuantVectorMath {
         suml2.intoArray(work, q3Row(n, Q3_SUML2));
     }
 
-    /** One of ggml's passes over every lane's group; true if any lane took a new level. */
-    private static boolean q3Pass(int n, int nmax, float[] work) {
+    /**
+     * One of ggml's passes over every lane's group: the value where a lane last took a new level, or -1 if none did.
+     * A value after {@code stable} (the previous pass's last change) is judged on the same sums and level as in the
+     * previous pass as long as this pass has changed nothing, so it would change nothing again: the pass ends there.
+     */
+    private static int q3Pass(int n, int nmax, float[] work, int stable) {
         int xs = q3Table(n, Q3_X);
         int ws = q3Table(n, Q3_W);
         int wxs = q3Table(n, Q3_WX);
         int ls = q3Table(n, Q3_LEVELS);
+        int wxls = q3Table(n, Q3_WXL);
+        int wlls = q3Table(n, Q3_WLL);
         int sumlxAt = q3Row(n, Q3_SUMLX);
         int suml2At = q3Row(n, Q3_SUML2);
         FloatVector zero = FloatVector.zero(FLOATS);
-        boolean anyChange = false; // a boolean, not a mask carried round the loop (which C2 may box)
-        for (int i = 0; i < n; i++) {
-            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
-            FloatVector w = FloatVector.fromArray(FLOATS, work, ws + i * LANES);
-            FloatVector wx = FloatVector.fromArray(FLOATS, work, wxs + i * LANES);
-            FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
+        int lastChange = -1; // a number, not a mask carried round the loop (which C2 may box)
+        for (int i = 0; i < n && (i <= stable || lastChange >= 0); i++) {
+            // ggml's w·x·l and w·l·l of the value's current level are kept (wxl, wll), not taken again each pass
             FloatVector keptSumlx = FloatVector.fromArray(FLOATS, work, sumlxAt);
-            FloatVector slx = keptSumlx.sub(wx.mul(li));
+            FloatVector slx = keptSumlx.sub(FloatVector.fromArray(FLOATS, work, wxls + i * LANES));
             VectorMask<Float> positive = slx.compare(VectorOperators.GT, zero);
             if (!positive.anyTrue()) {
                 continue;
             }
             FloatVector keptSuml2 = FloatVector.fromArray(FLOATS, work, suml2At);
-            FloatVector sl2 = keptSuml2.sub(w.mul(li).mul(li));
-            IntVector bits = xi.mul(sl2).div(slx).add(ROUNDING_BIAS).reinterpretAsInts();
+            FloatVector sl2 = keptSuml2.sub(FloatVector.fromArray(FLOATS, work, wlls + i * LANES));
+            IntVector bits = FloatVector.fromArray(FLOATS, work, xs + i * LANES).mul(sl2).div(slx).add(ROUNDING_BIAS)
+                    .reinterpretAsInts();
             FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
                     .convert(VectorOperators.I2F, 0);
-            FloatVector newSlx = slx.add(wx.mul(newL));
-            FloatVector newSl2 = sl2.add(w.mul(newL).mul(newL));
-            VectorMask<Float> accept = positive
-                    .and(newL.compare(VectorOperators.NE, li))
+            FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
+            // most values keep their level: the test of the new sums only where one moved
+            VectorMask<Float> moved = positive.and(newL.compare(VectorOperators.NE, li));
+            if (!moved.anyTrue()) {
+                continue;
+            }
+            FloatVector wxl = FloatVector.fromArray(FLOATS, work, wxs + i * LANES).mul(newL);
+            FloatVector wll = FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(newL).mul(newL);
+            FloatVector newSlx = slx.add(wxl);
+            FloatVector newSl2 = sl2.add(wll);
+            VectorMask<Float> accept = moved
                     .and(newSl2.compare(VectorOperators.GT, zero))
                     .and(newSlx.mul(newSlx).mul(keptSuml2).compare(VectorOperators.GT, keptSumlx.mul(keptSumlx).mul(newSl2)));
             if (accept.anyTrue()) {
                 li.blend(newL, accept).intoArray(work, ls + i * LANES);
+                FloatVector.fromArray(FLOATS, work, wxls + i * LANES).blend(wxl, accept).intoArray(work, wxls + i * LANES);
+                FloatVector.fromArray(FLOATS, work, wlls + i * LANES).blend(wll, accept).intoArray(work, wlls + i * LANES);
                 keptSumlx.blend(newSlx, accept).intoArray(work, sumlxAt);
                 keptSuml2.blend(newSl2, accept).intoArray(work, suml2At);
-                anyChange = true;
+                lastChange = i;
             }
         }
-        return anyChange;
+        return lastChange;
     }
 
-    private static void q3Finish(int firstGroup, int n, int nmax, float[] work, byte[] levels, float[] scales) {
+    private static void q3Finish(int firstGroup, int n, float[] work, float[] laneLevels, float[] scales) {
         int allZeroAt = q3Row(n, Q3_ALL_ZERO);
         FloatVector zero = FloatVector.zero(FLOATS);
         FloatVector sumlx = FloatVector.fromArray(FLOATS, work, q3Row(n, Q3_SUMLX));
         FloatVector suml2 = FloatVector.fromArray(FLOATS, work, q3Row(n, Q3_SUML2));
-        VectorMask<Float> allZero = FloatVector.fromArray(FLOATS, work, allZeroAt).compare(VectorOperators.NE, zero);
-        zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.GT, zero)).blend(zero, allZero)
+        FloatVector allZero = FloatVector.fromArray(FLOATS, work, allZeroAt);
+        zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.GT, zero))
+                .blend(zero, allZero.compare(VectorOperators.NE, zero))
                 .intoArray(scales, firstGroup);
-        storeLevels(firstGroup, n, nmax, work, allZeroAt, q3Table(n, Q3_LEVELS), levels, 0);
+        int set = firstGroup * (n + 1);
+        int ls = q3Table(n, Q3_LEVELS);
+        for (int i = 0; i < n; i++) {
+            FloatVector.fromArray(FLOATS, work, ls + i * LANES).intoArray(laneLevels, set + i * LANES);
+        }
+        allZero.intoArray(laneLevels, set + n * LANES);
     }
 
     /** max(-nmax, min(nmax - 1, nearest_int(iscale * x))) per lane, as an exact float. */

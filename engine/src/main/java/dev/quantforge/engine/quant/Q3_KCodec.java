@@ -42,7 +42,8 @@ final class Q3_KCodec implements Quantizer {
 
     /** ggml's quantize_row_q3_K_ref for one super-block. */
     private static void quantizeBlock(float[] x, int xo, byte[] y, int yo, Scratch s) {
-        KQuantMath.makeQ3QuantsGroups(GROUPS, GROUP, 4, x, xo, s.levels, s.scales, s.work);
+        boolean inLanes = KQuantMath.makeQ3QuantsGroups(GROUPS, GROUP, 4, x, xo, s.levels, s.laneLevels, s.scales,
+                s.work);
         float maxScale = 0;
         float amax = 0;
         for (int j = 0; j < GROUPS; j++) {
@@ -64,7 +65,7 @@ final class Q3_KCodec implements Quantizer {
         } else {
             LittleEndian.putShort(y, yo + D, Fp16.fromFloat(0.f));
         }
-        finishBlock(x, xo, y, yo, s.levels, s.groupScales);
+        finishBlock(x, xo, y, yo, s.levels, inLanes ? s.laneLevels : null, s.groupScales);
     }
 
     /** ggml's quantize_row_q3_K_impl for one super-block, with importance weights. */
@@ -79,7 +80,7 @@ final class Q3_KCodec implements Quantizer {
             putScale(y, yo, j, s.scaleLevels[j]);
         }
         LittleEndian.putShort(y, yo + D, Fp16.fromFloat(dBlock));
-        finishBlock(x, xo, y, yo, s.levels, s.groupScales);
+        finishBlock(x, xo, y, yo, s.levels, null, s.groupScales);
     }
 
     private static void clearScales(byte[] y, int yo) {
@@ -108,12 +109,17 @@ final class Q3_KCodec implements Quantizer {
 
     /**
      * Requantizes every group against its scale as it decodes (groups whose scale decodes to zero
-     * keep their search levels), then splits each level into a high bit and a 2-bit low part.
+     * keep their search levels, taken from {@code laneLevels} unless that is null), then splits each level
+     * into a high bit and a 2-bit low part.
      */
-    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels, float[] groupScales) {
+    private static void finishBlock(float[] x, int xo, byte[] y, int yo, byte[] levels, float[] laneLevels,
+                                    float[] groupScales) {
         float dAll = LittleEndian.getHalf(y, yo + D);
         for (int j = 0; j < GROUPS; j++) {
             groupScales[j] = dAll * scale(y, yo + SCALES, j);
+            if (groupScales[j] == 0 && laneLevels != null) {
+                KQuantMath.q3GroupLevels(laneLevels, j, GROUP, 4, levels);
+            }
         }
         KQuantMath.symmetricRequantize(x, xo, GROUP, groupScales, 4, levels);
         LevelPacking.thirdBits(levels, y, yo + HMASK);
@@ -154,6 +160,7 @@ final class Q3_KCodec implements Quantizer {
         final float[] groupScales = new float[GROUPS];
         final float[] weightSums = new float[GROUPS];
         final float[] work = new float[KQuantMath.qkx2WorkSize(GROUP)];
+        final float[] laneLevels = new float[KQuantMath.q3LaneLevelsSize(GROUPS, GROUP)];
         final byte[] scaleLevels = new byte[GROUPS];
     }
 }

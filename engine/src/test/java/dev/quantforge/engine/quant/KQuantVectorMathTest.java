@@ -156,19 +156,47 @@ class KQuantVectorMathTest {
             for (int g = 0; g < GROUPS; g++) {
                 fillGroup(x, g * n, n, (g + round) % 12, random);
             }
-            byte[] want = new byte[x.length];
-            float[] wantScales = new float[GROUPS];
-            for (int g = 0; g < GROUPS; g++) {
-                wantScales[g] = KQuantMath.makeQ3Quants(n, 4, x, g * n, want, g * n);
+            assertQ3SearchMatches(x, n, "round " + round);
+        }
+    }
+
+    /**
+     * Values on a coarse grid (multiples of 1/8, few of them): the passes' quotients land on and next to the
+     * rounding midpoints, levels move in late passes and several groups take all five, which the lanes' shortcuts
+     * (a pass ends after the previous pass's last change; the sums are tested only where a level moved) must not
+     * change.
+     */
+    @Test
+    void q3SearchMatchesScalarOnGridValues() {
+        int n = 16;
+        Random random = new Random(11);
+        for (int round = 0; round < 400; round++) {
+            float[] x = new float[GROUPS * n];
+            int span = 1 + round % 24;
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (random.nextInt(2 * span + 1) - span) / 8f;
             }
-            byte[] levels = new byte[x.length];
-            float[] scales = new float[GROUPS];
-            KQuantVectorMath.makeQ3Quants(GROUPS, n, 4, x, 0, levels, scales, new float[KQuantVectorMath.workSize(n)]);
-            assertArrayEquals(want, levels, "levels, round " + round);
-            for (int g = 0; g < GROUPS; g++) {
-                assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
-                        "scale of group " + g + ", round " + round);
-            }
+            assertQ3SearchMatches(x, n, "grid round " + round);
+        }
+    }
+
+    private static void assertQ3SearchMatches(float[] x, int n, String what) {
+        byte[] want = new byte[x.length];
+        float[] wantScales = new float[GROUPS];
+        for (int g = 0; g < GROUPS; g++) {
+            wantScales[g] = KQuantMath.makeQ3Quants(n, 4, x, g * n, want, g * n);
+        }
+        byte[] levels = new byte[x.length];
+        float[] scales = new float[GROUPS];
+        float[] laneLevels = new float[KQuantMath.q3LaneLevelsSize(GROUPS, n)];
+        KQuantVectorMath.makeQ3Quants(GROUPS, n, 4, x, 0, laneLevels, scales, new float[KQuantVectorMath.workSize(n)]);
+        for (int g = 0; g < GROUPS; g++) {
+            KQuantVectorMath.q3GroupLevels(laneLevels, g, n, 4, levels);
+        }
+        assertArrayEquals(want, levels, "levels, " + what);
+        for (int g = 0; g < GROUPS; g++) {
+            assertEquals(Float.floatToRawIntBits(wantScales[g]), Float.floatToRawIntBits(scales[g]),
+                    "scale of group " + g + ", " + what);
         }
     }
 
