@@ -31,7 +31,7 @@ final class KQuantVectorMath {
 
     /** Floats of working space either search needs for groups of {@code n} values. */
     static int workSize(int n) {
-        return 6 * n * LANES + STATE_SLOTS * LANES;
+        return 4 * n * LANES + STATE_SLOTS * LANES;
     }
 
     /*
@@ -340,16 +340,14 @@ final class KQuantVectorMath {
     /*
      * q3Lanes works in three methods that pass no vector between them (their state is in work[]): in one method C2 ran
      * out of its inlining budget for some compilations of it, and the Vector API calls it left out of line ran their
-     * Java fallback, allocating. The state: four n x LANES tables (q3Table), x, w = x², w·x (ggml's w*x[i], the first
-     * factor of every w*x[i]*l) and levels, then a row of LANES each (q3Row) for the sums of l·w·x and of l²·w and
-     * for the all-zero flags.
+     * Java fallback, allocating. The state: four n x LANES tables (q3Table), x, levels, and each value's terms of the
+     * sums at its level, w·x·l and w·l·l (w = x², the products in ggml's order); then a row of LANES each (q3Row) for
+     * the sums of l·w·x and of l²·w and for the all-zero flags.
      */
     private static final int Q3_X = 0;
-    private static final int Q3_W = 1;
-    private static final int Q3_WX = 2;
-    private static final int Q3_LEVELS = 3;
-    private static final int Q3_WXL = 4;
-    private static final int Q3_WLL = 5;
+    private static final int Q3_LEVELS = 1;
+    private static final int Q3_WXL = 2;
+    private static final int Q3_WLL = 3;
     private static final int Q3_SUMLX = 0;
     private static final int Q3_SUML2 = 1;
     private static final int Q3_ALL_ZERO = 2;
@@ -359,7 +357,7 @@ final class KQuantVectorMath {
     }
 
     private static int q3Row(int n, int row) {
-        return (6 * n + row) * LANES;
+        return (4 * n + row) * LANES;
     }
 
     private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] laneLevels,
@@ -376,25 +374,16 @@ final class KQuantVectorMath {
     private static void q3Start(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] work,
                                 int[] groupStarts) {
         int xs = q3Table(n, Q3_X);
-        int ws = q3Table(n, Q3_W);
-        int wxs = q3Table(n, Q3_WX);
         int ls = q3Table(n, Q3_LEVELS);
         // the groups go into lanes by gathering value i of each (a scalar transposition, 128 stores of 4 bytes
-        // read back as 32-byte vectors, stalled every load on store forwarding); w and w·x are the same
-        // products as the scalar code's, taken in lanes
+        // read back as 32-byte vectors, stalled every load on store forwarding)
         int first = xOffset + firstGroup * n;
-        for (int i = 0; i < n; i++) {
-            FloatVector xi = FloatVector.fromArray(FLOATS, x, first + i, groupStarts, 0);
-            xi.intoArray(work, xs + i * LANES);
-            FloatVector w = xi.mul(xi);
-            w.intoArray(work, ws + i * LANES);
-            w.mul(xi).intoArray(work, wxs + i * LANES);
-        }
         FloatVector zero = FloatVector.zero(FLOATS);
         FloatVector max = zero;
         FloatVector amax = zero;
         for (int i = 0; i < n; i++) {
-            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector xi = FloatVector.fromArray(FLOATS, x, first + i, groupStarts, 0);
+            xi.intoArray(work, xs + i * LANES);
             VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
             amax = amax.blend(xi.abs(), larger);
             max = max.blend(xi, larger);
@@ -407,12 +396,14 @@ final class KQuantVectorMath {
         FloatVector sumlx = zero;
         FloatVector suml2 = zero;
         for (int i = 0; i < n; i++) {
-            FloatVector l = symmetricLevel(iscale, FloatVector.fromArray(FLOATS, work, xs + i * LANES), nmax);
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            FloatVector l = symmetricLevel(iscale, xi, nmax);
             l.intoArray(work, ls + i * LANES);
-            FloatVector wxl = FloatVector.fromArray(FLOATS, work, wxs + i * LANES).mul(l);
+            FloatVector w = xi.mul(xi);
+            FloatVector wxl = w.mul(xi).mul(l);
             wxl.intoArray(work, wxls + i * LANES);
             sumlx = sumlx.add(wxl);
-            FloatVector wll = FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(l).mul(l);
+            FloatVector wll = w.mul(l).mul(l);
             wll.intoArray(work, wlls + i * LANES);
             suml2 = suml2.add(wll);
         }
@@ -429,8 +420,6 @@ final class KQuantVectorMath {
      */
     private static int q3Pass(int n, int nmax, float[] work, int stable) {
         int xs = q3Table(n, Q3_X);
-        int ws = q3Table(n, Q3_W);
-        int wxs = q3Table(n, Q3_WX);
         int ls = q3Table(n, Q3_LEVELS);
         int wxls = q3Table(n, Q3_WXL);
         int wlls = q3Table(n, Q3_WLL);
@@ -448,8 +437,8 @@ final class KQuantVectorMath {
             }
             FloatVector keptSuml2 = FloatVector.fromArray(FLOATS, work, suml2At);
             FloatVector sl2 = keptSuml2.sub(FloatVector.fromArray(FLOATS, work, wlls + i * LANES));
-            IntVector bits = FloatVector.fromArray(FLOATS, work, xs + i * LANES).mul(sl2).div(slx).add(ROUNDING_BIAS)
-                    .reinterpretAsInts();
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
+            IntVector bits = xi.mul(sl2).div(slx).add(ROUNDING_BIAS).reinterpretAsInts();
             FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
                     .convert(VectorOperators.I2F, 0);
             FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
@@ -458,8 +447,9 @@ final class KQuantVectorMath {
             if (!moved.anyTrue()) {
                 continue;
             }
-            FloatVector wxl = FloatVector.fromArray(FLOATS, work, wxs + i * LANES).mul(newL);
-            FloatVector wll = FloatVector.fromArray(FLOATS, work, ws + i * LANES).mul(newL).mul(newL);
+            FloatVector w = xi.mul(xi);
+            FloatVector wxl = w.mul(xi).mul(newL);
+            FloatVector wll = w.mul(newL).mul(newL);
             FloatVector newSlx = slx.add(wxl);
             FloatVector newSl2 = sl2.add(wll);
             VectorMask<Float> accept = moved
