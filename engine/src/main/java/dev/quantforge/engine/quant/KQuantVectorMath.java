@@ -432,9 +432,6 @@ final class KQuantVectorMath {
             FloatVector keptSumlx = FloatVector.fromArray(FLOATS, work, sumlxAt);
             FloatVector slx = keptSumlx.sub(FloatVector.fromArray(FLOATS, work, wxls + i * LANES));
             VectorMask<Float> positive = slx.compare(VectorOperators.GT, zero);
-            if (!positive.anyTrue()) {
-                continue;
-            }
             FloatVector keptSuml2 = FloatVector.fromArray(FLOATS, work, suml2At);
             FloatVector sl2 = keptSuml2.sub(FloatVector.fromArray(FLOATS, work, wlls + i * LANES));
             FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
@@ -442,7 +439,8 @@ final class KQuantVectorMath {
             FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
                     .convert(VectorOperators.I2F, 0);
             FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
-            // most values keep their level: the test of the new sums only where one moved
+            // most values keep their level: the test of the new sums only where one moved (and ggml took the step:
+            // slx > 0; one branch for both, as a lane's new level is almost never taken)
             VectorMask<Float> moved = positive.and(newL.compare(VectorOperators.NE, li));
             if (!moved.anyTrue()) {
                 continue;
