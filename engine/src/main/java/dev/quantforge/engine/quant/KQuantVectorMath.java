@@ -439,8 +439,8 @@ final class KQuantVectorMath {
             FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
                     .convert(VectorOperators.I2F, 0);
             FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
-            // most values keep their level: the test of the new sums only where one moved (and ggml took the step:
-            // slx > 0; one branch for both, as a lane's new level is almost never taken)
+            // most values keep their level: the new sums are tested only where one moved in a lane whose step ggml
+            // takes at all (slx > 0), one branch for both
             VectorMask<Float> moved = positive.and(newL.compare(VectorOperators.NE, li));
             if (!moved.anyTrue()) {
                 continue;
