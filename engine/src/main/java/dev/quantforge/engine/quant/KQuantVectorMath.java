@@ -315,12 +315,8 @@ final class KQuantVectorMath {
      */
     static void makeQ3Quants(int groups, int n, int nmax, float[] x, int xOffset, float[] laneLevels, float[] scales,
                              float[] work) {
-        int[] groupStarts = new int[LANES]; // lane k reads group k's value i at xOffset + (g + k) * n + i
-        for (int k = 0; k < LANES; k++) {
-            groupStarts[k] = k * n;
-        }
         for (int g = 0; g < groups; g += LANES) {
-            q3Lanes(g, n, nmax, x, xOffset, laneLevels, scales, work, groupStarts);
+            q3Lanes(g, n, nmax, x, xOffset, laneLevels, scales, work);
         }
     }
 
@@ -361,8 +357,8 @@ final class KQuantVectorMath {
     }
 
     private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] laneLevels,
-                                float[] scales, float[] work, int[] groupStarts) {
-        q3Start(firstGroup, n, nmax, x, xOffset, work, groupStarts);
+                                float[] scales, float[] work) {
+        q3Start(firstGroup, n, nmax, x, xOffset, work);
         // a lane whose pass changes nothing would change nothing in later passes either, so running
         // every lane until no lane changes matches ggml stopping each group on its own
         for (int attempt = 0, lastChange = n - 1; attempt < 5 && lastChange >= 0; attempt++) {
@@ -371,19 +367,23 @@ final class KQuantVectorMath {
         q3Finish(firstGroup, n, work, laneLevels, scales);
     }
 
-    private static void q3Start(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] work,
-                                int[] groupStarts) {
+    private static void q3Start(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] work) {
         int xs = q3Table(n, Q3_X);
         int ls = q3Table(n, Q3_LEVELS);
-        // the groups go into lanes by gathering value i of each (a scalar transposition, 128 stores of 4 bytes
-        // read back as 32-byte vectors, stalled every load on store forwarding)
+        // the groups go into lanes by a scalar transposition, 128 stores of 4 bytes read back as vectors: with the
+        // search's passes cut short, eight-lane gathers (fromArray with an index map) made the whole Q3_K kernel 13 %
+        // slower on an AMD EPYC (docs/benchmark.md), though they had measured a little faster before
         int first = xOffset + firstGroup * n;
         FloatVector zero = FloatVector.zero(FLOATS);
         FloatVector max = zero;
         FloatVector amax = zero;
+        for (int lane = 0; lane < LANES; lane++) {
+            for (int i = 0; i < n; i++) {
+                work[xs + i * LANES + lane] = x[first + lane * n + i];
+            }
+        }
         for (int i = 0; i < n; i++) {
-            FloatVector xi = FloatVector.fromArray(FLOATS, x, first + i, groupStarts, 0);
-            xi.intoArray(work, xs + i * LANES);
+            FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
             VectorMask<Float> larger = xi.abs().compare(VectorOperators.GT, amax);
             amax = amax.blend(xi.abs(), larger);
             max = max.blend(xi, larger);
