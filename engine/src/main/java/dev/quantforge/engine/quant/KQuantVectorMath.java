@@ -325,7 +325,7 @@ final class KQuantVectorMath {
      * of a level per lane, then a row of all-zero flags (ggml leaves those groups with level 0 throughout).
      */
     static void q3GroupLevels(float[] laneLevels, int g, int n, int nmax, byte[] levels) {
-        int set = g / LANES * (n + 1) * LANES;
+        int set = q3Set(g, n);
         int lane = g % LANES;
         boolean zeroed = laneLevels[set + n * LANES + lane] != 0;
         for (int i = 0; i < n; i++) {
@@ -333,43 +333,47 @@ final class KQuantVectorMath {
         }
     }
 
+    /** Where the set of eight groups from group {@code g} keeps its levels and all-zero flags in laneLevels. */
+    private static int q3Set(int g, int n) {
+        return g / LANES * (n + 1) * LANES;
+    }
+
     /*
-     * q3Lanes works in three methods that pass no vector between them (their state is in work[]): in one method C2 ran
-     * out of its inlining budget for some compilations of it, and the Vector API calls it left out of line ran their
-     * Java fallback, allocating. The state: four n x LANES tables (q3Table), x, levels, and each value's terms of the
-     * sums at its level, w·x·l and w·l·l (w = x², the products in ggml's order); then a row of LANES each (q3Row) for
-     * the sums of l·w·x and of l²·w and for the all-zero flags.
+     * q3Lanes works in three methods that pass no vector between them (their state is in work[] and, for the levels,
+     * in laneLevels): in one method C2 ran out of its inlining budget for some compilations of it, and the Vector API
+     * calls it left out of line ran their Java fallback, allocating. The state in work[]: three n x LANES tables
+     * (q3Table), x and each value's terms of the sums at its level, w·x·l and w·l·l (w = x², the products in ggml's
+     * order); then a row of LANES each (q3Row) for the sums of l·w·x and of l²·w.
      */
     private static final int Q3_X = 0;
-    private static final int Q3_LEVELS = 1;
-    private static final int Q3_WXL = 2;
-    private static final int Q3_WLL = 3;
+    private static final int Q3_WXL = 1;
+    private static final int Q3_WLL = 2;
     private static final int Q3_SUMLX = 0;
     private static final int Q3_SUML2 = 1;
-    private static final int Q3_ALL_ZERO = 2;
 
     private static int q3Table(int n, int table) {
         return table * n * LANES;
     }
 
     private static int q3Row(int n, int row) {
-        return (4 * n + row) * LANES;
+        return (3 * n + row) * LANES;
     }
 
     private static void q3Lanes(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] laneLevels,
                                 float[] scales, float[] work) {
-        q3Start(firstGroup, n, nmax, x, xOffset, work);
+        int ls = q3Set(firstGroup, n);
+        q3Start(firstGroup, n, nmax, x, xOffset, work, laneLevels, ls);
         // a lane whose pass changes nothing would change nothing in later passes either, so running
         // every lane until no lane changes matches ggml stopping each group on its own
         for (int attempt = 0, lastChange = n - 1; attempt < 5 && lastChange >= 0; attempt++) {
-            lastChange = q3Pass(n, nmax, work, lastChange);
+            lastChange = q3Pass(n, nmax, work, laneLevels, ls, lastChange);
         }
-        q3Finish(firstGroup, n, work, laneLevels, scales);
+        q3Finish(firstGroup, n, work, laneLevels, ls, scales);
     }
 
-    private static void q3Start(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] work) {
+    private static void q3Start(int firstGroup, int n, int nmax, float[] x, int xOffset, float[] work,
+                                float[] levels, int ls) {
         int xs = q3Table(n, Q3_X);
-        int ls = q3Table(n, Q3_LEVELS);
         // the groups go into lanes by a scalar transposition, 128 stores of 4 bytes read back as vectors: with the
         // search's passes cut short, eight-lane gathers (fromArray with an index map) made the whole Q3_K kernel 13 %
         // slower on an AMD EPYC (docs/benchmark.md), though they had measured a little faster before
@@ -388,8 +392,9 @@ final class KQuantVectorMath {
             amax = amax.blend(xi.abs(), larger);
             max = max.blend(xi, larger);
         }
-        // all-zero groups end here in ggml: all levels 0 (without the nmax offset), scale 0
-        zero.blend(1f, amax.compare(VectorOperators.LT, GROUP_MAX_EPS)).intoArray(work, q3Row(n, Q3_ALL_ZERO));
+        // all-zero groups end here in ggml: all levels 0 (without the nmax offset), scale 0; the flags are kept after
+        // the levels for q3GroupLevels
+        zero.blend(1f, amax.compare(VectorOperators.LT, GROUP_MAX_EPS)).intoArray(levels, ls + n * LANES);
         FloatVector iscale = FloatVector.broadcast(FLOATS, (float) -nmax).div(max);
         int wxls = q3Table(n, Q3_WXL);
         int wlls = q3Table(n, Q3_WLL);
@@ -398,7 +403,7 @@ final class KQuantVectorMath {
         for (int i = 0; i < n; i++) {
             FloatVector xi = FloatVector.fromArray(FLOATS, work, xs + i * LANES);
             FloatVector l = symmetricLevel(iscale, xi, nmax);
-            l.intoArray(work, ls + i * LANES);
+            l.intoArray(levels, ls + i * LANES);
             FloatVector w = xi.mul(xi);
             FloatVector wxl = w.mul(xi).mul(l);
             wxl.intoArray(work, wxls + i * LANES);
@@ -418,9 +423,8 @@ final class KQuantVectorMath {
      * A value after {@code stable} (the previous pass's last change) is judged on the same sums and level as in the
      * previous pass as long as this pass has changed nothing, so it would change nothing again: the pass ends there.
      */
-    private static int q3Pass(int n, int nmax, float[] work, int stable) {
+    private static int q3Pass(int n, int nmax, float[] work, float[] levels, int ls, int stable) {
         int xs = q3Table(n, Q3_X);
-        int ls = q3Table(n, Q3_LEVELS);
         int wxls = q3Table(n, Q3_WXL);
         int wlls = q3Table(n, Q3_WLL);
         int sumlxAt = q3Row(n, Q3_SUMLX);
@@ -438,7 +442,7 @@ final class KQuantVectorMath {
             IntVector bits = xi.mul(sl2).div(slx).add(ROUNDING_BIAS).reinterpretAsInts();
             FloatVector newL = (FloatVector) bits.and(0x007fffff).sub(0x00400000).min(nmax - 1).max(-nmax)
                     .convert(VectorOperators.I2F, 0);
-            FloatVector li = FloatVector.fromArray(FLOATS, work, ls + i * LANES);
+            FloatVector li = FloatVector.fromArray(FLOATS, levels, ls + i * LANES);
             // most values keep their level: the new sums are tested only where one moved in a lane whose step ggml
             // takes at all (slx > 0), one branch for both
             VectorMask<Float> moved = positive.and(newL.compare(VectorOperators.NE, li));
@@ -454,7 +458,7 @@ final class KQuantVectorMath {
                     .and(newSl2.compare(VectorOperators.GT, zero))
                     .and(newSlx.mul(newSlx).mul(keptSuml2).compare(VectorOperators.GT, keptSumlx.mul(keptSumlx).mul(newSl2)));
             if (accept.anyTrue()) {
-                li.blend(newL, accept).intoArray(work, ls + i * LANES);
+                li.blend(newL, accept).intoArray(levels, ls + i * LANES);
                 FloatVector.fromArray(FLOATS, work, wxls + i * LANES).blend(wxl, accept).intoArray(work, wxls + i * LANES);
                 FloatVector.fromArray(FLOATS, work, wlls + i * LANES).blend(wll, accept).intoArray(work, wlls + i * LANES);
                 keptSumlx.blend(newSlx, accept).intoArray(work, sumlxAt);
@@ -465,21 +469,14 @@ final class KQuantVectorMath {
         return lastChange;
     }
 
-    private static void q3Finish(int firstGroup, int n, float[] work, float[] laneLevels, float[] scales) {
-        int allZeroAt = q3Row(n, Q3_ALL_ZERO);
+    private static void q3Finish(int firstGroup, int n, float[] work, float[] levels, int ls, float[] scales) {
         FloatVector zero = FloatVector.zero(FLOATS);
         FloatVector sumlx = FloatVector.fromArray(FLOATS, work, q3Row(n, Q3_SUMLX));
         FloatVector suml2 = FloatVector.fromArray(FLOATS, work, q3Row(n, Q3_SUML2));
-        FloatVector allZero = FloatVector.fromArray(FLOATS, work, allZeroAt);
-        zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.GT, zero))
-                .blend(zero, allZero.compare(VectorOperators.NE, zero))
+        VectorMask<Float> allZero = FloatVector.fromArray(FLOATS, levels, ls + n * LANES)
+                .compare(VectorOperators.NE, zero);
+        zero.blend(sumlx.div(suml2), suml2.compare(VectorOperators.GT, zero)).blend(zero, allZero)
                 .intoArray(scales, firstGroup);
-        int set = firstGroup * (n + 1);
-        int ls = q3Table(n, Q3_LEVELS);
-        for (int i = 0; i < n; i++) {
-            FloatVector.fromArray(FLOATS, work, ls + i * LANES).intoArray(laneLevels, set + i * LANES);
-        }
-        allZero.intoArray(laneLevels, set + n * LANES);
     }
 
     /** max(-nmax, min(nmax - 1, nearest_int(iscale * x))) per lane, as an exact float. */
