@@ -12,7 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * the scalar kernel, and how long that lasts depends on the machine, on the JIT's flags and on what else C2 has
  * queued. So while the race runs, each call quantizes its first {@link #SAMPLE_BLOCKS} blocks on the vector
  * kernel and the rest on the scalar one, timing both; once the vector kernel has been the faster per block by
- * a fifth in {@link #WINS_TO_SWITCH} calls in a row, every call takes it for good. A vector kernel that has
+ * a fifth in {@link #WINS_TO_SWITCH} calls in a row, every call takes it for good. Until the vector kernel is
+ * within {@link #WARM_FACTOR} times the scalar kernel's time per block (it is still interpreted or in C1 code), a
+ * call gives it only {@link #COLD_SAMPLE_BLOCKS} blocks and counts as no win: in a Q5_1 file the first sample, 64
+ * blocks in the interpreter, took 70-90 ms of each quantizing thread, 8 blocks 30-45 ms. A vector kernel that has
  * not won after {@link #RACING_CALLS} calls (C2 has not compiled it yet, or compiled it badly) is left for
  * {@link #RETRY_VALUES} values, then raced again; a call of fewer than twice the sample's blocks runs scalar
  * without racing.
@@ -31,6 +34,9 @@ final class KernelRace {
     }
 
     static final int SAMPLE_BLOCKS = 64;
+    /** One group of the kernels that take eight blocks a step, so that the sample runs their main loop. */
+    static final int COLD_SAMPLE_BLOCKS = 8;
+    static final int WARM_FACTOR = 4;
     static final int WINS_TO_SWITCH = 3;
     static final int RACING_CALLS = 512;
     static final long RETRY_VALUES = 1L << 30;
@@ -44,6 +50,8 @@ final class KernelRace {
     private final AtomicInteger calls = new AtomicInteger();
     private final AtomicInteger wins = new AtomicInteger();
     private final AtomicLong scalarValues = new AtomicLong();
+    /** Whether the vector kernel has come within WARM_FACTOR of the scalar kernel: samples are full size from then. */
+    private volatile boolean warm;
     /** How many values run scalar before the next race, after one lost. */
     private volatile long raceAfter;
     private volatile Leader leader;
@@ -67,13 +75,12 @@ final class KernelRace {
 
     void quantize(float[] src, int x, int blocks, byte[] dst, int out) {
         Leader now = leader;
-        int rest = blocks - SAMPLE_BLOCKS;
         if (now == Leader.VECTOR) {
             vector.quantize(src, x, blocks, dst, out);
-        } else if (now == Leader.SCALAR || rest < SAMPLE_BLOCKS || !timeToRace(blocks)) {
+        } else if (now == Leader.SCALAR || blocks < 2 * SAMPLE_BLOCKS || !timeToRace(blocks)) {
             scalar.quantize(src, x, blocks, dst, out);
         } else {
-            race(src, x, rest, dst, out);
+            race(src, x, warm ? SAMPLE_BLOCKS : COLD_SAMPLE_BLOCKS, blocks, dst, out);
         }
     }
 
@@ -92,14 +99,20 @@ final class KernelRace {
         return leader == Leader.SCALAR;
     }
 
-    private void race(float[] src, int x, int rest, byte[] dst, int out) {
+    private void race(float[] src, int x, int sample, int blocks, byte[] dst, int out) {
+        int rest = blocks - sample;
         long start = System.nanoTime();
-        vector.quantize(src, x, SAMPLE_BLOCKS, dst, out);
+        vector.quantize(src, x, sample, dst, out);
         long sampled = System.nanoTime();
-        scalar.quantize(src, x + SAMPLE_BLOCKS * blockValues, rest, dst, out + SAMPLE_BLOCKS * blockBytes);
+        scalar.quantize(src, x + sample * blockValues, rest, dst, out + sample * blockBytes);
         long end = System.nanoTime();
-        // per block, vector < 0.8 scalar: (sampled - start) / SAMPLE_BLOCKS < 0.8 (end - sampled) / rest
-        if ((sampled - start) * rest * 5 < (end - sampled) * SAMPLE_BLOCKS * 4) {
+        if (sample < SAMPLE_BLOCKS) {
+            // per block, vector < WARM_FACTOR scalar; a cold call is no win
+            if ((sampled - start) * rest < (end - sampled) * sample * WARM_FACTOR) {
+                warm = true;
+            }
+        } else if ((sampled - start) * rest * 5 < (end - sampled) * sample * 4) {
+            // per block, vector < 0.8 scalar: (sampled - start) / sample < 0.8 (end - sampled) / rest
             if (wins.incrementAndGet() >= WINS_TO_SWITCH) {
                 leader = Leader.VECTOR;
                 return;

@@ -3,7 +3,9 @@ package dev.quantforge.engine.quant;
 import dev.quantforge.engine.ggml.GgmlType;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -41,14 +43,37 @@ class KernelRaceTest {
     }
 
     @Test
-    void movesToTheVectorKernelOnceItWinsThreeCallsInARow() {
+    void movesToTheVectorKernelOnceItWinsThreeCallsInARowAfterTheCallThatFindsItWarm() {
         KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(2_000_000),
                 (src, x, blocks, dst, out) -> { }, true, true);
-        for (int call = 0; call < KernelRace.WINS_TO_SWITCH; call++) {
+        for (int call = 0; call < 1 + KernelRace.WINS_TO_SWITCH; call++) {
             assertFalse(race.vectorWon(), "after " + call + " calls");
             race.quantize(new float[0], 0, 1000, new byte[0], 0);
         }
         assertTrue(race.vectorWon());
+    }
+
+    @Test
+    void aColdVectorKernelGetsASmallSampleUntilItIsWithinFourTimesTheScalarKernel() {
+        List<Integer> samples = new ArrayList<>();
+        int[] coldCalls = {3};
+        // the scalar kernel takes 1 ms for the call's other blocks (about 1 us a block); the vector kernel 1 ms a block
+        // for its first three calls, then nothing
+        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(1_000_000),
+                (src, x, blocks, dst, out) -> {
+                    samples.add(blocks);
+                    if (coldCalls[0]-- > 0) {
+                        spin(1_000_000L * blocks);
+                    }
+                }, true, true);
+        for (int call = 0; call < 6; call++) {
+            race.quantize(new float[0], 0, 1000, new byte[0], 0);
+        }
+        int cold = KernelRace.COLD_SAMPLE_BLOCKS;
+        int full = KernelRace.SAMPLE_BLOCKS;
+        assertEquals(List.of(cold, cold, cold, cold, full, full), samples,
+                "cold samples until one is within 4x, then full ones");
+        assertFalse(race.vectorWon(), "the warming call and two wins are not yet three wins");
     }
 
     @Test
