@@ -37,8 +37,10 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "GGUF model to quantize (F32/F16/BF16)")
     Path model;
 
+    // every legacy and K-quant file type: the goals are per type, and a shorter list left out the weakest ones
     @Option(names = "--types", paramLabel = "T,..", split = ",",
-            defaultValue = "Q8_0,Q4_0,Q2_K,Q3_K_M,Q4_K_M,Q5_K_M,Q6_K", description = "file types (default: ${DEFAULT-VALUE})")
+            defaultValue = "Q8_0,Q4_0,Q4_1,Q5_0,Q5_1,Q2_K,Q3_K_S,Q3_K_M,Q3_K_L,Q4_K_S,Q4_K_M,Q5_K_S,Q5_K_M,Q6_K",
+            description = "file types (default: ${DEFAULT-VALUE})")
     List<String> types;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "threads for both (default: ${DEFAULT-VALUE})")
