@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * until then the JVM runs each Vector API call in the interpreter or in C1 code, some fifty times slower than
  * the scalar kernel, and how long that lasts depends on the machine, on the JIT's flags and on what else C2 has
  * queued. So while the race runs, each call quantizes its first {@link #SAMPLE_BLOCKS} blocks on the vector
- * kernel and the rest on the scalar one, timing both; once the vector kernel has been the faster per block by
- * a fifth in {@link #WINS_TO_SWITCH} calls in a row, every call takes it for good. Until the vector kernel is
+ * kernel and the rest on the scalar one, timing both; once the vector kernel has been the faster per block in
+ * {@link #WINS_TO_SWITCH} calls in a row, every call takes it for good. (It had to be faster by a fifth: a Q5_1 run
+ * whose compiled vector kernel measured 0.8-1.0 of the scalar kernel's time lost all its racing calls and stayed
+ * scalar, a tenth of a second slower.) Until the vector kernel is
  * within {@link #WARM_FACTOR} times the scalar kernel's time per block (it is still interpreted or in C1 code), a
  * call gives it only {@link #COLD_SAMPLE_BLOCKS} blocks and counts as no win: in a Q5_1 file the first sample, 64
  * blocks in the interpreter, took 70-90 ms of each quantizing thread, 8 blocks 30-45 ms. A vector kernel that has
@@ -111,8 +113,8 @@ final class KernelRace {
             if ((sampled - start) * rest < (end - sampled) * sample * WARM_FACTOR) {
                 warm = true;
             }
-        } else if ((sampled - start) * rest * 5 < (end - sampled) * sample * 4) {
-            // per block, vector < 0.8 scalar: (sampled - start) / sample < 0.8 (end - sampled) / rest
+        } else if ((sampled - start) * rest < (end - sampled) * sample) {
+            // per block, vector < scalar: (sampled - start) / sample < (end - sampled) / rest
             if (wins.incrementAndGet() >= WINS_TO_SWITCH) {
                 leader = Leader.VECTOR;
                 return;

@@ -54,6 +54,18 @@ class KernelRaceTest {
     }
 
     @Test
+    void aVectorKernelATenthFasterWins() {
+        // per block: the scalar kernel 1 ms over the call's other 936 blocks, the vector kernel 0.9 of that
+        long vectorNanos = 1_000_000L * KernelRace.SAMPLE_BLOCKS * 9 / (10 * (1000 - KernelRace.SAMPLE_BLOCKS));
+        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(1_000_000),
+                (src, x, blocks, dst, out) -> spin(blocks == KernelRace.SAMPLE_BLOCKS ? vectorNanos : 0), true, true);
+        for (int call = 0; call < 30 && !race.vectorWon(); call++) {
+            race.quantize(new float[0], 0, 1000, new byte[0], 0);
+        }
+        assertTrue(race.vectorWon(), "a vector kernel faster a block wins, if only by a tenth");
+    }
+
+    @Test
     void aColdVectorKernelGetsASmallSampleUntilItIsWithinFourTimesTheScalarKernel() {
         List<Integer> samples = new ArrayList<>();
         int[] coldCalls = {3};
