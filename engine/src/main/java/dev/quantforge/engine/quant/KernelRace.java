@@ -12,15 +12,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * the scalar kernel, and how long that lasts depends on the machine, on the JIT's flags and on what else C2 has
  * queued. So while the race runs, each call quantizes its first {@link #SAMPLE_BLOCKS} blocks on the vector
  * kernel and the rest on the scalar one, timing both; once the vector kernel has been the faster per block in
- * {@link #WINS_TO_SWITCH} calls in a row, every call takes it for good. (It had to be faster by a fifth: a Q5_1 run
- * whose compiled vector kernel measured 0.8-1.0 of the scalar kernel's time lost all its racing calls and stayed
- * scalar, a tenth of a second slower.) Until the vector kernel is
- * within {@link #WARM_FACTOR} times the scalar kernel's time per block (it is still interpreted or in C1 code), a
- * call gives it only {@link #COLD_SAMPLE_BLOCKS} blocks and counts as no win: in a Q5_1 file the first sample, 64
- * blocks in the interpreter, took 70-90 ms of each quantizing thread, 8 blocks 30-45 ms. A vector kernel that has
- * not won after {@link #RACING_CALLS} calls (C2 has not compiled it yet, or compiled it badly) is left for
- * {@link #RETRY_VALUES} values, then raced again; a call of fewer than twice the sample's blocks runs scalar
- * without racing.
+ * {@link #WINS_TO_SWITCH} calls in a row, every call takes it for good. While the vector kernel is still more than
+ * {@link #WARM_FACTOR} times slower per block (interpreted or in C1 code), a call gives it only
+ * {@link #COLD_SAMPLE_BLOCKS} blocks and counts as no win: in a Q5_1 file the first sample, 64 blocks in the
+ * interpreter, took 70-90 ms of each quantizing thread, 8 blocks 30-45 ms. A win needs no margin: when it had to be
+ * faster by a fifth, a compiled vector kernel at 0.8-1.0 of the scalar kernel's time lost every racing call and left
+ * the file scalar, a tenth of a second slower. A vector kernel that has not won after {@link #RACING_CALLS} calls
+ * (C2 has not compiled it yet, or compiled it badly) is left for {@link #RETRY_VALUES} values, then raced again; a
+ * call of fewer than twice the sample's blocks runs scalar without racing.
  *
  * <p>The race runs at any thread count, also when the quantizing threads fill every core and the JIT compiles on
  * their time: with the launcher's compile commands the vector kernels compile soon and cheaply enough that racing
