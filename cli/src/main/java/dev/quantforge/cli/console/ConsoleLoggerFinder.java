@@ -6,9 +6,9 @@ import java.util.ResourceBundle;
 
 /**
  * The command line's {@link System.Logger}s (installed as a service): INFO and above as one plain line each on
- * stderr, "warning: " or "error: " before the worse ones, a throwable as its message only. The JDK's default sends
- * them through java.util.logging, whose set-up and dated two-line format cost a quantize about 50 ms of start-up
- * for the engine's one line (which kernels run).
+ * stderr, "warning: " or "error: " before the worse ones, a throwable after ": " as its class and message. The JDK's
+ * default sends them through java.util.logging, whose set-up and dated two-line format cost a quantize about 50 ms of
+ * start-up for the engine's one line (which kernels run).
  */
 public final class ConsoleLoggerFinder extends System.LoggerFinder {
     @Override
