@@ -88,7 +88,7 @@ public final class GgufFile implements ModelSource {
         }
         Map<String, GgufValue> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
-            String key = in.string("metadata key " + i);
+            String key = in.string(new Subject("metadata key", null, i));
             int typeId = in.i32();
             GgufValueType type = GgufValueType.byId(typeId).orElseThrow(() ->
                     new GgufFormatException(path, "metadata key " + key + " has unknown value type " + typeId));
@@ -109,7 +109,7 @@ public final class GgufFile implements ModelSource {
         List<GgufTensorInfo> tensors = new ArrayList<>((int) tensorCount);
         java.util.Set<String> names = new java.util.HashSet<>();
         for (long i = 0; i < tensorCount; i++) {
-            String name = in.string("tensor name " + i);
+            String name = in.string(new Subject("tensor name", null, i));
             int nDims = in.i32();
             if (nDims < 1 || nDims > MAX_DIMS) {
                 throw new GgufFormatException(path, "tensor " + name + " has " + nDims + " dimensions (1 to 4 allowed)");
@@ -310,7 +310,18 @@ public final class GgufFile implements ModelSource {
     }
 
 
-    /** Sequential, bounds-checked reads of the header through a small buffer. */
+    /**
+     * What a header string is, for an error message: text only when one is thrown. A model's vocabulary is an array
+     * of up to a few hundred thousand strings, and naming each one up front was a string concatenation apiece.
+     */
+    private record Subject(String what, String key, long index) {
+        @Override
+        public String toString() {
+            return key == null ? what + " " + index : what + " " + key + (index < 0 ? "" : "[" + index + "]");
+        }
+    }
+
+    /** Sequential, bounds-checked reads of the header through a small buffer; {@code what} names the value read. */
     private static final class HeaderReader {
         private final Path path;
         private final FileChannel channel;
@@ -329,7 +340,7 @@ public final class GgufFile implements ModelSource {
             return bufferStart + buffer.position();
         }
 
-        private void require(long n, String what) throws IOException {
+        private void require(long n, Object what) throws IOException {
             if (position() + n > fileSize || n < 0) {
                 throw new GgufFormatException(path, "truncated header: " + what + " needs " + n
                         + " bytes at offset " + position() + " but the file has " + fileSize);
@@ -371,7 +382,7 @@ public final class GgufFile implements ModelSource {
             return buffer.getShort();
         }
 
-        String string(String what) throws IOException {
+        String string(Object what) throws IOException {
             long length = i64();
             if (length < 0 || position() + length > fileSize) {
                 throw new GgufFormatException(path, what + " claims a string of " + Long.toUnsignedString(length)
@@ -380,7 +391,7 @@ public final class GgufFile implements ModelSource {
             return new String(bytes((int) length, what), StandardCharsets.UTF_8);
         }
 
-        private byte[] bytes(int length, String what) throws IOException {
+        private byte[] bytes(int length, Object what) throws IOException {
             byte[] out = new byte[length];
             if (length <= buffer.capacity()) {
                 require(length, what);
@@ -415,7 +426,7 @@ public final class GgufFile implements ModelSource {
                     }
                     yield new GgufValue(type, b == 1);
                 }
-                case STRING -> new GgufValue(type, string("metadata " + key));
+                case STRING -> new GgufValue(type, string(new Subject("metadata", key, -1)));
                 case ARRAY -> new GgufValue(type, array(key, depth));
             };
         }
@@ -445,7 +456,7 @@ public final class GgufFile implements ModelSource {
                     case FLOAT32 -> ((float[]) elements)[i] = Float.intBitsToFloat(i32());
                     case FLOAT64 -> ((double[]) elements)[i] = Double.longBitsToDouble(i64());
                     case BOOL -> ((boolean[]) elements)[i] = i8() != 0;
-                    case STRING -> ((String[]) elements)[i] = string("metadata " + key + "[" + i + "]");
+                    case STRING -> ((String[]) elements)[i] = string(new Subject("metadata", key, i));
                     case ARRAY -> ((GgufArray[]) elements)[i] = array(key, depth + 1);
                 }
             }
