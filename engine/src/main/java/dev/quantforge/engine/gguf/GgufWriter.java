@@ -1,6 +1,7 @@
 package dev.quantforge.engine.gguf;
 
 import dev.quantforge.engine.ggml.GgmlType;
+import dev.quantforge.engine.io.PartialFiles;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -70,7 +71,7 @@ public final class GgufWriter implements AutoCloseable {
         FileChannel channel;
         try {
             Files.createDirectories(dir);
-            temp = Files.createTempFile(dir, "." + absolute.getFileName(), ".partial");
+            temp = PartialFiles.createBeside(absolute);
             channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + target + ": " + e.getMessage(), e);
@@ -179,18 +180,10 @@ public final class GgufWriter implements AutoCloseable {
         }
         try {
             channel.close();
-            makeReadableLikeANewFile(temp);
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             committed = true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot complete " + target + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Temporary files are private (0600); a finished model gets the usual rw-r--r--. */
-    private static void makeReadableLikeANewFile(Path file) throws IOException {
-        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

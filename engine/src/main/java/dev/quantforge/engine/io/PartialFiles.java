@@ -1,0 +1,38 @@
+package dev.quantforge.engine.io;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The hidden file a result is written to before it is moved over its target. {@link Files#createTempFile} names
+ * its files from a {@link java.security.SecureRandom}, whose first use loads the security providers (10-15 ms of
+ * a quantize's start-up), and makes them private (0600); these are named from the process and a counter, created
+ * exclusively, and get the permissions of any new file.
+ */
+public final class PartialFiles {
+    private static final AtomicLong NEXT = new AtomicLong();
+    private static final int ATTEMPTS = 1000;
+
+    private PartialFiles() {
+    }
+
+    /** A new, empty {@code .NAME.PID-N.partial} beside {@code target}. */
+    public static Path createBeside(Path target) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        String prefix = "." + absolute.getFileName() + "." + ProcessHandle.current().pid() + "-";
+        for (int attempt = 1; ; attempt++) {
+            Path candidate = absolute.resolveSibling(prefix + NEXT.getAndIncrement() + ".partial");
+            try {
+                return Files.createFile(candidate);
+            } catch (FileAlreadyExistsException e) {
+                // left by an earlier process with the same id, or being written by one now
+                if (attempt == ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+}

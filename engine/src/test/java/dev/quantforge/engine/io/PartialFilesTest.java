@@ -1,0 +1,37 @@
+package dev.quantforge.engine.io;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PartialFilesTest {
+
+    @Test
+    void eachCallCreatesANewHiddenFileBesideTheTarget(@TempDir Path dir) throws Exception {
+        Path target = dir.resolve("model.gguf");
+        Path first = PartialFiles.createBeside(target);
+        Path second = PartialFiles.createBeside(target);
+
+        assertNotEquals(first, second);
+        for (Path partial : new Path[] {first, second}) {
+            assertEquals(dir, partial.getParent());
+            String name = partial.getFileName().toString();
+            assertTrue(name.startsWith(".model.gguf." + ProcessHandle.current().pid() + "-") && name.endsWith(".partial"), name);
+            assertEquals(0, Files.size(partial));
+        }
+    }
+
+    @Test
+    void aPartialFileHasThePermissionsOfAnyNewFile(@TempDir Path dir) throws Exception {
+        Path partial = PartialFiles.createBeside(dir.resolve("model.gguf"));
+        Path plain = Files.createFile(dir.resolve("plain"));
+
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(partial));
+    }
+}
