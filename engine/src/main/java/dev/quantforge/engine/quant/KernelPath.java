@@ -43,10 +43,11 @@ final class KernelPath {
             String blockTypes = "Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, TQ1_0, TQ2_0 and MXFP4";
             String blockNote = !BLOCK_VECTOR ? "; scalar " + blockTypes + " (-Dquantforge.kernels.blocks=scalar)"
                     : BLOCK_RACE ? "; " + blockTypes + " once faster than their scalar code" : ", " + blockTypes;
-            LOG.log(Level.INFO, "quantization kernels: Vector API, {0} float lanes, for F16 and BF16{1}",
-                    VectorLanes.floats(), blockNote);
+            // plain text, no format parameters: MessageFormat's locale data cost a quantize's start-up 10-15 ms
+            LOG.log(Level.INFO, "quantization kernels: Vector API, " + VectorLanes.floats()
+                    + " float lanes, for F16 and BF16" + blockNote);
         } else {
-            LOG.log(Level.INFO, "quantization kernels: scalar ({0})", scalarBecause);
+            LOG.log(Level.INFO, "quantization kernels: scalar (" + scalarBecause + ")");
         }
     }
 
