@@ -36,6 +36,14 @@ class VersionCliTest {
         assertTrue(typo.err().contains("Did you mean: quantforge quantize"), typo.err());
     }
 
+    /** Main names its subcommands itself, without reading their annotations: each name must be the command's own. */
+    @Test
+    void everySubcommandIsRegisteredUnderItsOwnName() {
+        Main.SUBCOMMANDS.forEach((name, command) ->
+                assertEquals(command.getAnnotation(picocli.CommandLine.Command.class).name(), name, command.getName()));
+        assertEquals(Main.SUBCOMMANDS.keySet(), Main.commandLine(new String[]{"--help"}).getSubcommands().keySet());
+    }
+
     /** What a command prints last reaches the terminal, also when it ends with print rather than println. */
     @Test
     void aRunFlushesItsOutputBeforeItExits() {
