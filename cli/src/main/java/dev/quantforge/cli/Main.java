@@ -34,8 +34,8 @@ import java.util.concurrent.CancellationException;
 public final class Main {
 
     /**
-     * Every subcommand by its name, in the order help lists them. The names are written out (MainTest holds them
-     * to each class's {@code @Command} name): reading the annotations of all of them cost every run 15-20 ms.
+     * Every subcommand by its name, in the order help lists them. The names are written out (VersionCliTest holds
+     * them to each class's {@code @Command} name): reading the annotations of all of them cost every run 15-20 ms.
      */
     static final Map<String, Class<?>> SUBCOMMANDS = subcommands(
             "quantize", QuantizeCommand.class, "convert", ConvertCommand.class, "inspect", InspectCommand.class,

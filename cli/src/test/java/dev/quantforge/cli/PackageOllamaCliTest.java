@@ -89,6 +89,14 @@ class PackageOllamaCliTest {
         try (Stream<Path> blobs = Files.list(out.resolve("blobs"))) {
             assertEquals(5, blobs.count(), "config + 4 layers and nothing else");
         }
+        // an Ollama server runs as a user of its own: the store's files have a new file's permissions, not a
+        // temporary file's owner-only ones
+        Path newFile = Files.createFile(out.resolve("permissions-of-a-new-file"));
+        try (Stream<Path> blobs = Files.list(out.resolve("blobs"))) {
+            for (Path blob : blobs.toList()) {
+                assertEquals(Files.getPosixFilePermissions(newFile), Files.getPosixFilePermissions(blob), blob.toString());
+            }
+        }
         Path modelBlob = out.resolve("blobs").resolve(manifest.at("/layers/0/digest").asText().replace(':', '-'));
         assertArrayEquals(Files.readAllBytes(model), Files.readAllBytes(modelBlob));
 

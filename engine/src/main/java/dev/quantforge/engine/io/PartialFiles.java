@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The hidden file a result is written to before it is moved over its target. {@link Files#createTempFile} names
+ * The hidden file a result (a model, an Ollama blob or manifest, an extracted native library) is written to before
+ * it is moved over its target. {@link Files#createTempFile} names
  * its files from a {@link java.security.SecureRandom}, whose first use loads the security providers (10-15 ms of
  * a quantize's start-up), and makes them private (0600); these are named from the process and a counter, created
  * exclusively, and get the permissions of any new file.

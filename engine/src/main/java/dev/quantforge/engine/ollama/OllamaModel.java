@@ -1,6 +1,7 @@
 package dev.quantforge.engine.ollama;
 
 import dev.quantforge.common.InvalidInputException;
+import dev.quantforge.engine.io.PartialFiles;
 import dev.quantforge.engine.oci.Blob;
 import dev.quantforge.engine.oci.Descriptor;
 import dev.quantforge.engine.oci.Digests;
@@ -233,7 +234,7 @@ public final class OllamaModel {
                 if (Files.isRegularFile(target) && Files.size(target) == blob.size()) {
                     continue;
                 }
-                Path temp = Files.createTempFile(blobsDir, ".sha256-", ".partial");
+                Path temp = PartialFiles.createBeside(target);
                 try {
                     if (blob.file() != null) {
                         String digest;
@@ -263,7 +264,7 @@ public final class OllamaModel {
 
     private static void writeAtomically(Path target, byte[] bytes) throws IOException {
         Files.createDirectories(target.getParent());
-        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".partial");
+        Path temp = PartialFiles.createBeside(target);
         try {
             Files.write(temp, bytes);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

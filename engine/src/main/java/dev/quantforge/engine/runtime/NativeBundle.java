@@ -1,5 +1,7 @@
 package dev.quantforge.engine.runtime;
 
+import dev.quantforge.engine.io.PartialFiles;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -51,7 +53,7 @@ final class NativeBundle {
         try {
             if (!Files.isRegularFile(target) || Files.size(target) != library.length) {
                 Files.createDirectories(directory);
-                Path partial = Files.createTempFile(directory, "jllama", ".partial");
+                Path partial = PartialFiles.createBeside(target);
                 try {
                     Files.write(partial, library);
                     Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
