@@ -1,6 +1,7 @@
 package dev.quantforge.engine.deploy;
 
 import dev.quantforge.engine.EngineVersion;
+import dev.quantforge.engine.io.PartialFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -57,9 +57,7 @@ public final class DeploymentBundle {
         try {
             Files.createDirectories(dir);
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
-                Path tmp = dir.resolve("." + file.getKey() + ".tmp");
-                Files.write(tmp, file.getValue());
-                Files.move(tmp, dir.resolve(file.getKey()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                PartialFiles.write(dir.resolve(file.getKey()), file.getValue());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": " + e.getMessage(), e);

@@ -4,20 +4,33 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The hidden file a result (a model, an Ollama blob or manifest, an extracted native library) is written to before
- * it is moved over its target. {@link Files#createTempFile} names
- * its files from a {@link java.security.SecureRandom}, whose first use loads the security providers (10-15 ms of
- * a quantize's start-up), and makes them private (0600); these are named from the process and a counter, created
- * exclusively, and get the permissions of any new file.
+ * The hidden file a result (a model, an Ollama blob or manifest, a deployment bundle's file, the extracted llama.cpp
+ * library) is written to before it is moved over its target. {@link Files#createTempFile} names its files from a
+ * {@link java.security.SecureRandom}, whose first use loads the security providers (10-15 ms of a quantize's
+ * start-up), and makes them private (0600); these are named from the process and a counter, created exclusively,
+ * and get the permissions of any new file.
  */
 public final class PartialFiles {
     private static final AtomicLong NEXT = new AtomicLong();
     private static final int ATTEMPTS = 1000;
 
     private PartialFiles() {
+    }
+
+    /** Writes {@code bytes} to a partial file beside {@code target} (directories made), then moves it over it. */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        Path partial = createBeside(target);
+        try {
+            Files.write(partial, bytes);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
     }
 
     /** A new, empty {@code .NAME.PID-N.partial} beside {@code target}. */

@@ -253,23 +253,12 @@ public final class OllamaModel {
                 }
             }
             Path manifestFile = dir.resolve(name.manifestPath());
-            writeAtomically(manifestFile, manifest);
+            PartialFiles.write(manifestFile, manifest);
             Path modelfile = dir.resolve("Modelfile");
-            writeAtomically(modelfile, utf8(modelfile(name)));
+            PartialFiles.write(modelfile, utf8(modelfile(name)));
             return new Layout(dir, manifestFile, modelfile, written, Digests.of(manifest));
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Files.createDirectories(target.getParent());
-        Path temp = PartialFiles.createBeside(target);
-        try {
-            Files.write(temp, bytes);
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
         }
     }
 

@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -52,14 +51,7 @@ final class NativeBundle {
         Path target = directory.resolve(System.mapLibraryName("jllama"));
         try {
             if (!Files.isRegularFile(target) || Files.size(target) != library.length) {
-                Files.createDirectories(directory);
-                Path partial = PartialFiles.createBeside(target);
-                try {
-                    Files.write(partial, library);
-                    Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } finally {
-                    Files.deleteIfExists(partial);
-                }
+                PartialFiles.write(target, library);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot extract the llama.cpp library to " + directory

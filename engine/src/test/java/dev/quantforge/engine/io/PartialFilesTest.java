@@ -5,7 +5,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +27,18 @@ class PartialFilesTest {
             String name = partial.getFileName().toString();
             assertTrue(name.startsWith(".model.gguf." + ProcessHandle.current().pid() + "-") && name.endsWith(".partial"), name);
             assertEquals(0, Files.size(partial));
+        }
+    }
+
+    @Test
+    void writeReplacesTheTargetAndLeavesNothingBeside(@TempDir Path dir) throws Exception {
+        Path target = dir.resolve("sub/manifest.json");
+        PartialFiles.write(target, new byte[] {1, 2, 3});
+        PartialFiles.write(target, new byte[] {4, 5});
+
+        assertArrayEquals(new byte[] {4, 5}, Files.readAllBytes(target));
+        try (Stream<Path> files = Files.list(target.getParent())) {
+            assertEquals(List.of(target), files.toList());
         }
     }
 
