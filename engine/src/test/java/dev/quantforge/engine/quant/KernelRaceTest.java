@@ -17,6 +17,12 @@ class KernelRaceTest {
     private static final GgmlType TYPE = GgmlType.Q4_1;
     private static final int QK = TYPE.blockSize();
     private static final int BLOCK_BYTES = TYPE.typeSize();
+    /**
+     * What the stand-in scalar kernel takes for a call's blocks after the sample. Long enough that a pause of the
+     * test's thread (a GC, a busy CI machine) between the race's clock readings cannot swing a comparison: at 1 ms
+     * a 32 us pause turned a warm 8-block sample cold.
+     */
+    private static final long SCALAR_NANOS = 10_000_000;
 
     @Test
     void racingCallsGiveTheScalarKernelsBytes() {
@@ -44,7 +50,7 @@ class KernelRaceTest {
 
     @Test
     void movesToTheVectorKernelOnceItWinsThreeCallsInARowAfterTheCallThatFindsItWarm() {
-        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(2_000_000),
+        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(SCALAR_NANOS),
                 (src, x, blocks, dst, out) -> { }, true, true);
         for (int call = 0; call < 1 + KernelRace.WINS_TO_SWITCH; call++) {
             assertFalse(race.vectorWon(), "after " + call + " calls");
@@ -55,9 +61,9 @@ class KernelRaceTest {
 
     @Test
     void aVectorKernelATenthFasterWins() {
-        // per block: the scalar kernel 1 ms over the call's other 936 blocks, the vector kernel 0.9 of that
-        long vectorNanos = 1_000_000L * KernelRace.SAMPLE_BLOCKS * 9 / (10 * (1000 - KernelRace.SAMPLE_BLOCKS));
-        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(1_000_000),
+        // per block: the scalar kernel SCALAR_NANOS over the call's other 936 blocks, the vector kernel 0.9 of that
+        long vectorNanos = SCALAR_NANOS * KernelRace.SAMPLE_BLOCKS * 9 / (10 * (1000 - KernelRace.SAMPLE_BLOCKS));
+        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(SCALAR_NANOS),
                 (src, x, blocks, dst, out) -> spin(blocks == KernelRace.SAMPLE_BLOCKS ? vectorNanos : 0), true, true);
         for (int call = 0; call < 30 && !race.vectorWon(); call++) {
             race.quantize(new float[0], 0, 1000, new byte[0], 0);
@@ -69,13 +75,13 @@ class KernelRaceTest {
     void aColdVectorKernelGetsASmallSampleUntilItIsWithinFourTimesTheScalarKernel() {
         List<Integer> samples = new ArrayList<>();
         int[] coldCalls = {3};
-        // the scalar kernel takes 1 ms for the call's other blocks (about 1 us a block); the vector kernel 1 ms a block
-        // for its first three calls, then nothing
-        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(1_000_000),
+        // the scalar kernel takes SCALAR_NANOS for the call's other blocks (about 10 us a block); the vector kernel
+        // fifty times that a block for its first three calls, then nothing
+        KernelRace race = new KernelRace(TYPE, (src, x, blocks, dst, out) -> spin(SCALAR_NANOS),
                 (src, x, blocks, dst, out) -> {
                     samples.add(blocks);
                     if (coldCalls[0]-- > 0) {
-                        spin(1_000_000L * blocks);
+                        spin(SCALAR_NANOS / 20 * blocks);
                     }
                 }, true, true);
         for (int call = 0; call < 6; call++) {
