@@ -73,12 +73,32 @@ final class KQuantMath {
      * after roughly 20 M values for qkx2 and 45 M for qx; the thresholds are far below that, so a big user
      * loses little (about 0.1 s of CPU), while a tensor of a million values (output.weight of a small
      * vocabulary) never starts the warm-up. q3 started at 32 M values while its vector form boxed its sums
-     * and gained little; at 4 M a 398 M parameter Q3_K_S file takes 0.3 s less (1 and 2 threads).
+     * and gained little; at 4 M a 398 M parameter Q3_K_S file takes 0.3 s less (1 and 2 threads). A run that
+     * announces more values than the threshold (expect...) skips the scalar prelude: Q3_K_S 0.15-0.25 s less.
      */
     private static final VectorSearchGate QKX2_GATE = VectorSearchGate.withDefault(2L << 20);
     private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(4L << 20);
     private static final VectorSearchGate Q3_GATE = VectorSearchGate.withDefault(4L << 20);
     private static final VectorSearchGate REQUANTIZE_GATE = VectorSearchGate.withDefault(2L << 20);
+
+    /*
+     * A run's announced values (VectorSearchGate.expect) for each K type's search, and for the closing
+     * requantization that every K type ends with.
+     */
+    static void expectQkx2Groups(long values) {
+        QKX2_GATE.expect(values);
+        REQUANTIZE_GATE.expect(values);
+    }
+
+    static void expectQxGroups(long values) {
+        QX_GATE.expect(values);
+        REQUANTIZE_GATE.expect(values);
+    }
+
+    static void expectQ3Groups(long values) {
+        Q3_GATE.expect(values);
+        REQUANTIZE_GATE.expect(values);
+    }
 
     /**
      * Q3_K's and Q6_K's closing requantization against the scales as they decode: every group {@code j} of

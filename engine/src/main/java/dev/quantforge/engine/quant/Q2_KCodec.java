@@ -28,6 +28,11 @@ final class Q2_KCodec implements Quantizer {
     }
 
     @Override
+    public void expect(long values, boolean weighted) {
+        KQuantMath.expectQkx2Groups(values);
+    }
+
+    @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst,
                          int dstOffset) {
         Scratch s = new Scratch();

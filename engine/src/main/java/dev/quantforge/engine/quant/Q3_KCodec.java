@@ -28,6 +28,15 @@ final class Q3_KCodec implements Quantizer {
     }
 
     @Override
+    public void expect(long values, boolean weighted) {
+        if (weighted) {
+            KQuantMath.expectQxGroups(values);
+        } else {
+            KQuantMath.expectQ3Groups(values);
+        }
+    }
+
+    @Override
     public void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst,
                          int dstOffset) {
         Scratch s = new Scratch();

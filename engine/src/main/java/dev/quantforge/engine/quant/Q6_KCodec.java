@@ -29,6 +29,11 @@ final class Q6_KCodec implements Quantizer {
         return GgmlType.Q6_K;
     }
 
+    @Override
+    public void expect(long values, boolean weighted) {
+        KQuantMath.expectQxGroups(values);
+    }
+
     /**
      * Without importance ggml's quantize_row_q6_K_ref; with it quantize_row_q6_K_impl, which differs
      * only in weighting each group's scale search by the raw importance instead of x².

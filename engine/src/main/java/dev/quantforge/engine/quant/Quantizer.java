@@ -27,6 +27,14 @@ public interface Quantizer {
      */
     void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst, int dstOffset);
 
+    /**
+     * Announces that about {@code values} values are coming for this quantizer in this run, with importance weights
+     * or without ({@code weighted}). A quantizer whose fast form has a warm-up to pay may take that form from the
+     * start when the run is big enough; the bytes are the same either way.
+     */
+    default void expect(long values, boolean weighted) {
+    }
+
     /** Decodes {@code count} values (a multiple of the block size) from {@code src[srcOffset]}. */
     void dequantize(byte[] src, int srcOffset, float[] dst, int dstOffset, int count);
 }

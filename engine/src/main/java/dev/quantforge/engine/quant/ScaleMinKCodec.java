@@ -51,6 +51,11 @@ abstract class ScaleMinKCodec implements Quantizer {
     }
 
     @Override
+    public final void expect(long values, boolean weighted) {
+        KQuantMath.expectQkx2Groups(values);
+    }
+
+    @Override
     public final void quantize(float[] src, int srcOffset, int rows, int rowLength, float[] importance, byte[] dst,
                                int dstOffset) {
         Scratch s = new Scratch();

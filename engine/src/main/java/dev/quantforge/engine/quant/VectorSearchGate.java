@@ -13,10 +13,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * at most the scalar time of that many values extra, one that stays small never pays the warm-up.
  * {@code -Dquantforge.kquant.scalarValues=N} sets N for every search (0: vector from the start). The block
  * types' vector kernels race their scalar kernels instead ({@link KernelRace}).
+ *
+ * <p>A caller that knows how many values are coming ({@link Quantizer#expect}: a model quantizer knows its whole
+ * plan) announces them, and a gate whose announced values pass its threshold opens at once: the scalar prelude of a
+ * big run bought nothing but a second warm-up, and C2's compiles of the scalar form (of Q3_K's block code twice, the
+ * second time when the gate opened) held up those of the vector form.
  */
 final class VectorSearchGate {
     private final long scalarValues;
     private final AtomicLong seen = new AtomicLong();
+    private final AtomicLong announced = new AtomicLong();
     private volatile boolean open;
 
     VectorSearchGate(long scalarValues) {
@@ -30,6 +36,16 @@ final class VectorSearchGate {
     /** The gate of a search with its default threshold, unless the system property sets one for all. */
     static VectorSearchGate withDefault(long scalarValues) {
         return new VectorSearchGate(Long.getLong("quantforge.kquant.scalarValues", scalarValues));
+    }
+
+    /** Notes that {@code values} more values are coming; opens the gate for good once those announced pass the threshold. */
+    void expect(long values) {
+        if (values < 0) {
+            throw new IllegalArgumentException("values must not be negative, got " + values);
+        }
+        if (!open && announced.addAndGet(values) > scalarValues) {
+            open = true;
+        }
     }
 
     /** Whether a call on {@code values} more values should take the vector form; counts them if not. */

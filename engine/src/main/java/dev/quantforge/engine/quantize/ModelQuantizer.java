@@ -86,6 +86,7 @@ public final class ModelQuantizer {
         List<GgufWriter.TensorSpec> specs = jobs.stream()
                 .map(j -> new GgufWriter.TensorSpec(j.name(), j.source().shape(), j.target())).toList();
         long totalSourceBytes = jobs.stream().mapToLong(j -> j.source().byteSize()).sum();
+        announce(jobs);
         ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, daemonThreads()) : null;
         try (GgufWriter writer = GgufWriter.create(output, metadata, specs)) {
             InOrderWriter inOrder = new InOrderWriter(writer, jobs, totalSourceBytes,
@@ -119,6 +120,16 @@ public final class ModelQuantizer {
         } finally {
             if (pool != null) {
                 pool.shutdownNow();
+            }
+        }
+    }
+
+    /** Tells each quantizer how many values the plan brings it, before the first of them ({@link Quantizer#expect}). */
+    private static void announce(List<TensorJob> jobs) {
+        for (TensorJob job : jobs) {
+            if (!job.isCopy()) {
+                Quantizers.forType(job.target())
+                        .ifPresent(q -> q.expect(job.source().elementCount(), job.importance() != null));
             }
         }
     }

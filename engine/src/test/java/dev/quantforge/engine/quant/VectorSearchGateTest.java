@@ -24,6 +24,31 @@ class VectorSearchGateTest {
     }
 
     @Test
+    void opensAtOnceWhenTheValuesAnnouncedPassTheThreshold() {
+        VectorSearchGate gate = new VectorSearchGate(1000);
+        gate.expect(600);
+        gate.expect(400);
+        assertFalse(gate.vector(8), "1000 values announced is not more than 1000");
+        gate.expect(1);
+        assertTrue(gate.vector(8), "the first call after the announcements crossed the threshold runs vector");
+    }
+
+    @Test
+    void announcementsAndCallsCountApart() {
+        VectorSearchGate gate = new VectorSearchGate(1000);
+        gate.expect(999);
+        assertFalse(gate.vector(999));
+        assertFalse(gate.vector(1), "a call's values are not added to the announced ones");
+        assertFalse(gate.vector(1), "the call that crosses the threshold still runs scalar");
+        assertTrue(gate.vector(1));
+    }
+
+    @Test
+    void refusesANegativeAnnouncement() {
+        assertThrows(IllegalArgumentException.class, () -> new VectorSearchGate(10).expect(-1));
+    }
+
+    @Test
     void refusesANegativeThreshold() {
         assertThrows(IllegalArgumentException.class, () -> new VectorSearchGate(-1));
     }
