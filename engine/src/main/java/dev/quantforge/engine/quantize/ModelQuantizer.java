@@ -41,6 +41,12 @@ public final class ModelQuantizer {
     /** Tasks in flight (submitted, not yet written) per thread: enough that no thread waits for the writer. */
     private static final int TASKS_PER_THREAD = 4;
     private static final int COPY_PIECE = 1 << 20;
+    /**
+     * Values at the start of a run that go one task at a time when the quantizing threads fill every core
+     * ({@link SoloStart}): about 40 tasks. At 2 threads on 2 cores, Q3_K_S took 2.43 -> 2.29 s, Q4_1 1.83 -> 1.69 s,
+     * Q4_K_M the same (2 M to 33 M measured alike).
+     */
+    private static final long SOLO_VALUES = 5L << 20;
 
     private final int threads;
     private final QuantizeProgress progress;
@@ -91,6 +97,8 @@ public final class ModelQuantizer {
         try (GgufWriter writer = GgufWriter.create(output, metadata, specs)) {
             InOrderWriter inOrder = new InOrderWriter(writer, jobs, totalSourceBytes,
                     pool == null ? 1 : threads * TASKS_PER_THREAD);
+            SoloStart solo = new SoloStart(
+                    pool != null && threads >= Runtime.getRuntime().availableProcessors() ? SOLO_VALUES : 0);
             try {
                 for (int i = 0; i < jobs.size(); i++) {
                     if (cancelled.getAsBoolean()) {
@@ -100,7 +108,7 @@ public final class ModelQuantizer {
                     if (job.isCopy() || job.source().rowCount() == 0) {
                         inOrder.add(new Step(i, true, null, 0, 0));
                     } else {
-                        submit(i, job, inOrder, pool);
+                        submit(i, job, inOrder, pool, solo);
                     }
                 }
                 inOrder.drain(0);
@@ -140,7 +148,7 @@ public final class ModelQuantizer {
      * in order meanwhile: no thread waits for the slowest task of a batch or a tensor, and writing overlaps
      * the quantizing.
      */
-    private void submit(int index, TensorJob job, InOrderWriter inOrder, ExecutorService pool) {
+    private void submit(int index, TensorJob job, InOrderWriter inOrder, ExecutorService pool, SoloStart solo) {
         TensorSource source = job.source();
         Quantizer quantizer = Quantizers.require(job.target());
         if (quantizer.requiresImportance() && job.importance() == null) {
@@ -162,7 +170,8 @@ public final class ModelQuantizer {
                 convertRows(job, quantizer, taskFirst, rows, rowLength, out, 0);
                 return out;
             };
-            inOrder.add(new Step(index, first == 0, run(task, pool), length, (first + rows) * sourceRowBytes));
+            inOrder.add(new Step(index, first == 0, run(solo.next(task, (long) rows * rowLength), pool), length,
+                    (first + rows) * sourceRowBytes));
         }
     }
 
