@@ -74,7 +74,8 @@ final class KQuantMath {
      * loses little (about 0.1 s of CPU), while a tensor of a million values (output.weight of a small
      * vocabulary) never starts the warm-up. q3 started at 32 M values while its vector form boxed its sums
      * and gained little; at 4 M a 398 M parameter Q3_K_S file takes 0.3 s less (1 and 2 threads). A run that
-     * announces more values than the threshold (expect...) skips the scalar prelude: Q3_K_S 0.15-0.25 s less.
+     * announces more values than a threshold (the expect methods below) skips that search's scalar prelude: a
+     * Q3_K_S file 0.13-0.23 s less.
      */
     private static final VectorSearchGate QKX2_GATE = VectorSearchGate.withDefault(2L << 20);
     private static final VectorSearchGate QX_GATE = VectorSearchGate.withDefault(4L << 20);
