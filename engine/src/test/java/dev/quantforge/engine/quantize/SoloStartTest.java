@@ -50,20 +50,16 @@ class SoloStartTest {
     void tasksAfterTheFirstValuesRunSideBySide() throws Exception {
         SoloStart solo = new SoloStart(1000);
         solo.next(() -> 0, 1000);
-        CountDownLatch bothRunning = new CountDownLatch(2);
-        Callable<Boolean> meet = () -> {
-            bothRunning.countDown();
-            return bothRunning.await(10, TimeUnit.SECONDS);
-        };
-        Future<Boolean> a = pool.submit(solo.next(meet, 100));
-        Future<Boolean> b = pool.submit(solo.next(meet, 100));
-        assertTrue(a.get(20, TimeUnit.SECONDS) && b.get(20, TimeUnit.SECONDS),
-                "two tasks past the first values did not run at the same time");
+        assertTrue(nextTwoMeet(solo), "two tasks past the first values did not run at the same time");
     }
 
     @Test
     void zeroMeansNoSoloStart() throws Exception {
-        SoloStart solo = new SoloStart(0);
+        assertTrue(nextTwoMeet(new SoloStart(0)));
+    }
+
+    /** Whether the next two tasks both run at once: each waits until both have started. */
+    private boolean nextTwoMeet(SoloStart solo) throws Exception {
         CountDownLatch bothRunning = new CountDownLatch(2);
         Callable<Boolean> meet = () -> {
             bothRunning.countDown();
@@ -71,7 +67,7 @@ class SoloStartTest {
         };
         Future<Boolean> a = pool.submit(solo.next(meet, 100));
         Future<Boolean> b = pool.submit(solo.next(meet, 100));
-        assertTrue(a.get(20, TimeUnit.SECONDS) && b.get(20, TimeUnit.SECONDS));
+        return a.get(20, TimeUnit.SECONDS) && b.get(20, TimeUnit.SECONDS);
     }
 
     @Test
