@@ -43,8 +43,8 @@ public final class ModelQuantizer {
     private static final int COPY_PIECE = 1 << 20;
     /**
      * Values at the start of a run that go one task at a time when the quantizing threads fill every core
-     * ({@link SoloStart}): about 40 tasks. At 2 threads on 2 cores, Q3_K_S took 2.43 -> 2.29 s, Q4_1 1.83 -> 1.69 s,
-     * Q4_K_M the same (2 M to 33 M measured alike).
+     * ({@link SoloStart}): about 40 tasks. At 2 threads on 2 cores, Q3_K_S took 2.38 -> 2.31 s (16 alternated
+     * rounds), Q4_1 and Q4_K_M the same; 2 M to 33 M values measured alike (docs/benchmark.md).
      */
     private static final long SOLO_VALUES = 5L << 20;
 
