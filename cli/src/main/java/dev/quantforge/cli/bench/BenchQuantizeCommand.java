@@ -91,8 +91,11 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
                 List<Usage> llama = new ArrayList<>();
                 List<Usage> quantforge = new ArrayList<>();
                 for (int run = 0; run < runs; run++) {
-                    // alternated, so that a slow patch of the machine hits both tools
+                    // alternated, so that a slow patch of the machine hits both tools; each run writes a new file,
+                    // as a first run does: on ext4 replacing one makes either tool wait for its data to be allocated
+                    Files.deleteIfExists(expected);
                     llama.add(runLlama(type, expected, dir));
+                    Files.deleteIfExists(actual);
                     quantforge.add(runQuantforge(type, actual, dir));
                 }
                 Optional<String> difference = TensorDifference.between(expected, actual);

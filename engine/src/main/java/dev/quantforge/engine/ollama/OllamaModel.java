@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -238,14 +239,14 @@ public final class OllamaModel {
                 try {
                     if (blob.file() != null) {
                         String digest;
-                        try (OutputStream out = Files.newOutputStream(temp)) {
+                        try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE)) {
                             digest = Digests.copy(blob.file(), out);
                         }
                         if (!digest.equals(blob.digest())) {
                             throw new InvalidInputException(blob.file() + " changed while it was packaged");
                         }
                     } else {
-                        Files.write(temp, blob.bytes());
+                        Files.write(temp, blob.bytes(), StandardOpenOption.WRITE);
                     }
                     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } finally {
