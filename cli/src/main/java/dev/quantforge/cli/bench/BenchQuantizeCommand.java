@@ -92,7 +92,7 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
                 List<Usage> quantforge = new ArrayList<>();
                 for (int run = 0; run < runs; run++) {
                     // alternated, so that a slow patch of the machine hits both tools; each run writes a new file,
-                    // as a first run does: on ext4 replacing one makes either tool wait for its data to be allocated
+                    // as a first run does (on ext4, quantforge's atomic replace of an old one waits for its write-back)
                     Files.deleteIfExists(expected);
                     llama.add(runLlama(type, expected, dir));
                     Files.deleteIfExists(actual);
