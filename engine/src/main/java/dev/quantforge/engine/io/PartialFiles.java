@@ -1,6 +1,7 @@
 package dev.quantforge.engine.io;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,12 +25,28 @@ public final class PartialFiles {
     private PartialFiles() {
     }
 
+    /** What a partial file receives before it is moved over its target. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     /** Writes {@code bytes} to a partial file beside {@code target} (directories made), then moves it over it. */
     public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, out -> out.write(bytes));
+    }
+
+    /**
+     * Writes {@code content} to a partial file beside {@code target} (directories made), then moves it over it. If
+     * the content throws, the target stays as it was and the partial file is removed.
+     */
+    public static void write(Path target, Content content) throws IOException {
         Files.createDirectories(target.toAbsolutePath().getParent());
         Path partial = createBeside(target);
         try {
-            Files.write(partial, bytes, StandardOpenOption.WRITE);
+            try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.WRITE)) {
+                content.writeTo(out);
+            }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(partial);

@@ -10,15 +10,12 @@ import dev.quantforge.engine.oci.GoJson;
 import dev.quantforge.engine.oci.OciArtifact;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -235,22 +232,14 @@ public final class OllamaModel {
                 if (Files.isRegularFile(target) && Files.size(target) == blob.size()) {
                     continue;
                 }
-                Path temp = PartialFiles.createBeside(target);
-                try {
-                    if (blob.file() != null) {
-                        String digest;
-                        try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE)) {
-                            digest = Digests.copy(blob.file(), out);
-                        }
-                        if (!digest.equals(blob.digest())) {
+                if (blob.file() == null) {
+                    PartialFiles.write(target, blob.bytes());
+                } else {
+                    PartialFiles.write(target, out -> {
+                        if (!Digests.copy(blob.file(), out).equals(blob.digest())) {
                             throw new InvalidInputException(blob.file() + " changed while it was packaged");
                         }
-                    } else {
-                        Files.write(temp, blob.bytes(), StandardOpenOption.WRITE);
-                    }
-                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } finally {
-                    Files.deleteIfExists(temp);
+                    });
                 }
             }
             Path manifestFile = dir.resolve(name.manifestPath());

@@ -3,6 +3,7 @@ package dev.quantforge.engine.io;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PartialFilesTest {
@@ -38,6 +40,23 @@ class PartialFilesTest {
 
         assertArrayEquals(new byte[] {4, 5}, Files.readAllBytes(target));
         try (Stream<Path> files = Files.list(target.getParent())) {
+            assertEquals(List.of(target), files.toList());
+        }
+    }
+
+    @Test
+    void contentThatFailsLeavesTheTargetAsItWasAndNothingBeside(@TempDir Path dir) throws Exception {
+        Path target = dir.resolve("blob");
+        PartialFiles.write(target, new byte[] {1, 2, 3});
+
+        IOException failure = assertThrows(IOException.class, () -> PartialFiles.write(target, out -> {
+            out.write(new byte[] {9, 9});
+            throw new IOException("source changed");
+        }));
+
+        assertEquals("source changed", failure.getMessage());
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(target));
+        try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(target), files.toList());
         }
     }
